@@ -1,0 +1,51 @@
+# One Route In — run `make help` for the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: help run test test-pg lint format bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+instance/.postcodes-loaded: $(BIN)/.installed data/postcodes_SM_CV_HP_MK_SL.csv.gz
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask geo import data/postcodes_SM_CV_HP_MK_SL.csv.gz
+	touch $@
+
+run: $(BIN)/.installed instance/.postcodes-loaded ## Serve the demo on http://127.0.0.1:$(PORT) (SQLite, fictional data)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --tokens
+	@echo "Serving on http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	$(BIN)/gunicorn -c config/gunicorn.py --bind 127.0.0.1:$(PORT) wsgi:app
+
+test: $(BIN)/.installed ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest -q
+
+test-pg: $(BIN)/.installed ## Run the suite on a fresh PostgreSQL database (127.0.0.1:5432)
+	bash .ci/with-postgres $(MAKE) test
+
+lint: $(BIN)/.installed ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(BIN)/.installed ## Benchmarks (printed as ratios against a baseline measured in the same run)
+	$(BIN)/python -m bench.triage_eval
+	$(BIN)/python -m bench.matching --sizes 10000,100000 --queries 200
+
+clean: ## Remove the virtualenv and the local database
+	rm -rf $(VENV) instance

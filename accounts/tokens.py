@@ -1,0 +1,87 @@
+"""API tokens: 256 random bits shown once, stored only as a SHA-256 hash, with expiry and revocation."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.models import ROLES, ApiToken
+from db.base import utcnow
+
+TOKEN_PREFIX = "ori_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request: the token's identity, role and (for coordinators) organisation."""
+
+    token_id: int | None
+    name: str
+    role: str
+    org_id: int | None
+
+    @property
+    def label(self) -> str:
+        return f"token:{self.token_id}:{self.name}" if self.token_id else self.name
+
+
+SYSTEM = Principal(token_id=None, name="system", role="system", org_id=None)
+
+
+class TokenError(ValueError):
+    pass
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_token(
+    session: Session,
+    *,
+    role: str,
+    name: str,
+    org_id: int | None = None,
+    expires_in: timedelta | None = None,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    if role not in ROLES:
+        raise TokenError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "hub_coordinator" and org_id is None:
+        raise TokenError("a hub_coordinator token must be bound to an organisation (--org)")
+    now = now or utcnow()
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=role,
+        org_id=org_id,
+        token_hash=hash_token(plaintext),
+        created_at=now,
+        expires_at=now + expires_in if expires_in else None,
+    )
+    session.add(token)
+    session.commit()
+    return token, plaintext
+
+
+def authenticate(session: Session, plaintext: str, now: datetime | None = None) -> Principal | None:
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 100:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    now = now or utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    return Principal(token_id=token.id, name=token.name, role=token.role, org_id=token.org_id)
+
+
+def revoke_token(session: Session, token_id: int, now: datetime | None = None) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise TokenError(f"no token with id {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        session.commit()
+    return token

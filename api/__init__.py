@@ -1,0 +1,93 @@
+"""The HTTP layer: app factory, blueprints, error handling. Thin: parse, call one service, serialise."""
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, request
+from flask_swagger_ui import get_swaggerui_blueprint
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import db as request_db
+from api.errors import ProblemApi, register_domain_errors
+from config import load_settings
+from db import make_engine, make_session_factory
+from directory.areas import Areas, load_areas
+from geo import DATA_DIR, Geocoder, build_geocoder
+
+API_PREFIX = "/api/"
+
+
+@dataclass
+class Services:
+    """What the app is built from: the composition root hands these to services, never a global."""
+
+    settings: dict
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    geocoder: Geocoder
+    areas: Areas
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_settings(overrides=config)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="One Route In",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_URL_PREFIX="/",
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={
+            "info": {"description": "Referral triage and volunteer matching for local crisis response."},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            },
+        },
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    engine = make_engine(settings["DATABASE_URL"])
+    session_factory = make_session_factory(engine)
+    app.extensions["oneroute"] = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        geocoder=build_geocoder(
+            settings["GEOCODER"],
+            session_factory=make_session_factory(engine, readonly=True),
+            data_dir=DATA_DIR,
+        ),
+        areas=load_areas(),
+    )
+    request_db.init_app(app)
+    _register_http(app)
+
+    from api.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_http(app: Flask) -> None:
+    from api import health, referrals
+
+    api = ProblemApi(app)
+    app.extensions["problem_api"] = api
+    register_domain_errors(app)
+    for blueprint in (referrals.blp,):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health.blp)
+    docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
+    app.register_blueprint(docs)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith(API_PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,114 @@
+"""marshmallow schemas for the HTTP API: they parse input strictly (unknown fields → 422) and shape output."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from referrals.models import CHANNELS
+
+RESIDENT_FLAGS = (
+    "shielding",
+    "lives_alone",
+    "disabled",
+    "has_children",
+    "no_phone",
+    "hearing_impaired",
+    "carer",
+)
+NEED_CODE = validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="need codes are lower-case words joined by _")
+
+
+class FlagsSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    for _flag in RESIDENT_FLAGS:
+        locals()[_flag] = ma.fields.Boolean(load_default=False)
+    del _flag
+
+
+class ResidentInSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = ma.fields.String(load_default="", validate=validate.Length(max=40))
+    postcode = ma.fields.String(required=True, validate=validate.Length(min=2, max=16))
+    address = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    date_of_birth = ma.fields.Date(load_default=None, allow_none=True)
+    flags = ma.fields.Nested(FlagsSchema, load_default=dict)
+    for _flag in RESIDENT_FLAGS:
+        locals()[_flag] = ma.fields.Boolean(
+            load_only=True, metadata={"description": f"shorthand for flags.{_flag}"}
+        )
+    del _flag
+
+    @ma.post_load
+    def merge_flag_shorthands(self, data, **_kwargs):
+        flags = dict(data.get("flags") or {})
+        for flag in RESIDENT_FLAGS:
+            if flag in data:
+                flags[flag] = flags.get(flag, False) or data.pop(flag)
+        data["flags"] = {flag: bool(flags.get(flag, False)) for flag in RESIDENT_FLAGS}
+        return data
+
+
+class ReferralInSchema(ma.Schema):
+    channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    resident = ma.fields.Nested(ResidentInSchema, required=True)
+    notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    needs = ma.fields.List(
+        ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
+    )
+    consent_to_share = ma.fields.Boolean(required=True)
+    resident_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Attach the call to a person already known (from possible_duplicates)"},
+    )
+
+    @ma.validates_schema
+    def notes_or_needs(self, data, **_kwargs):
+        if not data.get("notes", "").strip() and not data.get("needs"):
+            raise ma.ValidationError("give the call notes or at least one need code", "notes")
+
+
+class LocationSchema(ma.Schema):
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    precision = ma.fields.String(
+        metadata={"description": "postcode, or outcode when only the district is known"}
+    )
+
+
+class ResidentOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    phone = ma.fields.String()
+    postcode = ma.fields.String()
+    outcode = ma.fields.String()
+    address = ma.fields.String()
+    date_of_birth = ma.fields.Date(allow_none=True)
+    flags = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean())
+    area = ma.fields.String(allow_none=True)
+    location = ma.fields.Method("_location", metadata={"type": "object"})
+
+    def _location(self, resident):
+        return LocationSchema().dump(
+            {"lat": resident.lat, "lon": resident.lon, "precision": resident.geo_precision}
+        )
+
+
+class ReferralOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    channel = ma.fields.String()
+    resident = ma.fields.Nested(ResidentOutSchema)
+    notes = ma.fields.String()
+    given_needs = ma.fields.List(ma.fields.String())
+    needs = ma.fields.List(ma.fields.String())
+    consent_to_share = ma.fields.Boolean()
+    tier = ma.fields.String(allow_none=True)
+    urgency = ma.fields.String(allow_none=True)
+    safeguarding = ma.fields.Boolean()
+    area = ma.fields.String(allow_none=True)
+    owner_org_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()

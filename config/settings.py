@@ -1,0 +1,70 @@
+"""12-factor settings: defaults here, every value overridable by an environment variable of the same name."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent
+ROOT_DIR = CONFIG_DIR.parent
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"  # noqa: S105 - a known value production refuses
+DEMO_AUDIT_KEY = "demo-audit-key-not-for-production"  # noqa: S105
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or invalid; the app refuses to start."""
+
+
+DEFAULTS: dict[str, object] = {
+    "APP_ENV": "development",
+    "DATABASE_URL": f"sqlite:///{ROOT_DIR / 'instance' / 'oneroutein.db'}",
+    "SECRET_KEY": DEMO_SECRET_KEY,
+    "AUDIT_SIGNING_KEY": DEMO_AUDIT_KEY,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "GEOCODER": "offline",
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_FROM": "",
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    "TWILIO_BASE_URL": "",
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+INT_KEYS = {"MAX_CONTENT_LENGTH"}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None
+) -> dict:
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in environ:
+            settings[key] = int(environ[key]) if key in INT_KEYS else environ[key]
+        else:
+            settings[key] = default
+    settings.update(overrides or {})
+    settings["DATABASE_URL"] = normalise_database_url(str(settings["DATABASE_URL"]))
+    if settings["APP_ENV"] == "production":
+        check_production(settings)
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_production(settings: Mapping[str, object]) -> None:
+    problems = []
+    if settings["SECRET_KEY"] in ("", DEMO_SECRET_KEY) or len(str(settings["SECRET_KEY"])) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if settings["AUDIT_SIGNING_KEY"] in ("", DEMO_AUDIT_KEY) or len(str(settings["AUDIT_SIGNING_KEY"])) < 32:
+        problems.append("AUDIT_SIGNING_KEY must be set to a random value of at least 32 characters")
+    if str(settings["DATABASE_URL"]).startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+    if problems:
+        raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))

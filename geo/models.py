@@ -1,0 +1,22 @@
+"""The `postcode` table: every unit postcode a deployment has imported (`flask geo import`)."""
+
+from sqlalchemy import SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+
+class Postcode(Base):
+    __tablename__ = "postcode"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    outcode: Mapped[str] = mapped_column(String(4), index=True)
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    positional_quality: Mapped[int | None] = mapped_column(SmallInteger)
+    admin_district_code: Mapped[str | None] = mapped_column(String(9))
+    admin_district: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(100))
+
+    def __repr__(self) -> str:
+        return f"Postcode({self.postcode!r}, {self.latitude}, {self.longitude})"

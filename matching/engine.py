@@ -1,0 +1,172 @@
+"""match(): route a triaged referral to a ranked list of organisations and volunteers, with an audit trail.
+
+Order of the candidates: continuity first; then, in the multi-agency cell's mutual-aid tier, volunteers before
+the groups they belong to; everywhere else the receiving organisations before their volunteers; signposts
+last. With no candidate the council safety-net team takes the referral as a gap. The statutory tier goes to
+the safety-net team only.
+"""
+
+from dataclasses import dataclass, replace
+
+from matching.context import MatchContext, build_context
+from matching.continuity import continuity
+from matching.directory import Directory
+from matching.explain import (
+    not_routed_exclusion,
+    organisation_candidate,
+    organisation_exclusion,
+    ranking_reason,
+    volunteer_candidate,
+    volunteer_summaries,
+)
+from matching.geo import great_circle_km
+from matching.organisations import OrgOutcome, evaluate_organisation
+from matching.policy import MatchingPolicy, load_matching_policy
+from matching.routing import plan_routes, volunteer_group_codes
+from matching.types import AreaConfig, Candidate, Exclusion, MatchRequest, MatchResult, Organisation
+from matching.volunteers import search_volunteers
+
+NO_CONSENT = "the resident has not consented to sharing details: volunteers are not searched"
+
+
+@dataclass(frozen=True)
+class _Routed:
+    candidates: list[Candidate]
+    excluded: list[Exclusion]
+
+
+def match(request: MatchRequest, directory: Directory, policy: MatchingPolicy | None = None) -> MatchResult:
+    policy = policy or load_matching_policy()
+    area = directory.area(request.area)
+    safety_net = directory.safety_net(request.area)
+    ctx = build_context(request, policy)
+    if request.tier == "statutory":
+        return _result(
+            ctx, area, safety_net, [_statutory_candidate(ctx, area, safety_net)], _statutory_skips(ctx)
+        )
+    routed = _route(ctx, directory, area)
+    if routed.candidates:
+        return _result(ctx, area, safety_net, routed.candidates, routed.excluded)
+    unmet = _unmet_needs(ctx, directory, area)
+    gap = _gap_candidate(ctx, area, safety_net, unmet)
+    return _result(ctx, area, safety_net, [gap], routed.excluded, unmet_needs=unmet)
+
+
+def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed:
+    request = ctx.request
+    known = continuity(ctx, directory, area)
+    known_orgs = {c.org_id for c in known.candidates if c.kind == "organisation"}
+    known_volunteers = frozenset(c.volunteer_id for c in known.candidates if c.kind == "volunteer")
+    covering = directory.covering_organisations(request.lat, request.lon, request.outcode, request.area)
+    plan = plan_routes(area, ctx, directory, covering)
+    outcomes = [
+        evaluate_organisation(org, role, ctx, coverage)
+        for org, role, coverage in plan.considered
+        if org.id not in known_orgs
+    ]
+    excluded = [*known.excluded, *(organisation_exclusion(o) for o in outcomes if not o.qualified)]
+    excluded += [not_routed_exclusion(org, why) for org, why in plan.not_routed]
+    offers = _by_score(o for o in outcomes if o.qualified and o.action == "offer")
+    signposts = _by_score(o for o in outcomes if o.qualified and o.action == "signpost")
+    volunteers: list[Candidate] = []
+    if request.consent_to_share:
+        codes = volunteer_group_codes(directory, plan, outcomes, covering)
+        search = search_volunteers(directory.volunteers, ctx, codes, skip_ids=known_volunteers)
+        volunteers = [
+            volunteer_candidate(
+                ranked, ctx, directory, ranking_reason(ranked, position, search.qualified_count)
+            )
+            for position, ranked in enumerate(search.ranked, start=1)
+        ]
+        excluded += volunteer_summaries(search)
+    else:
+        excluded.append(Exclusion(kind="volunteers", reason="no_consent", detail=NO_CONSENT, count=0))
+    organisations = [organisation_candidate(o, ctx) for o in offers]
+    volunteers_first = area.coordination_model == "multi_agency_cell" and request.tier == "mutual_aid"
+    ranked = volunteers + organisations if volunteers_first else organisations + volunteers
+    signposted = [organisation_candidate(o, ctx) for o in signposts]
+    return _Routed([*known.candidates, *ranked, *signposted], excluded)
+
+
+def _by_score(outcomes) -> list[OrgOutcome]:
+    return sorted(outcomes, key=lambda outcome: (-outcome.score, outcome.org.id))
+
+
+def _unmet_needs(ctx: MatchContext, directory: Directory, area: AreaConfig) -> tuple[str, ...]:
+    """Needs no one can meet even on their own; all of them when each could be met only separately."""
+    needs = tuple(dict.fromkeys(ctx.request.needs))
+    if len(needs) < 2:
+        return needs
+    unmet = tuple(
+        need
+        for need in needs
+        if not _route(
+            build_context(replace(ctx.request, needs=[need]), ctx.policy), directory, area
+        ).candidates
+    )
+    return unmet or needs
+
+
+def _statutory_candidate(ctx: MatchContext, area: AreaConfig, safety_net: Organisation) -> Candidate:
+    reasons = ("statutory tier: the council safety-net team only", f"council safety-net team for {area.name}")
+    return _safety_net_candidate(ctx, safety_net, reasons)
+
+
+def _statutory_skips(ctx: MatchContext) -> list[Exclusion]:
+    detail = "statutory tier: continuity does not apply, the council safety-net team takes it"
+    request = ctx.request
+    return [
+        Exclusion("volunteer", "statutory_tier", detail, volunteer_id=i) for i in request.known_volunteer_ids
+    ] + [Exclusion("organisation", "statutory_tier", detail, org_id=i) for i in request.known_org_ids]
+
+
+def _gap_candidate(
+    ctx: MatchContext, area: AreaConfig, safety_net: Organisation, unmet: tuple[str, ...]
+) -> Candidate:
+    needs = ", ".join(ctx.request.needs)
+    reasons = [
+        f"gap: no organisation or volunteer qualified for {needs}",
+        f"unmet needs: {', '.join(unmet)}",
+        f"council safety-net team for {area.name} takes the referral",
+    ]
+    if set(unmet) == set(ctx.request.needs) and len(unmet) > 1:
+        reasons.append("if the needs can be met separately, consider splitting the referral")
+    return _safety_net_candidate(ctx, safety_net, tuple(reasons))
+
+
+def _safety_net_candidate(ctx: MatchContext, safety_net: Organisation, reasons: tuple[str, ...]) -> Candidate:
+    distance = None
+    if safety_net.base_lat is not None and safety_net.base_lon is not None:
+        distance = round(
+            great_circle_km(safety_net.base_lat, safety_net.base_lon, ctx.request.lat, ctx.request.lon), 3
+        )
+    return Candidate(
+        kind="organisation",
+        org_id=safety_net.id,
+        volunteer_id=None,
+        tier=ctx.request.tier,
+        action="offer",
+        data_sharing="full",
+        score=1.0,
+        distance_km=distance,
+        reasons=reasons,
+    )
+
+
+def _result(
+    ctx: MatchContext,
+    area: AreaConfig,
+    safety_net: Organisation,
+    candidates: list[Candidate],
+    excluded: list[Exclusion],
+    unmet_needs: tuple[str, ...] = (),
+) -> MatchResult:
+    return MatchResult(
+        candidates=tuple(candidates),
+        excluded=tuple(excluded),
+        gap=bool(unmet_needs),
+        unmet_needs=unmet_needs,
+        owner_of_last_resort=safety_net.id,
+        coordination_model=area.coordination_model,
+        referral_id=ctx.request.referral_id,
+    )

@@ -1,0 +1,131 @@
+"""The matching policy (config/matching.yaml): DBS rule per need, caps, ranking weights, urgency windows."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import time
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from matching.errors import MatchingConfigError
+from matching.types import URGENCIES
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "matching.yaml"
+SLOT_NAMES = ("morning", "afternoon", "evening")
+DbsRule = Literal["always", "never", "if_vulnerable"]
+DBS_RULES = ("always", "never", "if_vulnerable")
+
+
+@dataclass(frozen=True)
+class VolunteerWeights:
+    distance: float
+    weekly_load: float
+    active_load: float
+    distance_scale_km: float
+
+
+@dataclass(frozen=True)
+class OrganisationWeights:
+    distance: float
+    load: float
+    response: float
+    distance_scale_km: float
+    response_scale_hours: float
+
+
+@dataclass(frozen=True)
+class MatchingPolicy:
+    need_dbs: Mapping[str, DbsRule]
+    unknown_need_dbs: DbsRule
+    vulnerable_flags: tuple[str, ...]
+    max_active_tasks: int
+    max_tasks_per_week: int
+    urgency_window_hours: Mapping[str, float]
+    availability_slots: tuple[tuple[time, time], ...]
+    timezone: str
+    volunteer_weights: VolunteerWeights
+    organisation_weights: OrganisationWeights
+    max_volunteer_candidates: int
+    excluded_sample_size: int
+
+    def dbs_required(self, needs: Iterable[str], flags: Mapping[str, bool]) -> bool:
+        vulnerable = any(flags.get(flag) for flag in self.vulnerable_flags)
+        for need in needs:
+            rule = self.need_dbs.get(need, self.unknown_need_dbs)
+            if rule == "always" or (rule == "if_vulnerable" and vulnerable):
+                return True
+        return False
+
+
+def load_matching_policy(path: Path | str | None = None) -> MatchingPolicy:
+    """Load and validate the policy; the default file is read once per process."""
+    return _load(Path(path or DEFAULT_POLICY_PATH).resolve())
+
+
+@cache
+def _load(path: Path) -> MatchingPolicy:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise MatchingConfigError(f"cannot read matching policy {path}: {error}") from error
+    try:
+        return parse_policy(raw)
+    except (KeyError, TypeError, ValueError) as error:
+        raise MatchingConfigError(f"invalid matching policy {path}: {error}") from error
+
+
+def parse_policy(raw: Mapping[str, Any]) -> MatchingPolicy:
+    need_dbs = {str(code): _dbs_rule(rule["dbs"]) for code, rule in raw["needs"].items()}
+    windows = {urgency: float(raw["urgency_window_hours"][urgency]) for urgency in URGENCIES}
+    if any(hours < 0 for hours in windows.values()):
+        raise ValueError("urgency_window_hours must not be negative")
+    caps = raw["volunteer_caps"]
+    volunteer = raw["ranking"]["volunteer"]
+    organisation = raw["ranking"]["organisation"]
+    return MatchingPolicy(
+        need_dbs=need_dbs,
+        unknown_need_dbs=_dbs_rule(raw.get("unknown_need_dbs", "always")),
+        vulnerable_flags=tuple(raw.get("vulnerable_flags", ())),
+        max_active_tasks=_positive_int(caps["max_active_tasks"]),
+        max_tasks_per_week=_positive_int(caps["max_tasks_per_week"]),
+        urgency_window_hours=windows,
+        availability_slots=tuple(_slot(raw["availability_slots"][name]) for name in SLOT_NAMES),
+        timezone=str(raw.get("timezone", "Europe/London")),
+        volunteer_weights=VolunteerWeights(
+            distance=float(volunteer["distance"]),
+            weekly_load=float(volunteer["weekly_load"]),
+            active_load=float(volunteer["active_load"]),
+            distance_scale_km=float(volunteer["distance_scale_km"]),
+        ),
+        organisation_weights=OrganisationWeights(
+            distance=float(organisation["distance"]),
+            load=float(organisation["load"]),
+            response=float(organisation["response"]),
+            distance_scale_km=float(organisation["distance_scale_km"]),
+            response_scale_hours=float(organisation["response_scale_hours"]),
+        ),
+        max_volunteer_candidates=_positive_int(raw.get("max_volunteer_candidates", 10)),
+        excluded_sample_size=_positive_int(raw.get("excluded_sample_size", 5)),
+    )
+
+
+def _dbs_rule(value: Any) -> DbsRule:
+    if value not in DBS_RULES:
+        raise ValueError(f"dbs rule must be one of {DBS_RULES}, not {value!r}")
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def _slot(bounds: list[str]) -> tuple[time, time]:
+    start, end = (time.fromisoformat(text) for text in bounds)
+    if end <= start:
+        raise ValueError(f"availability slot {bounds} ends before it starts")
+    return start, end

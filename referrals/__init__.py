@@ -1,0 +1,1 @@
+"""The referral lifecycle: residents, referrals, offers and the audit trail."""

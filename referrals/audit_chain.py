@@ -1,0 +1,203 @@
+"""Hash chain for the tamper-evident audit trail.
+
+Record `seq` (from 1) stores `hash = sha256(prev_hash "\\n" seq "\\n" canonical_json(event))`, where
+`prev_hash` is the previous record's hash (GENESIS for the first). Editing, deleting, inserting or reordering
+a record breaks a link that `verify` finds. A chain can still be rewritten whole from the point of tampering,
+so the head is pinned by HMAC-signed checkpoints kept outside the database; `verify` checks one if given.
+
+Canonical JSON: sorted keys, no whitespace, UTF-8 with non-ASCII written as is. Datetimes must be
+timezone-aware and become `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; dates become `YYYY-MM-DD`; Decimals become
+strings in plain, normalised notation ("1.50" -> "1.5"); finite floats are treated as the Decimal of their
+shortest round-trip text (0.1 -> "0.1", 5.0 -> "5"), so a float and that Decimal hash alike and a JSON round
+trip does not change the hash; NaN and infinities are rejected. UUIDs become their hyphenated lowercase text,
+enums their value. Mapping keys must be strings; sets, bytes and other types are rejected.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+GENESIS = "0" * 64
+CHECKPOINT_PREFIX = "oneroute-audit-checkpoint v1"
+MIN_KEY_BYTES = 16
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_CHECKPOINT = re.compile(
+    rf"{CHECKPOINT_PREFIX} count=(0|[1-9][0-9]*) head=([0-9a-f]{{64}}) at=(\S+) sig=([0-9a-f]{{64}})"
+)
+
+
+def canonical_json(payload: Mapping[str, Any]) -> bytes:
+    if not isinstance(payload, Mapping):
+        raise TypeError("an audit event must be a mapping")
+    text = json.dumps(
+        _plain(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def utc_text(moment: datetime) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("audit datetimes must be timezone-aware")
+    return moment.astimezone(UTC).strftime(_UTC_FORMAT)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return _plain(Decimal(repr(value)))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("non-finite Decimal in an audit event")
+        return "0" if value.is_zero() else format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("audit event keys must be strings")
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    raise TypeError(f"cannot put {type(value).__name__} in an audit event")
+
+
+def chain_hash(prev_hash: str, seq: int, event: Mapping[str, Any]) -> str:
+    if not _HEX64.fullmatch(prev_hash):
+        raise ValueError("prev_hash must be 64 lowercase hex digits")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise ValueError("seq must be a positive integer")
+    digest = hashlib.sha256(f"{prev_hash}\n{seq}\n".encode("ascii"))
+    digest.update(canonical_json(event))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    prev_hash: str
+    hash: str
+    event: Mapping[str, Any]
+
+
+def append_record(prev_seq: int, prev_hash: str, event: Mapping[str, Any]) -> AuditRecord:
+    """The record that follows (prev_seq, prev_hash); use (0, GENESIS) for the first."""
+    seq = prev_seq + 1
+    return AuditRecord(seq, prev_hash, chain_hash(prev_hash, seq, event), event)
+
+
+def build_chain(events: Iterable[Mapping[str, Any]]) -> Iterator[AuditRecord]:
+    seq, prev_hash = 0, GENESIS
+    for event in events:
+        record = append_record(seq, prev_hash, event)
+        seq, prev_hash = record.seq, record.hash
+        yield record
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    count: int
+    head_hash: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """`count` and `head_hash` describe the verified prefix: everything before `first_bad_seq`."""
+
+    ok: bool
+    count: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify(rows: Iterable[AuditRecord], *, checkpoint: Checkpoint | None = None) -> VerifyResult:
+    """Walk the chain once, in the order given, and report the first broken link."""
+    count, head = 0, GENESIS
+    for row in rows:
+        expected = count + 1
+        problem = _link_problem(row, expected, head) or _checkpoint_problem(row, checkpoint)
+        if problem:
+            return VerifyResult(False, count, head, expected, problem)
+        count, head = row.seq, row.hash
+    if checkpoint is not None and count < checkpoint.count:
+        problem = f"chain ends at seq {count} but the signed checkpoint covers {checkpoint.count} records"
+        return VerifyResult(False, count, head, count + 1, problem)
+    return VerifyResult(True, count, head)
+
+
+def _link_problem(row: AuditRecord, expected: int, prev_hash: str) -> str | None:
+    if row.seq != expected:
+        return f"expected seq {expected}, found {row.seq}: a record is missing, duplicated or out of order"
+    if row.prev_hash != prev_hash:
+        return (
+            f"seq {row.seq}: prev_hash does not match seq {row.seq - 1}; a record was removed, inserted "
+            "or reordered here, or the previous record was edited and rehashed"
+        )
+    try:
+        recomputed = chain_hash(prev_hash, row.seq, row.event)
+    except (TypeError, ValueError) as error:
+        return f"seq {row.seq}: event cannot be canonicalised ({error})"
+    if not hmac.compare_digest(recomputed, row.hash):
+        return f"seq {row.seq}: hash does not match the event; the record was edited"
+    return None
+
+
+def _checkpoint_problem(row: AuditRecord, checkpoint: Checkpoint | None) -> str | None:
+    if checkpoint is None or row.seq != checkpoint.count or row.hash == checkpoint.head_hash:
+        return None
+    return f"seq {row.seq}: hash differs from the signed checkpoint; the chain was rewritten"
+
+
+def sign_checkpoint(count: int, head_hash: str, key: bytes, at: datetime) -> str:
+    _check_key(key)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError("count must be a non-negative integer")
+    if not _HEX64.fullmatch(head_hash):
+        raise ValueError("head_hash must be 64 lowercase hex digits")
+    body = f"{CHECKPOINT_PREFIX} count={count} head={head_hash} at={utc_text(at)}"
+    return f"{body} sig={_signature(key, body)}"
+
+
+class InvalidCheckpoint(ValueError):
+    """The checkpoint text is malformed or its signature does not verify."""
+
+
+def verify_checkpoint(text: str, key: bytes) -> Checkpoint:
+    _check_key(key)
+    match = _CHECKPOINT.fullmatch(text.strip())
+    if match is None:
+        raise InvalidCheckpoint("not a v1 audit checkpoint")
+    count, head_hash, at_text, signature = match.groups()
+    body = text.strip().rsplit(" sig=", 1)[0]
+    if not hmac.compare_digest(_signature(key, body), signature):
+        raise InvalidCheckpoint("checkpoint signature does not verify")
+    try:
+        at = datetime.strptime(at_text, _UTC_FORMAT).replace(tzinfo=UTC)
+    except ValueError as error:
+        raise InvalidCheckpoint(f"checkpoint time is malformed: {at_text}") from error
+    return Checkpoint(int(count), head_hash, at)
+
+
+def _signature(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the checkpoint key must be at least {MIN_KEY_BYTES} bytes")

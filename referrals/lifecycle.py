@@ -1,0 +1,461 @@
+"""The referral lifecycle: a pure state machine over immutable values.
+
+Each action returns `Transition(referral, events)`: the new value and the events the service layer writes to
+the audit trail in the same transaction. Illegal actions raise and leave the value as it was.
+
+Ownership: a referral always has exactly one owning organisation. The organisation that accepted it (or that
+it was transferred to) owns it; whenever nothing is accepted, the area's safety-net team owns it.
+
+Transfer is a direct handover: the target organisation owns the referral at once (state `transferred`) and
+starts the work from there, so ownership never lapses while a handover is pending.
+
+`declined` is transient: an offer that is declined or expires passes through it and the cascade moves on to
+the next candidate, escalating mutual_aid -> vcs -> statutory as each tier runs out, and finally to the
+safety-net team (state `escalated`).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+
+class State(StrEnum):
+    RECEIVED = "received"
+    TRIAGED = "triaged"
+    OFFERED = "offered"
+    DECLINED = "declined"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+    COMPLETED = "completed"
+    SIGNPOSTED = "signposted"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class Tier(StrEnum):
+    MUTUAL_AID = "mutual_aid"
+    VCS = "vcs"
+    STATUTORY = "statutory"
+
+
+TIER_ORDER = (Tier.MUTUAL_AID, Tier.VCS, Tier.STATUTORY)
+TERMINAL_STATES = frozenset({State.COMPLETED, State.SIGNPOSTED, State.CANCELLED, State.CLOSED})
+PLAN_COMPLETED = "plan_completed"
+
+LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(
+    {
+        State.RECEIVED: frozenset({"triage", "escalate", "signpost", "cancel", "close"}),
+        State.TRIAGED: frozenset({"offer", "offer_next", "escalate", "signpost", "cancel", "close"}),
+        State.OFFERED: frozenset({"accept", "decline", "expire", "escalate", "signpost", "cancel", "close"}),
+        State.ACCEPTED: frozenset({"start", "transfer", "escalate", "cancel", "close"}),
+        State.IN_PROGRESS: frozenset(
+            {"complete", "record_occurrence", "transfer", "escalate", "cancel", "close"}
+        ),
+        State.TRANSFERRED: frozenset({"start", "transfer", "escalate", "cancel", "close"}),
+        State.ESCALATED: frozenset(
+            {"offer", "offer_next", "accept", "transfer", "signpost", "cancel", "close"}
+        ),
+        State.DECLINED: frozenset(),
+        **{state: frozenset() for state in TERMINAL_STATES},
+    }
+)
+ACTIONS = frozenset().union(*LEGAL_ACTIONS.values())
+
+DEFAULT_OFFER_EXPIRY: Mapping[str, timedelta] = MappingProxyType(
+    {"emergency": timedelta(minutes=30), "urgent": timedelta(hours=4), "routine": timedelta(hours=48)}
+)
+
+
+class LifecycleError(Exception):
+    """Base of the errors a lifecycle action raises."""
+
+
+class IllegalTransition(LifecycleError):
+    """The action is not allowed in the referral's current state (the API answers 409)."""
+
+    def __init__(self, current_state: State, action: str, detail: str | None = None) -> None:
+        self.current_state = current_state
+        self.action = action
+        message = f"cannot {action} a referral that is {current_state}"
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class InvalidAction(LifecycleError, ValueError):
+    """The action is allowed in this state but its arguments are not (wrong organisation, bad index...)."""
+
+
+def offer_expiry(urgency: str, now: datetime, policy: Mapping[str, timedelta]) -> datetime:
+    _require_aware(now, "now")
+    window = policy.get(urgency)
+    if window is None:
+        raise ValueError(f"no offer expiry configured for urgency {urgency!r}")
+    if window <= timedelta(0):
+        raise ValueError(f"offer expiry for {urgency!r} must be positive")
+    return now + window
+
+
+@dataclass(frozen=True)
+class Candidate:
+    org_id: str
+    tier: Tier
+    volunteer_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tier", Tier(self.tier))
+
+
+@dataclass(frozen=True)
+class Offer:
+    org_id: str
+    volunteer_id: str | None
+    tier: Tier
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    from_state: State | None
+    to_state: State
+    actor_org_id: str | None = None
+    reason: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+            "actor_org_id": self.actor_org_id,
+            "reason": self.reason,
+            "data": dict(self.data),
+        }
+
+
+@dataclass(frozen=True)
+class RecurrencePlan:
+    every_days: int
+    count: int
+    start: datetime
+
+    def __post_init__(self) -> None:
+        if self.every_days < 1 or self.count < 1:
+            raise ValueError("a recurrence plan needs every_days >= 1 and count >= 1")
+        _require_aware(self.start, "start")
+
+    def due_at(self, index: int) -> datetime:
+        return self.start + timedelta(days=self.every_days * index)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    index: int
+    due_at: datetime
+    outcome_code: str | None = None
+    note: str | None = None
+
+
+class Transition(NamedTuple):
+    referral: "Referral"
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Referral:
+    safety_net_org_id: str
+    state: State = State.RECEIVED
+    tier: Tier | None = None
+    candidates: tuple[Candidate, ...] = ()
+    next_candidate: int = 0
+    open_offer: Offer | None = None
+    accepted_org_id: str | None = None
+    volunteer_id: str | None = None
+    escalated_to: str | None = None
+    plan: RecurrencePlan | None = None
+    occurrences: tuple[Occurrence, ...] = ()
+    outcome_code: str | None = None
+    history: tuple[Event, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Accept plain strings and lists, as a row loaded from the database gives them."""
+        object.__setattr__(self, "state", State(self.state))
+        object.__setattr__(self, "tier", None if self.tier is None else Tier(self.tier))
+        for name in ("candidates", "occurrences", "history"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @classmethod
+    def receive(cls, safety_net_org_id: str) -> Transition:
+        _require_text(safety_net_org_id, "safety_net_org_id")
+        event = Event("received", None, State.RECEIVED, data={"safety_net_org_id": safety_net_org_id})
+        return Transition(cls(safety_net_org_id=safety_net_org_id, history=(event,)), (event,))
+
+    @property
+    def owner_org_id(self) -> str:
+        return self.accepted_org_id if self.accepted_org_id is not None else self.safety_net_org_id
+
+    @property
+    def allowed_actions(self) -> frozenset[str]:
+        return LEGAL_ACTIONS[self.state]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    def triage(
+        self, candidates: Iterable[Candidate] = (), *, plan: RecurrencePlan | None = None
+    ) -> Transition:
+        self._require("triage")
+        ordered = tuple(sorted(candidates, key=lambda candidate: TIER_ORDER.index(candidate.tier)))
+        tier = ordered[0].tier if ordered else Tier.STATUTORY
+        occurrences = tuple(Occurrence(i, plan.due_at(i)) for i in range(plan.count)) if plan else ()
+        data: dict[str, Any] = {"tier": tier, "candidate_count": len(ordered)}
+        if plan:
+            data["plan"] = {"every_days": plan.every_days, "count": plan.count, "start": plan.start}
+        event = Event("triaged", self.state, State.TRIAGED, data=data)
+        return self._step(
+            [event], state=State.TRIAGED, tier=tier, candidates=ordered, plan=plan, occurrences=occurrences
+        )
+
+    def offer(
+        self, org_id: str, volunteer_id: str | None = None, *, expires_at: datetime, tier: Tier | None = None
+    ) -> Transition:
+        self._require("offer")
+        _require_text(org_id, "org_id")
+        _require_aware(expires_at, "expires_at")
+        offer = Offer(org_id, volunteer_id, Tier(tier or self.tier or Tier.STATUTORY), expires_at)
+        event = _offered_event(self.state, offer)
+        return self._step([event], state=State.OFFERED, tier=offer.tier, open_offer=offer, escalated_to=None)
+
+    def offer_next(self, *, expires_at: datetime) -> Transition:
+        self._require("offer_next")
+        _require_aware(expires_at, "expires_at")
+        if self.state is State.ESCALATED and self._remaining_candidate() is None:
+            raise InvalidAction("no candidates left to offer")
+        return self._cascade([], self.state, expires_at)
+
+    def accept(self, by_org: str, *, now: datetime | None = None) -> Transition:
+        self._require("accept")
+        offer = self.open_offer
+        if offer is not None:
+            if by_org != offer.org_id:
+                raise InvalidAction(f"the offer is to {offer.org_id}, not {by_org}")
+            if now is not None and now > offer.expires_at:
+                raise InvalidAction(f"the offer expired at {offer.expires_at.isoformat()}")
+            volunteer_id = offer.volunteer_id
+        elif by_org in (self.escalated_to, self.safety_net_org_id):
+            volunteer_id = None
+        else:
+            raise InvalidAction(f"the referral is escalated to {self.escalated_to}, not {by_org}")
+        event = Event(
+            "accepted",
+            self.state,
+            State.ACCEPTED,
+            by_org,
+            data={"org_id": by_org, "volunteer_id": volunteer_id},
+        )
+        return self._step(
+            [event],
+            state=State.ACCEPTED,
+            accepted_org_id=by_org,
+            volunteer_id=volunteer_id,
+            open_offer=None,
+            escalated_to=None,
+        )
+
+    def decline(self, by_org: str, reason: str, *, next_expires_at: datetime) -> Transition:
+        self._require("decline")
+        offer = self._current_offer()
+        if by_org != offer.org_id:
+            raise InvalidAction(f"the offer is to {offer.org_id}, not {by_org}")
+        _require_text(reason, "reason")
+        _require_aware(next_expires_at, "next_expires_at")
+        event = Event("declined", self.state, State.DECLINED, by_org, reason, _offer_data(offer))
+        return self._cascade([event], State.DECLINED, next_expires_at)
+
+    def expire(self, *, now: datetime, next_expires_at: datetime) -> Transition:
+        self._require("expire")
+        offer = self._current_offer()
+        _require_aware(now, "now")
+        _require_aware(next_expires_at, "next_expires_at")
+        if now < offer.expires_at:
+            raise InvalidAction(f"the offer does not expire until {offer.expires_at.isoformat()}")
+        reason = f"offer to {offer.org_id} expired unanswered"
+        event = Event("expired", self.state, State.DECLINED, None, reason, _offer_data(offer))
+        return self._cascade([event], State.DECLINED, next_expires_at)
+
+    def start(self) -> Transition:
+        self._require("start")
+        event = Event("started", self.state, State.IN_PROGRESS, self.owner_org_id)
+        return self._step([event], state=State.IN_PROGRESS)
+
+    def complete(self, outcome_code: str, note: str | None = None) -> Transition:
+        self._require("complete")
+        _require_text(outcome_code, "outcome_code")
+        pending = sum(1 for occurrence in self.occurrences if occurrence.outcome_code is None)
+        if pending:
+            detail = f"{pending} occurrence(s) of the recurring plan have no outcome; close it early instead"
+            raise IllegalTransition(self.state, "complete", detail)
+        event = Event(
+            "completed", self.state, State.COMPLETED, self.owner_org_id, data=_outcome(outcome_code, note)
+        )
+        return self._step([event], state=State.COMPLETED, outcome_code=outcome_code)
+
+    def record_occurrence(self, index: int, outcome_code: str, note: str | None = None) -> Transition:
+        self._require("record_occurrence")
+        if self.plan is None:
+            raise InvalidAction("the referral has no recurring plan")
+        if not 0 <= index < len(self.occurrences):
+            raise InvalidAction(f"occurrence {index} is outside the plan (0..{len(self.occurrences) - 1})")
+        if self.occurrences[index].outcome_code is not None:
+            raise InvalidAction(f"occurrence {index} already has an outcome")
+        _require_text(outcome_code, "outcome_code")
+        recorded = replace(self.occurrences[index], outcome_code=outcome_code, note=note)
+        occurrences = (*self.occurrences[:index], recorded, *self.occurrences[index + 1 :])
+        data = {"index": index, "due_at": recorded.due_at, **_outcome(outcome_code, note)}
+        events = [Event("occurrence_recorded", self.state, State.IN_PROGRESS, self.owner_org_id, data=data)]
+        if all(occurrence.outcome_code is not None for occurrence in occurrences):
+            done = _outcome(PLAN_COMPLETED, None)
+            events.append(
+                Event("completed", State.IN_PROGRESS, State.COMPLETED, self.owner_org_id, data=done)
+            )
+            return self._step(
+                events, state=State.COMPLETED, occurrences=occurrences, outcome_code=PLAN_COMPLETED
+            )
+        return self._step(events, occurrences=occurrences)
+
+    def transfer(self, to_org: str, reason: str) -> Transition:
+        self._require("transfer")
+        _require_text(to_org, "to_org")
+        _require_text(reason, "reason")
+        if to_org == self.owner_org_id:
+            raise InvalidAction(f"the referral is already owned by {to_org}")
+        data = {"from_org_id": self.owner_org_id, "to_org_id": to_org}
+        event = Event("transferred", self.state, State.TRANSFERRED, self.owner_org_id, reason, data)
+        return self._step(
+            [event], state=State.TRANSFERRED, accepted_org_id=to_org, volunteer_id=None, escalated_to=None
+        )
+
+    def cancel(self, reason: str) -> Transition:
+        self._require("cancel")
+        _require_text(reason, "reason")
+        event = Event("cancelled", self.state, State.CANCELLED, self.owner_org_id, reason)
+        return self._step([event], **_released(State.CANCELLED))
+
+    def escalate(self, reason: str, to_org: str | None = None) -> Transition:
+        self._require("escalate")
+        _require_text(reason, "reason")
+        target = to_org or self.safety_net_org_id
+        data = {"from_org_id": self.owner_org_id, "to_org_id": target}
+        event = Event("escalated", self.state, State.ESCALATED, self.owner_org_id, reason, data)
+        return self._step([event], **_released(State.ESCALATED, escalated_to=target))
+
+    def signpost(self, org_id: str) -> Transition:
+        self._require("signpost")
+        _require_text(org_id, "org_id")
+        event = Event("signposted", self.state, State.SIGNPOSTED, self.owner_org_id, data={"org_id": org_id})
+        return self._step([event], **_released(State.SIGNPOSTED))
+
+    def close(self, outcome_code: str, note: str | None = None) -> Transition:
+        self._require("close")
+        _require_text(outcome_code, "outcome_code")
+        event = Event(
+            "closed", self.state, State.CLOSED, self.owner_org_id, data=_outcome(outcome_code, note)
+        )
+        return self._step(
+            [event], state=State.CLOSED, open_offer=None, escalated_to=None, outcome_code=outcome_code
+        )
+
+    def _require(self, action: str) -> None:
+        if action not in LEGAL_ACTIONS[self.state]:
+            raise IllegalTransition(self.state, action)
+
+    def _current_offer(self) -> Offer:
+        assert self.open_offer is not None, "an offered referral always has an open offer"
+        return self.open_offer
+
+    def _remaining_candidate(self) -> int | None:
+        rank = TIER_ORDER.index(self.tier or Tier.MUTUAL_AID)
+        for index in range(self.next_candidate, len(self.candidates)):
+            if TIER_ORDER.index(self.candidates[index].tier) >= rank:
+                return index
+        return None
+
+    def _cascade(self, events: list[Event], state: State, expires_at: datetime) -> Transition:
+        tier = self.tier or Tier.STATUTORY
+        index = self._remaining_candidate()
+        target_tier = self.candidates[index].tier if index is not None else Tier.STATUTORY
+        while tier != target_tier:
+            higher = TIER_ORDER[TIER_ORDER.index(tier) + 1]
+            reason = f"no {tier} candidate left; escalating to {higher}"
+            data = {"from_tier": tier, "to_tier": higher}
+            events.append(Event("escalated", state, State.ESCALATED, None, reason, data))
+            state, tier = State.ESCALATED, higher
+        if index is None:
+            reason = f"no {tier} candidate left; the safety-net team holds the referral"
+            data = {"tier": tier, "to_org_id": self.safety_net_org_id}
+            events.append(Event("escalated", state, State.ESCALATED, None, reason, data))
+            return self._step(
+                events, **_released(State.ESCALATED, tier=tier, escalated_to=self.safety_net_org_id)
+            )
+        candidate = self.candidates[index]
+        offer = Offer(candidate.org_id, candidate.volunteer_id, tier, expires_at)
+        events.append(_offered_event(state, offer))
+        return self._step(
+            events,
+            state=State.OFFERED,
+            tier=tier,
+            open_offer=offer,
+            next_candidate=index + 1,
+            escalated_to=None,
+        )
+
+    def _step(self, events: list[Event], **changes: Any) -> Transition:
+        referral = replace(self, history=self.history + tuple(events), **changes)
+        assert _continuous(self.state, events, referral.state), "events must lead from old state to new"
+        return Transition(referral, tuple(events))
+
+
+def _continuous(start: State, events: list[Event], end: State) -> bool:
+    state = start
+    for event in events:
+        if event.from_state is not state:
+            return False
+        state = event.to_state
+    return state is end
+
+
+def _offered_event(from_state: State, offer: Offer) -> Event:
+    return Event(
+        "offered", from_state, State.OFFERED, data={**_offer_data(offer), "expires_at": offer.expires_at}
+    )
+
+
+def _offer_data(offer: Offer) -> dict[str, Any]:
+    return {"org_id": offer.org_id, "volunteer_id": offer.volunteer_id, "tier": offer.tier}
+
+
+def _outcome(outcome_code: str, note: str | None) -> dict[str, Any]:
+    return {"outcome_code": outcome_code, "note": note}
+
+
+def _released(state: State, **overrides: Any) -> dict[str, Any]:
+    released = {"accepted_org_id": None, "volunteer_id": None, "open_offer": None, "escalated_to": None}
+    return {**released, "state": state, **overrides}
+
+
+def _require_text(value: str, name: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidAction(f"{name} must be a non-empty string")
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")

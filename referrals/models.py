@@ -1,0 +1,128 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, utcnow
+
+CHANNELS = ("phone", "email", "web", "partner_referral")
+STATUSES = (
+    "received",
+    "triaged",
+    "offered",
+    "accepted",
+    "in_progress",
+    "completed",
+    "declined",
+    "escalated",
+    "signposted",
+    "transferred",
+    "cancelled",
+    "closed",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Resident(Base):
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), default="", index=True)
+    postcode: Mapped[str] = mapped_column(String(10), index=True)
+    outcode: Mapped[str] = mapped_column(String(5), index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    date_of_birth: Mapped[date | None]
+    flags: Mapped[dict] = mapped_column(default=dict)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    geo_precision: Mapped[str] = mapped_column(String(10))
+    area: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        Index("ix_referral_status_owner", "status", "owner_org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    given_needs: Mapped[list] = mapped_column(default=list)
+    consent_to_share: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    tier: Mapped[str | None] = mapped_column(String(20))
+    needs: Mapped[list] = mapped_column(default=list)
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    safeguarding: Mapped[bool] = mapped_column(default=False)
+    triage: Mapped[dict | None]
+    area: Mapped[str | None] = mapped_column(String(40), index=True)
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    linked_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
+    created_by_role: Mapped[str] = mapped_column(String(30))
+    created_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    resident: Mapped[Resident] = relationship(lazy="joined")
+
+
+class Offer(Base):
+    __tablename__ = "offer"
+    __table_args__ = (
+        CheckConstraint(
+            _in("status", ("pending", "accepted", "declined", "expired", "withdrawn")), name="status"
+        ),
+        Index("ix_offer_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    task_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    expires_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every decision. No code path updates or deletes rows."""
+
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    referral_id: Mapped[int | None] = mapped_column(index=True)
+    resident_id: Mapped[int | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(30))
+    actor_org_id: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """One row holding the chain's head, locked by each append so the chain stays linear."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,78 @@
+"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL when TEST_DATABASE_URL says so),
+cleaned between tests; the app, its test client and a token per role."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import make_engine, make_session_factory
+from db.migrate import load_models, upgrade
+
+KEEP_TABLES = {"postcode", "alembic_version"}
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _test_database_url(tmp_path_factory)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def clean_database(engine: Engine) -> None:
+    metadata = load_models()
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    with engine.begin() as connection:
+        if is_postgres(engine):
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+        connection.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": "0" * 64})
+
+
+@pytest.fixture
+def session_factory(engine) -> Iterator[sessionmaker[Session]]:
+    clean_database(engine)
+    yield make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(database_url, session_factory):
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    yield app
+    app.extensions["oneroute"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,272 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from referrals.lifecycle import (
+    ACTIONS,
+    DEFAULT_OFFER_EXPIRY,
+    LEGAL_ACTIONS,
+    TERMINAL_STATES,
+    IllegalTransition,
+    InvalidAction,
+    Referral,
+    State,
+    offer_expiry,
+)
+
+from .builders import SAFETY_NET, SIX_WEEKLY_CALLS, build, perform, received
+
+S = State
+LEGAL = {
+    (S.RECEIVED, "triage"): S.TRIAGED,
+    (S.RECEIVED, "escalate"): S.ESCALATED,
+    (S.RECEIVED, "signpost"): S.SIGNPOSTED,
+    (S.RECEIVED, "cancel"): S.CANCELLED,
+    (S.RECEIVED, "close"): S.CLOSED,
+    (S.TRIAGED, "offer"): S.OFFERED,
+    (S.TRIAGED, "offer_next"): S.OFFERED,
+    (S.TRIAGED, "escalate"): S.ESCALATED,
+    (S.TRIAGED, "signpost"): S.SIGNPOSTED,
+    (S.TRIAGED, "cancel"): S.CANCELLED,
+    (S.TRIAGED, "close"): S.CLOSED,
+    (S.OFFERED, "accept"): S.ACCEPTED,
+    (S.OFFERED, "decline"): S.OFFERED,
+    (S.OFFERED, "expire"): S.OFFERED,
+    (S.OFFERED, "escalate"): S.ESCALATED,
+    (S.OFFERED, "signpost"): S.SIGNPOSTED,
+    (S.OFFERED, "cancel"): S.CANCELLED,
+    (S.OFFERED, "close"): S.CLOSED,
+    (S.ACCEPTED, "start"): S.IN_PROGRESS,
+    (S.ACCEPTED, "transfer"): S.TRANSFERRED,
+    (S.ACCEPTED, "escalate"): S.ESCALATED,
+    (S.ACCEPTED, "cancel"): S.CANCELLED,
+    (S.ACCEPTED, "close"): S.CLOSED,
+    (S.IN_PROGRESS, "complete"): S.COMPLETED,
+    (S.IN_PROGRESS, "record_occurrence"): S.IN_PROGRESS,
+    (S.IN_PROGRESS, "transfer"): S.TRANSFERRED,
+    (S.IN_PROGRESS, "escalate"): S.ESCALATED,
+    (S.IN_PROGRESS, "cancel"): S.CANCELLED,
+    (S.IN_PROGRESS, "close"): S.CLOSED,
+    (S.TRANSFERRED, "start"): S.IN_PROGRESS,
+    (S.TRANSFERRED, "transfer"): S.TRANSFERRED,
+    (S.TRANSFERRED, "escalate"): S.ESCALATED,
+    (S.TRANSFERRED, "cancel"): S.CANCELLED,
+    (S.TRANSFERRED, "close"): S.CLOSED,
+    (S.ESCALATED, "offer"): S.OFFERED,
+    (S.ESCALATED, "offer_next"): S.OFFERED,
+    (S.ESCALATED, "accept"): S.ACCEPTED,
+    (S.ESCALATED, "transfer"): S.TRANSFERRED,
+    (S.ESCALATED, "signpost"): S.SIGNPOSTED,
+    (S.ESCALATED, "cancel"): S.CANCELLED,
+    (S.ESCALATED, "close"): S.CLOSED,
+}
+ALL_ACTIONS = sorted(
+    {"triage", "offer", "offer_next", "accept", "decline", "expire", "start", "complete"}
+    | {"record_occurrence", "transfer", "cancel", "escalate", "signpost", "close"}
+)
+ILLEGAL = [(state, action) for state in State for action in ALL_ACTIONS if (state, action) not in LEGAL]
+
+
+@pytest.mark.parametrize(("state", "action"), sorted(LEGAL), ids=lambda value: str(value))
+def test_legal_action_moves_to_expected_state(state, action):
+    referral = build(state, SIX_WEEKLY_CALLS if action == "record_occurrence" else None)
+    assert referral.state is state
+
+    new, events = perform(referral, action)
+
+    assert new.state is LEGAL[state, action]
+    assert events
+    assert events[0].from_state is state
+    assert events[-1].to_state is new.state
+    assert new.history == referral.history + events
+
+
+@pytest.mark.parametrize(("state", "action"), ILLEGAL, ids=lambda value: str(value))
+def test_illegal_action_raises_naming_the_current_state(state, action):
+    referral = build(state)
+
+    with pytest.raises(IllegalTransition) as raised:
+        perform(referral, action)
+
+    assert raised.value.current_state is state
+    assert raised.value.action == action
+    assert f"that is {state.value}" in str(raised.value)
+
+
+def test_published_table_matches_the_expected_transitions():
+    assert set(ACTIONS) == set(ALL_ACTIONS)
+    for state in State:
+        assert LEGAL_ACTIONS[state] == {action for (s, action) in LEGAL if s is state}
+    assert {S.COMPLETED, S.SIGNPOSTED, S.CANCELLED, S.CLOSED} == TERMINAL_STATES
+    assert all(not LEGAL_ACTIONS[state] for state in TERMINAL_STATES)
+
+
+def test_receive_starts_history_owned_by_safety_net():
+    referral, events = Referral.receive(SAFETY_NET)
+
+    assert referral.state is S.RECEIVED
+    assert referral.owner_org_id == SAFETY_NET
+    assert [event.kind for event in events] == ["received"]
+    assert referral.history == events
+
+
+def test_receive_needs_a_safety_net_team():
+    with pytest.raises(InvalidAction):
+        Referral.receive(" ")
+
+
+@pytest.mark.parametrize(
+    ("state", "owner"),
+    [
+        (S.RECEIVED, SAFETY_NET),
+        (S.TRIAGED, SAFETY_NET),
+        (S.OFFERED, SAFETY_NET),
+        (S.ACCEPTED, "ma-1"),
+        (S.IN_PROGRESS, "ma-1"),
+        (S.TRANSFERRED, "vcs-1"),
+        (S.ESCALATED, SAFETY_NET),
+        (S.COMPLETED, "ma-1"),
+        (S.SIGNPOSTED, SAFETY_NET),
+        (S.CANCELLED, SAFETY_NET),
+        (S.CLOSED, "ma-1"),
+    ],
+)
+def test_owner_in_each_state(state, owner):
+    assert build(state).owner_org_id == owner
+
+
+@pytest.mark.parametrize(
+    ("action", "kind", "reason"),
+    [
+        ("cancel", "cancelled", "resident withdrew"),
+        ("escalate", "escalated", "safeguarding concern"),
+        ("transfer", "transferred", "needs a befriender"),
+    ],
+)
+def test_reasons_are_recorded(action, kind, reason):
+    _, events = perform(build(S.IN_PROGRESS), action)
+
+    assert events[-1].kind == kind
+    assert events[-1].reason == reason
+    assert events[-1].actor_org_id == "ma-1"
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("action", ["cancel", "escalate"])
+def test_reason_must_not_be_blank(action, blank):
+    referral = build(S.IN_PROGRESS)
+    with pytest.raises(InvalidAction):
+        getattr(referral, action)(blank)
+
+
+def test_escalation_releases_the_accepted_organisation():
+    referral, events = build(S.IN_PROGRESS).escalate("volunteer raised a safeguarding concern", "mh-crisis")
+
+    assert referral.owner_org_id == SAFETY_NET
+    assert referral.accepted_org_id is None
+    assert referral.escalated_to == "mh-crisis"
+    assert events[0].data == {"from_org_id": "ma-1", "to_org_id": "mh-crisis"}
+
+
+@pytest.mark.parametrize("org", ["mh-crisis", SAFETY_NET])
+def test_escalated_referral_is_accepted_by_its_target_or_the_safety_net(org):
+    escalated = build(S.IN_PROGRESS).escalate("concern", "mh-crisis").referral
+
+    referral, _ = escalated.accept(org)
+
+    assert referral.owner_org_id == org
+    assert referral.state is S.ACCEPTED
+
+
+def test_escalated_referral_refuses_another_organisation():
+    escalated = build(S.IN_PROGRESS).escalate("concern", "mh-crisis").referral
+    with pytest.raises(InvalidAction, match="escalated to mh-crisis"):
+        escalated.accept("ma-2")
+
+
+def test_transfer_hands_ownership_over_at_once():
+    referral, events = build(S.IN_PROGRESS).transfer("vcs-2", "needs specialist debt advice")
+
+    assert referral.state is S.TRANSFERRED
+    assert referral.owner_org_id == "vcs-2"
+    assert referral.volunteer_id is None
+    assert events[0].data == {"from_org_id": "ma-1", "to_org_id": "vcs-2"}
+    assert referral.start().referral.state is S.IN_PROGRESS
+
+
+def test_transfer_to_the_current_owner_is_refused():
+    with pytest.raises(InvalidAction, match="already owned"):
+        build(S.IN_PROGRESS).transfer("ma-1", "no reason")
+
+
+def test_close_keeps_outcome_and_owner():
+    referral, events = build(S.IN_PROGRESS).close("resident_in_hospital", "admitted on Tuesday")
+
+    assert referral.outcome_code == "resident_in_hospital"
+    assert referral.owner_org_id == "ma-1"
+    assert events[0].data == {"outcome_code": "resident_in_hospital", "note": "admitted on Tuesday"}
+
+
+def test_signpost_records_where_to():
+    referral, events = build(S.TRIAGED).signpost("citizens-advice")
+
+    assert referral.state is S.SIGNPOSTED
+    assert events[0].data == {"org_id": "citizens-advice"}
+
+
+def test_event_as_dict_is_plain_data():
+    _, events = build(S.OFFERED).accept("ma-1")
+
+    assert events[0].as_dict() == {
+        "kind": "accepted",
+        "from_state": S.OFFERED,
+        "to_state": S.ACCEPTED,
+        "actor_org_id": "ma-1",
+        "reason": None,
+        "data": {"org_id": "ma-1", "volunteer_id": "vol-1"},
+    }
+
+
+def test_event_data_is_read_only():
+    _, events = build(S.OFFERED).accept("ma-1")
+    with pytest.raises(TypeError):
+        events[0].data["org_id"] = "someone-else"
+
+
+def test_allowed_actions_follow_the_state():
+    assert received().allowed_actions == LEGAL_ACTIONS[S.RECEIVED]
+    assert build(S.COMPLETED).is_terminal
+    assert not build(S.ESCALATED).is_terminal
+
+
+NOW = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("urgency", "expected"),
+    [
+        ("emergency", NOW + timedelta(minutes=30)),
+        ("urgent", NOW + timedelta(hours=4)),
+        ("routine", NOW + timedelta(hours=48)),
+    ],
+)
+def test_offer_expiry_by_urgency(urgency, expected):
+    assert offer_expiry(urgency, NOW, DEFAULT_OFFER_EXPIRY) == expected
+
+
+def test_offer_expiry_uses_the_given_policy():
+    policy = {"routine": timedelta(hours=24)}
+    assert offer_expiry("routine", NOW, policy) == NOW + timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("urgency", "now", "policy", "message"),
+    [
+        ("whenever", NOW, DEFAULT_OFFER_EXPIRY, "no offer expiry configured for urgency 'whenever'"),
+        ("routine", NOW.replace(tzinfo=None), DEFAULT_OFFER_EXPIRY, "timezone-aware"),
+        ("routine", NOW, {"routine": timedelta(0)}, "must be positive"),
+    ],
+)
+def test_offer_expiry_rejects_bad_input(urgency, now, policy, message):
+    with pytest.raises(ValueError, match=message):
+        offer_expiry(urgency, now, policy)

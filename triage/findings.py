@@ -1,0 +1,105 @@
+"""Find needs, topics, safeguarding indicators and circumstances in the notes, minus negated mentions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from triage.fuzzy import FuzzyHit
+from triage.negation import NegationScope, negated_hits
+from triage.rules import Detector, Rules
+from triage.terms import Hit
+from triage.text import Notes, tokenize
+
+
+@dataclass(frozen=True)
+class Evidence:
+    owner: str
+    hit: Hit
+    quote: str
+    fuzzy: tuple[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Negated:
+    evidence: Evidence
+    cue: str
+
+
+@dataclass
+class Findings:
+    notes: Notes
+    evidence: dict[str, list[Evidence]] = field(default_factory=lambda: defaultdict(list))
+    negated: dict[str, list[Negated]] = field(default_factory=lambda: defaultdict(list))
+
+
+def find_all(text: str, rules: Rules) -> Findings:
+    language = rules.language
+    notes = tokenize(text, language.abbreviations, language.clause_words)
+    findings = Findings(notes)
+    finder = _Finder(rules, notes, findings)
+    need_detectors = [(f"need:{code}", need.detector) for code, need in rules.needs.items()]
+    need_detectors += [
+        (f"topic:{topic.id}", topic) for need in rules.needs.values() for topic in need.topics.values()
+    ]
+    finder.detect(need_detectors)
+    finder.detect((f"indicator:{name}", indicator.detector) for name, indicator in rules.indicators.items())
+    finder.detect((f"circumstance:{name}", detector) for name, detector in rules.circumstances.items())
+    for name, indicator in rules.indicators.items():
+        owner = f"indicator:{name}"
+        if indicator.requires_also and findings.evidence.get(owner):
+            also = finder.kept(indicator.requires_also.find(notes), indicator.detector.negation)
+            if also:
+                findings.evidence[owner].append(Evidence(owner, also[0], notes.quote(also[0].first, also[0].last)))
+            else:
+                del findings.evidence[owner]
+    return findings
+
+
+class _Finder:
+    def __init__(self, rules: Rules, notes: Notes, findings: Findings) -> None:
+        self._rules = rules
+        self._notes = notes
+        self._findings = findings
+        self._scopes: dict[str, NegationScope] = {}
+        self._fuzzy: dict[str, list[FuzzyHit]] = defaultdict(list)
+        for fuzzy_hit in rules.fuzzy.find(notes):
+            for owner in fuzzy_hit.owners:
+                self._fuzzy[owner].append(fuzzy_hit)
+
+    def detect(self, detectors: Iterable[tuple[str, Detector]]) -> None:
+        by_profile: dict[str | None, list[Evidence]] = defaultdict(list)
+        for owner, detector in detectors:
+            by_profile[detector.negation].extend(self._candidates(owner, detector))
+        for profile, candidates in by_profile.items():
+            cues = self._negations([evidence.hit for evidence in candidates], profile)
+            for evidence in candidates:
+                cue = cues.get(evidence.hit)
+                if cue is None:
+                    self._findings.evidence[evidence.owner].append(evidence)
+                else:
+                    quote = self._notes.quote(cue.first, cue.last)
+                    self._findings.negated[evidence.owner].append(Negated(evidence, quote))
+
+    def kept(self, hits: list[Hit], profile: str | None) -> list[Hit]:
+        cues = self._negations(hits, profile)
+        return [hit for hit in hits if hit not in cues]
+
+    def _candidates(self, owner: str, detector: Detector) -> list[Evidence]:
+        notes = self._notes
+        exceptions = detector.exceptions.find(notes)
+        candidates = [Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)]
+        candidates += [
+            Evidence(owner, Hit(hit.token, hit.token, hit.target), hit.word, (hit.target, hit.score))
+            for hit in self._fuzzy.get(owner, [])
+        ]
+        return [c for c in candidates if not any(c.hit.overlaps(other) for other in exceptions)]
+
+    def _negations(self, hits: list[Hit], profile: str | None) -> dict[Hit, Hit]:
+        if profile is None or not hits:
+            return {}
+        if profile not in self._scopes:
+            language = self._rules.language
+            self._scopes[profile] = NegationScope(language.negation[profile], self._notes, language.scope)
+        return negated_hits(hits, self._scopes[profile], self._notes, self._rules.language.scope.connectors)

@@ -1,0 +1,77 @@
+"""Read language.yaml: text-speak, clause words, negation profiles and fuzzy-matching settings."""
+
+from __future__ import annotations
+
+import re
+
+from triage.fuzzy import FuzzySettings
+from triage.negation import NegationProfile, ScopeWords
+from triage.rules import Language
+from triage.schema import Node, optional
+
+_WORD = re.compile(r"[a-z0-9]+")
+PROFILE_KEYS = {"before", "after", "not_negation", "cancelled_by", "window_before", "window_after"}
+
+
+def read_language(document: Node) -> tuple[Language, FuzzySettings]:
+    fields = document.mapping(
+        allowed={"abbreviations", "clause_words", "scope_breakers", "list_connectors", "negation", "fuzzy"},
+        required={"negation", "fuzzy"},
+    )
+    language = Language(
+        abbreviations=_abbreviations(optional(fields, "abbreviations", document, {})),
+        clause_words=_words(optional(fields, "clause_words", document, [])),
+        scope=ScopeWords(
+            breakers=_words(optional(fields, "scope_breakers", document, [])),
+            connectors=_words(optional(fields, "list_connectors", document, [])),
+        ),
+        negation={name: _profile(name, node) for name, node in fields["negation"].mapping().items()},
+    )
+    if "none" in language.negation:
+        raise fields["negation"].child("none", None).fail("'none' is reserved: it means no negation")
+    return language, _fuzzy(fields["fuzzy"])
+
+
+def _abbreviations(node: Node) -> dict[str, tuple[str, ...]]:
+    expansions = {}
+    for short, expansion in node.mapping().items():
+        if not _WORD.fullmatch(short):
+            raise expansion.fail("the abbreviation must be one word of lower-case letters and digits")
+        words = tuple(expansion.text().lower().split())
+        if not all(_WORD.fullmatch(word) for word in words):
+            raise expansion.fail("the expansion must be lower-case words separated by spaces")
+        expansions[short] = words
+    return expansions
+
+
+def _words(node: Node) -> frozenset[str]:
+    words = set()
+    for item in node.items():
+        word = item.text().lower().replace("'", "")
+        if not _WORD.fullmatch(word):
+            raise item.fail("expected one word of letters and digits")
+        words.add(word)
+    return frozenset(words)
+
+
+def _profile(name: str, node: Node) -> NegationProfile:
+    fields = node.mapping(allowed=PROFILE_KEYS, required={"before"})
+    return NegationProfile(
+        name=name,
+        before=fields["before"].terms(),
+        after=optional(fields, "after", node, []).terms(),
+        not_negation=optional(fields, "not_negation", node, []).terms(),
+        cancelled_by=optional(fields, "cancelled_by", node, []).terms(),
+        window_before=optional(fields, "window_before", node, 3).integer(0, 10),
+        window_after=optional(fields, "window_after", node, 2).integer(0, 10),
+    )
+
+
+def _fuzzy(node: Node) -> FuzzySettings:
+    fields = node.mapping(allowed={"min_length", "score_cutoff", "same_first_letter", "stop_words"})
+    return FuzzySettings(
+        min_length=optional(fields, "min_length", node, 5).integer(4, 20),
+        score_cutoff=float(optional(fields, "score_cutoff", node, 85).integer(70, 100)),
+        same_first_letter=optional(fields, "same_first_letter", node, True).boolean(),
+        stop_words=_words(optional(fields, "stop_words", node, [])),
+    )

@@ -1,0 +1,100 @@
+"""Negation scope: is a matched phrase negated ("denies any abuse") or reassured ("self-harm: none")?
+
+A cue negates a match when it stands within a few words before (or after) it in the same clause, with no
+scope breaker (a new subject, "because", "and"...) in between. Phrases that only look like negation
+("no longer") are not cues, and a doubt in the same sentence ("not sure if") cancels every negation there.
+A negation carries along a plain list: "denies self-harm, suicidal thoughts or abuse".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from triage.terms import Hit, TermSet
+from triage.text import Notes
+
+
+@dataclass(frozen=True)
+class NegationProfile:
+    name: str
+    before: TermSet
+    after: TermSet
+    not_negation: TermSet
+    cancelled_by: TermSet
+    window_before: int
+    window_after: int
+
+
+@dataclass(frozen=True)
+class ScopeWords:
+    breakers: frozenset[str]
+    connectors: frozenset[str]
+
+
+class NegationScope:
+    """The negation cues of one profile found in one set of notes."""
+
+    def __init__(self, profile: NegationProfile, notes: Notes, words: ScopeWords) -> None:
+        self._profile = profile
+        self._notes = notes
+        self._words = words
+        pseudo = profile.not_negation.find(notes)
+        self._before = [cue for cue in profile.before.find(notes) if not _overlaps_any(cue, pseudo)]
+        self._after = [cue for cue in profile.after.find(notes) if not _overlaps_any(cue, pseudo)]
+        self._doubtful_sentences = {notes.tokens[cue.first].sentence for cue in profile.cancelled_by.find(notes)}
+
+    def cue_for(self, hit: Hit) -> Hit | None:
+        """The cue that negates `hit`, or None."""
+        tokens = self._notes.tokens
+        if tokens[hit.first].sentence in self._doubtful_sentences:
+            return None
+        for cue in self._before:
+            if cue.last < hit.first and hit.first - cue.last - 1 <= self._profile.window_before:
+                if self._in_scope(cue.last, hit.first):
+                    return cue
+        for cue in self._after:
+            if cue.first > hit.last and cue.first - hit.last - 1 <= self._profile.window_after:
+                if self._in_scope(hit.last, cue.first):
+                    return cue
+        return None
+
+    def _in_scope(self, left: int, right: int) -> bool:
+        tokens = self._notes.tokens
+        if tokens[left].clause != tokens[right].clause:
+            return False
+        return not any(tokens[index].word in self._words.breakers for index in range(left + 1, right))
+
+
+def negated_hits(
+    hits: Iterable[Hit], scope: NegationScope, notes: Notes, connectors: frozenset[str]
+) -> dict[Hit, Hit]:
+    """Map each negated hit to its cue, carrying a negation along a list of hits joined by connectors."""
+    ordered = sorted(set(hits), key=lambda hit: (hit.first, hit.last))
+    cues: dict[Hit, Hit] = {}
+    for position, hit in enumerate(ordered):
+        cue = scope.cue_for(hit)
+        if cue is None and position:
+            previous = _nearest_before(ordered, position)
+            if previous in cues and _only_connectors(notes, previous.last, hit.first, connectors):
+                cue = cues[previous]
+        if cue is not None:
+            cues[hit] = cue
+    return cues
+
+
+def _nearest_before(ordered: list[Hit], position: int) -> Hit | None:
+    hit = ordered[position]
+    earlier = [other for other in ordered[:position] if other.last < hit.first]
+    return max(earlier, key=lambda other: other.last) if earlier else None
+
+
+def _only_connectors(notes: Notes, left: int, right: int, connectors: frozenset[str]) -> bool:
+    tokens = notes.tokens
+    if tokens[left].sentence != tokens[right].sentence:
+        return False
+    return all(tokens[index].word in connectors for index in range(left + 1, right))
+
+
+def _overlaps_any(cue: Hit, others: list[Hit]) -> bool:
+    return any(cue.overlaps(other) for other in others)

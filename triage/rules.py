@@ -1,0 +1,100 @@
+"""The loaded triage rules: taxonomy, safeguarding indicators, circumstances, policy and urgency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from triage.errors import UnknownNeedError
+from triage.fuzzy import FuzzyMatcher
+from triage.negation import NegationProfile, ScopeWords
+from triage.terms import TermSet
+
+TIERS = ("mutual_aid", "vcs", "statutory")
+URGENCIES = ("routine", "urgent", "emergency")
+KNOWN_FLAGS = frozenset(
+    {"shielding", "lives_alone", "disabled", "elderly", "has_children", "no_phone", "hearing_impaired", "carer"}
+)
+
+
+@dataclass(frozen=True)
+class Detector:
+    """Something found in the notes by its terms: a need, a topic, an indicator or a circumstance."""
+
+    id: str
+    label: str
+    terms: TermSet
+    exceptions: TermSet
+    negation: str | None
+
+
+@dataclass(frozen=True)
+class Need:
+    code: str
+    detector: Detector
+    topics: Mapping[str, Detector]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    detector: Detector
+    requires_also: TermSet
+    implies_needs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """All listed kinds must hold; within a kind, any one listed item is enough."""
+
+    needs: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+    indicators: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+    safeguarding: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    id: str
+    outcome: str
+    description: str
+    when: Condition
+
+
+@dataclass(frozen=True)
+class Language:
+    abbreviations: Mapping[str, tuple[str, ...]]
+    clause_words: frozenset[str]
+    scope: ScopeWords
+    negation: Mapping[str, NegationProfile]
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: str
+    content_hash: str
+    language: Language
+    needs: Mapping[str, Need]
+    indicators: Mapping[str, Indicator]
+    circumstances: Mapping[str, Detector]
+    need_tiers: Mapping[str, str]
+    specialist_needs: frozenset[str]
+    unclear_tier: str
+    unclear_reason: str
+    elderly_from_age: int
+    tier_rules: tuple[PolicyRule, ...]
+    urgency_rules: tuple[PolicyRule, ...]
+    fuzzy: FuzzyMatcher
+
+    @property
+    def rules_version(self) -> str:
+        return f"{self.version}+{self.content_hash}"
+
+    @property
+    def need_codes(self) -> frozenset[str]:
+        return frozenset(self.needs)
+
+    def tier_of(self, need: str) -> str:
+        if need not in self.need_tiers:
+            raise UnknownNeedError(need, self.need_codes)
+        return self.need_tiers[need]

@@ -1,0 +1,107 @@
+"""Turn free-text call notes into normalised word tokens with sentence and clause positions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
+_PART = re.compile(r"[a-z]+|[0-9]+")
+_APOSTROPHES = re.compile(r"['’]")
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+_CLAUSE_END = re.compile(r"[,()\[\]]")
+SENTENCE_GLUE = " . "
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    word: str
+    start: int
+    end: int
+    sentence: int
+    clause: int
+    after_comma: bool
+
+
+@dataclass(frozen=True)
+class Notes:
+    """Tokens of the notes plus `doc`: their words joined by spaces, sentences separated by ' . '."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    doc: str
+    offsets: tuple[int, ...]
+
+    def token_span(self, doc_start: int, doc_end: int) -> tuple[int, int]:
+        """First and last token index covered by the doc characters [doc_start, doc_end)."""
+        return bisect_left(self.offsets, doc_start), bisect_right(self.offsets, doc_end - 1) - 1
+
+    def quote(self, first: int, last: int) -> str:
+        """The original words of tokens first..last, as written in the notes."""
+        return self.text[self.tokens[first].start : self.tokens[last].end]
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, keeping one character per character so offsets stay valid."""
+    if text.isascii():
+        return text.lower()
+    return "".join(unicodedata.normalize("NFKD", char.lower()[:1] or char)[:1] for char in text)
+
+
+def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_words: frozenset[str]) -> Notes:
+    folded = fold(text)
+    tokens: list[Token] = []
+    sentence = clause = 0
+    previous_end = 0
+    for match in _WORD.finditer(folded):
+        gap = folded[previous_end : match.start()]
+        if tokens and _SENTENCE_END.search(gap):
+            sentence += 1
+            clause += 1
+        elif tokens and _CLAUSE_END.search(gap):
+            clause += 1
+        after_comma = bool(tokens) and "," in gap
+        previous_end = match.end()
+        for word, start, end in _words_of(match, abbreviations):
+            if tokens and word in clause_words:
+                clause += 1
+            tokens.append(Token(word, start, end, sentence, clause, after_comma))
+            after_comma = False
+    return _with_doc(text, tokens)
+
+
+def _words_of(
+    match: re.Match[str], abbreviations: Mapping[str, tuple[str, ...]]
+) -> list[tuple[str, int, int]]:
+    word = _APOSTROPHES.sub("", match.group())
+    if word in abbreviations or word.isalpha() or word.isdigit():
+        return _expanded(word, match.start(), match.end(), abbreviations)
+    words = []
+    for part in _PART.finditer(match.group()):
+        start = match.start() + part.start()
+        words += _expanded(part.group(), start, start + len(part.group()), abbreviations)
+    return words
+
+
+def _expanded(
+    word: str, start: int, end: int, abbreviations: Mapping[str, tuple[str, ...]]
+) -> list[tuple[str, int, int]]:
+    return [(expanded, start, end) for expanded in abbreviations.get(word, (word,))]
+
+
+def _with_doc(text: str, tokens: list[Token]) -> Notes:
+    pieces: list[str] = []
+    offsets: list[int] = []
+    length = 0
+    for index, token in enumerate(tokens):
+        if index:
+            glue = SENTENCE_GLUE if token.sentence != tokens[index - 1].sentence else " "
+            pieces.append(glue)
+            length += len(glue)
+        offsets.append(length)
+        pieces.append(token.word)
+        length += len(token.word)
+    return Notes(text, tuple(tokens), "".join(pieces), tuple(offsets))
