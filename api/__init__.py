@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     engine = make_engine(settings["DATABASE_URL"])
     session_factory = make_session_factory(engine)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
@@ -20,7 +21,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-@click.group("db", help="Database migrations (Alembic).")
+@click.group("db", help="Database migrations (Alembic).", cls=AppGroup)
 def db_cli():
     pass
 
@@ -45,7 +46,7 @@ def db_revision(message):
     command.revision(migrate.alembic_config(services().settings["DATABASE_URL"]), message, autogenerate=True)
 
 
-@click.group("tokens", help="API tokens for machines and demo users.")
+@click.group("tokens", help="API tokens for machines and demo users.", cls=AppGroup)
 def tokens_cli():
     pass
 
@@ -92,7 +93,7 @@ def tokens_list():
             click.echo(f"{token.id}\t{token.role}\t{token.org_id or '-'}\t{state}\t{token.name}")
 
 
-@click.group("demo", help="Demo data (fictional) for trying the service.")
+@click.group("demo", help="Demo data (fictional) for trying the service.", cls=AppGroup)
 def demo_cli():
     pass
 
@@ -117,10 +118,10 @@ def demo_load(tokens):
         if tokens:
             click.echo("Demo tokens (fictional data only; each run revokes the previous ones):")
             for label, plaintext in issue_demo_tokens(session):
-                click.echo(f"  {label:<42} {plaintext}")
+                click.echo(f"  {label:<48} {plaintext}")
 
 
-@click.group("geo", help="Offline postcode data.")
+@click.group("geo", help="Offline postcode data.", cls=AppGroup)
 def geo_cli():
     pass
 
@@ -134,9 +135,6 @@ def geo_import(path, batch_size):
     from geo.importer import import_postcodes
 
     report = import_postcodes(services().session_factory, path, progress=True, batch_size=batch_size)
-    click.echo(
-        f"read {report.rows_read}, imported {report.imported}, updated {report.updated}, "
-        f"skipped {report.skipped}, errors {len(report.errors)}"
-    )
+    click.echo(report.summary())
     for where, reason in report.errors[:50]:
         click.echo(f"  {where}: {reason}", err=True)

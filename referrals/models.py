@@ -126,3 +126,13 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ResidentKey(Base):
+    """Blocking keys (phone, postcode, name sounds, date of birth) so intake finds possible duplicates with an
+    indexed lookup instead of comparing the caller with everyone."""
+
+    __tablename__ = "resident_key"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)

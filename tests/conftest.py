@@ -59,8 +59,10 @@ def session_factory(engine) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def session(session_factory) -> Iterator[Session]:
-    with session_factory() as session:
+def session(engine, session_factory) -> Iterator[Session]:
+    """A session for arranging and checking data. On SQLite it begins deferred transactions (a WAL reader),
+    so holding it open never blocks the app's writes; call `session.rollback()` to see newer commits."""
+    with make_session_factory(engine, readonly=True)() as session:
         yield session
 
 

@@ -1,0 +1,37 @@
+"""Residents: finding the same person again at intake, and keeping the blocking keys that make it fast."""
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from referrals.duplicates import DuplicateMatch, PersonRecord, blocking_keys, find_duplicates
+from referrals.models import Resident, ResidentKey
+
+MAX_CANDIDATES = 200
+MAX_REPORTED = 5
+
+
+def person_record(resident: Resident) -> PersonRecord:
+    return PersonRecord(
+        id=resident.id,
+        name=resident.name,
+        phone=resident.phone or None,
+        postcode=resident.postcode,
+        address=resident.address or None,
+        date_of_birth=resident.date_of_birth,
+    )
+
+
+def index_resident(session: Session, resident: Resident) -> None:
+    session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident.id))
+    session.add_all(ResidentKey(resident_id=resident.id, key=key) for key in blocking_keys(person_record(resident)))
+
+
+def possible_duplicates(session: Session, person: PersonRecord) -> list[DuplicateMatch]:
+    keys = blocking_keys(person)
+    if not keys:
+        return []
+    ids = select(ResidentKey.resident_id).where(ResidentKey.key.in_(keys)).distinct().limit(MAX_CANDIDATES)
+    existing = session.scalars(
+        select(Resident).where(Resident.id.in_(ids), Resident.erased_at.is_(None))
+    ).all()
+    return find_duplicates(person, (person_record(r) for r in existing))[:MAX_REPORTED]

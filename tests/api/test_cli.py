@@ -1,0 +1,77 @@
+"""The `flask --app wsgi ...` commands a deployment and a newcomer use."""
+
+from sqlalchemy import func, select
+
+from accounts.models import ApiToken
+from accounts.tokens import authenticate
+from directory.models import Organisation, Volunteer
+
+
+def test_tokens_create_prints_the_token_last(app, session):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--role", "helpline_staff", "--name", "Desk 1"])
+
+    assert result.exit_code == 0, result.output
+    plaintext = result.output.strip().splitlines()[-1]
+    principal = authenticate(session, plaintext)
+    assert principal is not None
+    assert principal.role == "helpline_staff"
+    stored = session.scalars(select(ApiToken)).one()
+    assert plaintext not in stored.token_hash
+
+
+def test_a_coordinator_token_needs_an_organisation(app):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--role", "hub_coordinator", "--name", "x"])
+    assert result.exit_code != 0
+    assert "organisation" in result.output
+
+
+def test_revoked_tokens_stop_working(app, session, client):
+    runner = app.test_cli_runner()
+    plaintext = runner.invoke(args=["tokens", "create", "--role", "admin", "--name", "a"]).output.splitlines()[-1]
+    token_id = session.scalars(select(ApiToken.id)).one()
+    session.rollback()
+
+    assert runner.invoke(args=["tokens", "revoke", str(token_id)]).exit_code == 0
+    response = client.get("/api/v1/referrals/1", headers={"Authorization": f"Bearer {plaintext}"})
+    assert response.status_code == 401
+
+
+def test_demo_load_is_idempotent_and_prints_tokens(app, session):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load", "--tokens"])
+    assert first.exit_code == 0, first.output
+    counts = (
+        session.scalar(select(func.count()).select_from(Organisation)),
+        session.scalar(select(func.count()).select_from(Volunteer)),
+    )
+    session.rollback()
+    second = runner.invoke(args=["demo", "load", "--tokens"])
+    assert second.exit_code == 0, second.output
+    session.rollback()
+    assert counts == (
+        session.scalar(select(func.count()).select_from(Organisation)),
+        session.scalar(select(func.count()).select_from(Volunteer)),
+    )
+    assert counts[1] >= 300
+    printed = [line.split()[-1] for line in second.output.splitlines() if line.strip().split()[-1].startswith("ori_")]
+    roles = {authenticate(session, token).role for token in printed}
+    assert roles == {"helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin"}
+    first_tokens = [line.split()[-1] for line in first.output.splitlines() if line.split()[-1].startswith("ori_")]
+    assert all(authenticate(session, token) is None for token in first_tokens)
+
+
+def test_geo_import_makes_full_postcodes_precise(app, client, session, session_factory):
+    from geo import Postcode
+    from tests.builders import auth, call, token_for
+
+    result = app.test_cli_runner().invoke(args=["geo", "import", "tests/data/geo/codepo_slice.zip"])
+    assert result.exit_code == 0, result.output
+    assert "imported" in result.output
+    known = session.scalars(select(Postcode).where(Postcode.outcode == "SM1")).first()
+    assert known is not None
+
+    helpline = auth(token_for(session_factory, "helpline_staff"))
+    body = client.post("/api/v1/referrals", json=call(resident={"postcode": known.postcode}), headers=helpline)
+    location = body.get_json()["resident"]["location"]
+    assert location["precision"] == "postcode"
+    assert (location["lat"], location["lon"]) == (known.latitude, known.longitude)
