@@ -3,7 +3,8 @@
 Record `seq` (from 1) stores `hash = sha256(prev_hash "\\n" seq "\\n" canonical_json(event))`, where
 `prev_hash` is the previous record's hash (GENESIS for the first). Editing, deleting, inserting or reordering
 a record breaks a link that `verify` finds. A chain can still be rewritten whole from the point of tampering,
-so the head is pinned by HMAC-signed checkpoints kept outside the database; `verify` checks one if given.
+so the head is pinned by HMAC-signed checkpoints kept outside the database; `verify` checks one if given
+(a rewrite then shows at the checkpoint's seq, meaning "at or before here").
 
 Canonical JSON: sorted keys, no whitespace, UTF-8 with non-ASCII written as is. Datetimes must be
 timezone-aware and become `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; dates become `YYYY-MM-DD`; Decimals become
@@ -153,7 +154,7 @@ def _link_problem(row: AuditRecord, expected: int, prev_hash: str) -> str | None
         recomputed = chain_hash(prev_hash, row.seq, row.event)
     except (TypeError, ValueError) as error:
         return f"seq {row.seq}: event cannot be canonicalised ({error})"
-    if not hmac.compare_digest(recomputed, row.hash):
+    if recomputed != row.hash:
         return f"seq {row.seq}: hash does not match the event; the record was edited"
     return None
 
@@ -161,7 +162,9 @@ def _link_problem(row: AuditRecord, expected: int, prev_hash: str) -> str | None
 def _checkpoint_problem(row: AuditRecord, checkpoint: Checkpoint | None) -> str | None:
     if checkpoint is None or row.seq != checkpoint.count or row.hash == checkpoint.head_hash:
         return None
-    return f"seq {row.seq}: hash differs from the signed checkpoint; the chain was rewritten"
+    return (
+        f"seq {row.seq}: hash differs from the signed checkpoint; the chain was rewritten at or before here"
+    )
 
 
 def sign_checkpoint(count: int, head_hash: str, key: bytes, at: datetime) -> str:

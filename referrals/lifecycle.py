@@ -1,7 +1,9 @@
 """The referral lifecycle: a pure state machine over immutable values.
 
 Each action returns `Transition(referral, events)`: the new value and the events the service layer writes to
-the audit trail in the same transaction. Illegal actions raise and leave the value as it was.
+the audit trail in the same transaction. Illegal actions raise and leave the value as it was. `history`
+holds every event of the value's life; a referral rebuilt from stored columns may start with an empty one,
+since the returned events are what gets persisted.
 
 Ownership: a referral always has exactly one owning organisation. The organisation that accepted it (or that
 it was transferred to) owns it; whenever nothing is accepted, the area's safety-net team owns it.

@@ -333,3 +333,12 @@ def test_checkpoint_signed_with_another_key_is_rejected():
 def test_sign_checkpoint_rejects_bad_input(count, head, key, at, message):
     with pytest.raises(ValueError, match=message):
         sign_checkpoint(count, head, key, at)
+
+
+def test_a_garbled_hash_is_reported_not_raised():
+    records = chain()
+    records[1] = replace(records[1], hash="é" * 64)
+
+    result = verify(records)
+
+    assert (result.ok, result.first_bad_seq) == (False, 2)
