@@ -14,6 +14,7 @@ from config import load_settings
 from db import make_engine, make_session_factory
 from directory.areas import Areas, load_areas
 from geo import DATA_DIR, Geocoder, build_geocoder
+from triage import Rules, load_rules
 
 API_PREFIX = "/api/"
 
@@ -27,6 +28,7 @@ class Services:
     session_factory: sessionmaker[Session]
     geocoder: Geocoder
     areas: Areas
+    rules: Rules
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -62,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
             data_dir=DATA_DIR,
         ),
         areas=load_areas(),
+        rules=load_rules(),
     )
     request_db.init_app(app)
     _register_http(app)
@@ -73,12 +76,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask) -> None:
-    from api import health, referrals
+    from api import health, referrals, triage
 
     api = ProblemApi(app)
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp,):
+    for blueprint in (referrals.blp, triage.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
@@ -17,8 +17,36 @@ def services():
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, demo_cli, geo_cli):
+    for group in (db_cli, tokens_cli, demo_cli, geo_cli, triage_cli):
         app.cli.add_command(group)
+
+
+@click.command("triage", help="Triage free text as the service would and print why.")
+@click.argument("notes")
+@click.option("--postcode", default=None, help="Also place the resident: area, location and its precision.")
+@click.option("--need", "needs", multiple=True, help="A need code given by the call-taker (repeatable).")
+@with_appcontext
+def triage_cli(notes, postcode, needs):
+    from referrals.errors import DomainValidationError
+    from referrals.intake import IntakeContext, locate
+    from triage import UnknownNeedError, format_decision, triage
+
+    found = services()
+    try:
+        decision = triage(notes, list(needs), rules=found.rules)
+    except UnknownNeedError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(format_decision(decision))
+    if postcode:
+        context = IntakeContext(geocoder=found.geocoder, areas=found.areas, rules=found.rules)
+        try:
+            normalised, location, area = locate(postcode, context)
+        except DomainValidationError as exc:
+            raise click.UsageError(exc.message) from exc
+        click.echo(
+            f"Postcode:     {normalised} in {area} ({location.lat:.5f}, {location.lon:.5f}; "
+            f"{location.precision} precision)"
+        )
 
 
 @click.group("db", help="Database migrations (Alembic).", cls=AppGroup)

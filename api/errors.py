@@ -7,7 +7,7 @@ from flask import Flask, Response, json
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from referrals.errors import Conflict, DomainValidationError, NotFound
+from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://oneroutein.org/problems/"
@@ -101,6 +101,10 @@ def register_domain_errors(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(error: NotFound):
         return problem(404, "Not Found", str(error))
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(error: Forbidden):
+        return problem(403, "Forbidden", str(error))
 
     @app.errorhandler(Conflict)
     def _conflict(error: Conflict):

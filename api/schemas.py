@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from referrals.models import CHANNELS
+from triage import TIERS, URGENCIES
 
 RESIDENT_FLAGS = (
     "shielding",
@@ -96,6 +97,29 @@ class ResidentOutSchema(ma.Schema):
         )
 
 
+class ReasonSchema(ma.Schema):
+    rule = ma.fields.String()
+    conclusion = ma.fields.String()
+    evidence = ma.fields.String()
+    detail = ma.fields.String()
+
+
+class DecisionSchema(ma.Schema):
+    tier = ma.fields.String(validate=validate.OneOf(TIERS))
+    needs = ma.fields.List(ma.fields.String())
+    safeguarding = ma.fields.Boolean()
+    urgency = ma.fields.String(validate=validate.OneOf(URGENCIES))
+    reasons = ma.fields.List(ma.fields.Nested(ReasonSchema))
+    rules_version = ma.fields.String()
+
+
+class DuplicateSchema(ma.Schema):
+    resident_id = ma.fields.Integer()
+    score = ma.fields.Float()
+    matched_fields = ma.fields.List(ma.fields.String())
+    field_scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+
+
 class ReferralOutSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
@@ -110,5 +134,45 @@ class ReferralOutSchema(ma.Schema):
     safeguarding = ma.fields.Boolean()
     area = ma.fields.String(allow_none=True)
     owner_org_id = ma.fields.Integer(allow_none=True)
+    triage = ma.fields.Nested(DecisionSchema, allow_none=True)
+    linked_referral_id = ma.fields.Integer(allow_none=True)
+    outcome_code = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
+
+
+class ReferralCreatedSchema(ReferralOutSchema):
+    possible_duplicates = ma.fields.List(
+        ma.fields.Nested(DuplicateSchema),
+        metadata={
+            "description": "People already known who may be this caller; re-send with resident_id to attach"
+        },
+    )
+
+
+class PreviewResidentSchema(ma.Schema):
+    name = ma.fields.String(validate=validate.Length(max=200))
+    phone = ma.fields.String(validate=validate.Length(max=40))
+    postcode = ma.fields.String(validate=validate.Length(max=16))
+    address = ma.fields.String(validate=validate.Length(max=500))
+    date_of_birth = ma.fields.Date(allow_none=True)
+    flags = ma.fields.Nested(FlagsSchema, load_default=dict)
+
+
+class PreviewInSchema(ma.Schema):
+    notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    needs = ma.fields.List(
+        ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
+    )
+    resident = ma.fields.Nested(PreviewResidentSchema, load_default=dict)
+
+
+class PreviewOutSchema(DecisionSchema):
+    possible_duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema))
+
+
+class RetriageInSchema(ma.Schema):
+    notes_addendum = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    tier = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
+    safeguarding = ma.fields.Boolean(load_default=None, allow_none=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=1000))

@@ -16,3 +16,7 @@ class Conflict(RuntimeError):
     def __init__(self, message: str, current_state: str | None = None):
         super().__init__(message)
         self.current_state = current_state
+
+
+class Forbidden(PermissionError):
+    """The caller's role may use the route but not take this particular decision (403)."""

@@ -1,8 +1,9 @@
-"""The single route in: a call as helpline staff log it becomes a resident and a referral, in one transaction."""
+"""The single route in: a call as helpline staff log it becomes a triaged referral, in one transaction."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
@@ -11,8 +12,14 @@ from directory.areas import Areas
 from directory.phones import InvalidPhone, normalise_phone
 from geo import Geocoder, InvalidPostcode, Location, is_outcode, normalise_outcode, normalise_postcode
 from referrals import audit
+from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
 from referrals.models import Referral, Resident
+from referrals.residents import index_resident, person_record, possible_duplicates
+from referrals.triaging import decide, triage_on_intake
+from triage import Rules
+
+OPEN_STATUSES = ("received", "triaged", "offered", "accepted", "in_progress", "escalated", "transferred")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,13 @@ class IntakeContext:
 
     geocoder: Geocoder
     areas: Areas
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    referral: Referral
+    possible_duplicates: list[DuplicateMatch]
 
 
 def locate(postcode: str, context: IntakeContext) -> tuple[str, Location, str]:
@@ -62,18 +76,18 @@ def locate(postcode: str, context: IntakeContext) -> tuple[str, Location, str]:
     return normalised, location, area.code
 
 
-def _phone(raw: str) -> str:
+def normalised_phone(raw: str, field_name: str = "resident.phone") -> str:
     try:
         return normalise_phone(raw)
     except InvalidPhone as exc:
-        raise DomainValidationError("resident.phone", str(exc)) from exc
+        raise DomainValidationError(field_name, str(exc)) from exc
 
 
 def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetime) -> Resident:
     postcode, location, area = locate(details.postcode, context)
     return Resident(
         name=details.name,
-        phone=_phone(details.phone),
+        phone=normalised_phone(details.phone),
         postcode=postcode,
         outcode=location.outcode,
         address=details.address,
@@ -87,18 +101,43 @@ def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetim
     )
 
 
+def _known_resident(session: Session, resident_id: int) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None or resident.erased_at is not None:
+        raise NotFound(f"no resident with id {resident_id}")
+    return resident
+
+
+def open_referral_with_same_needs(session: Session, resident: Resident, needs: list[str]) -> Referral | None:
+    """An open referral for this person that already covers every need of the new call."""
+    if resident.id is None or not needs:
+        return None
+    open_ones = session.scalars(
+        select(Referral)
+        .where(Referral.resident_id == resident.id, Referral.status.in_(OPEN_STATUSES))
+        .order_by(Referral.id)
+    )
+    return next((r for r in open_ones if set(needs) <= set(r.needs or [])), None)
+
+
 def log_call(
     session: Session, call: CallLog, principal: Principal, context: IntakeContext, now: datetime | None = None
-) -> Referral:
+) -> IntakeResult:
     now = now or utcnow()
+    duplicates: list[DuplicateMatch] = []
     if call.resident_id is not None:
-        resident = session.get(Resident, call.resident_id)
-        if resident is None or resident.erased_at is not None:
-            raise NotFound(f"no resident with id {call.resident_id}")
+        resident = _known_resident(session, call.resident_id)
     else:
         resident = _new_resident(call.resident, context, now)
+        duplicates = possible_duplicates(session, person_record(resident))
+    decision = decide(
+        call.notes, call.needs, resident.flags, resident.date_of_birth, context.rules, now.date()
+    )
+    linked = open_referral_with_same_needs(session, resident, decision.needs)
+    if resident.id is None:
         session.add(resident)
         session.flush()
+        index_resident(session, resident)
     referral = Referral(
         resident=resident,
         channel=call.channel,
@@ -121,8 +160,36 @@ def log_call(
         principal,
         referral_id=referral.id,
         resident_id=resident.id,
-        payload={"channel": call.channel, "given_needs": list(call.needs), "consent_to_share": call.consent_to_share},
+        now=now,
+        payload={
+            "channel": call.channel,
+            "given_needs": list(call.needs),
+            "consent_to_share": call.consent_to_share,
+            "possible_duplicates": [{"resident_id": d.resident_id, "score": d.score} for d in duplicates],
+        },
+    )
+    triage_on_intake(session, referral, resident, decision, principal, now)
+    if linked is not None:
+        _link_to_open_referral(session, referral, linked, principal, now)
+    session.commit()
+    return IntakeResult(referral=referral, possible_duplicates=duplicates)
+
+
+def _link_to_open_referral(
+    session: Session, referral: Referral, linked: Referral, principal: Principal, now: datetime
+) -> None:
+    """The same need is already being handled: record the call against it instead of offering it twice."""
+    referral.linked_referral_id = linked.id
+    referral.owner_org_id = linked.owner_org_id
+    referral.status = "closed"
+    referral.outcome_code = "linked_to_open_referral"
+    audit.record(
+        session,
+        "referral.linked",
+        principal,
+        referral_id=referral.id,
+        resident_id=referral.resident_id,
+        reason=f"referral {linked.id} is open for the same needs",
+        payload={"linked_referral_id": linked.id},
         now=now,
     )
-    session.commit()
-    return referral

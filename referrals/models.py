@@ -68,6 +68,8 @@ class Referral(Base):
     area: Mapped[str | None] = mapped_column(String(40), index=True)
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     linked_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    outcome_code: Mapped[str | None] = mapped_column(String(40))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_by_role: Mapped[str] = mapped_column(String(30))
     created_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))

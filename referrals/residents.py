@@ -23,7 +23,9 @@ def person_record(resident: Resident) -> PersonRecord:
 
 def index_resident(session: Session, resident: Resident) -> None:
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident.id))
-    session.add_all(ResidentKey(resident_id=resident.id, key=key) for key in blocking_keys(person_record(resident)))
+    session.add_all(
+        ResidentKey(resident_id=resident.id, key=key) for key in blocking_keys(person_record(resident))
+    )
 
 
 def possible_duplicates(session: Session, person: PersonRecord) -> list[DuplicateMatch]:

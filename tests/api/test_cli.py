@@ -8,7 +8,9 @@ from directory.models import Organisation, Volunteer
 
 
 def test_tokens_create_prints_the_token_last(app, session):
-    result = app.test_cli_runner().invoke(args=["tokens", "create", "--role", "helpline_staff", "--name", "Desk 1"])
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--role", "helpline_staff", "--name", "Desk 1"]
+    )
 
     assert result.exit_code == 0, result.output
     plaintext = result.output.strip().splitlines()[-1]
@@ -20,14 +22,18 @@ def test_tokens_create_prints_the_token_last(app, session):
 
 
 def test_a_coordinator_token_needs_an_organisation(app):
-    result = app.test_cli_runner().invoke(args=["tokens", "create", "--role", "hub_coordinator", "--name", "x"])
+    result = app.test_cli_runner().invoke(
+        args=["tokens", "create", "--role", "hub_coordinator", "--name", "x"]
+    )
     assert result.exit_code != 0
     assert "organisation" in result.output
 
 
 def test_revoked_tokens_stop_working(app, session, client):
     runner = app.test_cli_runner()
-    plaintext = runner.invoke(args=["tokens", "create", "--role", "admin", "--name", "a"]).output.splitlines()[-1]
+    plaintext = runner.invoke(
+        args=["tokens", "create", "--role", "admin", "--name", "a"]
+    ).output.splitlines()[-1]
     token_id = session.scalars(select(ApiToken.id)).one()
     session.rollback()
 
@@ -53,10 +59,14 @@ def test_demo_load_is_idempotent_and_prints_tokens(app, session):
         session.scalar(select(func.count()).select_from(Volunteer)),
     )
     assert counts[1] >= 300
-    printed = [line.split()[-1] for line in second.output.splitlines() if line.strip().split()[-1].startswith("ori_")]
+    printed = [
+        line.split()[-1] for line in second.output.splitlines() if line.strip().split()[-1].startswith("ori_")
+    ]
     roles = {authenticate(session, token).role for token in printed}
     assert roles == {"helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin"}
-    first_tokens = [line.split()[-1] for line in first.output.splitlines() if line.split()[-1].startswith("ori_")]
+    first_tokens = [
+        line.split()[-1] for line in first.output.splitlines() if line.split()[-1].startswith("ori_")
+    ]
     assert all(authenticate(session, token) is None for token in first_tokens)
 
 
@@ -71,7 +81,9 @@ def test_geo_import_makes_full_postcodes_precise(app, client, session, session_f
     assert known is not None
 
     helpline = auth(token_for(session_factory, "helpline_staff"))
-    body = client.post("/api/v1/referrals", json=call(resident={"postcode": known.postcode}), headers=helpline)
+    body = client.post(
+        "/api/v1/referrals", json=call(resident={"postcode": known.postcode}), headers=helpline
+    )
     location = body.get_json()["resident"]["location"]
     assert location["precision"] == "postcode"
     assert (location["lat"], location["lon"]) == (known.latitude, known.longitude)

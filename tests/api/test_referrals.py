@@ -11,7 +11,11 @@ def test_logged_call_is_stored_and_read_back(client, helpline):
 
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
-    assert body["status"] == "received"
+    assert body["status"] == "triaged"
+    assert body["tier"] == "mutual_aid"
+    assert "shopping" in body["needs"]
+    assert body["triage"]["reasons"]
+    assert body["possible_duplicates"] == []
     assert body["channel"] == "phone"
     assert body["resident"]["postcode"] == "SM1 1AA"
     assert body["resident"]["phone"] == "+447700900123"
@@ -23,6 +27,7 @@ def test_logged_call_is_stored_and_read_back(client, helpline):
 
     read = client.get(f"/api/v1/referrals/{body['id']}", headers=helpline)
     assert read.status_code == 200
+    body.pop("possible_duplicates")
     assert read.get_json() == body
 
 
@@ -30,7 +35,7 @@ def test_intake_is_audited(client, helpline, session):
     referral_id = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()["id"]
 
     events = session.scalars(select(AuditEvent).where(AuditEvent.referral_id == referral_id)).all()
-    assert [e.kind for e in events] == ["referral.received"]
+    assert [e.kind for e in events] == ["referral.received", "triage.decided"]
     assert events[0].actor_role == "helpline_staff"
 
 
@@ -63,13 +68,17 @@ def test_a_made_up_token_is_401(client):
 
 def test_wrong_role_is_403(client, headers_for, session_factory):
     hub = organisation(session_factory)
-    response = client.post("/api/v1/referrals", json=call(), headers=headers_for("hub_coordinator", org_id=hub))
+    response = client.post(
+        "/api/v1/referrals", json=call(), headers=headers_for("hub_coordinator", org_id=hub)
+    )
     assert response.status_code == 403
     assert response.mimetype == PROBLEM
 
 
 def test_bad_postcode_is_422_naming_the_field(client, helpline):
-    response = client.post("/api/v1/referrals", json=call(resident={"postcode": "NOT A CODE"}), headers=helpline)
+    response = client.post(
+        "/api/v1/referrals", json=call(resident={"postcode": "NOT A CODE"}), headers=helpline
+    )
     assert response.status_code == 422
     assert response.mimetype == PROBLEM
     assert "resident.postcode" in response.get_json()["errors"]
@@ -113,7 +122,9 @@ def test_unknown_referral_is_404(client, helpline):
 
 def test_partner_sees_only_their_own_referrals(client, headers_for):
     mine, other = headers_for("partner_referrer"), headers_for("partner_referrer")
-    referral_id = client.post("/api/v1/referrals", json=call(channel="partner_referral"), headers=mine).get_json()["id"]
+    referral_id = client.post(
+        "/api/v1/referrals", json=call(channel="partner_referral"), headers=mine
+    ).get_json()["id"]
 
     assert client.get(f"/api/v1/referrals/{referral_id}", headers=mine).status_code == 200
     assert client.get(f"/api/v1/referrals/{referral_id}", headers=other).status_code == 404

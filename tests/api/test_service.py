@@ -39,7 +39,10 @@ def test_docs_are_served_from_the_installed_package(client):
 @pytest.mark.parametrize(
     ("overrides", "complaint"),
     [
-        ({"SECRET_KEY": "x" * 40, "AUDIT_SIGNING_KEY": "y" * 40, "DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
+        (
+            {"SECRET_KEY": "x" * 40, "AUDIT_SIGNING_KEY": "y" * 40, "DATABASE_URL": "sqlite:///x.db"},
+            "PostgreSQL",
+        ),
         ({"AUDIT_SIGNING_KEY": "y" * 40, "DATABASE_URL": "postgresql://u@h/db"}, "SECRET_KEY"),
     ],
 )

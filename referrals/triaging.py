@@ -1,0 +1,172 @@
+"""Triage on intake, re-triage and overrides: the engine decides, people may raise a tier, and only a
+safety-net officer with a reason may lower a safeguarding referral or clear its safeguarding flag."""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from accounts.tokens import Principal
+from db.base import utcnow
+from referrals import audit
+from referrals.errors import Conflict, DomainValidationError, Forbidden
+from referrals.models import Referral, Resident
+from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
+
+TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
+RETRIAGE_STATES = frozenset({"received", "triaged"})
+CLEARS_SAFEGUARDING = "safety_net_officer"
+
+
+def age_on(date_of_birth: date | None, today: date) -> int | None:
+    if date_of_birth is None:
+        return None
+    return (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    )
+
+
+def decide(
+    notes: str, needs: list[str], flags: dict, date_of_birth: date | None, rules: Rules, today: date
+) -> TriageDecision:
+    try:
+        return triage(notes, needs, flags, rules=rules, age=age_on(date_of_birth, today))
+    except UnknownNeedError as exc:
+        raise DomainValidationError("needs", str(exc)) from exc
+
+
+def apply_decision(referral: Referral, decision: TriageDecision) -> None:
+    referral.tier = decision.tier
+    referral.needs = list(decision.needs)
+    referral.urgency = decision.urgency
+    referral.safeguarding = decision.safeguarding
+    referral.triage = decision.to_dict()
+    if referral.status == "received":
+        referral.status = "triaged"
+
+
+def triage_on_intake(
+    session: Session,
+    referral: Referral,
+    resident: Resident,
+    decision: TriageDecision,
+    principal: Principal,
+    now: datetime,
+) -> None:
+    apply_decision(referral, decision)
+    referral.updated_at = now
+    audit.record(
+        session,
+        "triage.decided",
+        principal,
+        referral_id=referral.id,
+        resident_id=resident.id,
+        payload={"decision": decision.to_dict()},
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Retriage:
+    """A request to triage again: optional extra notes, and optional overrides of tier or safeguarding."""
+
+    notes_addendum: str = ""
+    tier: str | None = None
+    safeguarding: bool | None = None
+    reason: str = ""
+
+
+def _overridden(
+    decision: TriageDecision, request: Retriage, current: Referral, principal: Principal
+) -> TriageDecision:
+    safeguarding = decision.safeguarding or current.safeguarding
+    reasons = list(decision.reasons)
+    if current.safeguarding and not decision.safeguarding:
+        reasons.append(
+            Reason(
+                "override.safeguarding_sticky",
+                "safeguarding",
+                "",
+                "safeguarding stays flagged until a safety-net officer clears it",
+            )
+        )
+    if request.safeguarding is not None and request.safeguarding != safeguarding:
+        safeguarding = request.safeguarding
+        reasons.append(
+            Reason(
+                "override.safeguarding",
+                "safeguarding" if safeguarding else "no safeguarding",
+                principal.role,
+                request.reason or "set by hand",
+            )
+        )
+    tier = decision.tier
+    if safeguarding and TIER_RANK[tier] < TIER_RANK["statutory"]:
+        tier = "statutory"
+    if request.tier is not None and request.tier != tier:
+        tier = request.tier
+        reasons.append(
+            Reason("override.tier", f"tier:{tier}", principal.role, request.reason or "set by hand")
+        )
+    return replace(decision, tier=tier, safeguarding=safeguarding, reasons=reasons)
+
+
+def _check_override_allowed(
+    current: Referral, new: TriageDecision, request: Retriage, principal: Principal
+) -> None:
+    lowers_tier = current.tier is not None and TIER_RANK[new.tier] < TIER_RANK[current.tier]
+    clears_safeguarding = current.safeguarding and not new.safeguarding
+    if (lowers_tier or clears_safeguarding) and not request.reason.strip():
+        raise DomainValidationError("reason", "lowering a tier or clearing safeguarding needs a reason")
+    if (
+        current.safeguarding
+        and (lowers_tier or clears_safeguarding)
+        and principal.role != CLEARS_SAFEGUARDING
+    ):
+        raise Forbidden("only a safety-net officer may lower a safeguarding referral or clear its flag")
+
+
+def retriage(
+    session: Session,
+    referral: Referral,
+    request: Retriage,
+    principal: Principal,
+    rules: Rules,
+    now: datetime | None = None,
+) -> Referral:
+    now = now or utcnow()
+    if referral.status not in RETRIAGE_STATES:
+        raise Conflict(f"a referral that is {referral.status} cannot be triaged again", referral.status)
+    if request.tier is not None and request.tier not in TIER_RANK:
+        raise DomainValidationError("tier", f"tier must be one of {', '.join(TIER_RANK)}")
+    if request.notes_addendum.strip():
+        referral.notes = f"{referral.notes}\n{request.notes_addendum.strip()}".strip()
+    resident = referral.resident
+    engine_decision = decide(
+        referral.notes, referral.given_needs, resident.flags, resident.date_of_birth, rules, now.date()
+    )
+    new = _overridden(engine_decision, request, referral, principal)
+    _check_override_allowed(referral, new, request, principal)
+    before = {
+        "tier": referral.tier,
+        "safeguarding": referral.safeguarding,
+        "needs": list(referral.needs),
+        "urgency": referral.urgency,
+    }
+    apply_decision(referral, new)
+    referral.updated_at = now
+    overridden = request.tier is not None or request.safeguarding is not None
+    audit.record(
+        session,
+        "triage.overridden" if overridden else "triage.decided",
+        principal,
+        referral_id=referral.id,
+        resident_id=resident.id,
+        reason=request.reason,
+        payload={"before": before, "decision": new.to_dict()},
+        now=now,
+    )
+    session.commit()
+    return referral
