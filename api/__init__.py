@@ -14,6 +14,10 @@ from config import load_settings
 from db import make_engine, make_session_factory
 from directory.areas import Areas, load_areas
 from geo import DATA_DIR, Geocoder, build_geocoder
+from matching import load_matching_policy
+from referrals.policy import LifecyclePolicy, load_lifecycle_policy
+from referrals.routing import RoutingContext
+from referrals.snapshot import DirectorySnapshot
 from triage import Rules, load_rules
 
 API_PREFIX = "/api/"
@@ -29,6 +33,8 @@ class Services:
     geocoder: Geocoder
     areas: Areas
     rules: Rules
+    routing: RoutingContext
+    lifecycle_policy: LifecyclePolicy
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -54,17 +60,22 @@ def create_app(config: dict | None = None) -> Flask:
 
     engine = make_engine(settings["DATABASE_URL"])
     session_factory = make_session_factory(engine)
+    readonly_sessions = make_session_factory(engine, readonly=True)
+    areas = load_areas()
+    lifecycle_policy = load_lifecycle_policy()
     app.extensions["oneroute"] = Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        geocoder=build_geocoder(
-            settings["GEOCODER"],
-            session_factory=make_session_factory(engine, readonly=True),
-            data_dir=DATA_DIR,
-        ),
-        areas=load_areas(),
+        geocoder=build_geocoder(settings["GEOCODER"], session_factory=readonly_sessions, data_dir=DATA_DIR),
+        areas=areas,
         rules=load_rules(),
+        routing=RoutingContext(
+            snapshot=DirectorySnapshot(readonly_sessions, areas),
+            matching_policy=load_matching_policy(),
+            lifecycle_policy=lifecycle_policy,
+        ),
+        lifecycle_policy=lifecycle_policy,
     )
     request_db.init_app(app)
     _register_http(app)

@@ -10,7 +10,8 @@ JSON_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def require_json_body():
-    if request.method in JSON_BODY_METHODS and not request.is_json:
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if request.method in JSON_BODY_METHODS and has_body and not request.is_json:
         return problem(415, "Unsupported Media Type", "Send the body as application/json.")
     return None
 

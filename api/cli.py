@@ -38,7 +38,7 @@ def triage_cli(notes, postcode, needs):
         raise click.UsageError(str(exc)) from exc
     click.echo(format_decision(decision))
     if postcode:
-        context = IntakeContext(geocoder=found.geocoder, areas=found.areas, rules=found.rules)
+        context = IntakeContext(found.geocoder, found.areas, found.rules, found.routing)
         try:
             normalised, location, area = locate(postcode, context)
         except DomainValidationError as exc:

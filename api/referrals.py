@@ -4,41 +4,50 @@ from flask.views import MethodView
 from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
-from api.schemas import ReferralCreatedSchema, ReferralInSchema, ReferralOutSchema, RetriageInSchema
+from api.idempotency import idempotent
+from api.schemas import (
+    CandidateOutSchema,
+    NoBodySchema,
+    OutcomeInSchema,
+    ReasonInSchema,
+    ReferralCreatedSchema,
+    ReferralInSchema,
+    ReferralOutSchema,
+    RetriageInSchema,
+    TransferInSchema,
+)
+from referrals.actions import Action, perform
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.queries import get_referral_for
+from referrals.queries import describe, get_referral_for
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
 INTAKE_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "admin")
 READ_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin")
 TRIAGE_ROLES = ("helpline_staff", "safety_net_officer", "hub_coordinator", "admin")
+OFFER_ROLES = ("hub_coordinator", "safety_net_officer")
+WORK_ROLES = ("hub_coordinator", "safety_net_officer")
+OVERSIGHT_ROLES = ("hub_coordinator", "safety_net_officer", "helpline_staff")
 
 
-class WithDuplicates:
-    """The created referral, read through, plus the possible duplicates found at intake."""
-
-    def __init__(self, referral, possible_duplicates):
-        self._referral = referral
-        self.possible_duplicates = possible_duplicates
-
-    def __getattr__(self, name):
-        return getattr(self._referral, name)
+def services():
+    return current_app.extensions["oneroute"]
 
 
 def intake_context() -> IntakeContext:
-    services = current_app.extensions["oneroute"]
-    return IntakeContext(geocoder=services.geocoder, areas=services.areas, rules=services.rules)
+    found = services()
+    return IntakeContext(geocoder=found.geocoder, areas=found.areas, rules=found.rules, routing=found.routing)
 
 
 @blp.route("")
 class Referrals(MethodView):
     @roles(*INTAKE_ROLES)
+    @idempotent
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(ReferralInSchema)
     @blp.response(201, ReferralCreatedSchema)
     def post(self, data):
-        """Log a call: store the resident and the triaged referral in one transaction."""
+        """Log a call: the resident and the referral, triaged, matched and offered, in one transaction."""
         call = CallLog(
             channel=data["channel"],
             resident=ResidentDetails(**data["resident"]),
@@ -47,8 +56,9 @@ class Referrals(MethodView):
             consent_to_share=data["consent_to_share"],
             resident_id=data["resident_id"],
         )
-        result = log_call(get_session(), call, current_principal(), intake_context())
-        return WithDuplicates(result.referral, result.possible_duplicates)
+        session, principal = get_session(), current_principal()
+        result = log_call(session, call, principal, intake_context())
+        return describe(session, result.referral, principal, possible_duplicates=result.possible_duplicates)
 
 
 @blp.route("/<int:referral_id>")
@@ -57,13 +67,25 @@ class ReferralById(MethodView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, ReferralOutSchema)
     def get(self, referral_id: int):
-        """Read one referral."""
-        return get_referral_for(get_session(), referral_id, current_principal())
+        """Read one referral: status, owner, current offer and timeline."""
+        session, principal = get_session(), current_principal()
+        return describe(session, get_referral_for(session, referral_id, principal), principal)
+
+
+@blp.route("/<int:referral_id>/candidates")
+class ReferralCandidates(MethodView):
+    @roles("helpline_staff", "safety_net_officer", "admin")
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.response(200, CandidateOutSchema(many=True))
+    def get(self, referral_id: int):
+        """The ranked candidates found at routing, each with why it qualified and why it ranks there."""
+        return get_referral_for(get_session(), referral_id, current_principal()).candidates
 
 
 @blp.route("/<int:referral_id>/triage")
 class ReferralTriage(MethodView):
     @roles(*TRIAGE_ROLES)
+    @idempotent
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(RetriageInSchema)
     @blp.response(200, ReferralOutSchema)
@@ -72,5 +94,36 @@ class ReferralTriage(MethodView):
         referral or clearing its flag needs a safety-net officer and a reason."""
         session, principal = get_session(), current_principal()
         referral = get_referral_for(session, referral_id, principal)
-        rules = current_app.extensions["oneroute"].rules
-        return retriage(session, referral, Retriage(**data), principal, rules)
+        retriage(session, referral, Retriage(**data), principal, services().rules, services().routing)
+        return describe(session, referral, principal)
+
+
+def _act(referral_id: int, action: Action):
+    session, principal = get_session(), current_principal()
+    row = perform(session, referral_id, action, principal, services().lifecycle_policy)
+    return describe(session, row, principal)
+
+
+def _action_route(name: str, schema, allowed: tuple[str, ...], summary: str):
+    @blp.route(f"/<int:referral_id>/{name}", endpoint=f"referral_{name}")
+    class ActionView(MethodView):
+        @roles(*allowed)
+        @idempotent
+        @blp.doc(security=BEARER_SECURITY, summary=summary)
+        @blp.arguments(schema)
+        @blp.response(200, ReferralOutSchema)
+        def post(self, data, referral_id: int):
+            return _act(referral_id, Action(name=name, **data))
+
+    ActionView.__name__ = f"Referral{name.title().replace('_', '')}"
+    return ActionView
+
+
+_action_route("accept", NoBodySchema, OFFER_ROLES, "Accept the offer made to your organisation")
+_action_route("decline", ReasonInSchema, OFFER_ROLES, "Decline the offer, with a reason; it moves on")
+_action_route("start", NoBodySchema, WORK_ROLES, "Start the work you accepted")
+_action_route("complete", OutcomeInSchema, WORK_ROLES, "Complete the work with an outcome code and note")
+_action_route("transfer", TransferInSchema, WORK_ROLES, "Hand the referral to another organisation")
+_action_route("cancel", ReasonInSchema, OVERSIGHT_ROLES, "Cancel: the help is no longer needed")
+_action_route("escalate", ReasonInSchema, OVERSIGHT_ROLES, "Escalate to the council safety net")
+_action_route("close", OutcomeInSchema, ("safety_net_officer",), "Close with an outcome code")

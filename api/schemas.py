@@ -15,6 +15,9 @@ RESIDENT_FLAGS = (
     "hearing_impaired",
     "carer",
 )
+OUTCOME_CODE = validate.Regexp(
+    r"^[a-z][a-z0-9_]{0,39}$", error="outcome codes are lower-case words joined by _"
+)
 NEED_CODE = validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="need codes are lower-case words joined by _")
 
 
@@ -92,6 +95,8 @@ class ResidentOutSchema(ma.Schema):
     location = ma.fields.Method("_location", metadata={"type": "object"})
 
     def _location(self, resident):
+        if not hasattr(resident, "lat"):
+            return None
         return LocationSchema().dump(
             {"lat": resident.lat, "lon": resident.lon, "precision": resident.geo_precision}
         )
@@ -120,6 +125,47 @@ class DuplicateSchema(ma.Schema):
     field_scores = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
 
 
+class OfferOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    org_id = ma.fields.Integer()
+    volunteer_id = ma.fields.Integer(allow_none=True)
+    tier = ma.fields.String()
+    status = ma.fields.String()
+    task_code = ma.fields.String(allow_none=True)
+    expires_at = ma.fields.DateTime()
+    created_at = ma.fields.DateTime()
+
+
+class TimelineEventSchema(ma.Schema):
+    seq = ma.fields.Integer()
+    kind = ma.fields.String()
+    at = ma.fields.DateTime(attribute="created_at")
+    actor = ma.fields.String()
+    actor_role = ma.fields.String()
+    actor_org_id = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String()
+    data = ma.fields.Dict(attribute="payload")
+
+
+class CandidateOutSchema(ma.Schema):
+    kind = ma.fields.String()
+    org_id = ma.fields.Integer(allow_none=True)
+    volunteer_id = ma.fields.Integer(allow_none=True)
+    tier = ma.fields.String()
+    action = ma.fields.String()
+    data_sharing = ma.fields.String()
+    score = ma.fields.Float()
+    distance_km = ma.fields.Float(allow_none=True)
+    reasons = ma.fields.List(ma.fields.String())
+
+
+class OccurrenceSchema(ma.Schema):
+    index = ma.fields.Integer()
+    due_at = ma.fields.String()
+    outcome_code = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+
+
 class ReferralOutSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
@@ -134,6 +180,15 @@ class ReferralOutSchema(ma.Schema):
     safeguarding = ma.fields.Boolean()
     area = ma.fields.String(allow_none=True)
     owner_org_id = ma.fields.Integer(allow_none=True)
+    safety_net_org_id = ma.fields.Integer(allow_none=True)
+    accepted_org_id = ma.fields.Integer(allow_none=True)
+    volunteer_id = ma.fields.Integer(allow_none=True)
+    signposted_org_id = ma.fields.Integer(allow_none=True)
+    gap = ma.fields.Boolean()
+    unmet_needs = ma.fields.List(ma.fields.String())
+    current_offer = ma.fields.Nested(OfferOutSchema, allow_none=True)
+    occurrences = ma.fields.List(ma.fields.Nested(OccurrenceSchema))
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEventSchema))
     triage = ma.fields.Nested(DecisionSchema, allow_none=True)
     linked_referral_id = ma.fields.Integer(allow_none=True)
     outcome_code = ma.fields.String(allow_none=True)
@@ -176,3 +231,21 @@ class RetriageInSchema(ma.Schema):
     tier = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
     safeguarding = ma.fields.Boolean(load_default=None, allow_none=True)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class ReasonInSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class NoBodySchema(ma.Schema):
+    pass
+
+
+class OutcomeInSchema(ma.Schema):
+    outcome_code = ma.fields.String(required=True, validate=[validate.Length(min=1, max=40), OUTCOME_CODE])
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class TransferInSchema(ma.Schema):
+    to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))

@@ -17,16 +17,16 @@ def issue_demo_tokens(session: Session) -> list[tuple[str, str]]:
         if token.revoked_at is None:
             token.revoked_at = now
     session.commit()
-    sutton_net = session.scalar(
-        select(Organisation).where(Organisation.area == "sutton", Organisation.kind == "safety_net")
-    )
-    sutton_hub = session.scalar(
-        select(Organisation).where(Organisation.area == "sutton", Organisation.kind == "hub").order_by(Organisation.id)
-    )
+    sutton_net = _first(session, "safety_net")
+    sutton_hub = _first(session, "hub")
     wanted = [
         ("helpline_staff", None, "helpline staff"),
-        ("hub_coordinator", sutton_hub.id if sutton_hub else None, f"hub coordinator, {getattr(sutton_hub, 'name', '')}"),
-        ("safety_net_officer", sutton_net.id if sutton_net else None, "safety-net officer, Sutton"),
+        (
+            "hub_coordinator",
+            sutton_hub and sutton_hub.id,
+            f"hub coordinator, {getattr(sutton_hub, 'name', '')}",
+        ),
+        ("safety_net_officer", sutton_net and sutton_net.id, "safety-net officer, Sutton"),
         ("partner_referrer", None, "partner referrer (GP social prescriber)"),
         ("admin", None, "admin"),
     ]
@@ -37,3 +37,8 @@ def issue_demo_tokens(session: Session) -> list[tuple[str, str]]:
         _token, plaintext = create_token(session, role=role, org_id=org_id, name=DEMO_PREFIX + label, now=now)
         issued.append((label, plaintext))
     return issued
+
+
+def _first(session: Session, kind: str) -> Organisation | None:
+    query = select(Organisation).where(Organisation.area == "sutton", Organisation.kind == kind)
+    return session.scalar(query.order_by(Organisation.id))

@@ -6,6 +6,7 @@ last. With no candidate the council safety-net team takes the referral as a gap.
 the safety-net team only.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from matching.context import MatchContext, build_context
@@ -53,43 +54,42 @@ def match(request: MatchRequest, directory: Directory, policy: MatchingPolicy | 
 
 
 def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed:
+    """Candidates and exclusions without the gap fallback. Known organisations and volunteers are judged by
+    continuity alone, but a known organisation that the model routes to still opens its volunteers."""
     request = ctx.request
     known = continuity(ctx, directory, area)
-    known_orgs = {c.org_id for c in known.candidates if c.kind == "organisation"}
-    known_volunteers = frozenset(c.volunteer_id for c in known.candidates if c.kind == "volunteer")
+    known_orgs = set(request.known_org_ids)
     covering = directory.covering_organisations(request.lat, request.lon, request.outcode, request.area)
     plan = plan_routes(area, ctx, directory, covering)
-    outcomes = [
-        evaluate_organisation(org, role, ctx, coverage)
-        for org, role, coverage in plan.considered
-        if org.id not in known_orgs
-    ]
-    excluded = [*known.excluded, *(organisation_exclusion(o) for o in outcomes if not o.qualified)]
-    excluded += [not_routed_exclusion(org, why) for org, why in plan.not_routed]
-    offers = _by_score(o for o in outcomes if o.qualified and o.action == "offer")
-    signposts = _by_score(o for o in outcomes if o.qualified and o.action == "signpost")
+    outcomes = [evaluate_organisation(org, role, ctx, coverage) for org, role, coverage in plan.considered]
+    listed = [outcome for outcome in outcomes if outcome.org.id not in known_orgs]
+    excluded = [*known.excluded, *(organisation_exclusion(o) for o in listed if not o.qualified)]
+    excluded += [not_routed_exclusion(org, why) for org, why in plan.not_routed if org.id not in known_orgs]
     volunteers: list[Candidate] = []
     if request.consent_to_share:
         codes = volunteer_group_codes(directory, plan, outcomes, covering)
-        search = search_volunteers(directory.volunteers, ctx, codes, skip_ids=known_volunteers)
+        search = search_volunteers(
+            directory.volunteers, ctx, codes, skip_ids=frozenset(request.known_volunteer_ids)
+        )
         volunteers = [
-            volunteer_candidate(
-                ranked, ctx, directory, ranking_reason(ranked, position, search.qualified_count)
-            )
-            for position, ranked in enumerate(search.ranked, start=1)
+            volunteer_candidate(ranked, ctx, directory, ranking_reason(ranked, rank, search.qualified_count))
+            for rank, ranked in enumerate(search.ranked, start=1)
         ]
         excluded += volunteer_summaries(search)
     else:
         excluded.append(Exclusion(kind="volunteers", reason="no_consent", detail=NO_CONSENT, count=0))
-    organisations = [organisation_candidate(o, ctx) for o in offers]
+    offers = [organisation_candidate(o, ctx) for o in _by_score(o for o in listed if o.action == "offer")]
+    signposts = [
+        organisation_candidate(o, ctx) for o in _by_score(o for o in listed if o.action == "signpost")
+    ]
     volunteers_first = area.coordination_model == "multi_agency_cell" and request.tier == "mutual_aid"
-    ranked = volunteers + organisations if volunteers_first else organisations + volunteers
-    signposted = [organisation_candidate(o, ctx) for o in signposts]
-    return _Routed([*known.candidates, *ranked, *signposted], excluded)
+    ranked = volunteers + offers if volunteers_first else offers + volunteers
+    return _Routed([*known.candidates, *ranked, *signposts], excluded)
 
 
-def _by_score(outcomes) -> list[OrgOutcome]:
-    return sorted(outcomes, key=lambda outcome: (-outcome.score, outcome.org.id))
+def _by_score(outcomes: Iterable[OrgOutcome]) -> list[OrgOutcome]:
+    qualified = (outcome for outcome in outcomes if outcome.qualified)
+    return sorted(qualified, key=lambda outcome: (-outcome.score, outcome.org.id))
 
 
 def _unmet_needs(ctx: MatchContext, directory: Directory, area: AreaConfig) -> tuple[str, ...]:

@@ -21,9 +21,10 @@ from matching.types import AreaConfig, Organisation
 from matching.volunteers import ARMS_LENGTH, NOT_ROUTED, ROUTED
 
 SERVICE_KINDS = {"vcs": ("vcs", "hub"), "mutual_aid": ("mutual_aid",)}
+# Who may keep a resident they already know: VCS organisations may take mutual-aid work, not the reverse.
 CONTINUITY_KINDS = {
     "vcs": ("vcs", "hub", "infrastructure"),
-    "mutual_aid": ("mutual_aid", "hub", "infrastructure"),
+    "mutual_aid": ("mutual_aid", "vcs", "hub", "infrastructure"),
 }
 _ROLE_BY_KIND: dict[str, Role] = {"infrastructure": "broker", "hub": "hub"}
 

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from matching.geo import EARTH_RADIUS_KM
 
 DEFAULT_RADIUS_CLASSES_KM = (1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 35.0)
+COMPACT_AFTER = 4096
 _MARGIN = 1.0 + 1e-9
 
 
@@ -27,7 +28,7 @@ class GridIndex:
         cell_lat_deg: float = 0.02,
         cell_lon_deg: float = 0.032,
         radius_classes_km: tuple[float, ...] = DEFAULT_RADIUS_CLASSES_KM,
-        compact_after: int = 4096,
+        compact_after: int = COMPACT_AFTER,
     ) -> None:
         self._cell_lat = cell_lat_deg
         self._cell_lon = cell_lon_deg
@@ -68,6 +69,10 @@ class GridIndex:
         self._pending_rows = None
         self._class_max_km[:] = 0.0
         np.maximum.at(self._class_max_km, self._class_of(radius_km[rows]), radius_km[rows])
+
+    def layout(self, lat_deg: NDArray, lon_deg: NDArray, radius_km: NDArray) -> NDArray[np.int64]:
+        """The order that puts rows in key order (for laying out storage)."""
+        return np.argsort(self._key(lat_deg, lon_deg, radius_km), kind="stable")
 
     def place(self, row: int, lat_deg: float, lon_deg: float, radius_km: float) -> bool:
         """Index one row (new or changed). Returns True when the pending set is due for compaction."""

@@ -37,6 +37,7 @@ class VolunteerStore:
         stream = iter(volunteers)
         while chunk := [self._encode(volunteer) for volunteer in islice(stream, _LOAD_CHUNK)]:
             self._load_chunk(chunk)
+        self._lay_out_by_cell()
         self.index.rebuild(self.lat, self.lon, self.radius_km, self.ids >= 0)
 
     def __len__(self) -> int:
@@ -147,6 +148,8 @@ class VolunteerStore:
         availability = 0
         for day, slot_names in volunteer.availability.items():
             for name in slot_names:
+                if day not in WEEKDAYS or name not in SLOT_NAMES:
+                    raise ValueError(f"volunteer {volunteer.id}: unknown availability {day!r} {name!r}")
                 availability |= availability_bit(day, SLOT_NAMES.index(name))
         flags = (ACTIVE if volunteer.active else 0) | (OPTED_OUT if volunteer.sms_opted_out else 0)
         return (
@@ -202,6 +205,17 @@ class VolunteerStore:
         self.position[start:end] = unit_vectors(self.lat[start:end], self.lon[start:end])
         self.reach2[start:end] = chord2_within(self.radius_km[start:end])
         self._used = end
+
+    def _lay_out_by_cell(self) -> None:
+        """Store the initial rows in index order, so a query's rows sit close together in memory."""
+        used = self._used
+        order = self.index.layout(self.lat[:used], self.lon[:used], self.radius_km[:used])
+        for name, _dtype in self._COLUMNS:
+            column = getattr(self, name)
+            column[:used] = column[:used][order]
+        self.position[:used] = self.position[:used][order]
+        self.reach2[:used] = self.reach2[:used][order]
+        self._row_of = dict(zip(self.ids[:used].tolist(), range(used), strict=True))
 
     def _write(self, row: int, values: tuple) -> None:
         for (name, _dtype), value in zip(self._COLUMNS, values, strict=True):

@@ -67,11 +67,11 @@ def search_volunteers(
     if skip_ids:
         keep = ~np.isin(store.ids[rows], np.fromiter(skip_ids, dtype=np.int64))
         rows, chord2 = rows[keep], chord2[keep]
-    failures, active_cap, week_cap = _failures(store, ctx, group_codes, rows)
+    failures = _failures(store, ctx, group_codes, rows)
     qualified = failures == 0
     counts = np.bincount(failures, minlength=len(FAILURES) + 1)
     samples = _samples(store, rows, failures, counts, ctx.policy.excluded_sample_size)
-    ranked = _rank(store, ctx, rows[qualified], chord2[qualified], active_cap[qualified], week_cap[qualified])
+    ranked = _rank(store, ctx, rows[qualified], chord2[qualified])
     return VolunteerSearch(
         ranked=ranked,
         qualified_count=int(counts[0]),
@@ -97,12 +97,24 @@ def assess_one(
 
 def _failures(
     store: VolunteerStore, ctx: MatchContext, group_codes: NDArray[np.int8], rows: NDArray[np.int64]
-) -> tuple[NDArray[np.int8], NDArray[np.int32], NDArray[np.int32]]:
-    """First failing constraint per row (0 = qualified); later checks are written first and overwritten."""
-    policy = ctx.policy
-    active_cap = np.minimum(store.max_active[rows], policy.max_active_tasks)
-    week_cap = np.minimum(store.max_week[rows], policy.max_tasks_per_week)
+) -> NDArray[np.int8]:
+    """First failing constraint per row (0 = qualified). Within a stage later checks are written first and
+    overwritten; the task checks run only on the rows that passed the standing checks."""
     failures = np.zeros(len(rows), dtype=np.int8)
+    group = group_codes[store.org_slots[rows]]
+    np.copyto(failures, 4, where=group == ARMS_LENGTH)
+    np.copyto(failures, 3, where=group == NOT_ROUTED)
+    flags = store.flags[rows]
+    np.copyto(failures, 2, where=(flags & OPTED_OUT) != 0)
+    np.copyto(failures, 1, where=(flags & ACTIVE) == 0)
+    passed = np.flatnonzero(failures == 0)
+    failures[passed] = _task_failures(store, ctx, rows[passed])
+    return failures
+
+
+def _task_failures(store: VolunteerStore, ctx: MatchContext, rows: NDArray[np.int64]) -> NDArray[np.int8]:
+    failures = np.zeros(len(rows), dtype=np.int8)
+    active_cap, week_cap = _caps(store, ctx, rows)
     np.copyto(failures, 9, where=store.week_tasks[rows] >= week_cap)
     np.copyto(failures, 8, where=store.active_tasks[rows] >= active_cap)
     np.copyto(failures, 7, where=(store.availability[rows] & np.uint32(ctx.slot_mask)) == 0)
@@ -114,13 +126,14 @@ def _failures(
     else:
         mask = np.uint64(need_mask)
         np.copyto(failures, 5, where=(store.skills[rows] & mask) != mask)
-    group = group_codes[store.org_slots[rows]]
-    np.copyto(failures, 4, where=group == ARMS_LENGTH)
-    np.copyto(failures, 3, where=group == NOT_ROUTED)
-    flags = store.flags[rows]
-    np.copyto(failures, 2, where=(flags & OPTED_OUT) != 0)
-    np.copyto(failures, 1, where=(flags & ACTIVE) == 0)
-    return failures, active_cap, week_cap
+    return failures
+
+
+def _caps(store: VolunteerStore, ctx: MatchContext, rows: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    """Each volunteer's own caps, lowered to the policy's ceilings."""
+    active_cap = np.minimum(store.max_active[rows], ctx.policy.max_active_tasks)
+    week_cap = np.minimum(store.max_week[rows], ctx.policy.max_tasks_per_week)
+    return active_cap, week_cap
 
 
 def _samples(
@@ -135,16 +148,10 @@ def _samples(
     return samples
 
 
-def _rank(
-    store: VolunteerStore,
-    ctx: MatchContext,
-    rows: NDArray,
-    chord2: NDArray,
-    active_cap: NDArray,
-    week_cap: NDArray,
-) -> list[RankedVolunteer]:
+def _rank(store: VolunteerStore, ctx: MatchContext, rows: NDArray, chord2: NDArray) -> list[RankedVolunteer]:
     if len(rows) == 0:
         return []
+    active_cap, week_cap = _caps(store, ctx, rows)
     weights = ctx.policy.volunteer_weights
     distance = km_from_chord2(chord2)
     active, week = store.active_tasks[rows], store.week_tasks[rows]

@@ -16,6 +16,7 @@ from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
 from referrals.models import Referral, Resident
 from referrals.residents import index_resident, person_record, possible_duplicates
+from referrals.routing import RoutingContext, route
 from referrals.triaging import decide, triage_on_intake
 from triage import Rules
 
@@ -49,6 +50,7 @@ class IntakeContext:
     geocoder: Geocoder
     areas: Areas
     rules: Rules
+    routing: RoutingContext
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def log_call(
     triage_on_intake(session, referral, resident, decision, principal, now)
     if linked is not None:
         _link_to_open_referral(session, referral, linked, principal, now)
+    else:
+        route(session, referral, principal, context.routing, now)
     session.commit()
     return IntakeResult(referral=referral, possible_duplicates=duplicates)
 
@@ -181,6 +185,7 @@ def _link_to_open_referral(
     """The same need is already being handled: record the call against it instead of offering it twice."""
     referral.linked_referral_id = linked.id
     referral.owner_org_id = linked.owner_org_id
+    referral.safety_net_org_id = linked.safety_net_org_id
     referral.status = "closed"
     referral.outcome_code = "linked_to_open_referral"
     audit.record(

@@ -23,6 +23,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+Id = int | str  # organisation and volunteer ids: the database's integers, or any non-empty text
+
 
 class State(StrEnum):
     RECEIVED = "received"
@@ -103,9 +105,9 @@ def offer_expiry(urgency: str, now: datetime, policy: Mapping[str, timedelta]) -
 
 @dataclass(frozen=True)
 class Candidate:
-    org_id: str
+    org_id: Id
     tier: Tier
-    volunteer_id: str | None = None
+    volunteer_id: Id | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tier", Tier(self.tier))
@@ -113,8 +115,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Offer:
-    org_id: str
-    volunteer_id: str | None
+    org_id: Id
+    volunteer_id: Id | None
     tier: Tier
     expires_at: datetime
 
@@ -124,7 +126,7 @@ class Event:
     kind: str
     from_state: State | None
     to_state: State
-    actor_org_id: str | None = None
+    actor_org_id: Id | None = None
     reason: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
@@ -172,15 +174,15 @@ class Transition(NamedTuple):
 
 @dataclass(frozen=True)
 class Referral:
-    safety_net_org_id: str
+    safety_net_org_id: Id
     state: State = State.RECEIVED
     tier: Tier | None = None
     candidates: tuple[Candidate, ...] = ()
     next_candidate: int = 0
     open_offer: Offer | None = None
-    accepted_org_id: str | None = None
-    volunteer_id: str | None = None
-    escalated_to: str | None = None
+    accepted_org_id: Id | None = None
+    volunteer_id: Id | None = None
+    escalated_to: Id | None = None
     plan: RecurrencePlan | None = None
     occurrences: tuple[Occurrence, ...] = ()
     outcome_code: str | None = None
@@ -194,13 +196,13 @@ class Referral:
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @classmethod
-    def receive(cls, safety_net_org_id: str) -> Transition:
-        _require_text(safety_net_org_id, "safety_net_org_id")
+    def receive(cls, safety_net_org_id: Id) -> Transition:
+        _require_id(safety_net_org_id, "safety_net_org_id")
         event = Event("received", None, State.RECEIVED, data={"safety_net_org_id": safety_net_org_id})
         return Transition(cls(safety_net_org_id=safety_net_org_id, history=(event,)), (event,))
 
     @property
-    def owner_org_id(self) -> str:
+    def owner_org_id(self) -> Id:
         return self.accepted_org_id if self.accepted_org_id is not None else self.safety_net_org_id
 
     @property
@@ -227,10 +229,10 @@ class Referral:
         )
 
     def offer(
-        self, org_id: str, volunteer_id: str | None = None, *, expires_at: datetime, tier: Tier | None = None
+        self, org_id: Id, volunteer_id: Id | None = None, *, expires_at: datetime, tier: Tier | None = None
     ) -> Transition:
         self._require("offer")
-        _require_text(org_id, "org_id")
+        _require_id(org_id, "org_id")
         _require_aware(expires_at, "expires_at")
         offer = Offer(org_id, volunteer_id, Tier(tier or self.tier or Tier.STATUTORY), expires_at)
         event = _offered_event(self.state, offer)
@@ -243,7 +245,7 @@ class Referral:
             raise InvalidAction("no candidates left to offer")
         return self._cascade([], self.state, expires_at)
 
-    def accept(self, by_org: str, *, now: datetime | None = None) -> Transition:
+    def accept(self, by_org: Id, *, now: datetime | None = None) -> Transition:
         self._require("accept")
         offer = self.open_offer
         if offer is not None:
@@ -272,7 +274,7 @@ class Referral:
             escalated_to=None,
         )
 
-    def decline(self, by_org: str, reason: str, *, next_expires_at: datetime) -> Transition:
+    def decline(self, by_org: Id, reason: str, *, next_expires_at: datetime) -> Transition:
         self._require("decline")
         offer = self._current_offer()
         if by_org != offer.org_id:
@@ -333,9 +335,9 @@ class Referral:
             )
         return self._step(events, occurrences=occurrences)
 
-    def transfer(self, to_org: str, reason: str) -> Transition:
+    def transfer(self, to_org: Id, reason: str) -> Transition:
         self._require("transfer")
-        _require_text(to_org, "to_org")
+        _require_id(to_org, "to_org")
         _require_text(reason, "reason")
         if to_org == self.owner_org_id:
             raise InvalidAction(f"the referral is already owned by {to_org}")
@@ -351,7 +353,7 @@ class Referral:
         event = Event("cancelled", self.state, State.CANCELLED, self.owner_org_id, reason)
         return self._step([event], **_released(State.CANCELLED))
 
-    def escalate(self, reason: str, to_org: str | None = None) -> Transition:
+    def escalate(self, reason: str, to_org: Id | None = None) -> Transition:
         self._require("escalate")
         _require_text(reason, "reason")
         target = to_org or self.safety_net_org_id
@@ -359,9 +361,9 @@ class Referral:
         event = Event("escalated", self.state, State.ESCALATED, self.owner_org_id, reason, data)
         return self._step([event], **_released(State.ESCALATED, escalated_to=target))
 
-    def signpost(self, org_id: str) -> Transition:
+    def signpost(self, org_id: Id) -> Transition:
         self._require("signpost")
-        _require_text(org_id, "org_id")
+        _require_id(org_id, "org_id")
         event = Event("signposted", self.state, State.SIGNPOSTED, self.owner_org_id, data={"org_id": org_id})
         return self._step([event], **_released(State.SIGNPOSTED))
 
@@ -456,6 +458,13 @@ def _released(state: State, **overrides: Any) -> dict[str, Any]:
 def _require_text(value: str, name: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidAction(f"{name} must be a non-empty string")
+
+
+def _require_id(value: Id, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidAction(f"{name} must be an id")
+    if isinstance(value, str):
+        _require_text(value, name)
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
@@ -68,6 +68,18 @@ class Referral(Base):
     area: Mapped[str | None] = mapped_column(String(40), index=True)
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     linked_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    safety_net_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    cascade_tier: Mapped[str | None] = mapped_column(String(20))
+    candidates: Mapped[list] = mapped_column(default=list)
+    next_candidate: Mapped[int] = mapped_column(default=0)
+    accepted_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    escalated_to_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    signposted_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    gap: Mapped[bool] = mapped_column(default=False)
+    unmet_needs: Mapped[list] = mapped_column(default=list)
+    plan: Mapped[dict | None]
+    occurrences: Mapped[list] = mapped_column(default=list)
     outcome_code: Mapped[str | None] = mapped_column(String(40))
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
@@ -78,6 +90,8 @@ class Referral(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     resident: Mapped[Resident] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Offer(Base):
@@ -94,6 +108,7 @@ class Offer(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    tier: Mapped[str] = mapped_column(String(20))
     task_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     expires_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]
@@ -138,3 +153,20 @@ class ResidentKey(Base):
 
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class IdempotentRequest(Base):
+    """The first answer to a POST with an Idempotency-Key: a retry gets it back instead of acting twice."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (UniqueConstraint("token_id", "key", name="token_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None]
+    response: Mapped[dict | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

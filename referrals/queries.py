@@ -1,15 +1,20 @@
 """Reads, with the object-level rule of who may see which referral."""
 
+from dataclasses import dataclass
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from referrals.errors import NotFound
-from referrals.models import Referral
+from referrals.models import AuditEvent, Offer, Referral
 
 SEES_ALL = frozenset({"helpline_staff", "safety_net_officer", "admin"})
 
 
-def may_see(referral: Referral, principal: Principal) -> bool:
+def may_see(
+    referral: Referral, principal: Principal, offered_to: set[int] | frozenset[int] = frozenset()
+) -> bool:
     if principal.role in SEES_ALL:
         return True
     if principal.role == "partner_referrer":
@@ -17,13 +22,73 @@ def may_see(referral: Referral, principal: Principal) -> bool:
             principal.org_id is not None and referral.created_by_org_id == principal.org_id
         )
     if principal.role == "hub_coordinator":
-        return principal.org_id is not None and referral.owner_org_id == principal.org_id
+        return principal.org_id is not None and (
+            referral.owner_org_id == principal.org_id or principal.org_id in offered_to
+        )
     return False
 
 
 def get_referral_for(session: Session, referral_id: int, principal: Principal) -> Referral:
     """A referral the caller may see; otherwise 'not found', so ids of others' referrals leak nothing."""
     referral = session.get(Referral, referral_id)
-    if referral is None or not may_see(referral, principal):
+    offered_to = {o.org_id for o in pending_offers(session, referral_id)} if referral else set()
+    if referral is None or not may_see(referral, principal, offered_to):
         raise NotFound(f"no referral with id {referral_id}")
     return referral
+
+
+def pending_offers(session: Session, referral_id: int) -> list[Offer]:
+    return list(
+        session.scalars(select(Offer).where(Offer.referral_id == referral_id, Offer.status == "pending"))
+    )
+
+
+@dataclass(frozen=True)
+class RedactedResident:
+    """What an organisation sees of a person before it has accepted them: where, not who."""
+
+    id: int
+    outcode: str
+    area: str | None
+    flags: dict
+    name: str = "(shown after acceptance)"
+
+
+class ReferralDetail:
+    """A referral as the API shows it: the row, its current offer and its timeline from the audit trail."""
+
+    def __init__(
+        self,
+        referral: Referral,
+        current_offer: Offer | None,
+        timeline: list[AuditEvent],
+        resident: object,
+        **extra,
+    ):
+        self._referral = referral
+        self.current_offer = current_offer
+        self.timeline = timeline
+        self.resident = resident
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._referral, name)
+
+
+def sees_personal_details(referral: Referral, principal: Principal) -> bool:
+    if principal.role == "hub_coordinator":
+        return principal.org_id is not None and referral.owner_org_id == principal.org_id
+    return principal.role in SEES_ALL or principal.role == "partner_referrer"
+
+
+def describe(session: Session, referral: Referral, principal: Principal, **extra) -> ReferralDetail:
+    offers = pending_offers(session, referral.id)
+    timeline = list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.referral_id == referral.id).order_by(AuditEvent.seq)
+        )
+    )
+    resident = referral.resident
+    if not sees_personal_details(referral, principal):
+        resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))
+    return ReferralDetail(referral, offers[0] if offers else None, timeline, resident, **extra)

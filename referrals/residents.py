@@ -1,5 +1,7 @@
 """Residents: finding the same person again at intake, and keeping the blocking keys that make it fast."""
 
+from datetime import date
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -7,6 +9,18 @@ from referrals.duplicates import DuplicateMatch, PersonRecord, blocking_keys, fi
 from referrals.models import Resident, ResidentKey
 
 MAX_CANDIDATES = 200
+
+
+def age_on(date_of_birth: date | None, today: date) -> int | None:
+    if date_of_birth is None:
+        return None
+    return (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    )
+
+
 MAX_REPORTED = 5
 
 

@@ -11,21 +11,15 @@ from db.base import utcnow
 from referrals import audit
 from referrals.errors import Conflict, DomainValidationError, Forbidden
 from referrals.models import Referral, Resident
+from referrals.residents import age_on
+from referrals.routing import RoutingContext, route
+from referrals.workflow import pending_offer
 from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
 
 TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
-RETRIAGE_STATES = frozenset({"received", "triaged"})
+RETRIAGE_STATES = frozenset({"received", "triaged", "offered", "escalated"})
+REROUTE_STATES = frozenset({"offered", "escalated"})
 CLEARS_SAFEGUARDING = "safety_net_officer"
-
-
-def age_on(date_of_birth: date | None, today: date) -> int | None:
-    if date_of_birth is None:
-        return None
-    return (
-        today.year
-        - date_of_birth.year
-        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
-    )
 
 
 def decide(
@@ -134,6 +128,7 @@ def retriage(
     request: Retriage,
     principal: Principal,
     rules: Rules,
+    routing: RoutingContext,
     now: datetime | None = None,
 ) -> Referral:
     now = now or utcnow()
@@ -168,5 +163,7 @@ def retriage(
         payload={"before": before, "decision": new.to_dict()},
         now=now,
     )
+    if referral.status in REROUTE_STATES:
+        route(session, referral, principal, routing, now, pending_offer(session, referral.id))
     session.commit()
     return referral

@@ -50,6 +50,7 @@ def clean_database(engine: Engine) -> None:
             for table in tables:
                 connection.execute(table.delete())
         connection.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": "0" * 64})
+        connection.execute(text("INSERT INTO directory_state (id, version, workload_version) VALUES (1, 0, 0)"))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from triage.decision import Reason, TriageDecision
 from triage.errors import UnknownNeedError
 from triage.findings import Evidence, Findings, find_all
 from triage.loader import load_rules
-from triage.rules import KNOWN_FLAGS, TIERS, URGENCIES, Condition, PolicyRule, Rules
+from triage.rules import KNOWN_FLAGS, TIERS, URGENCIES, Condition, Detector, PolicyRule, Rules
 
 
 def triage(
@@ -62,39 +62,56 @@ class _Facts:
         for name in rules.circumstances:
             if found.get(f"circumstance:{name}"):
                 self.flags.setdefault(name, _quotes(found[f"circumstance:{name}"]))
-        implied = {need for name in self.indicators for need in rules.indicators[name].implies_needs}
-        self.needs = [code for code in rules.needs if code in given or code in implied or self._found_need(code)]
+        self.sources = self._need_sources()
+        self.needs = [code for code in rules.needs if self.sources.get(code)]
 
-    def _found_need(self, code: str) -> bool:
-        return bool(self.findings.evidence.get(f"need:{code}")) or any(
-            topic.id in self.topics for topic in self.rules.needs[code].topics.values()
-        )
+    def _need_sources(self) -> dict[str, list[tuple[str, list[Evidence], str]]]:
+        """For each need: (rule, evidence, kind) triples from the notes, the call-taker and indicators."""
+        found = self.findings.evidence
+        raw: dict[str, list[tuple[str, list[Evidence], tuple[str, ...]]]] = {}
+        for code, need in self.rules.needs.items():
+            detectors = [(f"need.{code}", need.detector, found.get(f"need:{code}", []))]
+            detectors += [(f"need.{t.id}", t, self.topics.get(t.id, [])) for t in need.topics.values()]
+            absorbing = [
+                e for name, found_here in self.indicators.items()
+                if code in self.rules.indicators[name].absorbs_needs for e in found_here
+            ]
+            detectors = [(rule, d, _outside(evidence, absorbing)) for rule, d, evidence in detectors]
+            raw[code] = [(rule, evidence, d) for rule, d, evidence in detectors if evidence]
+        present = set(self.given) | {code for code, items in raw.items() if items}
+        sources: dict[str, list[tuple[str, list[Evidence], str]]] = {}
+        for code, items in raw.items():
+            kept = [(rule, evidence, "found") for rule, evidence, detector in items if _counts(detector, present)]
+            if code in self.given:
+                kept.insert(0, (f"need.{code}", [], "given"))
+            for name, evidence in self.indicators.items():
+                if code in self.rules.indicators[name].implies_needs:
+                    kept.append((f"need.{code}", evidence, f"implied:{name}"))
+            if kept:
+                sources[code] = kept
+        return sources
 
     def need_evidence(self, code: str) -> str:
-        found = list(self.findings.evidence.get(f"need:{code}", []))
-        for topic in self.rules.needs[code].topics.values():
-            found += self.topics.get(topic.id, [])
+        sources = self.sources.get(code, [])
+        found = [e for _, evidence, kind in sources if kind == "found" for e in evidence]
         if found:
             return _quotes(found)
-        if code in self.given:
+        if any(kind == "given" for _, _, kind in sources):
             return code
-        return _quotes(e for name, ev in self.indicators.items() if code in self.rules.indicators[name].implies_needs for e in ev)
+        return _quotes(e for _, evidence, _ in sources for e in evidence)
 
     def need_reasons(self) -> list[Reason]:
         reasons = []
         for code in self.needs:
-            need = self.rules.needs[code]
-            label = need.detector.label
-            if code in self.given:
-                reasons.append(Reason(f"need.{code}.given", f"need:{code}", code, "given by call-taker"))
-            sources = [(f"need.{code}", self.findings.evidence.get(f"need:{code}", []))]
-            sources += [(f"need.{topic.id}", self.topics.get(topic.id, [])) for topic in need.topics.values()]
-            for rule, evidence in sources:
-                reasons += _match_reasons(rule, f"need:{code}", label, evidence)
-            for name, evidence in self.indicators.items():
-                if code in self.rules.indicators[name].implies_needs:
-                    detail = f"{label}: implied by the safeguarding indicator {name}"
-                    reasons.append(Reason(f"need.{code}.implied", f"need:{code}", _quotes(evidence), detail))
+            label = self.rules.needs[code].detector.label
+            for rule, evidence, kind in self.sources[code]:
+                if kind == "given":
+                    reasons.append(Reason(f"{rule}.given", f"need:{code}", code, "given by call-taker"))
+                elif kind == "found":
+                    reasons += _match_reasons(rule, f"need:{code}", label, evidence)
+                else:
+                    detail = f"{label}: implied by the safeguarding indicator {kind.split(':', 1)[1]}"
+                    reasons.append(Reason(f"{rule}.implied", f"need:{code}", _quotes(evidence), detail))
         return reasons
 
     def safeguarding_reasons(self) -> list[Reason]:
@@ -131,6 +148,9 @@ class _Facts:
             (condition.indicators, set(self.indicators), lambda name: _quotes(self.indicators[name])),
             (condition.flags, set(self.flags), self.flags.__getitem__),
         )
+        if not condition.all_flags <= set(self.flags):
+            return None
+        parts.extend(self.flags[flag] for flag in sorted(condition.all_flags))
         for wanted, present, evidence_of in checks:
             if wanted:
                 matched = sorted(wanted & present)
@@ -174,14 +194,23 @@ def _match_reasons(rule: str, conclusion: str, label: str, evidence: list[Eviden
     reasons = []
     exact = [item for item in evidence if item.fuzzy is None]
     if exact:
-        terms = ", ".join(dict.fromkeys(f"'{item.hit.term}'" for item in exact if item.hit.term))
-        reasons.append(Reason(f"{rule}.exact", conclusion, _quotes(exact), f"{label}: matched {terms}"))
+        reasons.append(Reason(f"{rule}.exact", conclusion, _quotes(exact), label))
     for item in evidence:
         if item.fuzzy is not None:
             target, score = item.fuzzy
             detail = f"{label}: '{item.quote}' read as '{target}' (similarity {score:g})"
             reasons.append(Reason(f"{rule}.fuzzy", conclusion, item.quote, detail))
     return reasons
+
+
+def _outside(evidence: list[Evidence], absorbing: list[Evidence]) -> list[Evidence]:
+    """The evidence that is not part of a safeguarding finding that absorbs this need."""
+    return [item for item in evidence if not any(item.hit.overlaps(other.hit) for other in absorbing)]
+
+
+def _counts(detector: Detector, present: set[str]) -> bool:
+    """A need's words count unless one of its unless_needs is present (and none of its kept_with_needs)."""
+    return not present & set(detector.unless_needs) or bool(present & set(detector.kept_with_needs))
 
 
 def _quotes(evidence: Iterable[Evidence]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from triage.fuzzy import FuzzyHit
 from triage.negation import NegationScope, negated_hits
 from triage.rules import Detector, Rules
-from triage.terms import Hit
+from triage.terms import Hit, TermSet
 from triage.text import Notes, tokenize
 
 
@@ -94,7 +94,25 @@ class _Finder:
             Evidence(owner, Hit(hit.token, hit.token, hit.target), hit.word, (hit.target, hit.score))
             for hit in self._fuzzy.get(owner, [])
         ]
+        for group in detector.together:
+            candidates += self._together(owner, group, detector.negation)
         return [c for c in candidates if not any(c.hit.overlaps(other) for other in exceptions)]
+
+    def _together(self, owner: str, group: tuple[TermSet, ...], profile: str | None) -> list[Evidence]:
+        """One finding per sentence holding a (non-negated) match of every term of the group."""
+        tokens = self._notes.tokens
+        per_term = [self.kept(terms.find(self._notes), profile) for terms in group]
+        if not all(per_term):
+            return []
+        sentences = set.intersection(*({tokens[hit.first].sentence for hit in hits} for hits in per_term))
+        found = []
+        for sentence in sorted(sentences):
+            chosen = [next(hit for hit in hits if tokens[hit.first].sentence == sentence) for hits in per_term]
+            quote = "; ".join(dict.fromkeys(self._notes.quote(hit.first, hit.last) for hit in chosen))
+            label = " + ".join(hit.term for hit in chosen)
+            span = Hit(min(hit.first for hit in chosen), max(hit.last for hit in chosen), label)
+            found.append(Evidence(owner, span, quote))
+        return found
 
     def _negations(self, hits: list[Hit], profile: str | None) -> dict[Hit, Hit]:
         if profile is None or not hits:

@@ -15,17 +15,19 @@ PROFILE_KEYS = {"before", "after", "not_negation", "cancelled_by", "window_befor
 
 def read_language(document: Node) -> tuple[Language, FuzzySettings]:
     fields = document.mapping(
-        allowed={"abbreviations", "clause_words", "scope_breakers", "list_connectors", "negation", "fuzzy"},
+        allowed={"abbreviations", "word_lists", "clause_words", "scope_breakers", "list_connectors", "negation", "fuzzy"},
         required={"negation", "fuzzy"},
     )
+    lists = _word_lists(optional(fields, "word_lists", document, {}))
     language = Language(
         abbreviations=_abbreviations(optional(fields, "abbreviations", document, {})),
+        word_lists=lists,
         clause_words=_words(optional(fields, "clause_words", document, [])),
         scope=ScopeWords(
             breakers=_words(optional(fields, "scope_breakers", document, [])),
             connectors=_words(optional(fields, "list_connectors", document, [])),
         ),
-        negation={name: _profile(name, node) for name, node in fields["negation"].mapping().items()},
+        negation={name: _profile(name, node, lists) for name, node in fields["negation"].mapping().items()},
     )
     if "none" in language.negation:
         raise fields["negation"].child("none", None).fail("'none' is reserved: it means no negation")
@@ -54,14 +56,27 @@ def _words(node: Node) -> frozenset[str]:
     return frozenset(words)
 
 
-def _profile(name: str, node: Node) -> NegationProfile:
+def _word_lists(node: Node) -> dict[str, tuple[str, ...]]:
+    lists = {}
+    for name, entries in node.mapping().items():
+        if not re.fullmatch(r"[a-z_]+", name):
+            raise entries.fail("a word list name is lower-case letters and underscores")
+        for entry in entries.items():
+            if "..." in entry.text() or "@" in entry.text():
+                raise entry.fail("word list entries hold words only: no '...' and no '@'")
+        entries.terms()
+        lists[name] = tuple(entries.texts())
+    return lists
+
+
+def _profile(name: str, node: Node, lists: dict[str, tuple[str, ...]]) -> NegationProfile:
     fields = node.mapping(allowed=PROFILE_KEYS, required={"before"})
     return NegationProfile(
         name=name,
-        before=fields["before"].terms(),
-        after=optional(fields, "after", node, []).terms(),
-        not_negation=optional(fields, "not_negation", node, []).terms(),
-        cancelled_by=optional(fields, "cancelled_by", node, []).terms(),
+        before=fields["before"].terms(lists),
+        after=optional(fields, "after", node, []).terms(lists),
+        not_negation=optional(fields, "not_negation", node, []).terms(lists),
+        cancelled_by=optional(fields, "cancelled_by", node, []).terms(lists),
         window_before=optional(fields, "window_before", node, 3).integer(0, 10),
         window_after=optional(fields, "window_after", node, 2).integer(0, 10),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from triage.terms import TermSet
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "config" / "triage"
 FILES = ("language.yaml", "needs.yaml", "safeguarding.yaml", "circumstances.yaml", "policy.yaml", "urgency.yaml")
-DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "negation"}
+NEED_ONLY_KEYS = ("unless_needs", "kept_with_needs")
+INDICATOR_KEYS = ("requires_also", "implies_needs", "absorbs_needs")
+DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "negation", "together", *NEED_ONLY_KEYS}
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -30,10 +33,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
 def _load_cached(folder: str) -> Rules:
     documents, content_hash = _read_documents(Path(folder))
     language, fuzzy_settings = read_language(documents["language.yaml"])
-    profiles = frozenset(language.negation)
-    needs = _read_needs(documents["needs.yaml"], profiles)
-    indicators = _read_indicators(documents["safeguarding.yaml"], profiles, frozenset(needs))
-    circumstances = _read_circumstances(documents["circumstances.yaml"], profiles)
+    needs = _read_needs(documents["needs.yaml"], language)
+    indicators = _read_indicators(documents["safeguarding.yaml"], language, frozenset(needs))
+    circumstances = _read_circumstances(documents["circumstances.yaml"], language)
     topics = frozenset(f"{code}.{topic}" for code, need in needs.items() for topic in need.topics)
     references = {
         "needs": frozenset(needs),
@@ -86,68 +88,98 @@ def _read_documents(folder: Path) -> tuple[dict[str, Node], str]:
     return documents, digest.hexdigest()[:8]
 
 
-def _read_detector(node: Node, identifier: str, profiles: frozenset[str], default_negation: str) -> Detector:
-    fields = node.mapping(allowed=DETECTOR_KEYS | {"topics", "requires_also", "implies_needs"}, required={"terms"})
-    terms = fields["terms"].texts() + (fields["misspellings"].texts() if "misspellings" in fields else [])
-    fields["terms"].terms()
+def _read_detector(node: Node, identifier: str, language: Language, default_negation: str) -> Detector:
+    fields = node.mapping(allowed=DETECTOR_KEYS | {"topics", *INDICATOR_KEYS})
+    if "terms" not in fields and "together" not in fields:
+        raise node.fail("give terms, together, or both")
+    lists = language.word_lists
+    terms_node = optional(fields, "terms", node, [])
+    terms = terms_node.texts() + (fields["misspellings"].texts() if "misspellings" in fields else [])
+    terms_node.terms(lists)
     if "misspellings" in fields:
-        fields["misspellings"].terms()
+        fields["misspellings"].terms(lists)
     negation = optional(fields, "negation", node, default_negation).text()
-    if negation != "none" and negation not in profiles:
-        raise fields["negation"].fail(f"unknown negation profile {negation!r}; known: none, {', '.join(profiles)}")
+    if negation != "none" and negation not in language.negation:
+        known = ", ".join(["none", *language.negation])
+        raise fields["negation"].fail(f"unknown negation profile {negation!r}; known: {known}")
     return Detector(
         id=identifier,
         label=optional(fields, "label", node, identifier.rsplit(".", 1)[-1].replace("_", " ")).text(),
-        terms=TermSet(terms),
-        exceptions=optional(fields, "except", node, []).terms(),
+        terms=TermSet(terms, lists),
+        exceptions=optional(fields, "except", node, []).terms(lists),
         negation=None if negation == "none" else negation,
+        unless_needs=tuple(optional(fields, "unless_needs", node, []).texts()),
+        kept_with_needs=tuple(optional(fields, "kept_with_needs", node, []).texts()),
+        together=tuple(_together(group, lists) for group in optional(fields, "together", node, []).items()),
     )
 
 
-def _read_needs(document: Node, profiles: frozenset[str]) -> dict[str, Need]:
+def _together(group: Node, lists: Mapping[str, tuple[str, ...]]) -> tuple[TermSet, ...]:
+    elements = list(group.items())
+    if len(elements) < 2:
+        raise group.fail("'together' lists groups of at least two terms that must all be in one sentence")
+    return tuple(Node(element.file, element.path, [element.value]).terms(lists) for element in elements)
+
+
+def _read_needs(document: Node, language: Language) -> dict[str, Need]:
     needs = {}
     for code, node in document.mapping(allowed={"needs"}, required={"needs"})["needs"].mapping().items():
         fields = node.mapping()
-        for key in ("requires_also", "implies_needs"):
+        for key in INDICATOR_KEYS:
             if key in fields:
                 raise fields[key].fail("only safeguarding indicators may have this key")
-        topics = {
-            topic: _read_detector(topic_node, f"{code}.{topic}", profiles, "need")
-            for topic, topic_node in optional(fields, "topics", node, {}).mapping().items()
-        }
-        needs[code] = Need(code, _read_detector(node, code, profiles, "need"), topics)
+        topics = {}
+        for topic, topic_node in optional(fields, "topics", node, {}).mapping().items():
+            if "topics" in topic_node.mapping():
+                raise topic_node.child("topics", None).fail("a topic may not have topics")
+            topics[topic] = _read_detector(topic_node, f"{code}.{topic}", language, "need")
+        needs[code] = Need(code, _read_detector(node, code, language, "need"), topics)
     if not needs:
         raise document.fail("the taxonomy lists no needs")
+    for code, node in document.value["needs"].items():
+        _check_unless(Node(document.file, f"needs.{code}", node), needs)
     return needs
 
 
-def _read_indicators(document: Node, profiles: frozenset[str], needs: frozenset[str]) -> dict[str, Indicator]:
+def _check_unless(node: Node, needs: dict[str, Need]) -> None:
+    fields = node.mapping()
+    for key in NEED_ONLY_KEYS:
+        for item in optional(fields, key, node, []).items():
+            item.choice(frozenset(needs), "need code")
+    for topic, topic_node in optional(fields, "topics", node, {}).mapping().items():
+        _check_unless(topic_node, needs)
+
+
+def _read_indicators(document: Node, language: Language, needs: frozenset[str]) -> dict[str, Indicator]:
     indicators = {}
     section = document.mapping(allowed={"indicators"}, required={"indicators"})["indicators"]
     for identifier, node in section.mapping().items():
         fields = node.mapping()
-        if "topics" in fields:
-            raise fields["topics"].fail("only needs may have topics")
+        for key in ("topics", *NEED_ONLY_KEYS):
+            if key in fields:
+                raise fields[key].fail("only needs may have this key")
         implied = optional(fields, "implies_needs", node, [])
-        for item in implied.items():
+        absorbed = optional(fields, "absorbs_needs", node, [])
+        for item in [*implied.items(), *absorbed.items()]:
             item.choice(needs, "need code")
         indicators[identifier] = Indicator(
-            detector=_read_detector(node, identifier, profiles, "risk"),
-            requires_also=optional(fields, "requires_also", node, []).terms(),
+            detector=_read_detector(node, identifier, language, "risk"),
+            requires_also=optional(fields, "requires_also", node, []).terms(language.word_lists),
             implies_needs=tuple(implied.texts()),
+            absorbs_needs=tuple(absorbed.texts()),
         )
     return indicators
 
 
-def _read_circumstances(document: Node, profiles: frozenset[str]) -> dict[str, Detector]:
+def _read_circumstances(document: Node, language: Language) -> dict[str, Detector]:
     section = document.mapping(allowed={"circumstances"}, required={"circumstances"})["circumstances"]
     circumstances = {}
     for identifier, node in section.mapping().items():
         fields = node.mapping()
-        for key in ("topics", "requires_also", "implies_needs"):
+        for key in ("topics", *INDICATOR_KEYS, *NEED_ONLY_KEYS):
             if key in fields:
                 raise fields[key].fail("circumstances may not have this key")
-        circumstances[identifier] = _read_detector(node, identifier, profiles, "plain")
+        circumstances[identifier] = _read_detector(node, identifier, language, "plain")
     return circumstances
 
 

@@ -44,18 +44,19 @@ class NegationScope:
         self._after = [cue for cue in profile.after.find(notes) if not _overlaps_any(cue, pseudo)]
         self._doubtful_sentences = {notes.tokens[cue.first].sentence for cue in profile.cancelled_by.find(notes)}
 
-    def cue_for(self, hit: Hit) -> Hit | None:
-        """The cue that negates `hit`, or None."""
+    def cue_for(self, hit: Hit, others: Iterable[Hit] = ()) -> Hit | None:
+        """The cue that negates `hit`, or None. A cue that is part of another finding is no cue."""
         tokens = self._notes.tokens
         if tokens[hit.first].sentence in self._doubtful_sentences:
             return None
+        findings = [other for other in others if not other.overlaps(hit)]
         for cue in self._before:
-            if cue.last < hit.first and hit.first - cue.last - 1 <= self._profile.window_before:
-                if self._in_scope(cue.last, hit.first):
+            if cue.first < hit.first and hit.first - cue.last - 1 <= self._profile.window_before:
+                if self._in_scope(min(cue.last, hit.first - 1), hit.first) and not _overlaps_any(cue, findings):
                     return cue
         for cue in self._after:
             if cue.first > hit.last and cue.first - hit.last - 1 <= self._profile.window_after:
-                if self._in_scope(hit.last, cue.first):
+                if self._in_scope(hit.last, cue.first) and not _overlaps_any(cue, findings):
                     return cue
         return None
 
@@ -73,7 +74,7 @@ def negated_hits(
     ordered = sorted(set(hits), key=lambda hit: (hit.first, hit.last))
     cues: dict[Hit, Hit] = {}
     for position, hit in enumerate(ordered):
-        cue = scope.cue_for(hit)
+        cue = scope.cue_for(hit, ordered)
         if cue is None and position:
             previous = _nearest_before(ordered, position)
             if previous in cues and _only_connectors(notes, previous.last, hit.first, connectors):

@@ -85,7 +85,7 @@ def _rules(
 
 
 def _condition(node: Node, references: Mapping[str, frozenset[str]]) -> Condition:
-    fields = node.mapping(allowed={*CONDITION_KINDS, "safeguarding"})
+    fields = node.mapping(allowed={*CONDITION_KINDS, "all_flags", "safeguarding"})
     if not fields:
         raise node.fail("a condition needs at least one of: " + ", ".join((*CONDITION_KINDS, "safeguarding")))
     lists = {}
@@ -95,6 +95,8 @@ def _condition(node: Node, references: Mapping[str, frozenset[str]]) -> Conditio
             if not items:
                 raise fields[kind].fail("list at least one item or leave the key out")
             lists[kind] = frozenset(item.choice(references[kind], kind[:-1]) for item in items)
+    if "all_flags" in fields:
+        lists["all_flags"] = frozenset(item.choice(references["flags"], "flag") for item in fields["all_flags"].items())
     safeguarding = "safeguarding" in fields and fields["safeguarding"].boolean()
     if "safeguarding" in fields and not safeguarding:
         raise fields["safeguarding"].fail("only 'safeguarding: true' is meaningful; leave the key out otherwise")

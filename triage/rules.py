@@ -26,6 +26,9 @@ class Detector:
     terms: TermSet
     exceptions: TermSet
     negation: str | None
+    unless_needs: tuple[str, ...] = ()
+    kept_with_needs: tuple[str, ...] = ()
+    together: tuple[tuple[TermSet, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,18 @@ class Indicator:
     detector: Detector
     requires_also: TermSet
     implies_needs: tuple[str, ...]
+    absorbs_needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Condition:
-    """All listed kinds must hold; within a kind, any one listed item is enough."""
+    """All listed kinds must hold; within a kind any one listed item is enough, except all_flags: every one."""
 
     needs: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()
     indicators: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
+    all_flags: frozenset[str] = frozenset()
     safeguarding: bool = False
 
 
@@ -64,6 +69,7 @@ class PolicyRule:
 @dataclass(frozen=True)
 class Language:
     abbreviations: Mapping[str, tuple[str, ...]]
+    word_lists: Mapping[str, tuple[str, ...]]
     clause_words: frozenset[str]
     scope: ScopeWords
     negation: Mapping[str, NegationProfile]

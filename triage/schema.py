@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from triage.errors import RulesError, TermSyntaxError
-from triage.terms import TermSet
+from triage.terms import TermSet, WordLists
 
 
 class Node:
@@ -65,14 +65,14 @@ class Node:
             raise self.fail(f"unknown {what} {value!r}; expected one of: {', '.join(sorted(options))}")
         return value
 
-    def terms(self) -> TermSet:
+    def terms(self, lists: WordLists | None = None) -> TermSet:
         nodes = list(self.items())
         for node in nodes:
             try:
-                TermSet([node.text()])
+                TermSet([node.text()], lists)
             except TermSyntaxError as error:
                 raise node.fail(str(error)) from error
-        return TermSet([node.text() for node in nodes])
+        return TermSet([node.text() for node in nodes], lists)
 
 
 def optional(fields: dict[str, Node], key: str, parent: Node, default: Any) -> Node:

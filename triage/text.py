@@ -12,8 +12,9 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _PART = re.compile(r"[a-z]+|[0-9]+")
 _APOSTROPHES = re.compile(r"['’]")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
-_CLAUSE_END = re.compile(r"[,()\[\]]")
+_CLAUSE_END = re.compile(r",")
 SENTENCE_GLUE = " . "
+PAUSE_GLUE = " , "
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +24,12 @@ class Token:
     end: int
     sentence: int
     clause: int
-    after_comma: bool
+    after_pause: bool
 
 
 @dataclass(frozen=True)
 class Notes:
-    """Tokens of the notes plus `doc`: their words joined by spaces, sentences separated by ' . '."""
+    """Tokens of the notes plus `doc`: their words joined by spaces, ' , ' at a pause, ' . ' between sentences."""
 
     text: str
     tokens: tuple[Token, ...]
@@ -63,13 +64,13 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
             clause += 1
         elif tokens and _CLAUSE_END.search(gap):
             clause += 1
-        after_comma = bool(tokens) and "," in gap
+        after_pause = bool(tokens) and bool(_CLAUSE_END.search(gap))
         previous_end = match.end()
         for word, start, end in _words_of(match, abbreviations):
             if tokens and word in clause_words:
                 clause += 1
-            tokens.append(Token(word, start, end, sentence, clause, after_comma))
-            after_comma = False
+            tokens.append(Token(word, start, end, sentence, clause, after_pause))
+            after_pause = False
     return _with_doc(text, tokens)
 
 
@@ -98,7 +99,11 @@ def _with_doc(text: str, tokens: list[Token]) -> Notes:
     length = 0
     for index, token in enumerate(tokens):
         if index:
-            glue = SENTENCE_GLUE if token.sentence != tokens[index - 1].sentence else " "
+            glue = " "
+            if token.sentence != tokens[index - 1].sentence:
+                glue = SENTENCE_GLUE
+            elif token.after_pause:
+                glue = PAUSE_GLUE
             pieces.append(glue)
             length += len(glue)
         offsets.append(length)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.builders import auth, token_for
+from tests.builders import auth, small_directory, token_for
 
 
 @pytest.fixture
@@ -14,3 +14,8 @@ def headers_for(session_factory):
         return auth(token_for(session_factory, role, org_id))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def directory(session_factory) -> dict[str, int]:
+    return small_directory(session_factory)

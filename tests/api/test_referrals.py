@@ -11,8 +11,10 @@ def test_logged_call_is_stored_and_read_back(client, helpline):
 
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
-    assert body["status"] == "triaged"
+    assert body["status"] == "offered"
     assert body["tier"] == "mutual_aid"
+    assert body["current_offer"]["expires_at"]
+    assert body["owner_org_id"] == body["safety_net_org_id"]
     assert "shopping" in body["needs"]
     assert body["triage"]["reasons"]
     assert body["possible_duplicates"] == []
@@ -35,7 +37,8 @@ def test_intake_is_audited(client, helpline, session):
     referral_id = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()["id"]
 
     events = session.scalars(select(AuditEvent).where(AuditEvent.referral_id == referral_id)).all()
-    assert [e.kind for e in events] == ["referral.received", "triage.decided"]
+    assert [e.kind for e in events][:3] == ["referral.received", "triage.decided", "referral.matched"]
+    assert [e.kind for e in events][-2:] == ["referral.triaged", "referral.offered"]
     assert events[0].actor_role == "helpline_staff"
 
 
@@ -110,7 +113,8 @@ def test_missing_required_fields_are_listed(client, helpline):
 
 
 def test_nothing_is_written_when_validation_fails(client, helpline, session):
-    client.post("/api/v1/referrals", json=call(resident={"postcode": "ZZ9 9ZZ"}), headers=helpline)
+    response = client.post("/api/v1/referrals", json=call(resident={"postcode": "ZZ9 9ZZ"}), headers=helpline)
+    assert response.status_code == 422
     assert session.scalars(select(AuditEvent)).all() == []
 
 

@@ -16,7 +16,8 @@ def post(client, headers, **overrides):
 
 def test_intake_triages_a_safeguarding_call_to_the_safety_net(client, helpline):
     body = post(client, helpline, notes=SAFEGUARDING_NOTES)
-    assert body["status"] == "triaged"
+    assert body["status"] == "offered"
+    assert body["current_offer"]["org_id"] == body["safety_net_org_id"]
     assert body["tier"] == "statutory"
     assert body["safeguarding"] is True
     rules = {reason["rule"] for reason in body["triage"]["reasons"]}
@@ -110,7 +111,10 @@ def test_anyone_may_raise_a_tier(client, helpline, session):
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["tier"] == "statutory"
     kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.referral_id == referral["id"])).all()
-    assert kinds[-1] == "triage.overridden"
+    assert "triage.overridden" in kinds
+    body = response.get_json()
+    assert body["current_offer"]["org_id"] == body["safety_net_org_id"], "re-routed to the safety net"
+    assert kinds[-1] == "referral.offered"
 
 
 def test_lowering_needs_a_reason(client, helpline):

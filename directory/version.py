@@ -1,0 +1,42 @@
+"""A version for the directory and one for workload, bumped in the same transaction as any change to them,
+so every worker can tell cheaply whether its in-memory matching index is stale."""
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from db.base import Base
+from directory.models import Organisation, Volunteer
+
+STATE_ID = 1
+_DIRECTORY_MODELS: tuple[type, ...] = (Organisation, Volunteer)
+_workload_models: list[type] = []
+
+
+class DirectoryState(Base):
+    __tablename__ = "directory_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    workload_version: Mapped[int] = mapped_column(default=0)
+
+
+def watch_workload(*models: type) -> None:
+    """Changes to these models (offers, referrals) move the workload version."""
+    _workload_models.extend(m for m in models if m not in _workload_models)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_versions(session: Session, _context, _instances) -> None:
+    touched = [*session.new, *session.dirty, *session.deleted]
+    directory = any(isinstance(obj, _DIRECTORY_MODELS) for obj in touched)
+    workload = any(isinstance(obj, tuple(_workload_models)) for obj in touched)
+    if not (directory or workload):
+        return
+    session.connection().execute(
+        update(DirectoryState)
+        .where(DirectoryState.id == STATE_ID)
+        .values(
+            version=DirectoryState.version + int(directory),
+            workload_version=DirectoryState.workload_version + int(workload),
+        )
+    )

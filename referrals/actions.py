@@ -1,0 +1,200 @@
+"""What people do to a referral (accept, decline, start, complete, transfer, cancel, escalate...), who may do
+it, and the timer that expires unanswered offers. Each call is one transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from accounts.tokens import SYSTEM, Principal
+from db.base import utcnow
+from referrals import lifecycle
+from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
+from referrals.models import Offer, Referral
+from referrals.policy import LifecyclePolicy
+from referrals.queries import may_see
+from referrals.workflow import Change, pending_offer, persist, to_value
+
+ACTIONS = (
+    "accept",
+    "decline",
+    "start",
+    "complete",
+    "record_occurrence",
+    "transfer",
+    "cancel",
+    "escalate",
+    "close",
+)
+WHO_MAY = {
+    "accept": {"hub_coordinator", "safety_net_officer"},
+    "decline": {"hub_coordinator", "safety_net_officer"},
+    "start": {"hub_coordinator", "safety_net_officer"},
+    "complete": {"hub_coordinator", "safety_net_officer"},
+    "record_occurrence": {"hub_coordinator", "safety_net_officer"},
+    "transfer": {"hub_coordinator", "safety_net_officer"},
+    "escalate": {"hub_coordinator", "safety_net_officer", "helpline_staff"},
+    "cancel": {"hub_coordinator", "safety_net_officer", "helpline_staff"},
+    "close": {"safety_net_officer"},
+}
+OWNER_ONLY = {"start", "complete", "record_occurrence", "transfer"}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    reason: str = ""
+    outcome_code: str = ""
+    note: str = ""
+    to_org_id: int | None = None
+    occurrence_index: int | None = None
+
+
+def acting_org(row: Referral, principal: Principal) -> int | None:
+    """The organisation a person acts for: a coordinator's own; a safety-net officer's team (their area's)."""
+    if principal.role == "safety_net_officer":
+        return principal.org_id or row.safety_net_org_id
+    return principal.org_id
+
+
+def _authorise(row: Referral, offer: Offer | None, action: Action, principal: Principal) -> int | None:
+    offered_to = {offer.org_id} if offer else set()
+    if not may_see(row, principal, offered_to):
+        raise NotFound(f"no referral with id {row.id}")
+    if principal.role not in WHO_MAY[action.name]:
+        raise Forbidden(f"the {principal.role} role may not {action.name} a referral")
+    org = acting_org(row, principal)
+    if action.name in OWNER_ONLY and principal.role == "hub_coordinator" and org != row.owner_org_id:
+        raise Forbidden(f"only the owning organisation may {action.name} this referral")
+    return org
+
+
+def _require(text: str, field: str) -> str:
+    if not text.strip():
+        raise DomainValidationError(field, f"{field} is required")
+    return text.strip()
+
+
+def _apply(
+    value: lifecycle.Referral,
+    action: Action,
+    org: int | None,
+    policy: LifecyclePolicy,
+    urgency: str,
+    now: datetime,
+) -> lifecycle.Transition:
+    next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry)
+    match action.name:
+        case "accept":
+            return value.accept(org, now=now)
+        case "decline":
+            return value.decline(org, _require(action.reason, "reason"), next_expires_at=next_expiry)
+        case "start":
+            return value.start()
+        case "complete":
+            return value.complete(_require(action.outcome_code, "outcome_code"), action.note or None)
+        case "record_occurrence":
+            if action.occurrence_index is None:
+                raise DomainValidationError("occurrence_index", "occurrence_index is required")
+            return value.record_occurrence(
+                action.occurrence_index, _require(action.outcome_code, "outcome_code"), action.note or None
+            )
+        case "transfer":
+            if action.to_org_id is None:
+                raise DomainValidationError("to_org_id", "to_org_id is required")
+            return value.transfer(action.to_org_id, _require(action.reason, "reason"))
+        case "cancel":
+            return value.cancel(_require(action.reason, "reason"))
+        case "escalate":
+            return value.escalate(_require(action.reason, "reason"))
+        case "close":
+            return value.close(_require(action.outcome_code, "outcome_code"), action.note or None)
+    raise DomainValidationError("action", f"unknown action {action.name!r}")
+
+
+def load_for_update(session: Session, referral_id: int) -> tuple[Referral, Offer | None]:
+    row = session.scalars(select(Referral).where(Referral.id == referral_id).with_for_update()).one_or_none()
+    if row is None:
+        raise NotFound(f"no referral with id {referral_id}")
+    offer = session.scalars(
+        select(Offer).where(Offer.referral_id == referral_id, Offer.status == "pending").with_for_update()
+    ).one_or_none()
+    return row, offer
+
+
+def perform(
+    session: Session,
+    referral_id: int,
+    action: Action,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime | None = None,
+) -> Referral:
+    now = now or utcnow()
+    row, offer = load_for_update(session, referral_id)
+    org = _authorise(row, offer, action, principal)
+    if action.name == "transfer" and action.to_org_id is not None:
+        _check_transfer_target(session, action.to_org_id)
+    try:
+        value, events = _apply(to_value(row, offer), action, org, policy, row.urgency or "routine", now)
+    except lifecycle.IllegalTransition as exc:
+        raise Conflict(str(exc), row.status) from exc
+    except lifecycle.InvalidAction as exc:
+        raise Conflict(str(exc), row.status) from exc
+    persist(session, row, offer, Change(value, events), principal, now)
+    commit_or_conflict(session, row)
+    return row
+
+
+def _check_transfer_target(session: Session, org_id: int) -> None:
+    from directory.models import Organisation
+
+    target = session.get(Organisation, org_id)
+    if target is None or not target.active:
+        raise DomainValidationError("to_org_id", f"no active organisation with id {org_id}")
+
+
+def commit_or_conflict(session: Session, row: Referral) -> None:
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("the referral changed while you were acting on it; reload and try again") from exc
+
+
+def expire_due_offers(
+    session: Session, policy: LifecyclePolicy, now: datetime | None = None, limit: int = 100
+) -> int:
+    """One sweep: every pending offer past its expiry moves to the next candidate. Safe with many workers:
+    each referral is claimed with FOR UPDATE SKIP LOCKED on PostgreSQL and re-checked once locked, so two
+    workers never expire the same offer (SQLite transactions are serial)."""
+    now = now or utcnow()
+    due = select(Offer.referral_id).where(Offer.status == "pending", Offer.expires_at <= now).limit(limit)
+    done = 0
+    referral_ids = session.scalars(due).all()
+    session.rollback()
+    for referral_id in referral_ids:
+        if _expire_one(session, referral_id, policy, now):
+            done += 1
+    session.rollback()
+    return done
+
+
+def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now: datetime) -> bool:
+    row = session.scalars(
+        select(Referral).where(Referral.id == referral_id).with_for_update(skip_locked=True)
+    ).one_or_none()
+    offer = row and pending_offer(session, referral_id)
+    if row is None or offer is None or offer.expires_at > now:
+        session.rollback()
+        return False
+    next_expiry = lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
+    value, events = to_value(row, offer).expire(now=now, next_expires_at=next_expiry)
+    persist(session, row, offer, Change(value, events), SYSTEM, now)
+    try:
+        commit_or_conflict(session, row)
+    except Conflict:
+        return False
+    return True

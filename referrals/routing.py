@@ -1,0 +1,171 @@
+"""Routing a triaged referral: match it against the directory, store the ranked candidates and why others
+were left out, then start the cascade (offer the first candidate, signpost, or hold it at the safety net)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import matching
+from accounts.tokens import Principal
+from referrals import audit, lifecycle
+from referrals.lifecycle import Candidate
+from referrals.models import Offer, Referral, Resident
+from referrals.policy import LifecyclePolicy
+from referrals.residents import age_on
+from referrals.snapshot import DirectorySnapshot
+from referrals.workflow import Change, jsonable, persist
+
+HIGHER_TIERS = {"mutual_aid": ("vcs",), "vcs": (), "statutory": ()}
+HELPED_STATUSES = ("accepted", "in_progress", "completed", "transferred")
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    snapshot: DirectorySnapshot
+    matching_policy: matching.MatchingPolicy
+    lifecycle_policy: LifecyclePolicy
+
+
+def continuity(session: Session, resident: Resident, exclude_referral_id: int) -> tuple[list[int], list[int]]:
+    """Volunteers and organisations that have helped this person before, most recent first."""
+    rows = session.execute(
+        select(Referral.volunteer_id, Referral.accepted_org_id)
+        .where(
+            Referral.resident_id == resident.id,
+            Referral.id != exclude_referral_id,
+            Referral.status.in_(HELPED_STATUSES),
+        )
+        .order_by(Referral.id.desc())
+    ).all()
+    volunteers = list(dict.fromkeys(v for v, _ in rows if v is not None))
+    orgs = list(dict.fromkeys(o for _, o in rows if o is not None))
+    return volunteers, orgs
+
+
+def match_request(
+    row: Referral, resident: Resident, tier: str, known: tuple[list[int], list[int]], now: datetime
+):
+    return matching.MatchRequest(
+        referral_id=row.id,
+        tier=tier,
+        needs=tuple(row.needs),
+        urgency=row.urgency or "routine",
+        lat=resident.lat,
+        lon=resident.lon,
+        outcode=resident.outcode,
+        area=resident.area,
+        now=now,
+        resident_age=age_on(resident.date_of_birth, now.date()),
+        flags=dict(resident.flags),
+        consent_to_share=row.consent_to_share,
+        known_volunteer_ids=tuple(known[0]),
+        known_org_ids=tuple(known[1]),
+    )
+
+
+def candidate_dict(candidate: matching.Candidate) -> dict:
+    return jsonable(
+        {
+            "kind": candidate.kind,
+            "org_id": candidate.org_id,
+            "volunteer_id": candidate.volunteer_id,
+            "tier": candidate.tier,
+            "action": candidate.action,
+            "data_sharing": candidate.data_sharing,
+            "score": round(candidate.score, 4),
+            "distance_km": None if candidate.distance_km is None else round(candidate.distance_km, 3),
+            "reasons": list(candidate.reasons),
+        }
+    )
+
+
+def exclusion_dict(exclusion: matching.Exclusion) -> dict:
+    return jsonable(
+        {
+            "kind": exclusion.kind,
+            "reason": exclusion.reason,
+            "detail": exclusion.detail,
+            "org_id": exclusion.org_id,
+            "volunteer_id": exclusion.volunteer_id,
+            "count": exclusion.count,
+            "sample_ids": list(exclusion.sample_ids),
+        }
+    )
+
+
+def route(
+    session: Session,
+    row: Referral,
+    principal: Principal,
+    context: RoutingContext,
+    now: datetime,
+    pending: Offer | None = None,
+) -> None:
+    """Match and start the cascade; routed again after re-triage, it withdraws its `pending` offer."""
+    resident = row.resident
+    directory = context.snapshot.current(now)
+    known = continuity(session, resident, row.id)
+    results = [
+        matching.match(match_request(row, resident, row.tier, known, now), directory, context.matching_policy)
+    ]
+    for tier in HIGHER_TIERS[row.tier]:
+        results.append(
+            matching.match(match_request(row, resident, tier, known, now), directory, context.matching_policy)
+        )
+    first = results[0]
+    seen: set[tuple] = set()
+    candidates = []
+    for result in results:
+        for candidate in result.candidates:
+            key = (candidate.org_id, candidate.volunteer_id)
+            if key not in seen:
+                seen.add(key)
+                candidates.append(candidate_dict(candidate))
+    row.safety_net_org_id = first.owner_of_last_resort
+    row.owner_org_id = first.owner_of_last_resort
+    row.candidates = candidates
+    row.gap = first.gap
+    row.unmet_needs = list(first.unmet_needs)
+    audit.record(
+        session,
+        "referral.matched",
+        principal,
+        referral_id=row.id,
+        resident_id=resident.id,
+        payload={
+            "coordination_model": first.coordination_model,
+            "candidates": candidates,
+            "excluded": [exclusion_dict(e) for e in first.excluded],
+            "gap": first.gap,
+            "unmet_needs": list(first.unmet_needs),
+        },
+        now=now,
+    )
+    _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending)
+
+
+def _start_cascade(
+    session: Session,
+    row: Referral,
+    candidates: list[dict],
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime,
+    pending: Offer | None,
+) -> None:
+    value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
+    offerable = [
+        Candidate(c["org_id"], c["tier"], c["volunteer_id"]) for c in candidates if c["action"] == "offer"
+    ]
+    value, events = value.triage(offerable)
+    all_events = list(events)
+    if candidates and candidates[0]["action"] == "signpost":
+        value, events = value.signpost(candidates[0]["org_id"])
+    else:
+        value, events = value.offer_next(
+            expires_at=lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
+        )
+    all_events.extend(events)
+    persist(session, row, pending, Change(value, tuple(all_events)), principal, now)
