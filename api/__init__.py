@@ -87,12 +87,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask) -> None:
-    from api import health, referrals, triage
+    from api import health, oversight, referrals, triage
 
     api = ProblemApi(app)
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp):
+    for blueprint in (referrals.blp, triage.blp, oversight.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})

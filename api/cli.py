@@ -17,7 +17,7 @@ def services():
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, demo_cli, geo_cli, triage_cli):
+    for group in (db_cli, tokens_cli, demo_cli, geo_cli, triage_cli, sweep_cli, worker_cli, audit_cli):
         app.cli.add_command(group)
 
 
@@ -166,3 +166,74 @@ def geo_import(path, batch_size):
     click.echo(report.summary())
     for where, reason in report.errors[:50]:
         click.echo(f"  {where}: {reason}", err=True)
+
+
+@click.command("sweep", help="One pass of the timers: expire unanswered offers and move them on (for cron).")
+@with_appcontext
+def sweep_cli():
+    from referrals.actions import expire_due_offers
+
+    found = services()
+    with found.session_factory() as session:
+        expired = expire_due_offers(session, found.lifecycle_policy)
+    click.echo(f"expired {expired} offer(s)")
+
+
+@click.command("worker", help="Run the timers for ever (several workers may run at once).")
+@click.option("--interval", type=float, default=None, help="Seconds between sweeps (default: config).")
+@click.option("--once", is_flag=True, help="Run one sweep and stop.")
+@with_appcontext
+def worker_cli(interval, once):
+    import time
+
+    from referrals.actions import expire_due_offers
+
+    found = services()
+    interval = interval or found.lifecycle_policy.sweep_interval_seconds
+    click.echo(f"worker: sweeping every {interval:g} s")
+    while True:
+        with found.session_factory() as session:
+            expired = expire_due_offers(session, found.lifecycle_policy)
+        if expired:
+            click.echo(f"worker: expired {expired} offer(s)")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@click.group("audit", help="The tamper-evident audit trail.", cls=AppGroup)
+def audit_cli():
+    pass
+
+
+@audit_cli.command("verify", help="Recompute the hash chain; exit 1 at the first broken event.")
+@click.option(
+    "--checkpoint", "checkpoint_text", default=None, help="A signed checkpoint kept outside the database."
+)
+def audit_verify(checkpoint_text):
+    from referrals.audit import verify_trail
+    from referrals.audit_chain import InvalidCheckpoint, verify_checkpoint
+
+    found = services()
+    checkpoint = None
+    if checkpoint_text:
+        try:
+            checkpoint = verify_checkpoint(checkpoint_text, found.settings["AUDIT_SIGNING_KEY"].encode())
+        except InvalidCheckpoint as exc:
+            raise click.ClickException(f"checkpoint rejected: {exc}") from exc
+    with found.session_factory() as session:
+        result = verify_trail(session, checkpoint)
+    if result.ok:
+        click.echo(f"ok: {result.count} events, head {result.head_hash}")
+        return
+    click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem}")
+    raise SystemExit(1)
+
+
+@audit_cli.command("checkpoint", help="Print the head hash and count, signed with AUDIT_SIGNING_KEY.")
+def audit_checkpoint():
+    from referrals.audit import checkpoint
+
+    found = services()
+    with found.session_factory() as session:
+        click.echo(checkpoint(session, found.settings["AUDIT_SIGNING_KEY"]))

@@ -55,6 +55,7 @@ class Referrals(MethodView):
             needs=data["needs"],
             consent_to_share=data["consent_to_share"],
             resident_id=data["resident_id"],
+            recurrence=data["recurrence"],
         )
         session, principal = get_session(), current_principal()
         result = log_call(session, call, principal, intake_context())
@@ -127,3 +128,15 @@ _action_route("transfer", TransferInSchema, WORK_ROLES, "Hand the referral to an
 _action_route("cancel", ReasonInSchema, OVERSIGHT_ROLES, "Cancel: the help is no longer needed")
 _action_route("escalate", ReasonInSchema, OVERSIGHT_ROLES, "Escalate to the council safety net")
 _action_route("close", OutcomeInSchema, ("safety_net_officer",), "Close with an outcome code")
+
+
+@blp.route("/<int:referral_id>/occurrences/<int:index>")
+class ReferralOccurrence(MethodView):
+    @roles(*WORK_ROLES)
+    @idempotent
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(OutcomeInSchema)
+    @blp.response(200, ReferralOutSchema)
+    def post(self, data, referral_id: int, index: int):
+        """Record the outcome of one occurrence of recurring support (the last one completes the referral)."""
+        return _act(referral_id, Action(name="record_occurrence", occurrence_index=index, **data))

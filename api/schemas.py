@@ -53,6 +53,11 @@ class ResidentInSchema(ma.Schema):
         return data
 
 
+class RecurrenceSchema(ma.Schema):
+    every_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+    count = ma.fields.Integer(required=True, validate=validate.Range(min=2, max=52))
+
+
 class ReferralInSchema(ma.Schema):
     channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
     resident = ma.fields.Nested(ResidentInSchema, required=True)
@@ -61,6 +66,12 @@ class ReferralInSchema(ma.Schema):
         ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
     )
     consent_to_share = ma.fields.Boolean(required=True)
+    recurrence = ma.fields.Nested(
+        RecurrenceSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Recurring support, e.g. a weekly check-in call for six weeks"},
+    )
     resident_id = ma.fields.Integer(
         load_default=None,
         allow_none=True,
@@ -187,6 +198,7 @@ class ReferralOutSchema(ma.Schema):
     gap = ma.fields.Boolean()
     unmet_needs = ma.fields.List(ma.fields.String())
     current_offer = ma.fields.Nested(OfferOutSchema, allow_none=True)
+    plan = ma.fields.Dict(allow_none=True)
     occurrences = ma.fields.List(ma.fields.Nested(OccurrenceSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelineEventSchema))
     triage = ma.fields.Nested(DecisionSchema, allow_none=True)
@@ -249,3 +261,51 @@ class OutcomeInSchema(ma.Schema):
 class TransferInSchema(ma.Schema):
     to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class QueueReferralSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String()
+    tier = ma.fields.String(allow_none=True)
+    needs = ma.fields.List(ma.fields.String())
+    urgency = ma.fields.String(allow_none=True)
+    safeguarding = ma.fields.Boolean()
+    gap = ma.fields.Boolean()
+    unmet_needs = ma.fields.List(ma.fields.String())
+    area = ma.fields.String(allow_none=True)
+    outcode = ma.fields.String(attribute="resident.outcode")
+    owner_org_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class QueueItemSchema(ma.Schema):
+    referral = ma.fields.Nested(QueueReferralSchema)
+    offer = ma.fields.Nested(OfferOutSchema, allow_none=True)
+    seconds_left = ma.fields.Integer(allow_none=True)
+
+
+class QueueSchema(ma.Schema):
+    offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    work = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+
+
+class DashboardSchema(ma.Schema):
+    overdue_offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    escalations = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    open_safeguarding = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    gaps = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    unowned_count = ma.fields.Integer()
+
+
+class AuditQuerySchema(ma.Schema):
+    referral = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class VerifySchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    count = ma.fields.Integer()
+    head_hash = ma.fields.String()
+    first_bad_seq = ma.fields.Integer(allow_none=True)
+    problem = ma.fields.String(allow_none=True)

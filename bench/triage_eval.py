@@ -63,7 +63,9 @@ class Scores:
             "need_recall": _ratio(self.needs_correct, self.needs_expected),
             "need_precision": _ratio(self.needs_correct, self.needs_predicted),
             "safeguarding_recall": _ratio(self.safeguarding_tp, self.safeguarding_tp + self.safeguarding_fn),
-            "safeguarding_precision": _ratio(self.safeguarding_tp, self.safeguarding_tp + self.safeguarding_fp),
+            "safeguarding_precision": _ratio(
+                self.safeguarding_tp, self.safeguarding_tp + self.safeguarding_fp
+            ),
             "urgency_accuracy": _ratio(self.urgency_correct, self.urgency_labelled),
             "ms_per_note": round(1000 * self.seconds / self.count, 3) if self.count else None,
             "rules_version": rules_version,
@@ -80,7 +82,9 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     return cases
 
 
-def evaluate(cases: list[dict[str, Any]], rules_folder: str | None = None) -> tuple[dict[str, Any], list[str]]:
+def evaluate(
+    cases: list[dict[str, Any]], rules_folder: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
     rules = load_rules(rules_folder)
     scores = Scores()
     for case in cases:

@@ -28,6 +28,7 @@ from matching.types import AreaConfig, Candidate, Exclusion, MatchRequest, Match
 from matching.volunteers import search_volunteers
 
 NO_CONSENT = "the resident has not consented to sharing details: volunteers are not searched"
+NO_NEEDS = "no need was recognised: volunteers are only offered a concrete task"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def match(request: MatchRequest, directory: Directory, policy: MatchingPolicy | 
         return _result(ctx, area, safety_net, routed.candidates, routed.excluded)
     unmet = _unmet_needs(ctx, directory, area)
     gap = _gap_candidate(ctx, area, safety_net, unmet)
-    return _result(ctx, area, safety_net, [gap], routed.excluded, unmet_needs=unmet)
+    return _result(ctx, area, safety_net, [gap], routed.excluded, gap=True, unmet_needs=unmet)
 
 
 def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed:
@@ -66,7 +67,9 @@ def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed
     excluded = [*known.excluded, *(organisation_exclusion(o) for o in listed if not o.qualified)]
     excluded += [not_routed_exclusion(org, why) for org, why in plan.not_routed if org.id not in known_orgs]
     volunteers: list[Candidate] = []
-    if request.consent_to_share:
+    if not request.needs:
+        excluded.append(Exclusion(kind="volunteers", reason="no_needs", detail=NO_NEEDS, count=0))
+    elif request.consent_to_share:
         codes = volunteer_group_codes(directory, plan, outcomes, covering)
         search = search_volunteers(
             directory.volunteers, ctx, codes, skip_ids=frozenset(request.known_volunteer_ids)
@@ -125,8 +128,8 @@ def _gap_candidate(
 ) -> Candidate:
     needs = ", ".join(ctx.request.needs)
     reasons = [
-        f"gap: no organisation or volunteer qualified for {needs}",
-        f"unmet needs: {', '.join(unmet)}",
+        f"gap: no organisation or volunteer qualified for {needs or 'an unrecognised need'}",
+        f"unmet needs: {', '.join(unmet) or 'none recognised'}",
         f"council safety-net team for {area.name} takes the referral",
     ]
     if set(unmet) == set(ctx.request.needs) and len(unmet) > 1:
@@ -159,12 +162,13 @@ def _result(
     safety_net: Organisation,
     candidates: list[Candidate],
     excluded: list[Exclusion],
+    gap: bool = False,
     unmet_needs: tuple[str, ...] = (),
 ) -> MatchResult:
     return MatchResult(
         candidates=tuple(candidates),
         excluded=tuple(excluded),
-        gap=bool(unmet_needs),
+        gap=gap,
         unmet_needs=unmet_needs,
         owner_of_last_resort=safety_net.id,
         coordination_model=area.coordination_model,

@@ -96,8 +96,6 @@ class MatchRequest:
             raise ValueError(f"unknown tier {self.tier!r}")
         if self.urgency not in URGENCIES:
             raise ValueError(f"unknown urgency {self.urgency!r}")
-        if not self.needs and self.tier != "statutory":
-            raise ValueError(f"a {self.tier} referral needs at least one need to match on")
         if self.now.tzinfo is None:
             raise ValueError("MatchRequest.now must be timezone-aware")
 

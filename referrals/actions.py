@@ -65,6 +65,9 @@ def _authorise(row: Referral, offer: Offer | None, action: Action, principal: Pr
         raise NotFound(f"no referral with id {row.id}")
     if principal.role not in WHO_MAY[action.name]:
         raise Forbidden(f"the {principal.role} role may not {action.name} a referral")
+    current = lifecycle.State(row.status)
+    if action.name not in lifecycle.LEGAL_ACTIONS[current]:
+        raise Conflict(f"cannot {action.name.replace('_', ' ')} a referral that is {current}", row.status)
     org = acting_org(row, principal)
     if action.name in OWNER_ONLY and principal.role == "hub_coordinator" and org != row.owner_org_id:
         raise Forbidden(f"only the owning organisation may {action.name} this referral")
@@ -115,7 +118,9 @@ def _apply(
 
 
 def load_for_update(session: Session, referral_id: int) -> tuple[Referral, Offer | None]:
-    row = session.scalars(select(Referral).where(Referral.id == referral_id).with_for_update()).one_or_none()
+    row = session.scalars(
+        select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral)
+    ).one_or_none()
     if row is None:
         raise NotFound(f"no referral with id {referral_id}")
     offer = session.scalars(
@@ -184,7 +189,7 @@ def expire_due_offers(
 
 def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now: datetime) -> bool:
     row = session.scalars(
-        select(Referral).where(Referral.id == referral_id).with_for_update(skip_locked=True)
+        select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral, skip_locked=True)
     ).one_or_none()
     offer = row and pending_offer(session, referral_id)
     if row is None or offer is None or offer.expires_at > now:

@@ -1,5 +1,6 @@
 """Writing the audit trail: append-only, hash-chained, in the same transaction as the change it records."""
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from referrals.audit_chain import chain_hash
+from referrals.audit_chain import AuditRecord, Checkpoint, VerifyResult, chain_hash, sign_checkpoint, verify
 from referrals.models import AuditEvent, AuditHead
 
 HEAD_ID = 1
@@ -58,3 +59,30 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.add(event)
     return event
+
+
+def records(session: Session, batch: int = 1000) -> Iterator[AuditRecord]:
+    """The whole trail in sequence order, streamed."""
+    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    for event in session.scalars(query):
+        yield AuditRecord(
+            seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, event=event_document(event)
+        )
+
+
+def verify_trail(session: Session, checkpoint: Checkpoint | None = None) -> VerifyResult:
+    return verify(records(session), checkpoint=checkpoint)
+
+
+def checkpoint(session: Session, key: str, now: datetime | None = None) -> str:
+    """The head hash and count, signed, for keeping outside the database."""
+    head = session.get(AuditHead, HEAD_ID)
+    return sign_checkpoint(head.seq, head.hash, key.encode(), now or utcnow())
+
+
+def events_for_referral(session: Session, referral_id: int) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.referral_id == referral_id).order_by(AuditEvent.seq)
+        )
+    )

@@ -41,6 +41,7 @@ class CallLog:
     consent_to_share: bool
     needs: list[str] = field(default_factory=list)
     resident_id: int | None = None
+    recurrence: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def log_call(
     if linked is not None:
         _link_to_open_referral(session, referral, linked, principal, now)
     else:
-        route(session, referral, principal, context.routing, now)
+        route(session, referral, principal, context.routing, now, recurrence=call.recurrence)
     session.commit()
     return IntakeResult(referral=referral, possible_duplicates=duplicates)
 

@@ -89,7 +89,7 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    resident: Mapped[Resident] = relationship(lazy="joined")
+    resident: Mapped[Resident] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
 

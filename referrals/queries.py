@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
+from referrals.audit import events_for_referral
 from referrals.errors import NotFound
 from referrals.models import AuditEvent, Offer, Referral
 
@@ -83,11 +84,7 @@ def sees_personal_details(referral: Referral, principal: Principal) -> bool:
 
 def describe(session: Session, referral: Referral, principal: Principal, **extra) -> ReferralDetail:
     offers = pending_offers(session, referral.id)
-    timeline = list(
-        session.scalars(
-            select(AuditEvent).where(AuditEvent.referral_id == referral.id).order_by(AuditEvent.seq)
-        )
-    )
+    timeline = events_for_referral(session, referral.id)
     resident = referral.resident
     if not sees_personal_details(referral, principal):
         resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))

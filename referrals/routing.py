@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 import matching
 from accounts.tokens import Principal
 from referrals import audit, lifecycle
-from referrals.lifecycle import Candidate
+from referrals.lifecycle import Candidate, RecurrencePlan
 from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
 from referrals.residents import age_on
@@ -102,6 +102,7 @@ def route(
     context: RoutingContext,
     now: datetime,
     pending: Offer | None = None,
+    recurrence: dict | None = None,
 ) -> None:
     """Match and start the cascade; routed again after re-triage, it withdraws its `pending` offer."""
     resident = row.resident
@@ -143,7 +144,8 @@ def route(
         },
         now=now,
     )
-    _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending)
+    plan = recurrence and RecurrencePlan(recurrence["every_days"], recurrence["count"], now)
+    _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending, plan)
 
 
 def _start_cascade(
@@ -154,12 +156,13 @@ def _start_cascade(
     policy: LifecyclePolicy,
     now: datetime,
     pending: Offer | None,
+    plan: RecurrencePlan | None,
 ) -> None:
     value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
     offerable = [
         Candidate(c["org_id"], c["tier"], c["volunteer_id"]) for c in candidates if c["action"] == "offer"
     ]
-    value, events = value.triage(offerable)
+    value, events = value.triage(offerable, plan=plan)
     all_events = list(events)
     if candidates and candidates[0]["action"] == "signpost":
         value, events = value.signpost(candidates[0]["org_id"])

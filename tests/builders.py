@@ -52,7 +52,9 @@ def organisation(session_factory, **fields) -> int:
         return org.id
 
 
-ALL_DAYS = {day: ["morning", "afternoon", "evening"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+ALL_DAYS = {
+    day: ["morning", "afternoon", "evening"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+}
 
 
 def volunteer(session_factory, **fields) -> int:
@@ -81,21 +83,36 @@ def small_directory(session_factory) -> dict[str, int]:
     ids = {}
     for area, outcodes in (("sutton", ["SM1", "SM2"]), ("coventry", ["CV1"]), ("buckinghamshire", ["HP19"])):
         ids[f"{area}_safety_net"] = organisation(
-            session_factory, name=f"{area.title()} Council safety net", kind="safety_net", area=area,
-            services=[], coverage_outcodes=outcodes, capacity=1000, opening_hours=None,
+            session_factory,
+            name=f"{area.title()} Council safety net",
+            kind="safety_net",
+            area=area,
+            services=[],
+            coverage_outcodes=outcodes,
+            capacity=1000,
+            opening_hours=None,
         )
     ids["hub"] = organisation(
-        session_factory, name="Sutton Central Hub", services=["shopping", "prescriptions", "befriending", "food"],
+        session_factory,
+        name="Sutton Central Hub",
+        services=["shopping", "prescriptions", "befriending", "food"],
         coverage_outcodes=["SM1", "SM2"],
     )
     ids["food_bank"] = organisation(
-        session_factory, name="Sutton Food Bank", kind="vcs", services=["food", "financial"],
+        session_factory,
+        name="Sutton Food Bank",
+        kind="vcs",
+        services=["food", "financial"],
         coverage_outcodes=["SM1", "SM2"],
     )
     ids["mutual_aid"] = organisation(
-        session_factory, name="SM1 Mutual Aid", kind="mutual_aid", mutual_aid_mode="integrated",
+        session_factory,
+        name="SM1 Mutual Aid",
+        kind="mutual_aid",
+        mutual_aid_mode="integrated",
         services=["shopping", "prescriptions", "befriending", "dog_walking", "errands"],
-        coverage_outcodes=["SM1"], contact_phone="+447700900600",
+        coverage_outcodes=["SM1"],
+        contact_phone="+447700900600",
     )
     ids["volunteer"] = volunteer(session_factory, org_id=ids["mutual_aid"])
     return ids

@@ -7,7 +7,6 @@ from triage.loader import load_rules
 from triage.rules import TIERS, URGENCIES, Rules
 
 
-
 def __getattr__(name: str) -> frozenset[str]:
     """NEED_CODES: the need codes of the default rules, loaded on first use."""
     if name == "NEED_CODES":

@@ -51,7 +51,9 @@ def find_all(text: str, rules: Rules) -> Findings:
         if indicator.requires_also and findings.evidence.get(owner):
             also = finder.kept(indicator.requires_also.find(notes), indicator.detector.negation)
             if also:
-                findings.evidence[owner].append(Evidence(owner, also[0], notes.quote(also[0].first, also[0].last)))
+                findings.evidence[owner].append(
+                    Evidence(owner, also[0], notes.quote(also[0].first, also[0].last))
+                )
             else:
                 del findings.evidence[owner]
     return findings
@@ -89,7 +91,9 @@ class _Finder:
     def _candidates(self, owner: str, detector: Detector) -> list[Evidence]:
         notes = self._notes
         exceptions = detector.exceptions.find(notes)
-        candidates = [Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)]
+        candidates = [
+            Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)
+        ]
         candidates += [
             Evidence(owner, Hit(hit.token, hit.token, hit.target), hit.word, (hit.target, hit.score))
             for hit in self._fuzzy.get(owner, [])
@@ -107,7 +111,9 @@ class _Finder:
         sentences = set.intersection(*({tokens[hit.first].sentence for hit in hits} for hits in per_term))
         found = []
         for sentence in sorted(sentences):
-            chosen = [next(hit for hit in hits if tokens[hit.first].sentence == sentence) for hits in per_term]
+            chosen = [
+                next(hit for hit in hits if tokens[hit.first].sentence == sentence) for hits in per_term
+            ]
             quote = "; ".join(dict.fromkeys(self._notes.quote(hit.first, hit.last) for hit in chosen))
             label = " + ".join(hit.term for hit in chosen)
             span = Hit(min(hit.first for hit in chosen), max(hit.last for hit in chosen), label)

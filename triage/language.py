@@ -15,7 +15,15 @@ PROFILE_KEYS = {"before", "after", "not_negation", "cancelled_by", "window_befor
 
 def read_language(document: Node) -> tuple[Language, FuzzySettings]:
     fields = document.mapping(
-        allowed={"abbreviations", "word_lists", "clause_words", "scope_breakers", "list_connectors", "negation", "fuzzy"},
+        allowed={
+            "abbreviations",
+            "word_lists",
+            "clause_words",
+            "scope_breakers",
+            "list_connectors",
+            "negation",
+            "fuzzy",
+        },
         required={"negation", "fuzzy"},
     )
     lists = _word_lists(optional(fields, "word_lists", document, {}))

@@ -18,7 +18,14 @@ from triage.schema import Node, optional
 from triage.terms import TermSet
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "config" / "triage"
-FILES = ("language.yaml", "needs.yaml", "safeguarding.yaml", "circumstances.yaml", "policy.yaml", "urgency.yaml")
+FILES = (
+    "language.yaml",
+    "needs.yaml",
+    "safeguarding.yaml",
+    "circumstances.yaml",
+    "policy.yaml",
+    "urgency.yaml",
+)
 NEED_ONLY_KEYS = ("unless_needs", "kept_with_needs")
 INDICATOR_KEYS = ("requires_also", "implies_needs", "absorbs_needs")
 DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "negation", "together", *NEED_ONLY_KEYS}
@@ -146,7 +153,7 @@ def _check_unless(node: Node, needs: dict[str, Need]) -> None:
     for key in NEED_ONLY_KEYS:
         for item in optional(fields, key, node, []).items():
             item.choice(frozenset(needs), "need code")
-    for topic, topic_node in optional(fields, "topics", node, {}).mapping().items():
+    for topic_node in optional(fields, "topics", node, {}).mapping().values():
         _check_unless(topic_node, needs)
 
 

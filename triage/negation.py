@@ -42,7 +42,9 @@ class NegationScope:
         pseudo = profile.not_negation.find(notes)
         self._before = [cue for cue in profile.before.find(notes) if not _overlaps_any(cue, pseudo)]
         self._after = [cue for cue in profile.after.find(notes) if not _overlaps_any(cue, pseudo)]
-        self._doubtful_sentences = {notes.tokens[cue.first].sentence for cue in profile.cancelled_by.find(notes)}
+        self._doubtful_sentences = {
+            notes.tokens[cue.first].sentence for cue in profile.cancelled_by.find(notes)
+        }
 
     def cue_for(self, hit: Hit, others: Iterable[Hit] = ()) -> Hit | None:
         """The cue that negates `hit`, or None. A cue that is part of another finding is no cue."""
@@ -50,14 +52,19 @@ class NegationScope:
         if tokens[hit.first].sentence in self._doubtful_sentences:
             return None
         findings = [other for other in others if not other.overlaps(hit)]
+        window_before, window_after = self._profile.window_before, self._profile.window_after
         for cue in self._before:
-            if cue.first < hit.first and hit.first - cue.last - 1 <= self._profile.window_before:
-                if self._in_scope(min(cue.last, hit.first - 1), hit.first) and not _overlaps_any(cue, findings):
-                    return cue
+            near = cue.first < hit.first and hit.first - cue.last - 1 <= window_before
+            if (
+                near
+                and self._in_scope(min(cue.last, hit.first - 1), hit.first)
+                and not _overlaps_any(cue, findings)
+            ):
+                return cue
         for cue in self._after:
-            if cue.first > hit.last and cue.first - hit.last - 1 <= self._profile.window_after:
-                if self._in_scope(hit.last, cue.first) and not _overlaps_any(cue, findings):
-                    return cue
+            near = cue.first > hit.last and cue.first - hit.last - 1 <= window_after
+            if near and self._in_scope(hit.last, cue.first) and not _overlaps_any(cue, findings):
+                return cue
         return None
 
     def _in_scope(self, left: int, right: int) -> bool:

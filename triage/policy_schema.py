@@ -96,8 +96,12 @@ def _condition(node: Node, references: Mapping[str, frozenset[str]]) -> Conditio
                 raise fields[kind].fail("list at least one item or leave the key out")
             lists[kind] = frozenset(item.choice(references[kind], kind[:-1]) for item in items)
     if "all_flags" in fields:
-        lists["all_flags"] = frozenset(item.choice(references["flags"], "flag") for item in fields["all_flags"].items())
+        lists["all_flags"] = frozenset(
+            item.choice(references["flags"], "flag") for item in fields["all_flags"].items()
+        )
     safeguarding = "safeguarding" in fields and fields["safeguarding"].boolean()
     if "safeguarding" in fields and not safeguarding:
-        raise fields["safeguarding"].fail("only 'safeguarding: true' is meaningful; leave the key out otherwise")
+        raise fields["safeguarding"].fail(
+            "only 'safeguarding: true' is meaningful; leave the key out otherwise"
+        )
     return Condition(safeguarding=safeguarding, **lists)

@@ -13,7 +13,16 @@ from triage.terms import TermSet
 TIERS = ("mutual_aid", "vcs", "statutory")
 URGENCIES = ("routine", "urgent", "emergency")
 KNOWN_FLAGS = frozenset(
-    {"shielding", "lives_alone", "disabled", "elderly", "has_children", "no_phone", "hearing_impaired", "carer"}
+    {
+        "shielding",
+        "lives_alone",
+        "disabled",
+        "elderly",
+        "has_children",
+        "no_phone",
+        "hearing_impaired",
+        "carer",
+    }
 )
 
 
@@ -48,7 +57,7 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Condition:
-    """All listed kinds must hold; within a kind any one listed item is enough, except all_flags: every one."""
+    """All listed kinds must hold; within a kind one listed item is enough (all_flags: every one)."""
 
     needs: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()

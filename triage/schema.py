@@ -24,7 +24,9 @@ class Node:
         path = f"{self.path}[{key}]" if isinstance(key, int) else (f"{self.path}.{key}" if self.path else key)
         return Node(self.file, path, value)
 
-    def mapping(self, allowed: set[str] | None = None, required: frozenset[str] | set[str] = frozenset()) -> dict[str, Node]:
+    def mapping(
+        self, allowed: set[str] | None = None, required: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Node]:
         if not isinstance(self.value, dict):
             raise self.fail(f"expected a mapping (key: value lines), found {_kind(self.value)}")
         for key in self.value:

@@ -16,7 +16,9 @@ from triage.loader import load_rules
 
 def fuzzy_lookalikes(dictionary: Path, rules_folder: str | None = None) -> list[tuple[str, str, float]]:
     rules = load_rules(rules_folder)
-    words = {line.strip().lower() for line in dictionary.read_text(encoding="utf-8", errors="ignore").splitlines()}
+    words = {
+        line.strip().lower() for line in dictionary.read_text(encoding="utf-8", errors="ignore").splitlines()
+    }
     found = []
     for word in sorted(words):
         if word.isascii() and word.isalpha():
@@ -30,7 +32,9 @@ def main(arguments: list[str]) -> int:
     if not arguments:
         print(__doc__)
         return 2
-    for word, target, score in fuzzy_lookalikes(Path(arguments[0]), arguments[1] if len(arguments) > 1 else None):
+    for word, target, score in fuzzy_lookalikes(
+        Path(arguments[0]), arguments[1] if len(arguments) > 1 else None
+    ):
         print(f"{word}\t{target}\t{score:g}")
     return 0
 

@@ -56,6 +56,7 @@ class CompiledTerm:
     words: tuple[str, ...]
     single_words: tuple[str, ...]
     size: int
+    gate: frozenset[str] | None
 
 
 def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
@@ -65,7 +66,8 @@ def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     pattern, size, single = parser.sequence(top=True)
     if not parser.has_word:
         raise TermSyntaxError(f"{term!r} holds no word")
-    return CompiledTerm(term, pattern, tuple(parser.words), tuple(single), size)
+    gate = min(parser.required, key=len) if parser.required else None
+    return CompiledTerm(term, pattern, tuple(parser.words), tuple(single), size, gate)
 
 
 class _Parser:
@@ -77,6 +79,7 @@ class _Parser:
         self.pieces = pieces if pieces is not None else _PIECE.findall(_APOSTROPHES.sub("", term.lower()))
         self.position = 0
         self.words: list[str] = []
+        self.required: list[frozenset[str]] = []
         self.has_word = False
 
     def sequence(self, top: bool) -> tuple[str, int, list[str]]:
@@ -107,6 +110,8 @@ class _Parser:
                 elements = [self.word_list(piece[1:])]
             else:
                 elements = self.atoms(piece)
+            if top and not optional:
+                self.required += [frozenset(words) for _, words in elements if _all_literal(words, piece)]
             for regex, alternatives in elements:
                 if optional and not parts:
                     raise TermSyntaxError(f"a term cannot start with an optional group: {self.term!r}")
@@ -116,7 +121,9 @@ class _Parser:
                 size += 1
                 gap_pending = False
         if gap_pending or not parts:
-            raise TermSyntaxError(f"'{GAP}' must stand between two words, and groups hold words, in {self.term!r}")
+            raise TermSyntaxError(
+                f"'{GAP}' must stand between two words, and groups hold words, in {self.term!r}"
+            )
         return "".join(parts), size, single if size == 1 else []
 
     def group(self) -> tuple[str, list[str]]:
@@ -152,7 +159,9 @@ class _Parser:
         if ranged:
             low, high = int(ranged.group(1)), int(ranged.group(2))
             if low > high or high - low > MAX_RANGE:
-                raise TermSyntaxError(f"number range {piece!r} in {self.term!r}: low-high, at most {MAX_RANGE} apart")
+                raise TermSyntaxError(
+                    f"number range {piece!r} in {self.term!r}: low-high, at most {MAX_RANGE} apart"
+                )
             self.has_word = True
             numbers = sorted((str(n) for n in range(low, high + 1)), key=len, reverse=True)
             return [(f"(?:{'|'.join(numbers)})", [])]
@@ -172,6 +181,11 @@ class _Parser:
         return (f"(?:{'|'.join(regexes)})" if len(regexes) > 1 else regexes[0]), plain
 
 
+def _all_literal(words: list[str], piece: str) -> bool:
+    """True when an element is one plain word with alternatives: a note must hold one of them to match."""
+    return bool(words) and re.fullmatch(r"[a-z/-]+", piece) is not None
+
+
 def _check_alternative(alternative: str, term: str) -> None:
     if not _ALTERNATIVE.fullmatch(alternative) or alternative == "*":
         raise TermSyntaxError(
@@ -181,7 +195,9 @@ def _check_alternative(alternative: str, term: str) -> None:
     if alternative.endswith("*") and len(alternative.strip("*")) < MIN_STEM:
         raise TermSyntaxError(f"stem {alternative!r} in {term!r} is too short (at least {MIN_STEM} letters)")
     if alternative.startswith("*") and len(alternative.strip("*")) < MIN_ENDING:
-        raise TermSyntaxError(f"ending {alternative!r} in {term!r} is too short (at least {MIN_ENDING} letters)")
+        raise TermSyntaxError(
+            f"ending {alternative!r} in {term!r} is too short (at least {MIN_ENDING} letters)"
+        )
 
 
 def _alternative_regex(alternative: str) -> str:
@@ -201,12 +217,14 @@ class TermSet:
         ordered = sorted(enumerate(self.compiled), key=lambda item: (-item[1].size, -len(item[1].text)))
         body = "|".join(f"(?P<t{index}>{term.pattern})" for index, term in ordered)
         self._regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])") if self.compiled else None
+        gates = [term.gate for term in self.compiled]
+        self._gate = None if None in gates else frozenset().union(*gates)
 
     def __bool__(self) -> bool:
         return bool(self.compiled)
 
     def find(self, notes: Notes) -> list[Hit]:
-        if self._regex is None:
+        if self._regex is None or (self._gate is not None and self._gate.isdisjoint(notes.words)):
             return []
         hits = []
         for match in self._regex.finditer(notes.doc):
@@ -227,5 +245,8 @@ class TermSet:
     @cached_property
     def stems(self) -> frozenset[str]:
         return frozenset(
-            word.rstrip("*") for term in self.compiled for word in term.words if word.endswith("*") and word[0] != "*"
+            word.rstrip("*")
+            for term in self.compiled
+            for word in term.words
+            if word.endswith("*") and word[0] != "*"
         )

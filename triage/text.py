@@ -7,6 +7,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _PART = re.compile(r"[a-z]+|[0-9]+")
@@ -29,7 +30,7 @@ class Token:
 
 @dataclass(frozen=True)
 class Notes:
-    """Tokens of the notes plus `doc`: their words joined by spaces, ' , ' at a pause, ' . ' between sentences."""
+    """The tokens, and `doc`: their words joined by spaces, ' , ' at commas and ' . ' at sentence ends."""
 
     text: str
     tokens: tuple[Token, ...]
@@ -39,6 +40,10 @@ class Notes:
     def token_span(self, doc_start: int, doc_end: int) -> tuple[int, int]:
         """First and last token index covered by the doc characters [doc_start, doc_end)."""
         return bisect_left(self.offsets, doc_start), bisect_right(self.offsets, doc_end - 1) - 1
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(token.word for token in self.tokens)
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last, as written in the notes."""

@@ -91,9 +91,3 @@ def test_unknown_availability_is_rejected(availability):
 def test_naive_request_time_is_rejected():
     with pytest.raises(ValueError, match="timezone-aware"):
         request(now=request().now.replace(tzinfo=None))
-
-
-def test_a_non_statutory_request_without_needs_is_rejected():
-    with pytest.raises(ValueError, match="at least one need"):
-        request(needs=[])
-    assert request(tier="statutory", needs=[]).needs == []

@@ -201,3 +201,25 @@ def test_result_serialises_to_json():
     assert payload["referral_id"] == 42
     assert payload["candidates"][0]["volunteer_id"] == 10
     assert payload["owner_of_last_resort"] == SAFETY_NET
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [("hub_network", [HUB]), ("infrastructure_broker", [INFRASTRUCTURE]), ("multi_agency_cell", [HUB, VCS])],
+)
+def test_no_recognised_need_goes_to_an_organisation_never_to_a_volunteer(model, expected):
+    people = [volunteer(10, org_id=VCS), volunteer(11, org_id=HUB), volunteer(12, org_id=INFRASTRUCTURE)]
+    result = match(request(tier="vcs", needs=[]), directory(volunteers=people, model=model))
+
+    assert org_ids(result) == expected
+    assert volunteer_ids(result) == []
+    assert volunteer_summary(result) == {"no_needs": (0, ())}
+
+
+def test_no_recognised_need_and_no_organisation_is_a_gap():
+    orgs = [organisation(SAFETY_NET, "safety_net")]
+    result = match(request(tier="vcs", needs=[]), Directory(orgs, [], [area()]))
+
+    assert result.gap
+    assert result.unmet_needs == ()
+    assert [c.org_id for c in result.candidates] == [SAFETY_NET]

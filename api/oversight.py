@@ -1,0 +1,50 @@
+from api.auth import BEARER_SECURITY, current_principal, roles
+from api.blueprints import api_blueprint
+from api.db import get_session
+from api.schemas import AuditQuerySchema, DashboardSchema, QueueSchema, TimelineEventSchema, VerifySchema
+from referrals.audit import events_for_referral, verify_trail
+from referrals.oversight import queue, safety_net_dashboard
+from referrals.queries import get_referral_for
+
+blp = api_blueprint(
+    "oversight", __name__, url_prefix="/api/v1", description="Queues, the safety net, the audit trail"
+)
+
+
+@blp.get("/queue")
+@roles("hub_coordinator", "safety_net_officer")
+@blp.doc(security=BEARER_SECURITY)
+@blp.response(200, QueueSchema)
+def coordinator_queue():
+    """Your organisation's open offers (with time left), accepted work and escalations it holds."""
+    return queue(get_session(), current_principal())
+
+
+@blp.get("/safety-net")
+@roles("safety_net_officer")
+@blp.doc(security=BEARER_SECURITY)
+@blp.response(200, DashboardSchema)
+def safety_net():
+    """Overdue offers, escalations, open safeguarding referrals, gaps, and unowned referrals (always 0)."""
+    return safety_net_dashboard(get_session(), current_principal())
+
+
+@blp.get("/audit")
+@roles("safety_net_officer", "admin")
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, TimelineEventSchema(many=True))
+def audit_events(query):
+    """Every audited event of one referral, in order."""
+    session = get_session()
+    referral = get_referral_for(session, query["referral"], current_principal())
+    return events_for_referral(session, referral.id)
+
+
+@blp.get("/audit/verify")
+@roles("safety_net_officer", "admin")
+@blp.doc(security=BEARER_SECURITY)
+@blp.response(200, VerifySchema)
+def audit_verify():
+    """Recompute the hash chain: ok with the count and head hash, or the first broken event."""
+    return verify_trail(get_session())

@@ -1,0 +1,90 @@
+"""Reads for the people who carry the work: a coordinator's queue and the safety net's dashboard."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accounts.tokens import Principal
+from db.base import utcnow
+from directory.models import Organisation
+from referrals.lifecycle import TERMINAL_STATES, State
+from referrals.models import Offer, Referral
+
+OPEN = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
+OWNED_WORK = ("accepted", "in_progress", "transferred")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of a queue: the offer (if any) and the referral, without personal details."""
+
+    referral: Referral
+    offer: Offer | None
+    seconds_left: int | None
+
+
+def org_ids_for(session: Session, principal: Principal) -> list[int]:
+    if principal.org_id is not None:
+        return [principal.org_id]
+    if principal.role == "safety_net_officer":
+        return list(session.scalars(select(Organisation.id).where(Organisation.kind == "safety_net")))
+    return []
+
+
+def queue(session: Session, principal: Principal, now: datetime | None = None) -> dict[str, list[QueueItem]]:
+    now = now or utcnow()
+    orgs = org_ids_for(session, principal)
+    offers = session.execute(
+        select(Offer, Referral)
+        .join(Referral, Referral.id == Offer.referral_id)
+        .where(Offer.org_id.in_(orgs), Offer.status == "pending")
+        .order_by(Offer.expires_at)
+    ).all()
+    work = session.scalars(
+        select(Referral)
+        .where(Referral.owner_org_id.in_(orgs), Referral.status.in_(OWNED_WORK))
+        .order_by(Referral.updated_at)
+    ).all()
+    held = session.scalars(
+        select(Referral).where(Referral.escalated_to_org_id.in_(orgs), Referral.status == "escalated")
+    ).all()
+    return {
+        "offers": [QueueItem(r, o, int((o.expires_at - now).total_seconds())) for o, r in offers],
+        "work": [QueueItem(r, None, None) for r in work],
+        "escalated": [QueueItem(r, None, None) for r in held],
+    }
+
+
+def _area_filter(session: Session, principal: Principal):
+    if principal.org_id is None:
+        return True
+    area = session.scalar(select(Organisation.area).where(Organisation.id == principal.org_id))
+    return Referral.area == area
+
+
+def safety_net_dashboard(session: Session, principal: Principal, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    in_area = _area_filter(session, principal)
+    is_open = Referral.status.in_(OPEN)
+    overdue = session.execute(
+        select(Offer, Referral)
+        .join(Referral, Referral.id == Offer.referral_id)
+        .where(in_area, Offer.status == "pending", Offer.expires_at < now)
+        .order_by(Offer.expires_at)
+    ).all()
+    return {
+        "overdue_offers": [QueueItem(r, o, int((o.expires_at - now).total_seconds())) for o, r in overdue],
+        "escalations": _referrals(session, in_area, Referral.status == "escalated"),
+        "open_safeguarding": _referrals(session, in_area, is_open, Referral.safeguarding.is_(True)),
+        "gaps": _referrals(session, in_area, is_open, Referral.gap.is_(True)),
+        "unowned_count": session.scalar(
+            select(func.count()).select_from(Referral).where(in_area, Referral.owner_org_id.is_(None))
+        ),
+    }
+
+
+def _referrals(session: Session, *conditions) -> list[QueueItem]:
+    rows = session.scalars(select(Referral).where(*conditions).order_by(Referral.created_at).limit(500))
+    return [QueueItem(r, None, None) for r in rows]
