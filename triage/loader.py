@@ -102,7 +102,7 @@ def _read_detector(node: Node, identifier: str, language: Language, default_nega
     lists = language.word_lists
     terms_node = optional(fields, "terms", node, [])
     terms = terms_node.texts() + (fields["misspellings"].texts() if "misspellings" in fields else [])
-    terms_node.terms(lists)
+    own_terms = terms_node.terms(lists)
     if "misspellings" in fields:
         fields["misspellings"].terms(lists)
     negation = optional(fields, "negation", node, default_negation).text()
@@ -118,6 +118,7 @@ def _read_detector(node: Node, identifier: str, language: Language, default_nega
         unless_needs=tuple(optional(fields, "unless_needs", node, []).texts()),
         kept_with_needs=tuple(optional(fields, "kept_with_needs", node, []).texts()),
         together=tuple(_together(group, lists) for group in optional(fields, "together", node, []).items()),
+        fuzzy_targets=own_terms.single_words,
     )
 
 
@@ -202,7 +203,7 @@ def _fuzzy_matcher(
     sources += [(f"indicator:{name}", indicator.detector) for name, indicator in indicators.items()]
     owners: dict[str, list[str]] = {}
     for owner, detector in sources:
-        for word in detector.terms.single_words:
+        for word in detector.fuzzy_targets:
             if len(word) >= settings.min_length:
                 owners.setdefault(word, []).append(owner)
     detectors = [detector for _, detector in sources] + list(circumstances.values())

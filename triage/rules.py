@@ -38,6 +38,7 @@ class Detector:
     unless_needs: tuple[str, ...] = ()
     kept_with_needs: tuple[str, ...] = ()
     together: tuple[tuple[TermSet, ...], ...] = ()
+    fuzzy_targets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
