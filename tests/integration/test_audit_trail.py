@@ -1,0 +1,118 @@
+"""The audit trail is append-only and tamper-evident: edits, deletions, insertions and reordering made
+directly in the database are found at the first bad event."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from referrals.audit import verify_trail
+from tests.builders import small_directory
+from tests.integration.intake_helpers import log_calls
+
+
+@pytest.fixture
+def trail(session_factory) -> int:
+    small_directory(session_factory)
+    log_calls(session_factory, 3)
+    with session_factory() as session:
+        result = verify_trail(session)
+    assert result.ok
+    assert result.count >= 15
+    return result.count
+
+
+def tamper(engine, *statements: str) -> None:
+    """Change rows as someone with database access could; on PostgreSQL that means switching triggers off."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def first_bad(session_factory):
+    with session_factory() as session:
+        return verify_trail(session)
+
+
+def test_clean_trail_verifies_with_count_and_head(session_factory, trail):
+    result = first_bad(session_factory)
+    assert (result.ok, result.count, len(result.head_hash)) == (True, trail, 64)
+
+
+def test_edited_event_is_found(engine, session_factory, trail):
+    tamper(engine, "UPDATE audit_event SET reason = 'nothing to see' WHERE seq = 5")
+    result = first_bad(session_factory)
+    assert not result.ok
+    assert result.first_bad_seq == 5
+
+
+def test_deleted_event_is_found(engine, session_factory, trail):
+    tamper(engine, "DELETE FROM audit_event WHERE seq = 7")
+    assert first_bad(session_factory).first_bad_seq == 7
+
+
+def test_inserted_event_is_found(engine, session_factory, trail):
+    tamper(
+        engine,
+        "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 4",
+        "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1004",
+        "INSERT INTO audit_event (seq, kind, actor, actor_role, reason, payload, created_at, prev_hash, hash) "
+        "SELECT 4, 'referral.accepted', 'token:9:mallory', 'hub_coordinator', '', '{}', created_at, hash, "
+        "'f00d' || substr(hash, 5) FROM audit_event WHERE seq = 3",
+    )
+    assert first_bad(session_factory).first_bad_seq == 4
+
+
+def test_reordered_events_are_found(engine, session_factory, trail):
+    tamper(
+        engine,
+        "UPDATE audit_event SET seq = -6 WHERE seq = 6",
+        "UPDATE audit_event SET seq = 6 WHERE seq = 8",
+        "UPDATE audit_event SET seq = 8 WHERE seq = -6",
+    )
+    assert first_bad(session_factory).first_bad_seq == 6
+
+
+def test_postgresql_refuses_updates_and_deletes(engine, trail):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's")
+    for statement in (
+        "UPDATE audit_event SET reason = 'x' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 1",
+        "TRUNCATE audit_event",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_cli_verify_and_signed_checkpoint(app, engine, trail):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0
+    assert f"ok: {trail} events" in ok.output
+    checkpoint = runner.invoke(args=["audit", "checkpoint"]).output.strip()
+    assert checkpoint.startswith("oneroute-audit-checkpoint v1")
+    assert runner.invoke(args=["audit", "verify", "--checkpoint", checkpoint]).exit_code == 0
+    forged = checkpoint.replace(f"count={trail}", f"count={trail - 1}")
+    assert runner.invoke(args=["audit", "verify", "--checkpoint", forged]).exit_code != 0
+
+    tamper(engine, "UPDATE audit_event SET actor = 'someone else' WHERE seq = 2")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN at event 2" in broken.output
+
+
+def test_api_reports_the_trail_and_a_referrals_events(client, session_factory, trail, engine):
+    from tests.builders import auth, token_for
+
+    officer = auth(token_for(session_factory, "safety_net_officer"))
+    assert client.get("/api/v1/audit/verify", headers=officer).get_json()["ok"] is True
+    events = client.get("/api/v1/audit?referral=1", headers=officer).get_json()
+    assert events[0]["kind"] == "referral.received"
+    assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+    helpline = auth(token_for(session_factory, "helpline_staff"))
+    assert client.get("/api/v1/audit/verify", headers=helpline).status_code == 403
+    tamper(engine, "DELETE FROM audit_event WHERE seq = 3")
+    body = client.get("/api/v1/audit/verify", headers=officer).get_json()
+    assert (body["ok"], body["first_bad_seq"]) == (False, 3)
