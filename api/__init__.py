@@ -87,14 +87,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask) -> None:
-    from api import health, oversight, referrals, triage
+    from api import health, oversight, referrals, reports, sms, triage
+    from web import blp as web_pages
 
     api = ProblemApi(app)
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp, oversight.blp):
+    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp):
         api.register_blueprint(blueprint)
-    app.register_blueprint(health.blp)
+    for blueprint in (health.blp, sms.blp, web_pages):
+        app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
     app.register_blueprint(docs)
 

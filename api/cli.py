@@ -17,8 +17,21 @@ def services():
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, tokens_cli, demo_cli, geo_cli, triage_cli, sweep_cli, worker_cli, audit_cli):
+    from reports.cli import report_cli
+
+    for group in (
+        db_cli,
+        tokens_cli,
+        demo_cli,
+        geo_cli,
+        triage_cli,
+        sweep_cli,
+        worker_cli,
+        audit_cli,
+        directory_cli,
+    ):
         app.cli.add_command(group)
+    app.cli.add_command(report_cli)
 
 
 @click.command("triage", help="Triage free text as the service would and print why.")
@@ -237,3 +250,69 @@ def audit_checkpoint():
     found = services()
     with found.session_factory() as session:
         click.echo(checkpoint(session, found.settings["AUDIT_SIGNING_KEY"]))
+
+
+@click.group("directory", help="The directory: Open Referral UK (HSDS) and CSV interchange.", cls=AppGroup)
+def directory_cli():
+    pass
+
+
+def _finish(report) -> None:
+    click.echo(report.summary())
+    for error in report.errors[:200]:
+        click.echo(f"  {error.source} row {error.row}, {error.field}: {error.message}", err=True)
+    if report.errors and not (report.created or report.updated):
+        raise SystemExit(1)
+
+
+@directory_cli.command(
+    "import-hsds", help="Import organisations, services and locations from an HSDS package."
+)
+@click.argument("path", type=click.Path(exists=True))
+def directory_import_hsds(path):
+    from directory.hsds_import import import_hsds
+
+    found = services()
+    with found.session_factory() as session:
+        _finish(import_hsds(session, path, geocoder=found.geocoder, areas=found.areas, progress=True))
+
+
+@directory_cli.command("export-hsds", help="Write the directory as an HSDS 3.0 tabular data package.")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def directory_export_hsds(out_dir):
+    from directory.hsds_export import export_hsds
+
+    with services().session_factory() as session:
+        report = export_hsds(session, out_dir)
+    click.echo(report.summary())
+
+
+@directory_cli.command(
+    "import-organisations", help="Import organisations from CSV (all or nothing per batch)."
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch-size", type=int, default=None)
+def directory_import_organisations(path, batch_size):
+    from directory.csv_import import import_organisations_csv
+
+    found = services()
+    with found.session_factory() as session:
+        report = import_organisations_csv(
+            session, path, geocoder=found.geocoder, areas=found.areas, batch_size=batch_size, progress=True
+        )
+    _finish(report)
+
+
+@directory_cli.command("import-volunteers", help="Import volunteers from CSV (all or nothing per batch).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch-size", type=int, default=None)
+def directory_import_volunteers(path, batch_size):
+    from directory.csv_import import import_volunteers_csv
+
+    found = services()
+    with found.session_factory() as session:
+        _finish(
+            import_volunteers_csv(
+                session, path, geocoder=found.geocoder, batch_size=batch_size, progress=True
+            )
+        )

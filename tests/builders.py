@@ -79,7 +79,7 @@ def volunteer(session_factory, **fields) -> int:
 
 
 def small_directory(session_factory) -> dict[str, int]:
-    """A safety-net team per area, and in Sutton a hub, a food bank and a mutual-aid group with a volunteer."""
+    """A safety-net team per area; in Sutton a hub, a food bank and a mutual-aid group with a volunteer."""
     ids = {}
     for area, outcodes in (("sutton", ["SM1", "SM2"]), ("coventry", ["CV1"]), ("buckinghamshire", ["HP19"])):
         ids[f"{area}_safety_net"] = organisation(

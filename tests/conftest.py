@@ -1,5 +1,5 @@
-"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL when TEST_DATABASE_URL says so),
-cleaned between tests; the app, its test client and a token per role."""
+"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL when TEST_DATABASE_URL
+says so), cleaned between tests; the app and its test client."""
 
 import os
 from collections.abc import Iterator
@@ -60,9 +60,9 @@ def clean_database(engine: Engine) -> None:
 
 
 @pytest.fixture
-def session_factory(engine) -> Iterator[sessionmaker[Session]]:
+def session_factory(engine) -> sessionmaker[Session]:
     clean_database(engine)
-    yield make_session_factory(engine)
+    return make_session_factory(engine)
 
 
 @pytest.fixture

@@ -87,3 +87,28 @@ def test_geo_import_makes_full_postcodes_precise(app, client, session, session_f
     location = body.get_json()["resident"]["location"]
     assert location["precision"] == "postcode"
     assert (location["lat"], location["lon"]) == (known.latitude, known.longitude)
+
+
+def test_directory_hsds_round_trip_from_the_command_line(app, tmp_path):
+    runner = app.test_cli_runner()
+    imported = runner.invoke(args=["directory", "import-hsds", "tests/data/hsds/openreferral-3.0"])
+    assert imported.exit_code == 0, imported.output
+    assert "latitude: 100 is not a latitude" in imported.output, imported.output
+    exported = runner.invoke(args=["directory", "export-hsds", str(tmp_path / "out")])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "out" / "datapackage.json").exists()
+    again = runner.invoke(args=["directory", "import-hsds", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    assert "updated 0" in again.output, "re-import of our own export changes nothing it imported"
+
+
+def test_directory_csv_import_reports_bad_rows(app, tmp_path):
+    path = tmp_path / "volunteers.csv"
+    path.write_text(
+        "external_id,name,phone,postcode,skills,travel_radius_km\n"
+        "v1,Ada Example,07700900901,SM1 1AA,shopping;befriending,3\n"
+        "v2,Bad Postcode,07700900902,NOT A CODE,shopping,3\n"
+    )
+    result = app.test_cli_runner().invoke(args=["directory", "import-volunteers", str(path)])
+    assert result.exit_code == 1
+    assert "row 3" in result.output

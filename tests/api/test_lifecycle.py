@@ -1,4 +1,4 @@
-"""A referral's life over HTTP: offers, acceptance, work, cascade, escalation, transfer, timers, recurrence."""
+"""A referral's life over HTTP: offers, acceptance, work, cascade, escalation, transfer, timers."""
 
 from datetime import timedelta
 
@@ -99,7 +99,8 @@ def test_decline_cascades_and_escalates_to_the_safety_net(client, helpline, hub,
     assert declined["status"] == "escalated"
     assert declined["owner_org_id"] == directory["sutton_safety_net"]
     escalations = [event for event in declined["timeline"] if event["kind"] == "referral.escalated"]
-    assert escalations and all(event["reason"] for event in escalations)
+    assert escalations
+    assert all(event["reason"] for event in escalations)
 
     dashboard = client.get("/api/v1/safety-net", headers=officer).get_json()
     assert referral["id"] in [item["referral"]["id"] for item in dashboard["escalations"]]

@@ -65,7 +65,8 @@ def test_second_call_for_the_same_person_reports_a_duplicate(client, helpline, s
         notes="Wants a weekly check-in call",
     )
     matches = second["possible_duplicates"]
-    assert matches and matches[0]["resident_id"] == first["resident"]["id"]
+    assert matches
+    assert matches[0]["resident_id"] == first["resident"]["id"]
     assert matches[0]["score"] >= 80
     assert {"name", "phone"} <= set(matches[0]["matched_fields"])
 

@@ -1,0 +1,1 @@
+"""Needs against provision: where needs go unmet and where provision is duplicated."""
