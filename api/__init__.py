@@ -87,13 +87,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask) -> None:
-    from api import health, oversight, referrals, reports, sms, triage
+    from api import directory, health, oversight, referrals, reports, sms, triage
     from web import blp as web_pages
 
     api = ProblemApi(app)
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp):
+    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp):
         api.register_blueprint(blueprint)
     for blueprint in (health.blp, sms.blp, web_pages):
         app.register_blueprint(blueprint)
