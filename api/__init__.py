@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import db as request_db
 from api.errors import ProblemApi, register_domain_errors
+from api.limits import init_limits
 from config import load_settings
 from db import make_engine, make_session_factory
 from directory.areas import Areas, load_areas
@@ -21,6 +22,10 @@ from referrals.snapshot import DirectorySnapshot
 from triage import Rules, load_rules
 
 API_PREFIX = "/api/"
+INTAKE_ENDPOINT = "referrals.Referrals"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 @dataclass
@@ -78,7 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
         lifecycle_policy=lifecycle_policy,
     )
     request_db.init_app(app)
-    _register_http(app)
+    limiter = init_limits(app)
+    _register_http(app, limiter)
 
     from api.cli import register_cli
 
@@ -86,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _register_http(app: Flask) -> None:
+def _register_http(app: Flask, limiter) -> None:
     from api import directory, health, oversight, referrals, reports, sms, triage
     from web import blp as web_pages
 
@@ -94,7 +100,12 @@ def _register_http(app: Flask) -> None:
     app.extensions["problem_api"] = api
     register_domain_errors(app)
     for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp):
+        limiter.limit(app.config["RATELIMIT_API"])(blueprint)
         api.register_blueprint(blueprint)
+    intake = app.config["RATELIMIT_INTAKE"]
+    limiter.limit(intake, methods=["POST"], exempt_when=lambda: request.endpoint != INTAKE_ENDPOINT)(
+        referrals.blp
+    )
     for blueprint in (health.blp, sms.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
@@ -105,6 +116,11 @@ def _register_http(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if not request.path.startswith("/docs"):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config["APP_ENV"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.startswith(API_PREFIX):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -8,6 +8,7 @@ from flask import current_app, g, request
 from accounts.tokens import Principal, authenticate
 from api.db import get_session
 from api.errors import problem
+from api.limits import record_failure, too_many_failures
 
 log = logging.getLogger(__name__)
 ALLOWED_ROLES_ATTR = "_allowed_roles"
@@ -40,6 +41,9 @@ def authenticate_request():
     """before_request hook for the API blueprints: 401 without a valid token, 403 for the wrong role."""
     if request.method == "OPTIONS" or request.endpoint is None:
         return None
+    blocked = too_many_failures()
+    if blocked is not None:
+        return blocked
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = None
@@ -49,11 +53,25 @@ def authenticate_request():
         log.warning(
             "authentication failed for %s %s from %s", request.method, request.path, request.remote_addr
         )
+        record_failure()
+        audit_refusal("auth.failed", None, "no valid bearer token")
         response = problem(401, "Unauthorized", "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="one-route-in"'
         return response
     g.principal = principal
     if principal.role not in allowed_roles(request.endpoint, request.method):
         log.warning("denied %s %s to %s (%s)", request.method, request.path, principal.label, principal.role)
+        audit_refusal("auth.denied", principal, f"role {principal.role} may not use this route")
         return problem(403, "Forbidden", f"The {principal.role} role may not use this route.")
     return None
+
+
+def audit_refusal(kind: str, principal: Principal | None, reason: str) -> None:
+    """Failed authentication and denied authorisation are audited (the request ends here, so commit now)."""
+    from referrals import audit
+
+    who = principal or Principal(None, f"anonymous@{request.remote_addr}", "anonymous", None)
+    session = get_session()
+    payload = {"method": request.method, "path": request.path, "address": request.remote_addr}
+    audit.record(session, kind, who, reason=reason, payload=payload)
+    session.commit()

@@ -1,11 +1,15 @@
 """marshmallow schemas for the HTTP API: they parse input strictly (unknown fields → 422) and shape output."""
 
+import re
+import unicodedata
+
 import marshmallow as ma
 from marshmallow import validate
 
 from referrals.models import CHANNELS
 from triage import TIERS, URGENCIES
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RESIDENT_FLAGS = (
     "shielding",
     "lives_alone",
@@ -21,7 +25,26 @@ OUTCOME_CODE = validate.Regexp(
 NEED_CODE = validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="need codes are lower-case words joined by _")
 
 
-class FlagsSchema(ma.Schema):
+def clean_text(value):
+    """NFC-normalise text and drop control characters (keeping tabs and line breaks), at every depth."""
+    if isinstance(value, str):
+        return CONTROL.sub("", unicodedata.normalize("NFC", value))
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    return value
+
+
+class InSchema(ma.Schema):
+    """Input: unknown fields are refused (marshmallow's default, RAISE) and text is normalised first."""
+
+    @ma.pre_load
+    def normalise_text(self, data, **_kwargs):
+        return clean_text(data)
+
+
+class FlagsSchema(InSchema):
     class Meta:
         ordered = True
 
@@ -30,7 +53,7 @@ class FlagsSchema(ma.Schema):
     del _flag
 
 
-class ResidentInSchema(ma.Schema):
+class ResidentInSchema(InSchema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = ma.fields.String(load_default="", validate=validate.Length(max=40))
     postcode = ma.fields.String(required=True, validate=validate.Length(min=2, max=16))
@@ -53,12 +76,12 @@ class ResidentInSchema(ma.Schema):
         return data
 
 
-class RecurrenceSchema(ma.Schema):
+class RecurrenceSchema(InSchema):
     every_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=90))
     count = ma.fields.Integer(required=True, validate=validate.Range(min=2, max=52))
 
 
-class ReferralInSchema(ma.Schema):
+class ReferralInSchema(InSchema):
     channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
     resident = ma.fields.Nested(ResidentInSchema, required=True)
     notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
@@ -217,7 +240,7 @@ class ReferralCreatedSchema(ReferralOutSchema):
     )
 
 
-class PreviewResidentSchema(ma.Schema):
+class PreviewResidentSchema(InSchema):
     name = ma.fields.String(validate=validate.Length(max=200))
     phone = ma.fields.String(validate=validate.Length(max=40))
     postcode = ma.fields.String(validate=validate.Length(max=16))
@@ -226,7 +249,7 @@ class PreviewResidentSchema(ma.Schema):
     flags = ma.fields.Nested(FlagsSchema, load_default=dict)
 
 
-class PreviewInSchema(ma.Schema):
+class PreviewInSchema(InSchema):
     notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     needs = ma.fields.List(
         ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
@@ -238,27 +261,27 @@ class PreviewOutSchema(DecisionSchema):
     possible_duplicates = ma.fields.List(ma.fields.Nested(DuplicateSchema))
 
 
-class RetriageInSchema(ma.Schema):
+class RetriageInSchema(InSchema):
     notes_addendum = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     tier = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
     safeguarding = ma.fields.Boolean(load_default=None, allow_none=True)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=1000))
 
 
-class ReasonInSchema(ma.Schema):
+class ReasonInSchema(InSchema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
-class NoBodySchema(ma.Schema):
+class NoBodySchema(InSchema):
     pass
 
 
-class OutcomeInSchema(ma.Schema):
+class OutcomeInSchema(InSchema):
     outcome_code = ma.fields.String(required=True, validate=[validate.Length(min=1, max=40), OUTCOME_CODE])
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class TransferInSchema(ma.Schema):
+class TransferInSchema(InSchema):
     to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
@@ -299,7 +322,7 @@ class DashboardSchema(ma.Schema):
     unowned_count = ma.fields.Integer()
 
 
-class AuditQuerySchema(ma.Schema):
+class AuditQuerySchema(InSchema):
     referral = ma.fields.Integer(required=True, validate=validate.Range(min=1))
 
 

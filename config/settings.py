@@ -6,8 +6,8 @@ from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent
 ROOT_DIR = CONFIG_DIR.parent
-DEMO_SECRET_KEY = "demo-secret-key-not-for-production"  # noqa: S105 - a known value production refuses
-DEMO_AUDIT_KEY = "demo-audit-key-not-for-production"  # noqa: S105
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+DEMO_AUDIT_KEY = "demo-audit-key-not-for-production"
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +28,9 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_BASE_URL": "",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_API": "600 per minute",
+    "RATELIMIT_INTAKE": "60 per minute",
+    "RATELIMIT_AUTH_FAILURES": "10 per minute",
 }
 
 INT_KEYS = {"MAX_CONTENT_LENGTH"}
