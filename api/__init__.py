@@ -93,13 +93,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, sms, triage
+    from api import directory, health, oversight, referrals, reports, residents, sms, triage
     from web import blp as web_pages
 
     api = ProblemApi(app)
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp):
+    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp, residents.blp):
         limiter.limit(app.config["RATELIMIT_API"])(blueprint)
         api.register_blueprint(blueprint)
     intake = app.config["RATELIMIT_INTAKE"]

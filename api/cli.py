@@ -29,6 +29,7 @@ def register_cli(app: Flask) -> None:
         worker_cli,
         audit_cli,
         directory_cli,
+        retention_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_cli)
@@ -316,3 +317,18 @@ def directory_import_volunteers(path, batch_size):
                 session, path, geocoder=found.geocoder, batch_size=batch_size, progress=True
             )
         )
+
+
+@click.group("retention", help="Retention of personal data (config/retention.yaml).", cls=AppGroup)
+def retention_cli():
+    pass
+
+
+@retention_cli.command("run", help="Erase personal data past its retention period.")
+def retention_run():
+    from referrals.erasure import load_retention_policy, run_retention
+
+    found = services()
+    with found.session_factory() as session:
+        erased = run_retention(session, load_retention_policy(), found.lifecycle_policy)
+    click.echo(f"erased {len(erased)} resident(s)" + (f": {', '.join(map(str, erased))}" if erased else ""))

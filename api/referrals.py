@@ -18,7 +18,7 @@ from api.schemas import (
 )
 from referrals.actions import Action, perform
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.queries import describe, get_referral_for
+from referrals.queries import describe, get_referral_for, record_personal_read
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
@@ -70,7 +70,9 @@ class ReferralById(MethodView):
     def get(self, referral_id: int):
         """Read one referral: status, owner, current offer and timeline."""
         session, principal = get_session(), current_principal()
-        return describe(session, get_referral_for(session, referral_id, principal), principal)
+        referral = get_referral_for(session, referral_id, principal)
+        record_personal_read(session, referral, principal)
+        return describe(session, referral, principal)
 
 
 @blp.route("/<int:referral_id>/candidates")

@@ -137,20 +137,33 @@ def perform(
     policy: LifecyclePolicy,
     now: datetime | None = None,
 ) -> Referral:
+    """A person's action: checked against who they are, applied, committed."""
     now = now or utcnow()
     row, offer = load_for_update(session, referral_id)
     org = _authorise(row, offer, action, principal)
     if action.name == "transfer" and action.to_org_id is not None:
         _check_transfer_target(session, action.to_org_id)
-    try:
-        value, events = _apply(to_value(row, offer), action, org, policy, row.urgency or "routine", now)
-    except lifecycle.IllegalTransition as exc:
-        raise Conflict(str(exc), row.status) from exc
-    except lifecycle.InvalidAction as exc:
-        raise Conflict(str(exc), row.status) from exc
-    persist(session, row, offer, Change(value, events), principal, now)
+    apply_action(session, row, offer, action, org, principal, policy, now)
     commit_or_conflict(session, row)
     return row
+
+
+def apply_action(
+    session: Session,
+    row: Referral,
+    offer: Offer | None,
+    action: Action,
+    org: int | None,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime,
+) -> None:
+    """Apply one action inside the caller's transaction (no authorisation, no commit)."""
+    try:
+        value, events = _apply(to_value(row, offer), action, org, policy, row.urgency or "routine", now)
+    except (lifecycle.IllegalTransition, lifecycle.InvalidAction) as exc:
+        raise Conflict(str(exc), row.status) from exc
+    persist(session, row, offer, Change(value, events), principal, now)
 
 
 def _check_transfer_target(session: Session, org_id: int) -> None:

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
@@ -170,3 +170,13 @@ class IdempotentRequest(Base):
     status_code: Mapped[int | None]
     response: Mapped[dict | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResidentSecret(Base):
+    """A per-resident key that seals personal details inside audit payloads; erasure destroys it, so the
+    chain still verifies but those details can no longer be read."""
+
+    __tablename__ = "resident_secret"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))

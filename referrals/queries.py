@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
-from referrals.audit import events_for_referral
+from referrals.audit import events_for_referral, record
 from referrals.errors import NotFound
 from referrals.models import AuditEvent, Offer, Referral
 
@@ -89,3 +89,14 @@ def describe(session: Session, referral: Referral, principal: Principal, **extra
     if not sees_personal_details(referral, principal):
         resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))
     return ReferralDetail(referral, offers[0] if offers else None, timeline, resident, **extra)
+
+
+AUDITED_READERS = frozenset({"safety_net_officer", "admin"})
+
+
+def record_personal_read(session: Session, referral: Referral, principal: Principal) -> None:
+    """Reads of a person's details by safety-net officers and admins are themselves audited."""
+    if principal.role not in AUDITED_READERS:
+        return
+    record(session, "resident.read", principal, referral_id=referral.id, resident_id=referral.resident_id)
+    session.commit()

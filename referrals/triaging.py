@@ -13,6 +13,7 @@ from referrals.errors import Conflict, DomainValidationError, Forbidden
 from referrals.models import Referral, Resident
 from referrals.residents import age_on
 from referrals.routing import RoutingContext, route
+from referrals.sealing import seal
 from referrals.workflow import pending_offer
 from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
 
@@ -29,6 +30,13 @@ def decide(
         return triage(notes, needs, flags, rules=rules, age=age_on(date_of_birth, today))
     except UnknownNeedError as exc:
         raise DomainValidationError("needs", str(exc)) from exc
+
+
+def audit_payload(session: Session, resident_id: int, decision: TriageDecision) -> dict:
+    """The decision for the audit trail; words quoted from the notes are sealed with the resident's key."""
+    public = decision.to_dict()
+    evidence = [reason.pop("evidence") for reason in public["reasons"]]
+    return {"decision": public, "evidence": seal(session, resident_id, {"evidence": evidence})}
 
 
 def apply_decision(referral: Referral, decision: TriageDecision) -> None:
@@ -57,7 +65,7 @@ def triage_on_intake(
         principal,
         referral_id=referral.id,
         resident_id=resident.id,
-        payload={"decision": decision.to_dict()},
+        payload=audit_payload(session, resident.id, decision),
         now=now,
     )
 
@@ -160,7 +168,7 @@ def retriage(
         referral_id=referral.id,
         resident_id=resident.id,
         reason=request.reason,
-        payload={"before": before, "decision": new.to_dict()},
+        payload={"before": before, **audit_payload(session, resident.id, new)},
         now=now,
     )
     if referral.status in REROUTE_STATES:
