@@ -8,6 +8,7 @@ from db.base import Base
 from directory.models import Organisation, Volunteer
 
 STATE_ID = 1
+CHANGES = "oneroute_directory_changes"
 _DIRECTORY_MODELS: tuple[type, ...] = (Organisation, Volunteer)
 _workload_models: list[type] = []
 
@@ -26,10 +27,18 @@ def watch_workload(*models: type) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _bump_versions(session: Session, _context, _instances) -> None:
+def _note_changes(session: Session, _context, _instances) -> None:
     touched = [*session.new, *session.dirty, *session.deleted]
-    directory = any(isinstance(obj, _DIRECTORY_MODELS) for obj in touched)
-    workload = any(isinstance(obj, tuple(_workload_models)) for obj in touched)
+    changes = session.info.setdefault(CHANGES, [False, False])
+    changes[0] = changes[0] or any(isinstance(obj, _DIRECTORY_MODELS) for obj in touched)
+    changes[1] = changes[1] or any(isinstance(obj, tuple(_workload_models)) for obj in touched)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_versions(session: Session) -> None:
+    """Move the versions at commit, so the state row is locked only for the moment of the commit."""
+    session.flush()
+    directory, workload = session.info.pop(CHANGES, (False, False))
     if not (directory or workload):
         return
     session.connection().execute(
@@ -40,3 +49,8 @@ def _bump_versions(session: Session, _context, _instances) -> None:
             workload_version=DirectoryState.workload_version + int(workload),
         )
     )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(CHANGES, None)

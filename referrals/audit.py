@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
@@ -12,6 +12,7 @@ from referrals.audit_chain import AuditRecord, Checkpoint, VerifyResult, chain_h
 from referrals.models import AuditEvent, AuditHead
 
 HEAD_ID = 1
+PENDING = "oneroute_audit_pending"
 
 
 def event_document(event: AuditEvent) -> dict:
@@ -40,10 +41,9 @@ def record(
     payload: dict | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. Locks the chain head row until the caller's transaction ends."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).one()
+    """Add one event to the trail. It is chained and written when the caller's transaction commits, so the
+    chain head is locked only for the moment of the commit, and a rolled-back change leaves no event."""
     event = AuditEvent(
-        seq=head.seq + 1,
         kind=kind,
         referral_id=referral_id,
         resident_id=resident_id,
@@ -53,21 +53,35 @@ def record(
         reason=reason,
         payload=payload or {},
         created_at=now or utcnow(),
-        prev_hash=head.hash,
     )
-    event.hash = chain_hash(head.hash, event.seq, event_document(event))
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
+    session.info.setdefault(PENDING, []).append(event)
     return event
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    head = session.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).one()
+    for item in pending:
+        item.seq, item.prev_hash = head.seq + 1, head.hash
+        item.hash = chain_hash(head.hash, item.seq, event_document(item))
+        head.seq, head.hash = item.seq, item.hash
+    session.add_all(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 def records(session: Session, batch: int = 1000) -> Iterator[AuditRecord]:
     """The whole trail in sequence order, streamed."""
     query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for event in session.scalars(query):
-        yield AuditRecord(
-            seq=event.seq, prev_hash=event.prev_hash, hash=event.hash, event=event_document(event)
-        )
+    for row in session.scalars(query):
+        yield AuditRecord(seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=event_document(row))
 
 
 def verify_trail(session: Session, checkpoint: Checkpoint | None = None) -> VerifyResult:
