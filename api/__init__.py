@@ -1,6 +1,7 @@
 """The HTTP layer: app factory, blueprints, error handling. Thin: parse, call one service, serialise."""
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass
 
 from flask import Flask, request
@@ -66,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     engine = make_engine(settings["DATABASE_URL"])
     session_factory = make_session_factory(engine)
     readonly_sessions = make_session_factory(engine, readonly=True)
-    areas = load_areas()
+    areas = load_areas(Path(settings["AREAS_FILE"]))
     lifecycle_policy = load_lifecycle_policy()
     app.extensions["oneroute"] = Services(
         settings=settings,

@@ -10,3 +10,9 @@ graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """With WARM_DIRECTORY=1, each worker builds its matching index before taking requests."""
+    if os.environ.get("WARM_DIRECTORY") == "1":
+        worker.app.wsgi().extensions["oneroute"].routing.snapshot.current()
