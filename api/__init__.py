@@ -1,8 +1,8 @@
 """The HTTP layer: app factory, blueprints, error handling. Thin: parse, call one service, serialise."""
 
 import logging
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, request
 from flask_swagger_ui import get_swaggerui_blueprint

@@ -1,5 +1,122 @@
-"""Needs against provision: reports over referrals and the directory (filled in by the reports work)."""
+"""Needs against provision over HTTP: the report as JSON or CSV, and as a map picture (reports/README.md)."""
 
+import marshmallow as ma
+from flask import Response, current_app
+from marshmallow import validate
+
+from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
+from api.db import get_session
+from api.schemas import InSchema
+from reports.needs import NeedsReport, needs_report
+from reports.needs_map import render_needs_map
+from reports.render import report_dict, to_csv
+from reports.scope import report_area
 
 blp = api_blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Needs against provision")
+REPORT_ROLES = ("safety_net_officer", "admin")
+PNG_RESPONSE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+
+
+class MapQuerySchema(InSchema):
+    since = ma.fields.Date(
+        load_default=None, metadata={"description": "Referrals created on or after this day (UTC)"}
+    )
+    area = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A council area code (config/areas.yaml); all served areas when left out"},
+    )
+    open_data = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Suppress counts under REPORT_SUPPRESSION_THRESHOLD (default 5)"},
+    )
+
+
+class NeedsQuerySchema(MapQuerySchema):
+    format = ma.fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv")),
+        metadata={"description": "json, or csv for the rows as text/csv (suppressed counts read <5)"},
+    )
+
+
+class NeedsRowSchema(ma.Schema):
+    area_type = ma.fields.String(metadata={"description": "council_area, hub or outcode"})
+    area = ma.fields.String(metadata={"description": "Area code, hub organisation id, or postcode district"})
+    area_name = ma.fields.String()
+    council_area = ma.fields.String(allow_none=True)
+    need = ma.fields.String()
+    referrals = ma.fields.Integer(allow_none=True)
+    accepted = ma.fields.Integer(allow_none=True)
+    completed = ma.fields.Integer(allow_none=True)
+    unmet = ma.fields.Integer(allow_none=True, metadata={"description": "Gaps: no provider qualified"})
+    median_hours_to_accept = ma.fields.Float(allow_none=True)
+    capacity_offered = ma.fields.Integer()
+    providers = ma.fields.Integer()
+    duplicated = ma.fields.Boolean(metadata={"description": "More than one provider of the need here"})
+    suppressed = ma.fields.List(ma.fields.String(), metadata={"description": "Fields withheld as open data"})
+
+
+class DistrictDemandSchema(ma.Schema):
+    outcode = ma.fields.String()
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    council_area = ma.fields.String(allow_none=True)
+    referrals = ma.fields.Integer(allow_none=True)
+    unmet = ma.fields.Integer(allow_none=True)
+    suppressed = ma.fields.List(ma.fields.String())
+
+
+class NeedsReportSchema(ma.Schema):
+    generated_at = ma.fields.String()
+    since = ma.fields.String(allow_none=True)
+    until = ma.fields.String()
+    area = ma.fields.String(allow_none=True)
+    area_name = ma.fields.String()
+    open_data = ma.fields.Boolean()
+    suppression_threshold = ma.fields.Integer()
+    rows = ma.fields.List(ma.fields.Nested(NeedsRowSchema))
+    districts = ma.fields.List(ma.fields.Nested(DistrictDemandSchema))
+
+
+def _report(query: dict) -> NeedsReport:
+    session = get_session()
+    return needs_report(
+        session,
+        current_app.extensions["oneroute"].areas,
+        since=query["since"],
+        area=report_area(session, current_principal(), query["area"]),
+        open_data=query["open_data"],
+        threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
+    )
+
+
+@blp.get("/needs")
+@roles(*REPORT_ROLES)
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(NeedsQuerySchema, location="query")
+@blp.response(200, NeedsReportSchema)
+def needs(query):
+    """Needs against provision by council area, hub and postcode district: referrals, acceptances,
+    completions, unmet needs, median hours to acceptance, capacity offered and duplicated provision."""
+    report = _report(query)
+    if query["format"] == "csv":
+        return Response(
+            to_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="needs.csv"'},
+        )
+    return report_dict(report)
+
+
+@blp.get("/needs.png")
+@roles(*REPORT_ROLES)
+@blp.doc(
+    security=BEARER_SECURITY,
+    responses={"200": {"description": "The map picture", "content": PNG_RESPONSE}},
+)
+@blp.arguments(MapQuerySchema, location="query")
+def needs_map(query):
+    """A map of postcode districts coloured by unmet needs and sized by referrals, drawn offline."""
+    return Response(render_needs_map(_report(query)), mimetype="image/png")

@@ -21,19 +21,31 @@ DEFAULTS: dict[str, object] = {
     "AUDIT_SIGNING_KEY": DEMO_AUDIT_KEY,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "GEOCODER": "offline",
+    "AREAS_FILE": str(CONFIG_DIR / "areas.yaml"),
+    "WARM_DIRECTORY": "0",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
     "TWILIO_FROM": "",
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_BASE_URL": "",
+    "SMS_MAX_ATTEMPTS": 6,
+    "SMS_LEASE_SECONDS": 60,
+    "SMS_BACKOFF_BASE_SECONDS": 2,
+    "SMS_BACKOFF_CAP_SECONDS": 600,
+    "SMS_BATCH_SIZE": 50,
+    "SMS_SEND_TIMEOUT_SECONDS": 10,
+    "SMS_POLL_SECONDS": 2,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
     "RATELIMIT_AUTH_FAILURES": "10 per minute",
+    "REPORT_SUPPRESSION_THRESHOLD": 5,
 }
 
-INT_KEYS = {"MAX_CONTENT_LENGTH"}
+INT_KEYS = {"MAX_CONTENT_LENGTH", "REPORT_SUPPRESSION_THRESHOLD"}
+SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
+INT_KEYS |= SMS_INT_KEYS
 
 
 def load_settings(
