@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help run test test-pg lint format bench clean
+.PHONY: help run test test-pg lint format fuzz bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ lint: $(BIN)/.installed ## ruff lint and format check
 format: $(BIN)/.installed ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+fuzz: $(BIN)/.installed ## Fuzz the API with schemathesis, all checks, a token per role (FUZZ_EXAMPLES=25)
+	bash .ci/fuzz
 
 bench: $(BIN)/.installed ## Benchmarks (printed as ratios against a baseline measured in the same run)
 	$(BIN)/python -m bench.triage_eval

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import db as request_db
-from api.errors import ProblemApi, register_domain_errors
+from api.blueprints import ID_SCHEMA, IdConverter
+from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
 from api.limits import init_limits
 from config import load_settings
 from db import make_engine, make_session_factory
@@ -97,7 +98,9 @@ def _register_http(app: Flask, limiter) -> None:
     from api import directory, health, oversight, referrals, reports, residents, sms, triage
     from web import blp as web_pages
 
+    app.url_map.converters["int"] = IdConverter
     api = ProblemApi(app)
+    api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     app.extensions["problem_api"] = api
     register_domain_errors(app)
     for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp, residents.blp):
@@ -107,6 +110,8 @@ def _register_http(app: Flask, limiter) -> None:
     limiter.limit(intake, methods=["POST"], exempt_when=lambda: request.endpoint != INTAKE_ENDPOINT)(
         referrals.blp
     )
+    for response in api.spec.components.responses.values():
+        response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
     for blueprint in (health.blp, sms.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})

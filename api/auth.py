@@ -25,12 +25,17 @@ def roles(*allowed: str) -> Callable:
     return decorate
 
 
-def allowed_roles(endpoint: str | None, method: str) -> frozenset[str]:
+def view_for(endpoint: str | None, method: str):
+    """The function that answers this endpoint and method (a MethodView's method, or the view itself)."""
     view = current_app.view_functions.get(endpoint or "")
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         view = getattr(view_class, method.lower(), None)
-    return getattr(view, ALLOWED_ROLES_ATTR, frozenset())
+    return view
+
+
+def allowed_roles(endpoint: str | None, method: str) -> frozenset[str]:
+    return getattr(view_for(endpoint, method), ALLOWED_ROLES_ATTR, frozenset())
 
 
 def current_principal() -> Principal:

@@ -2,7 +2,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from api.auth import BEARER_SECURITY, current_principal, roles
-from api.blueprints import api_blueprint
+from api.blueprints import api_blueprint, body_optional
 from api.db import get_session
 from api.idempotency import idempotent
 from api.schemas import (
@@ -111,9 +111,10 @@ def _action_route(name: str, schema, allowed: tuple[str, ...], summary: str):
     @blp.route(f"/<int:referral_id>/{name}", endpoint=f"referral_{name}")
     class ActionView(MethodView):
         @roles(*allowed)
+        @body_optional if schema is NoBodySchema else (lambda view: view)
         @idempotent
         @blp.doc(security=BEARER_SECURITY, summary=summary)
-        @blp.arguments(schema)
+        @blp.arguments(schema, required=schema is not NoBodySchema)
         @blp.response(200, ReferralOutSchema)
         def post(self, data, referral_id: int):
             return _act(referral_id, Action(name=name, **data))

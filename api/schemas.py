@@ -2,14 +2,17 @@
 
 import re
 import unicodedata
+from datetime import date
 
 import marshmallow as ma
 from marshmallow import validate
 
+from api.blueprints import MAX_ID
 from referrals.models import CHANNELS
 from triage import TIERS, URGENCIES
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # controls, lone surrogates
+BORN_SINCE_1900 = validate.Range(min=date(1900, 1, 1), error="date_of_birth must be after 1900")
 RESIDENT_FLAGS = (
     "shielding",
     "lives_alone",
@@ -36,6 +39,13 @@ def clean_text(value):
     return value
 
 
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true or false only: not 0, 1, "yes" or "on"."""
+
+    truthy = frozenset({True})
+    falsy = frozenset({False})
+
+
 class InSchema(ma.Schema):
     """Input: unknown fields are refused (marshmallow's default, RAISE) and text is normalised first."""
 
@@ -49,7 +59,7 @@ class FlagsSchema(InSchema):
         ordered = True
 
     for _flag in RESIDENT_FLAGS:
-        locals()[_flag] = ma.fields.Boolean(load_default=False)
+        locals()[_flag] = StrictBoolean(load_default=False)
     del _flag
 
 
@@ -58,10 +68,10 @@ class ResidentInSchema(InSchema):
     phone = ma.fields.String(load_default="", validate=validate.Length(max=40))
     postcode = ma.fields.String(required=True, validate=validate.Length(min=2, max=16))
     address = ma.fields.String(load_default="", validate=validate.Length(max=500))
-    date_of_birth = ma.fields.Date(load_default=None, allow_none=True)
+    date_of_birth = ma.fields.Date(load_default=None, allow_none=True, validate=BORN_SINCE_1900)
     flags = ma.fields.Nested(FlagsSchema, load_default=dict)
     for _flag in RESIDENT_FLAGS:
-        locals()[_flag] = ma.fields.Boolean(
+        locals()[_flag] = StrictBoolean(
             load_only=True, metadata={"description": f"shorthand for flags.{_flag}"}
         )
     del _flag
@@ -71,7 +81,8 @@ class ResidentInSchema(InSchema):
         flags = dict(data.get("flags") or {})
         for flag in RESIDENT_FLAGS:
             if flag in data:
-                flags[flag] = flags.get(flag, False) or data.pop(flag)
+                shorthand = data.pop(flag)
+                flags[flag] = flags.get(flag, False) or shorthand
         data["flags"] = {flag: bool(flags.get(flag, False)) for flag in RESIDENT_FLAGS}
         return data
 
@@ -88,7 +99,7 @@ class ReferralInSchema(InSchema):
     needs = ma.fields.List(
         ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
     )
-    consent_to_share = ma.fields.Boolean(required=True)
+    consent_to_share = StrictBoolean(required=True)
     recurrence = ma.fields.Nested(
         RecurrenceSchema,
         load_default=None,
@@ -98,7 +109,7 @@ class ReferralInSchema(InSchema):
     resident_id = ma.fields.Integer(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Attach the call to a person already known (from possible_duplicates)"},
     )
 
@@ -264,7 +275,7 @@ class PreviewOutSchema(DecisionSchema):
 class RetriageInSchema(InSchema):
     notes_addendum = ma.fields.String(load_default="", validate=validate.Length(max=5000))
     tier = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
-    safeguarding = ma.fields.Boolean(load_default=None, allow_none=True)
+    safeguarding = StrictBoolean(load_default=None, allow_none=True)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=1000))
 
 
@@ -282,7 +293,7 @@ class OutcomeInSchema(InSchema):
 
 
 class TransferInSchema(InSchema):
-    to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
@@ -323,7 +334,7 @@ class DashboardSchema(ma.Schema):
 
 
 class AuditQuerySchema(InSchema):
-    referral = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    referral = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class VerifySchema(ma.Schema):
