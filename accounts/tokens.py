@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import ROLES, ApiToken
 from db.base import utcnow
+from directory.models import Organisation
 
 TOKEN_PREFIX = "ori_"
 
@@ -22,6 +23,7 @@ class Principal:
     name: str
     role: str
     org_id: int | None
+    area: str | None = None  # the council area of the principal's organisation, if bound to one
 
     @property
     def label(self) -> str:
@@ -70,11 +72,18 @@ def create_token(
 def authenticate(session: Session, plaintext: str, now: datetime | None = None) -> Principal | None:
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 100:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    found = session.execute(
+        select(ApiToken, Organisation.area)
+        .outerjoin(Organisation, Organisation.id == ApiToken.org_id)
+        .where(ApiToken.token_hash == hash_token(plaintext))
+    ).first()
     now = now or utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if found is None:
         return None
-    return Principal(token_id=token.id, name=token.name, role=token.role, org_id=token.org_id)
+    token, area = found
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    return Principal(token_id=token.id, name=token.name, role=token.role, org_id=token.org_id, area=area)
 
 
 def revoke_token(session: Session, token_id: int, now: datetime | None = None) -> ApiToken:

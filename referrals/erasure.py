@@ -61,7 +61,11 @@ def erase_resident(
     if not reason.strip():
         raise DomainValidationError("reason", "an erasure needs a reason")
     resident = session.get(Resident, resident_id)
-    if resident is None:
+    outside_area = principal.role == "safety_net_officer" and principal.area not in (
+        None,
+        resident and resident.area,
+    )
+    if resident is None or outside_area:
         raise NotFound(f"no resident with id {resident_id}")
     if resident.erased_at is not None:
         return resident

@@ -16,6 +16,8 @@ SEES_ALL = frozenset({"helpline_staff", "safety_net_officer", "admin"})
 def may_see(
     referral: Referral, principal: Principal, offered_to: set[int] | frozenset[int] = frozenset()
 ) -> bool:
+    if principal.role == "safety_net_officer" and principal.area is not None:
+        return referral.area == principal.area
     if principal.role in SEES_ALL:
         return True
     if principal.role == "partner_referrer":

@@ -12,6 +12,12 @@ from db import make_engine, make_session_factory
 from db.migrate import load_models, upgrade
 
 KEEP_TABLES = {"postcode", "alembic_version"}
+# Tests other than the rate-limit tests make many requests from one address and token.
+RELAXED_LIMITS = {
+    "RATELIMIT_API": "10000 per minute",
+    "RATELIMIT_INTAKE": "10000 per minute",
+    "RATELIMIT_AUTH_FAILURES": "10000 per minute",
+}
 
 
 def _test_database_url(tmp_path_factory) -> str:
@@ -78,7 +84,7 @@ def session(engine, session_factory) -> Iterator[Session]:
 def app(database_url, session_factory):
     from api import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, **RELAXED_LIMITS})
     yield app
     app.extensions["oneroute"].engine.dispose()
 

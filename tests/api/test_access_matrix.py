@@ -1,0 +1,187 @@
+"""Every route × role × own/other organisation against an explicit rule table, generated from the URL map.
+
+A route with no rule here fails the suite: deny by default starts with knowing every door."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.builders import auth, call, organisation, token_for
+
+ROLES = ("helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin")
+EVERYONE = frozenset(ROLES)
+READERS = frozenset({"helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin"})
+OFFER_ROLES = frozenset({"hub_coordinator", "safety_net_officer"})
+OVERSIGHT = frozenset({"hub_coordinator", "safety_net_officer", "helpline_staff"})
+OFFICERS = frozenset({"safety_net_officer", "admin"})
+
+
+@dataclass(frozen=True)
+class Api:
+    """A token route: roles that may call it; `referral` routes also hide other organisations' referrals."""
+
+    roles: frozenset[str]
+    referral: bool = False
+
+
+PUBLIC, SIGNED, WEB = "public", "signed", "web"
+RULES: dict[str, dict[str, object]] = {
+    "static": {"GET": PUBLIC},
+    "health.healthz": {"GET": PUBLIC},
+    "api-docs.openapi_json": {"GET": PUBLIC},
+    "swagger_ui.show": {"GET": PUBLIC},
+    "referrals.Referrals": {
+        "POST": Api(frozenset({"helpline_staff", "partner_referrer", "safety_net_officer", "admin"}))
+    },
+    "referrals.ReferralById": {"GET": Api(READERS, referral=True)},
+    "referrals.ReferralCandidates": {
+        "GET": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}), True)
+    },
+    "referrals.ReferralTriage": {
+        "POST": Api(frozenset({"helpline_staff", "safety_net_officer", "hub_coordinator", "admin"}), True)
+    },
+    "referrals.referral_accept": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_decline": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_start": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_complete": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_transfer": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.ReferralOccurrence": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_cancel": {"POST": Api(OVERSIGHT, True)},
+    "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True)},
+    "referrals.referral_close": {"POST": Api(frozenset({"safety_net_officer"}), True)},
+    "triage.preview": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
+    "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES)},
+    "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
+    "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
+    "oversight.audit_verify": {"GET": Api(OFFICERS)},
+    "residents.erase": {"POST": Api(OFFICERS, referral=True)},
+    "reports.needs": {"GET": Api(OFFICERS)},
+    "reports.needs_map": {"GET": Api(OFFICERS)},
+    "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
+    "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
+    "sms.inbound": {"POST": SIGNED},
+    "sms.status": {"POST": SIGNED},
+}
+WEB_PREFIX = "web."
+ROLE_OF = {
+    "other_coordinator": "hub_coordinator",
+    "own_area_officer": "safety_net_officer",
+    "other_area_officer": "safety_net_officer",
+}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_a_rule(app):
+    missing = [
+        f"{method} {rule.rule} ({rule.endpoint})"
+        for rule, method in routes(app)
+        if not rule.endpoint.startswith(WEB_PREFIX) and method not in RULES.get(rule.endpoint, {})
+    ]
+    assert missing == [], "routes without an access rule: add them to RULES"
+
+
+@pytest.fixture
+def world(client, session_factory, directory):
+    """A referral offered to one hub, a coordinator of that hub and one of another, a token per role."""
+    helpline = auth(token_for(session_factory, "helpline_staff"))
+    referral = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    assert referral["current_offer"]["org_id"] == directory["hub"]
+    other_hub = organisation(session_factory, name="Other Hub", coverage_outcodes=["SM5"])
+    tokens = {role: auth(token_for(session_factory, role)) for role in ROLES if role != "hub_coordinator"}
+    tokens["hub_coordinator"] = auth(token_for(session_factory, "hub_coordinator", directory["hub"]))
+    tokens["other_coordinator"] = auth(token_for(session_factory, "hub_coordinator", other_hub))
+    tokens["own_area_officer"] = auth(
+        token_for(session_factory, "safety_net_officer", directory["sutton_safety_net"])
+    )
+    tokens["other_area_officer"] = auth(
+        token_for(session_factory, "safety_net_officer", directory["coventry_safety_net"])
+    )
+    return {"helpline": helpline, "tokens": tokens, "directory": directory, "referral": referral}
+
+
+def _url(rule, world, referral) -> str:
+    values = {
+        "referral_id": referral["id"],
+        "resident_id": referral["resident"]["id"],
+        "org_id": world["directory"]["hub"],
+        "index": 0,
+        "volunteer_id": world["directory"]["volunteer"],
+        "job_id": 1,
+        "name": "accept",
+    }
+    url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
+    if rule.endpoint == "oversight.audit_events":
+        url += f"?referral={referral['id']}"
+    return url
+
+
+def _fresh_referral(client, world) -> dict:
+    response = client.post(
+        "/api/v1/referrals", json=call(resident={"name": "Matrix Person"}), headers=world["helpline"]
+    )
+    return response.get_json()
+
+
+REASON = {"reason": "matrix test"}
+OUTCOME = {"outcome_code": "matrix_test"}
+BODIES = {
+    "referrals.Referrals": call(resident={"name": "Matrix Caller"}),
+    "referrals.referral_decline": REASON,
+    "referrals.referral_cancel": REASON,
+    "referrals.referral_escalate": REASON,
+    "referrals.referral_complete": OUTCOME,
+    "referrals.referral_close": OUTCOME,
+    "referrals.ReferralOccurrence": OUTCOME,
+    "referrals.referral_transfer": {**REASON, "to_org_id": 1},
+    "residents.erase": REASON,
+    "triage.preview": {"notes": "needs shopping"},
+}
+
+
+def _request(client, method, rule, url, headers):
+    if method == "GET":
+        return client.get(url, headers=headers)
+    return client.post(url, json=BODIES.get(rule.endpoint, {}), headers=headers)
+
+
+def test_route_role_organisation_matrix(app, client, world):
+    leaks = []
+    for rule, method in routes(app):
+        spec = RULES.get(rule.endpoint, {}).get(method)
+        if not isinstance(spec, Api):
+            continue
+        for who, headers in world["tokens"].items():
+            role = ROLE_OF.get(who, who)
+            referral = _fresh_referral(client, world) if method == "POST" else world["referral"]
+            status = _request(client, method, rule, _url(rule, world, referral), headers).status_code
+            if role not in spec.roles:
+                expected = {403}
+            elif spec.referral and who in ("other_coordinator", "other_area_officer", "partner_referrer"):
+                expected = {404}
+            else:
+                expected = None
+            if expected is not None and status not in expected:
+                leaks.append(f"{method} {rule.rule} as {who}: {status}, expected {sorted(expected)}")
+            if expected is None and status in (401, 403, 404):
+                leaks.append(f"{method} {rule.rule} as {who}: {status}, expected access")
+        unauthenticated = _request(client, method, rule, _url(rule, world, world["referral"]), {}).status_code
+        if unauthenticated != 401:
+            leaks.append(f"{method} {rule.rule} without a token: {unauthenticated}")
+    assert leaks == []
+
+
+def test_web_pages_need_a_signed_in_person(app, client, world):
+    open_pages = {"web.sign_in", "web.static", "web.home"}
+    for rule, method in routes(app):
+        if not rule.endpoint.startswith(WEB_PREFIX) or rule.endpoint in open_pages or method != "GET":
+            continue
+        url = _url(rule, world, world["referral"])
+        response = client.get(url)
+        assert response.status_code in (302, 303, 401), (
+            f"{rule.rule} answered {response.status_code} unsigned"
+        )
