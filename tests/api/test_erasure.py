@@ -1,4 +1,4 @@
-"""Erasure and retention: personal data goes, the audit chain still verifies, and nothing in it can be read."""
+"""Erasure and retention: personal data goes, the audit chain still verifies, nothing in it is readable."""
 
 from datetime import timedelta
 
