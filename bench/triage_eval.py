@@ -1,9 +1,13 @@
-"""Evaluate the triage rules on a labelled set of call notes; print the scores as one JSON line.
+"""Evaluate the triage rules on labelled sets of call notes; print the scores as one JSON line per set.
 
-    python -m bench.triage_eval [--cases tests/data/triage_cases.yaml] [--rules config/triage] [--failures]
+    python -m bench.triage_eval [--cases FILE] [--part all|tuning|held_back] [--rules DIR] [--failures]
 
-Cases are a YAML list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the
-expected tier, needs, safeguarding and (optionally) urgency. --failures lists every mismatch on stderr.
+Without --cases: one line for the authors' set (tests/data/triage_cases.yaml), then one for the blind set
+(tests/data/triage_blind.yaml, written without seeing the rules). Cases are a YAML list (or JSON lines) of:
+id, notes, optional flags / age / given_needs, and the expected tier, needs, safeguarding and (optionally)
+urgency; or a mapping whose `cases` each hold notes, optional flags and `expected` {tier, needs,
+safeguarding}. --part picks the blind set's held-back cases (kept out of rule tuning) or the rest.
+--failures lists every mismatch on stderr.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ import yaml
 
 from triage import TriageDecision, load_rules, triage
 
-DEFAULT_CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "triage_cases.yaml"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DEFAULT_CASES = DATA / "triage_cases.yaml"
+BLIND_CASES = DATA / "triage_blind.yaml"
+HELD_BACK = 40
+FIRST_HELD_BACK = 7
+PARTS = ("all", "tuning", "held_back")
 
 
 @dataclass
@@ -77,9 +86,34 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     if path.suffix == ".jsonl":
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     cases = yaml.safe_load(text)
+    if isinstance(cases, dict) and isinstance(cases.get("cases"), list):
+        return [_flattened(case, f"{path.stem}-{index:03d}") for index, case in enumerate(cases["cases"])]
     if not isinstance(cases, list):
-        raise SystemExit(f"{path}: expected a list of cases")
+        raise SystemExit(f"{path}: expected a list of cases or a mapping with `cases`")
     return cases
+
+
+def held_back_indices(count: int) -> frozenset[int]:
+    """HELD_BACK indices spread evenly over the set from FIRST_HELD_BACK (the cases before it were read
+    while the split was being decided): kept out of rule tuning, an estimate of generalisation."""
+    last = count - 1
+    span = last - FIRST_HELD_BACK
+    if span < HELD_BACK - 1:
+        return frozenset()
+    return frozenset(FIRST_HELD_BACK + (k * span) // (HELD_BACK - 1) for k in range(HELD_BACK))
+
+
+def select_part(cases: list[dict[str, Any]], part: str) -> list[dict[str, Any]]:
+    if part == "all":
+        return cases
+    held = held_back_indices(len(cases))
+    return [case for index, case in enumerate(cases) if (index in held) == (part == "held_back")]
+
+
+def _flattened(case: dict[str, Any], case_id: str) -> dict[str, Any]:
+    expected = case.get("expected") or {}
+    flat = {key: value for key, value in case.items() if key != "expected"}
+    return {"id": case_id, **flat, **expected}
 
 
 def evaluate(
@@ -122,14 +156,21 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def main(arguments: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
+    parser.add_argument("--cases", type=Path, help="one set (default: the authors' set, then the blind set)")
+    parser.add_argument("--part", choices=PARTS, default="all", help="held-back blind cases, or the rest")
     parser.add_argument("--rules", default=None, help="rules folder (default config/triage)")
     parser.add_argument("--failures", action="store_true", help="list mismatches on stderr")
     options = parser.parse_args(arguments)
-    summary, failures = evaluate(load_cases(options.cases), options.rules)
-    if options.failures:
-        print("\n".join(failures), file=sys.stderr)
-    print(json.dumps(summary))
+    runs = (
+        [(options.cases, options.part)]
+        if options.cases
+        else [(DEFAULT_CASES, "all"), (BLIND_CASES, options.part)]
+    )
+    for path, part in runs:
+        summary, failures = evaluate(select_part(load_cases(path), part), options.rules)
+        if options.failures:
+            print("\n".join(failures), file=sys.stderr)
+        print(json.dumps({"cases": path.name, "part": part, **summary}))
     return 0
 
 

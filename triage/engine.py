@@ -114,7 +114,7 @@ def _negation_reasons(facts: Facts) -> list[Reason]:
         else:
             continue
         for item in negated:
-            detail = f"not counted: negated by '{item.cue}'"
+            detail = f"not counted: {item.reason} '{item.cue}'"
             reasons.append(Reason(rule, conclusion, item.evidence.quote, detail))
     return reasons
 

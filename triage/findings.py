@@ -25,6 +25,13 @@ class Evidence:
 class Negated:
     evidence: Evidence
     cue: str
+    reason: str = "negated by"
+
+
+@dataclass(frozen=True)
+class Cue:
+    hit: Hit
+    reason: str
 
 
 @dataclass
@@ -81,8 +88,8 @@ class _Finder:
                 if cue is None:
                     self._findings.evidence[evidence.owner].append(evidence)
                 else:
-                    quote = self._notes.quote(cue.first, cue.last)
-                    self._findings.negated[evidence.owner].append(Negated(evidence, quote))
+                    quote = self._notes.quote(cue.hit.first, cue.hit.last)
+                    self._findings.negated[evidence.owner].append(Negated(evidence, quote, cue.reason))
 
     def kept(self, hits: list[Hit], profile: str | None) -> list[Hit]:
         cues = self._negations(hits, profile)
@@ -120,10 +127,18 @@ class _Finder:
             found.append(Evidence(owner, span, quote))
         return found
 
-    def _negations(self, hits: list[Hit], profile: str | None) -> dict[Hit, Hit]:
+    def _negations(self, hits: list[Hit], profile: str | None) -> dict[Hit, Cue]:
+        """Each negated hit with its cue, by `profile` first, then by the profiles it brings along."""
         if profile is None or not hits:
             return {}
-        if profile not in self._scopes:
-            language = self._rules.language
-            self._scopes[profile] = NegationScope(language.negation[profile], self._notes, language.scope)
-        return negated_hits(hits, self._scopes[profile], self._notes, self._rules.language.scope.connectors)
+        language = self._rules.language
+        cues: dict[Hit, Cue] = {}
+        for name in (profile, *language.negation[profile].also):
+            if name not in self._scopes:
+                self._scopes[name] = NegationScope(language.negation[name], self._notes, language.scope)
+            reason = language.negation[name].reason
+            for hit, cue in negated_hits(
+                hits, self._scopes[name], self._notes, language.scope.connectors
+            ).items():
+                cues.setdefault(hit, Cue(cue, reason))
+        return cues

@@ -10,7 +10,16 @@ from triage.rules import Language
 from triage.schema import Node, optional
 
 _WORD = re.compile(r"[a-z0-9]+")
-PROFILE_KEYS = {"before", "after", "not_negation", "cancelled_by", "window_before", "window_after"}
+PROFILE_KEYS = {
+    "before",
+    "after",
+    "not_negation",
+    "cancelled_by",
+    "window_before",
+    "window_after",
+    "also",
+    "reason",
+}
 
 
 def read_language(document: Node) -> tuple[Language, FuzzySettings]:
@@ -39,6 +48,7 @@ def read_language(document: Node) -> tuple[Language, FuzzySettings]:
     )
     if "none" in language.negation:
         raise fields["negation"].child("none", None).fail("'none' is reserved: it means no negation")
+    _check_also(fields["negation"], language.negation)
     return language, _fuzzy(fields["fuzzy"])
 
 
@@ -87,7 +97,21 @@ def _profile(name: str, node: Node, lists: dict[str, tuple[str, ...]]) -> Negati
         cancelled_by=optional(fields, "cancelled_by", node, []).terms(lists),
         window_before=optional(fields, "window_before", node, 3).integer(0, 10),
         window_after=optional(fields, "window_after", node, 2).integer(0, 10),
+        also=tuple(optional(fields, "also", node, []).texts()),
+        reason=optional(fields, "reason", node, "negated by").text(),
     )
+
+
+def _check_also(node: Node, profiles: dict[str, NegationProfile]) -> None:
+    """`also` names other profiles, which may not bring profiles of their own."""
+    for name, profile in profiles.items():
+        also = node.child(name, None).child("also", None)
+        for index, other in enumerate(profile.also):
+            if other not in profiles or other == name:
+                known = ", ".join(sorted(set(profiles) - {name}))
+                raise also.child(index, other).fail(f"unknown negation profile {other!r}; known: {known}")
+            if profiles[other].also:
+                raise also.child(index, other).fail(f"{other!r} brings profiles of its own: one level only")
 
 
 def _fuzzy(node: Node) -> FuzzySettings:

@@ -4,6 +4,8 @@ A cue negates a match when it stands within a few words before (or after) it in 
 scope breaker (a new subject, "because", "and"...) in between. Phrases that only look like negation
 ("no longer") are not cues, and a doubt in the same sentence ("not sure if") cancels every negation there.
 A negation carries along a plain list: "denies self-harm, suicidal thoughts or abuse".
+A profile may bring others along (`also`): a risk is not counted when it is denied, or when it is in the past
+("self-harmed as a teenager") and nothing in its sentence says it is back ("again", "still").
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class NegationProfile:
     cancelled_by: TermSet
     window_before: int
     window_after: int
+    also: tuple[str, ...] = ()
+    reason: str = "negated by"
 
 
 @dataclass(frozen=True)
@@ -51,19 +55,19 @@ class NegationScope:
         tokens = self._notes.tokens
         if tokens[hit.first].sentence in self._doubtful_sentences:
             return None
-        findings = [other for other in others if not other.overlaps(hit)]
+        others = tuple(others)
         window_before, window_after = self._profile.window_before, self._profile.window_after
         for cue in self._before:
             near = cue.first < hit.first and hit.first - cue.last - 1 <= window_before
             if (
                 near
                 and self._in_scope(min(cue.last, hit.first - 1), hit.first)
-                and not _overlaps_any(cue, findings)
+                and not _part_of_another(cue, hit, others)
             ):
                 return cue
         for cue in self._after:
             near = cue.first > hit.last and cue.first - hit.last - 1 <= window_after
-            if near and self._in_scope(hit.last, cue.first) and not _overlaps_any(cue, findings):
+            if near and self._in_scope(hit.last, cue.first) and not _part_of_another(cue, hit, others):
                 return cue
         return None
 
@@ -82,7 +86,7 @@ def negated_hits(
     cues: dict[Hit, Hit] = {}
     for position, hit in enumerate(ordered):
         cue = scope.cue_for(hit, ordered)
-        if cue is None and position:
+        if cue is None and cues:
             previous = _nearest_before(ordered, position)
             if previous in cues and _only_connectors(notes, previous.last, hit.first, connectors):
                 cue = cues[previous]
@@ -106,3 +110,8 @@ def _only_connectors(notes: Notes, left: int, right: int, connectors: frozenset[
 
 def _overlaps_any(cue: Hit, others: list[Hit]) -> bool:
     return any(cue.overlaps(other) for other in others)
+
+
+def _part_of_another(cue: Hit, hit: Hit, others: tuple[Hit, ...]) -> bool:
+    """A cue that is part of another finding (one apart from `hit`) is no cue."""
+    return any(cue.overlaps(other) and not other.overlaps(hit) for other in others)

@@ -63,15 +63,21 @@ def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     if not isinstance(term, str) or not term.strip():
         raise TermSyntaxError("a term must be a non-empty string")
     parser = _Parser(term, lists or {})
-    pattern, size, single = parser.sequence(top=True)
+    pattern, size, single, gate = parser.sequence(top=True)
     if not parser.has_word:
         raise TermSyntaxError(f"{term!r} holds no word")
-    gate = min(parser.required, key=len) if parser.required else None
     return CompiledTerm(term, pattern, tuple(parser.words), tuple(single), size, gate)
 
 
+Gate = frozenset[str] | None
+Element = tuple[str, list[str], Gate]
+
+
 class _Parser:
-    """Recursive descent over the pieces of a term; `words` collects every word alternative."""
+    """Recursive descent over the pieces of a term; `words` collects every word alternative.
+
+    Each sequence also gets a gate: words one of which any match must hold (None when unknown), so a
+    term set can skip notes that hold none of its gate words."""
 
     def __init__(self, term: str, lists: WordLists, pieces: list[str] | None = None) -> None:
         self.term = term
@@ -79,13 +85,13 @@ class _Parser:
         self.pieces = pieces if pieces is not None else _PIECE.findall(_APOSTROPHES.sub("", term.lower()))
         self.position = 0
         self.words: list[str] = []
-        self.required: list[frozenset[str]] = []
         self.has_word = False
 
-    def sequence(self, top: bool) -> tuple[str, int, list[str]]:
+    def sequence(self, top: bool) -> tuple[str, int, list[str], Gate]:
         parts: list[str] = []
         size = 0
         single: list[str] = []
+        required: list[frozenset[str]] = []
         gap_pending = False
         while self.position < len(self.pieces):
             piece = self.pieces[self.position]
@@ -105,14 +111,14 @@ class _Parser:
                 optional = self.position < len(self.pieces) and self.pieces[self.position] == "?"
                 self.position += optional
             elif piece in PAUSES:
-                elements = [(PAUSES[piece], [])]
+                elements = [(PAUSES[piece], [], None)]
             elif _LIST.fullmatch(piece):
                 elements = [self.word_list(piece[1:])]
             else:
                 elements = self.atoms(piece)
-            if top and not optional:
-                self.required += [frozenset(words) for _, words in elements if _all_literal(words, piece)]
-            for regex, alternatives in elements:
+            if not optional:
+                required += [gate for _, _, gate in elements if gate is not None]
+            for regex, alternatives, _ in elements:
                 if optional and not parts:
                     raise TermSyntaxError(f"a term cannot start with an optional group: {self.term!r}")
                 separator = (_GAP_REGEX if gap_pending else " ") if parts else ""
@@ -124,37 +130,40 @@ class _Parser:
             raise TermSyntaxError(
                 f"'{GAP}' must stand between two words, and groups hold words, in {self.term!r}"
             )
-        return "".join(parts), size, single if size == 1 else []
+        gate = min(required, key=len) if required else None
+        return "".join(parts), size, single if size == 1 else [], gate
 
-    def group(self) -> tuple[str, list[str]]:
-        options = []
+    def group(self) -> Element:
+        options, gates = [], []
         while True:
-            regex, _, _ = self.sequence(top=False)
+            regex, _, _, gate = self.sequence(top=False)
             options.append(regex)
+            gates.append(gate)
             if self.position >= len(self.pieces):
                 raise TermSyntaxError(f"'(' without ')' in {self.term!r}")
             closing = self.pieces[self.position]
             self.position += 1
             if closing == ")":
-                return f"(?:{'|'.join(options)})", []
+                return f"(?:{'|'.join(options)})", [], _union(gates)
 
-    def word_list(self, name: str) -> tuple[str, list[str]]:
+    def word_list(self, name: str) -> Element:
         if name not in self.lists:
             raise TermSyntaxError(f"unknown word list '@{name}' in {self.term!r}")
-        options, single = [], []
+        options, single, gates = [], [], []
         for entry in self.lists[name]:
             pieces = _PIECE.findall(_APOSTROPHES.sub("", entry.lower()))
             if any(piece == GAP or piece.startswith("@") for piece in pieces):
                 raise TermSyntaxError(f"entry {entry!r} of '@{name}': no '...' or '@' inside word lists")
             parser = _Parser(entry, {}, pieces)
-            regex, size, words = parser.sequence(top=True)
+            regex, size, words, gate = parser.sequence(top=True)
             options.append(regex)
+            gates.append(gate)
             single += words if size == 1 else []
             self.words += parser.words
         self.has_word = True
-        return f"(?:{'|'.join(sorted(options, key=len, reverse=True))})", single
+        return f"(?:{'|'.join(sorted(options, key=len, reverse=True))})", single, _union(gates)
 
-    def atoms(self, piece: str) -> list[tuple[str, list[str]]]:
+    def atoms(self, piece: str) -> list[Element]:
         ranged = _RANGE.fullmatch(piece)
         if ranged:
             low, high = int(ranged.group(1)), int(ranged.group(2))
@@ -164,13 +173,13 @@ class _Parser:
                 )
             self.has_word = True
             numbers = sorted((str(n) for n in range(low, high + 1)), key=len, reverse=True)
-            return [(f"(?:{'|'.join(numbers)})", [])]
+            return [(f"(?:{'|'.join(numbers)})", [], None)]
         atoms = [self.word(word) for word in piece.split("-") if word]
         if not atoms:
             raise TermSyntaxError(f"{piece!r} in {self.term!r} holds no word")
         return atoms
 
-    def word(self, word: str) -> tuple[str, list[str]]:
+    def word(self, word: str) -> Element:
         alternatives = word.split("/")
         for alternative in alternatives:
             _check_alternative(alternative, self.term)
@@ -178,12 +187,13 @@ class _Parser:
         self.has_word = True
         regexes = [_alternative_regex(a) for a in sorted(alternatives, key=len, reverse=True)]
         plain = [a for a in alternatives if a.isalpha()]
-        return (f"(?:{'|'.join(regexes)})" if len(regexes) > 1 else regexes[0]), plain
+        gate = frozenset(plain) if len(plain) == len(alternatives) else None
+        return (f"(?:{'|'.join(regexes)})" if len(regexes) > 1 else regexes[0]), plain, gate
 
 
-def _all_literal(words: list[str], piece: str) -> bool:
-    """True when an element is one plain word with alternatives: a note must hold one of them to match."""
-    return bool(words) and re.fullmatch(r"[a-z/-]+", piece) is not None
+def _union(gates: list[Gate]) -> Gate:
+    """One of several alternatives must match: the gate is all their gates together, if each has one."""
+    return None if not gates or None in gates else frozenset().union(*gates)
 
 
 def _check_alternative(alternative: str, term: str) -> None:

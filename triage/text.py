@@ -1,4 +1,8 @@
-"""Turn free-text call notes into normalised word tokens with sentence and clause positions."""
+"""Turn free-text call notes into normalised word tokens with sentence and clause positions.
+
+Sentences end at . ! ? ; and line breaks, clauses at commas, brackets and free-standing dashes. An answer
+given at once ("Hoarder? No - ...", "DV? denied", "self-harm - none") stays in the clause it answers.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,11 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _PART = re.compile(r"[a-z]+|[0-9]+")
 _APOSTROPHES = re.compile(r"['’]")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
-_CLAUSE_END = re.compile(r",")
+_CLAUSE_END = re.compile(r"[,()]|\s[-–—]|[-–—]\s")
+_ANSWER_GAP = re.compile(r"[\s?:\-–—]*")
+ANSWERS = frozenset({"no", "nope", "none", "nil", "denied", "denies", "negative", "not"})
+TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "rev", "st"})
+BEFORE_NUMBERS = frozenset({"no", "nr", "approx", "flat", "apt", "tel"})
 SENTENCE_GLUE = " . "
 PAUSE_GLUE = " , "
 
@@ -30,7 +38,8 @@ class Token:
 
 @dataclass(frozen=True)
 class Notes:
-    """The tokens, and `doc`: their words joined by spaces, ' , ' at commas and ' . ' at sentence ends."""
+    """The tokens, and `doc`: their words joined by spaces, ' , ' at commas and ' . ' at sentence ends
+    (the last sentence too, so a term can end with '.')."""
 
     text: str
     tokens: tuple[Token, ...]
@@ -64,6 +73,10 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
     previous_end = 0
     for match in _WORD.finditer(folded):
         gap = folded[previous_end : match.start()]
+        if _ANSWER_GAP.fullmatch(gap) and _APOSTROPHES.sub("", match.group()) in ANSWERS:
+            gap = " "
+        elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
+            gap = gap.replace(".", " ", 1)
         if tokens and _SENTENCE_END.search(gap):
             sentence += 1
             clause += 1
@@ -77,6 +90,11 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
             tokens.append(Token(word, start, end, sentence, clause, after_pause))
             after_pause = False
     return _with_doc(text, tokens)
+
+
+def _abbreviated(previous: str, word: str) -> bool:
+    """A full stop after a title ("Mr. Jones") or before a number ("no. 22") ends no sentence."""
+    return previous in TITLES or (previous in BEFORE_NUMBERS and word[:1].isdigit())
 
 
 def _words_of(
@@ -114,4 +132,6 @@ def _with_doc(text: str, tokens: list[Token]) -> Notes:
         offsets.append(length)
         pieces.append(token.word)
         length += len(token.word)
+    if tokens:
+        pieces.append(SENTENCE_GLUE.rstrip())
     return Notes(text, tuple(tokens), "".join(pieces), tuple(offsets))

@@ -1,8 +1,20 @@
-"""The labelled evaluation set: safeguarding recall must be total, tiers at least 95 % right."""
+"""The labelled evaluation sets: safeguarding recall must be total on both; tiers at least 95 % right on
+the authors' set and at least 90 % on the blind set, written without seeing the rules."""
 
+import json
 import re
 
-from bench.triage_eval import DEFAULT_CASES, evaluate, load_cases
+from bench.triage_eval import (
+    BLIND_CASES,
+    DEFAULT_CASES,
+    FIRST_HELD_BACK,
+    HELD_BACK,
+    evaluate,
+    held_back_indices,
+    load_cases,
+    main,
+    select_part,
+)
 
 NEGATED_RISK = re.compile(
     r"\b(no thoughts|denies|not suicidal|no safeguarding|no concerns|no signs|no evidence|no history|no risk"
@@ -27,3 +39,38 @@ def test_scores_on_the_labelled_set():
     assert summary["tier_accuracy"] >= 0.95, failures
     assert summary["need_recall"] >= 0.9
     assert summary["rules_version"]
+
+
+def test_the_blind_set_loads_with_ids_and_expectations():
+    cases = load_cases(BLIND_CASES)
+    assert len(cases) >= 150
+    assert len({case["id"] for case in cases}) == len(cases)
+    assert all({"notes", "tier", "needs", "safeguarding"} <= set(case) for case in cases)
+    assert sum(case["safeguarding"] for case in cases) * 3 >= len(cases)
+
+
+def test_scores_on_the_blind_set():
+    summary, failures = evaluate(load_cases(BLIND_CASES))
+    assert summary["safeguarding_recall"] == 1.0, failures
+    assert summary["tier_accuracy"] >= 0.90, failures
+    assert summary["safeguarding_precision"] >= 0.85, failures
+    assert summary["need_recall"] >= 0.9
+
+
+def test_the_held_back_cases_are_fixed_spread_and_apart_from_the_tuning_cases():
+    cases = load_cases(BLIND_CASES)
+    held = select_part(cases, "held_back")
+    tuning = select_part(cases, "tuning")
+    assert len(held) == HELD_BACK
+    assert len(held) + len(tuning) == len(cases)
+    assert {case["id"] for case in held}.isdisjoint(case["id"] for case in tuning)
+    indices = sorted(held_back_indices(len(cases)))
+    assert indices[0] == FIRST_HELD_BACK
+    assert indices[-1] == len(cases) - 1
+
+
+def test_the_bench_prints_one_line_per_set(capsys):
+    assert main([]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["cases"] for line in lines] == ["triage_cases.yaml", "triage_blind.yaml"]
+    assert all(line["safeguarding_recall"] == 1.0 for line in lines)

@@ -111,6 +111,18 @@ def set_in(path: list, value):
             "quotes",
         ),
         ("language.yaml", set_in(["fuzzy", "score_cutoff"], 10), "fuzzy.score_cutoff", "70 to 100"),
+        (
+            "language.yaml",
+            set_in(["negation", "risk", "also"], ["ancient"]),
+            "negation.risk.also[0]",
+            "unknown negation profile",
+        ),
+        (
+            "language.yaml",
+            set_in(["negation", "historic", "also"], ["plain"]),
+            "negation.risk.also[0]",
+            "one level only",
+        ),
     ],
 )
 def test_validation_errors_name_file_path_and_problem(rules_copy, file, change, where, problem):

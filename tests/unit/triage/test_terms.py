@@ -71,6 +71,21 @@ def test_bad_terms_are_refused(term, problem):
         compile_term(term, LISTS)
 
 
+@pytest.mark.parametrize(
+    ("term", "gate"),
+    [
+        ("(at risk | in danger) now", {"now"}),
+        ("(hit | kick*) her", {"her"}),
+        ("(hit | slap) ... (her | him)", {"hit", "slap"}),
+        ("(hit | kick*)", None),
+        ("{70-90} year old", {"year"}),
+        ("run out of @meds", {"run"}),
+    ],
+)
+def test_a_term_knows_words_any_match_must_hold(term, gate):
+    assert compile_term(term, LISTS).gate == gate
+
+
 def test_tokenizer_keeps_offsets_sentences_and_clauses():
     notes = tokenize(
         "Mrs O'Brien, 84yo. Needs food but not today", {"yo": ("year", "old")}, frozenset({"but"})
@@ -81,7 +96,24 @@ def test_tokenizer_keeps_offsets_sentences_and_clauses():
     assert notes.tokens[5].sentence == 1
     assert notes.tokens[4].sentence == 0
     assert notes.tokens[7].clause > notes.tokens[6].clause
-    assert notes.doc == "mrs obrien , 84 year old . needs food but not today"
+    assert notes.doc == "mrs obrien , 84 year old . needs food but not today ."
+
+
+@pytest.mark.parametrize(
+    ("text", "doc"),
+    [
+        ("Hoarder? No - house is clean", "hoarder no , house is clean ."),
+        ("Young carer? - no, helps now and then", "young carer no , helps now and then ."),
+        ("Suicidal thoughts - denied.", "suicidal thoughts denied ."),
+        ("Any DV? Yes.", "any dv . yes ."),
+        ("lives alone (since 2019) - shielding", "lives alone , since 2019 , shielding ."),
+        ("self-harm", "self harm ."),
+        ("Kids at no. 22 left alone", "kids at no 22 left alone ."),
+        ("Mr. Shah rang. Said no. He hit her", "mr shah rang . said no . he hit her ."),
+    ],
+)
+def test_answers_titles_and_house_numbers_keep_their_sentence(text, doc):
+    assert tokenize(text, {}, frozenset()).doc == doc
 
 
 def test_accented_text_keeps_offsets():
