@@ -2,12 +2,12 @@
 
     python -m bench.triage_eval [--cases FILE] [--part all|tuning|held_back] [--rules DIR] [--failures]
 
-Without --cases: one line for the authors' set (tests/data/triage_cases.yaml), then one for the blind set
-(tests/data/triage_blind.yaml, written without seeing the rules). Cases are a YAML list (or JSON lines) of:
-id, notes, optional flags / age / given_needs, and the expected tier, needs, safeguarding and (optionally)
-urgency; or a mapping whose `cases` each hold notes, optional flags and `expected` {tier, needs,
-safeguarding}. --part picks the blind set's held-back cases (kept out of rule tuning) or the rest.
---failures lists every mismatch on stderr.
+Without --cases: one line for the authors' set (tests/data/triage_cases.yaml), then one for each blind set
+(tests/data/triage_blind.yaml and triage_blind2.yaml, written without seeing the rules). Cases are a YAML
+list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
+safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
+`expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
+tuning) or the rest. --failures lists every mismatch on stderr.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from triage import TriageDecision, load_rules, triage
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_CASES = DATA / "triage_cases.yaml"
 BLIND_CASES = DATA / "triage_blind.yaml"
+SECOND_BLIND_CASES = DATA / "triage_blind2.yaml"
 HELD_BACK = 40
 FIRST_HELD_BACK = 7
 PARTS = ("all", "tuning", "held_back")
@@ -164,7 +165,7 @@ def main(arguments: list[str] | None = None) -> int:
     runs = (
         [(options.cases, options.part)]
         if options.cases
-        else [(DEFAULT_CASES, "all"), (BLIND_CASES, options.part)]
+        else [(DEFAULT_CASES, "all"), (BLIND_CASES, options.part), (SECOND_BLIND_CASES, options.part)]
     )
     for path, part in runs:
         summary, failures = evaluate(select_part(load_cases(path), part), options.rules)

@@ -1,7 +1,9 @@
 """Turn free-text call notes into normalised word tokens with sentence and clause positions.
 
-Sentences end at . ! ? ; and line breaks, clauses at commas, brackets and free-standing dashes. An answer
-given at once ("Hoarder? No - ...", "DV? denied", "self-harm - none") stays in the clause it answers.
+Sentences end at . ! ? ; and line breaks (not a wrapped line: a break followed by a lower-case word
+carries the sentence on, as in a hard-wrapped email), clauses at commas, brackets and free-standing
+dashes. An answer given at once ("Hoarder? No - ...", "DV? denied", "self-harm - none") stays in the
+clause it answers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _PART = re.compile(r"[a-z]+|[0-9]+")
 _APOSTROPHES = re.compile(r"['’]")
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+_STOP = re.compile(r"[.!?;]")
 _CLAUSE_END = re.compile(r"[,()]|\s[-–—]|[-–—]\s")
 _ANSWER_GAP = re.compile(r"[\s?:\-–—]*")
 ANSWERS = frozenset({"no", "nope", "none", "nil", "denied", "denies", "negative", "not"})
@@ -77,7 +80,7 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
             gap = " "
         elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
             gap = gap.replace(".", " ", 1)
-        if tokens and _SENTENCE_END.search(gap):
+        if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text[match.start()]):
             sentence += 1
             clause += 1
         elif tokens and _CLAUSE_END.search(gap):
@@ -90,6 +93,11 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
             tokens.append(Token(word, start, end, sentence, clause, after_pause))
             after_pause = False
     return _with_doc(text, tokens)
+
+
+def _wrapped(gap: str, next_character: str) -> bool:
+    """A line break with no full stop, before a lower-case word: the line was wrapped, not ended."""
+    return "\n" in gap and not _STOP.search(gap) and next_character.islower()
 
 
 def _abbreviated(previous: str, word: str) -> bool:

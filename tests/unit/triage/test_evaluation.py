@@ -1,14 +1,18 @@
-"""The labelled evaluation sets: safeguarding recall must be total on both; tiers at least 95 % right on
-the authors' set and at least 90 % on the blind set, written without seeing the rules."""
+"""The labelled evaluation sets: safeguarding recall must be total on all three; tiers at least 95 % right
+on the authors' set, at least 90 % on the first blind set and at least 88 % on the second (partner emails,
+fast staff notes, residents' own words), both written without seeing the rules."""
 
 import json
 import re
+
+import pytest
 
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
     FIRST_HELD_BACK,
     HELD_BACK,
+    SECOND_BLIND_CASES,
     evaluate,
     held_back_indices,
     load_cases,
@@ -57,8 +61,25 @@ def test_scores_on_the_blind_set():
     assert summary["need_recall"] >= 0.9
 
 
-def test_the_held_back_cases_are_fixed_spread_and_apart_from_the_tuning_cases():
-    cases = load_cases(BLIND_CASES)
+def test_the_second_blind_set_loads_with_hard_negatives():
+    cases = load_cases(SECOND_BLIND_CASES)
+    assert len(cases) >= 150
+    assert len({case["id"] for case in cases}) == len(cases)
+    assert all({"notes", "tier", "needs", "safeguarding"} <= set(case) for case in cases)
+    assert sum(case["safeguarding"] for case in cases) * 3 >= len(cases)
+
+
+def test_scores_on_the_second_blind_set():
+    summary, failures = evaluate(load_cases(SECOND_BLIND_CASES))
+    assert summary["safeguarding_recall"] == 1.0, failures
+    assert summary["tier_accuracy"] >= 0.88, failures
+    assert summary["safeguarding_precision"] >= 0.8, failures
+    assert summary["need_recall"] >= 0.85
+
+
+@pytest.mark.parametrize("path", [BLIND_CASES, SECOND_BLIND_CASES])
+def test_the_held_back_cases_are_fixed_spread_and_apart_from_the_tuning_cases(path):
+    cases = load_cases(path)
     held = select_part(cases, "held_back")
     tuning = select_part(cases, "tuning")
     assert len(held) == HELD_BACK
@@ -72,5 +93,6 @@ def test_the_held_back_cases_are_fixed_spread_and_apart_from_the_tuning_cases():
 def test_the_bench_prints_one_line_per_set(capsys):
     assert main([]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["cases"] for line in lines] == ["triage_cases.yaml", "triage_blind.yaml"]
+    expected = ["triage_cases.yaml", "triage_blind.yaml", "triage_blind2.yaml"]
+    assert [line["cases"] for line in lines] == expected
     assert all(line["safeguarding_recall"] == 1.0 for line in lines)

@@ -119,3 +119,56 @@ def test_worrying_wording_without_a_named_harm_is_a_possible_concern(decide):
 )
 def test_shielding_in_the_notes(decide, notes, tier):
     assert decide(notes).tier == tier
+
+
+SECOND_FAMILY_CASES = [
+    ("young carer", "She's 11 and gives her dad his insulin and helps him to the toilet."),
+    ("young carer", "Lad aged 14 does all of his mum's personal care since the agency pulled out."),
+    ("child without a home", "Dad and his son, 6, have slept in the van for a week."),
+    ("children arriving hungry", "The twins keep turning up at nursery hungry on Mondays."),
+    ("county lines", "Says he does drops for an older lad and won't say where the money comes from."),
+    ("labour exploitation", "Her employer holds her passport and she works for no pay."),
+    ("labour exploitation", "They owe a debt to the gang for their journey, sleep in a garage with 5 others"),
+    ("threat of deportation", "Her in-laws have threatened to get her deported if she leaves."),
+    ("veiled suicidality", "Told the chemist she won't be needing them much longer."),
+    ("veiled suicidality", "His pills were laid out on the kitchen table when the carer arrived."),
+    ("veiled suicidality", "Posted goodbye forever on Facebook last night and isn't replying."),
+    ("veiled suicidality", "She has written a letter to her son and given the dog to her neighbour."),
+    ("eating disorder", "My sister is living on 150 calories a day and keeps fainting."),
+    ("psychosis", "He says the angels are ordering him to stop eating."),
+    ("psychosis", "She is sure there are people inside the loft at night."),
+    ("self-neglect", "The bungalow reeks and there's dog mess all over the floor."),
+    ("self-neglect", "Papers are piled up to the ceiling and the hallway's blocked."),
+    ("domestic abuse", "Her fella's been leathering her since Christmas."),
+    ("cuckooing", "Some lads are living in his flat and he is too scared to tell them to leave."),
+    ("loan shark", "A loan shark has her bank card and takes her whole universal credit."),
+]
+
+
+@pytest.mark.parametrize(("family", "notes"), SECOND_FAMILY_CASES)
+def test_second_family_wording_is_safeguarding(decide, family, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, (family, [(r.rule, r.evidence) for r in decision.reasons])
+    assert decision.tier == "statutory"
+
+
+def test_a_wrapped_line_does_not_split_the_sentence(decide):
+    wrapped = decide("Her grandson has taken her bank\ncard and spends it on betting.")
+    assert wrapped.safeguarding
+    ended = decide("From: Housing Options\nNeeds shopping on Fridays.")
+    assert not ended.safeguarding
+
+
+@pytest.mark.parametrize(
+    ("notes", "absent_need"),
+    [
+        ("I'm not depressed at all, just fancy a chat once a week.", "mental_health"),
+        ("Depression in remission, wants a volunteer to walk her spaniel.", "mental_health"),
+        ("Thanks pet, I just need my shopping done on Tuesdays.", "dog_walking"),
+        ("He is on medication for his heart and needs his bins taken out.", "prescriptions"),
+        ("Tenant Mr Ali, 58, would like help getting online.", "housing"),
+        ("Could someone fetch a food parcel from the church for her?", "shopping"),
+    ],
+)
+def test_a_state_or_a_word_of_address_is_not_a_need(decide, notes, absent_need):
+    assert absent_need not in decide(notes).needs
