@@ -1,7 +1,8 @@
 # One Route In — production image. Configure with environment variables (see README: Production).
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 FLASK_APP=wsgi APP_ENV=production
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 FLASK_APP=wsgi APP_ENV=production \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 
 COPY requirements.txt .

@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+FAKE_TWILIO ?= 1
+FAKE_TWILIO_PORT ?= 8099
+# Development only: the fake Twilio accepts these made-up credentials; real ones come from the environment.
+DEV_TWILIO := TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000 TWILIO_AUTH_TOKEN=dev-token-for-the-fake-twilio \
+	TWILIO_FROM=+447700900000 TWILIO_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: help run test test-pg lint format fuzz bench clean
 
@@ -23,10 +28,17 @@ instance/.postcodes-loaded: $(BIN)/.installed data/postcodes_SM_CV_HP_MK_SL.csv.
 	$(BIN)/flask geo import data/postcodes_SM_CV_HP_MK_SL.csv.gz
 	touch $@
 
-run: $(BIN)/.installed instance/.postcodes-loaded ## Serve the demo on http://127.0.0.1:$(PORT) (SQLite, fictional data)
+run: $(BIN)/.installed instance/.postcodes-loaded ## Serve the demo on http://127.0.0.1:$(PORT) with the worker and a fake Twilio
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --tokens
 	@echo "Serving on http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	@if [ "$(FAKE_TWILIO)" = 1 ]; then \
+	  export $(DEV_TWILIO); \
+	  echo "SMS: fake Twilio on http://127.0.0.1:$(FAKE_TWILIO_PORT); each text is printed here (FAKE_TWILIO=0: your TWILIO_* settings)"; \
+	  $(BIN)/python -m notify.fake_twilio --port $(FAKE_TWILIO_PORT) & fake=$$!; \
+	fi; \
+	trap 'kill $$fake $$worker 2>/dev/null' EXIT; \
+	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn -c config/gunicorn.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: $(BIN)/.installed ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)

@@ -18,6 +18,7 @@ def services():
 
 def register_cli(app: Flask) -> None:
     from reports.cli import report_cli
+    from web.cli import users_cli
 
     for group in (
         db_cli,
@@ -27,12 +28,14 @@ def register_cli(app: Flask) -> None:
         triage_cli,
         sweep_cli,
         worker_cli,
+        sms_cli,
         audit_cli,
         directory_cli,
         retention_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_cli)
+    app.cli.add_command(users_cli)
 
 
 @click.command("triage", help="Triage free text as the service would and print why.")
@@ -144,9 +147,12 @@ def demo_cli():
     "load", help="Create or refresh the demo directory for Sutton, Coventry and Buckinghamshire."
 )
 @click.option(
-    "--tokens/--no-tokens", default=False, help="Also create a fresh demo token per role and print them."
+    "--tokens/--no-tokens",
+    default=False,
+    help="Also create a fresh demo token per role, and demo users for the web pages, and print them.",
 )
 def demo_load(tokens):
+    from accounts.demo_users import issue_demo_users
     from directory.demo import load_demo
     from directory.demo_tokens import issue_demo_tokens
 
@@ -161,6 +167,10 @@ def demo_load(tokens):
             click.echo("Demo tokens (fictional data only; each run revokes the previous ones):")
             for label, plaintext in issue_demo_tokens(session):
                 click.echo(f"  {label:<48} {plaintext}")
+            password, people = issue_demo_users(session)
+            click.echo(f"Demo users for the web pages, all with the password {password} (new each run):")
+            for username, label in people:
+                click.echo(f"  {username:<20} {label}")
 
 
 @click.group("geo", help="Offline postcode data.", cls=AppGroup)
@@ -193,26 +203,59 @@ def sweep_cli():
     click.echo(f"expired {expired} offer(s)")
 
 
-@click.command("worker", help="Run the timers for ever (several workers may run at once).")
-@click.option("--interval", type=float, default=None, help="Seconds between sweeps (default: config).")
-@click.option("--once", is_flag=True, help="Run one sweep and stop.")
+@click.command(
+    "worker", help="Run the timers and send the SMS outbox for ever (several workers may run at once)."
+)
+@click.option("--interval", type=float, default=None, help="Seconds between passes (default: config).")
+@click.option("--once", is_flag=True, help="Run one pass and stop.")
 @with_appcontext
 def worker_cli(interval, once):
     import time
 
+    from api.sms import SmsOutbox
+    from notify.outbox import default_worker_id
     from referrals.actions import expire_due_offers
 
     found = services()
-    interval = interval or found.lifecycle_policy.sweep_interval_seconds
-    click.echo(f"worker: sweeping every {interval:g} s")
+    outbox = SmsOutbox(found, default_worker_id())
+    interval = interval or min(
+        found.lifecycle_policy.sweep_interval_seconds, found.settings["SMS_POLL_SECONDS"]
+    )
+    click.echo(f"worker {outbox.worker_id}: sweeping and sending texts every {interval:g} s")
     while True:
         with found.session_factory() as session:
             expired = expire_due_offers(session, found.lifecycle_policy)
         if expired:
             click.echo(f"worker: expired {expired} offer(s)")
+        sent = outbox.send_pending()
+        if sent.claimed:
+            click.echo(f"worker: {sent.summary()}")
         if once:
             return
         time.sleep(interval)
+
+
+@click.group("sms", help="The SMS outbox.", cls=AppGroup)
+def sms_cli():
+    pass
+
+
+@sms_cli.command("send-once", help="Claim one batch of due texts and send it (for cron and tests).")
+def sms_send_once():
+    from api.sms import SmsOutbox
+    from notify.outbox import default_worker_id
+
+    click.echo(SmsOutbox(services(), default_worker_id()).send_pending().summary())
+
+
+@sms_cli.command("phone-tasks", help="List open phone tasks: leads a text could not reach.")
+def sms_phone_tasks():
+    from notify.models import PhoneTask
+
+    with services().session_factory() as session:
+        tasks = session.scalars(select(PhoneTask).where(PhoneTask.status == "open").order_by(PhoneTask.id))
+        for task in tasks:
+            click.echo(f"{task.id}\t{task.phone}\treferral {task.referral_id or '-'}\t{task.reason}")
 
 
 @click.group("audit", help="The tamper-evident audit trail.", cls=AppGroup)

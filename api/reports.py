@@ -16,6 +16,7 @@ from reports.scope import report_area
 blp = api_blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Needs against provision")
 REPORT_ROLES = ("safety_net_officer", "admin")
 PNG_RESPONSE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+CSV_RESPONSE = {"text/csv": {"schema": {"type": "string"}}}
 
 
 class MapQuerySchema(InSchema):
@@ -29,6 +30,8 @@ class MapQuerySchema(InSchema):
     )
     open_data = ma.fields.Boolean(
         load_default=False,
+        truthy={"true"},
+        falsy={"false"},
         metadata={"description": "Suppress counts under REPORT_SUPPRESSION_THRESHOLD (default 5)"},
     )
 
@@ -74,6 +77,9 @@ class NeedsReportSchema(ma.Schema):
     until = ma.fields.String()
     area = ma.fields.String(allow_none=True)
     area_name = ma.fields.String()
+    councils = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), metadata={"description": "Area code → name"}
+    )
     open_data = ma.fields.Boolean()
     suppression_threshold = ma.fields.Integer()
     rows = ma.fields.List(ma.fields.Nested(NeedsRowSchema))
@@ -94,7 +100,18 @@ def _report(query: dict) -> NeedsReport:
 
 @blp.get("/needs")
 @roles(*REPORT_ROLES)
-@blp.doc(security=BEARER_SECURITY)
+@blp.doc(
+    security=BEARER_SECURITY,
+    responses={
+        "200": {
+            "description": "The report as JSON, or as CSV with ?format=csv",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/NeedsReport"}},
+                **CSV_RESPONSE,
+            },
+        }
+    },
+)
 @blp.arguments(NeedsQuerySchema, location="query")
 @blp.response(200, NeedsReportSchema)
 def needs(query):

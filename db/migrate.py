@@ -7,7 +7,15 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-MODEL_MODULES = ("accounts.models", "directory.models", "directory.version", "referrals.models", "geo.models")
+MODEL_MODULES = (
+    "accounts.models",
+    "directory.models",
+    "directory.version",
+    "referrals.models",
+    "geo.models",
+    "web.models",
+    "notify.models",
+)
 
 
 def load_models():

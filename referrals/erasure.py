@@ -21,6 +21,7 @@ from referrals.lifecycle import TERMINAL_STATES
 from referrals.models import Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
 from referrals.sealing import destroy_key
+from referrals.sms import forget_texts
 
 ERASED = "(erased)"
 TIER_ORDER = ("mutual_aid", "vcs", "statutory")
@@ -94,6 +95,7 @@ def erase_resident(
     resident.lat, resident.lon = round(resident.lat, 2), round(resident.lon, 2)
     resident.geo_precision = "outcode"
     resident.erased_at = now
+    texts = forget_texts(session, [referral.id for referral in referrals])
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
     destroy_key(session, resident_id)
     audit.record(
@@ -102,7 +104,7 @@ def erase_resident(
         principal,
         resident_id=resident_id,
         reason=reason,
-        payload={"referrals": len(referrals), "cancelled": list(open_ids)},
+        payload={"referrals": len(referrals), "cancelled": list(open_ids), "texts_blanked": texts},
         now=now,
     )
     session.commit()

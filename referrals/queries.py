@@ -21,9 +21,8 @@ def may_see(
     if principal.role in SEES_ALL:
         return True
     if principal.role == "partner_referrer":
-        return referral.created_by_token_id == principal.token_id or (
-            principal.org_id is not None and referral.created_by_org_id == principal.org_id
-        )
+        own_token = principal.token_id is not None and referral.created_by_token_id == principal.token_id
+        return own_token or (principal.org_id is not None and referral.created_by_org_id == principal.org_id)
     if principal.role == "hub_coordinator":
         return principal.org_id is not None and (
             referral.owner_org_id == principal.org_id or principal.org_id in offered_to

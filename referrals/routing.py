@@ -106,15 +106,13 @@ def route(
 ) -> None:
     """Match and start the cascade; routed again after re-triage, it withdraws its `pending` offer."""
     resident = row.resident
-    directory = context.snapshot.current(now)
     known = continuity(session, resident, row.id)
-    results = [
-        matching.match(match_request(row, resident, row.tier, known, now), directory, context.matching_policy)
-    ]
-    for tier in HIGHER_TIERS[row.tier]:
-        results.append(
+    tiers = (row.tier, *HIGHER_TIERS[row.tier])
+    with context.snapshot.in_use(now) as directory:
+        results = [
             matching.match(match_request(row, resident, tier, known, now), directory, context.matching_policy)
-        )
+            for tier in tiers
+        ]
     first = results[0]
     seen: set[tuple] = set()
     candidates = []

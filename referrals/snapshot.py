@@ -2,6 +2,8 @@
 workload counts when the workload version moves (both read with one cheap query per check)."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -14,12 +16,13 @@ from directory.areas import Areas
 from directory.models import Organisation, Volunteer
 from directory.version import STATE_ID, DirectoryState, watch_workload
 from referrals.models import Offer, Referral
+from reports import response
 
 OWNED_STATUSES = ("accepted", "in_progress", "transferred")
 watch_workload(Offer, Referral)
 
 
-def to_matching_org(org: Organisation) -> matching.Organisation:
+def to_matching_org(org: Organisation, accepts_within_hours: float | None = None) -> matching.Organisation:
     return matching.Organisation(
         id=org.id,
         name=org.name,
@@ -38,24 +41,44 @@ def to_matching_org(org: Organisation) -> matching.Organisation:
         active=org.active,
         sms_opted_out=org.sms_opted_out,
         public_contact=org.public_contact,
+        accepts_within_hours=accepts_within_hours,
     )
 
 
-def to_matching_volunteer(v: Volunteer) -> matching.Volunteer:
-    return matching.Volunteer(
-        id=v.id,
-        lat=v.lat,
-        lon=v.lon,
-        org_id=v.org_id,
-        skills=tuple(v.skills),
-        dbs_expires_on=v.dbs_expires_on,
-        availability=v.availability or {},
-        travel_radius_km=v.travel_radius_km,
-        max_active_tasks=v.max_active_tasks,
-        max_tasks_per_week=v.max_tasks_per_week,
-        active=v.active,
-        sms_opted_out=v.sms_opted_out,
-    )
+VOLUNTEER_COLUMNS = (
+    Volunteer.id,
+    Volunteer.lat,
+    Volunteer.lon,
+    Volunteer.org_id,
+    Volunteer.skills,
+    Volunteer.dbs_expires_on,
+    Volunteer.availability,
+    Volunteer.travel_radius_km,
+    Volunteer.max_active_tasks,
+    Volunteer.max_tasks_per_week,
+    Volunteer.active,
+    Volunteer.sms_opted_out,
+)
+
+
+def active_volunteers(session: Session, batch: int = 20_000):
+    """Active volunteers streamed as plain rows (no ORM objects): a million build in bounded memory."""
+    query = select(*VOLUNTEER_COLUMNS).where(Volunteer.active).execution_options(yield_per=batch)
+    for row in session.execute(query):
+        yield matching.Volunteer(
+            id=row.id,
+            lat=row.lat,
+            lon=row.lon,
+            org_id=row.org_id,
+            skills=tuple(row.skills),
+            dbs_expires_on=row.dbs_expires_on,
+            availability=row.availability or {},
+            travel_radius_km=row.travel_radius_km,
+            max_active_tasks=row.max_active_tasks,
+            max_tasks_per_week=row.max_tasks_per_week,
+            active=row.active,
+            sms_opted_out=row.sms_opted_out,
+        )
 
 
 def area_configs(session: Session, areas: Areas) -> list[matching.AreaConfig]:
@@ -122,12 +145,18 @@ class DirectorySnapshot:
     def __init__(self, session_factory: sessionmaker[Session], areas: Areas) -> None:
         self._session_factory = session_factory
         self._areas = areas
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._directory: matching.Directory | None = None
         self._versions: tuple[int, int] | None = None
         self._volunteer_load: dict[int, tuple[int, int]] = {}
         self._org_load: dict[int, int] = {}
         self.rebuilds = 0
+
+    @contextmanager
+    def in_use(self, now: datetime | None = None) -> Iterator[matching.Directory]:
+        """The fresh directory, held for this thread while it matches (the index is not thread-safe)."""
+        with self._lock:
+            yield self.current(now)
 
     def current(self, now: datetime | None = None) -> matching.Directory:
         now = now or utcnow()
@@ -142,10 +171,12 @@ class DirectorySnapshot:
             return self._directory
 
     def _rebuild(self, session: Session, now: datetime) -> None:
-        orgs = [to_matching_org(o) for o in session.scalars(select(Organisation).where(Organisation.active))]
-        volunteers = [
-            to_matching_volunteer(v) for v in session.scalars(select(Volunteer).where(Volunteer.active))
+        speeds = response.accepts_within_hours(session, now)
+        orgs = [
+            to_matching_org(o, speeds.get(o.id))
+            for o in session.scalars(select(Organisation).where(Organisation.active))
         ]
+        volunteers = active_volunteers(session)
         self._directory = matching.Directory(orgs, volunteers, area_configs(session, self._areas))
         self._volunteer_load, self._org_load = {}, {}
         self._refresh_workload(session, now)

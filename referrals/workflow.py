@@ -13,6 +13,7 @@ from accounts.tokens import Principal
 from referrals import audit, lifecycle
 from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan, State
 from referrals.models import Offer, Referral
+from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 OFFER_CLOSED_BY = {"accepted": "accepted", "declined": "declined", "expired": "expired"}
@@ -145,6 +146,7 @@ def _sync_offers(
     session.add(offer)
     session.flush()
     offer.task_code = task_code(offer.id)
+    enqueue_offer_text(session, row, offer)
     return offer
 
 

@@ -47,7 +47,7 @@ def is_postgres(engine: Engine) -> bool:
 
 def clean_database(engine: Engine) -> None:
     metadata = load_models()
-    existing = set(inspect(engine).get_table_names())  # a model without its migration yet fails the drift test
+    existing = set(inspect(engine).get_table_names())  # a model without a migration fails the drift test
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in KEEP_TABLES and t.name in existing]
     with engine.begin() as connection:
         if is_postgres(engine):

@@ -1,7 +1,10 @@
-"""Server-rendered pages for helpline staff, hub coordinators, safety-net officers and admins."""
+"""Server-rendered pages for helpline staff, hub coordinators, safety-net officers and admins.
 
-from flask import Blueprint
+Core flows work without JavaScript; the scripts in static/ only add live checks and progress. People sign in
+with a username and password (a session cookie); every form carries a CSRF token.
+"""
 
-blp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
-)
+from web import admin, auth, calls, errors, oversight, referrals  # noqa: F401 (importing attaches the routes)
+from web.blueprint import blp
+
+__all__ = ["blp"]

@@ -57,7 +57,8 @@ def test_inserted_event_is_found(engine, session_factory, trail):
         engine,
         "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 4",
         "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1004",
-        "INSERT INTO audit_event (seq, kind, actor, actor_role, reason, payload, created_at, prev_hash, hash) "
+        "INSERT INTO audit_event "
+        "(seq, kind, actor, actor_role, reason, payload, created_at, prev_hash, hash) "
         "SELECT 4, 'referral.accepted', 'token:9:mallory', 'hub_coordinator', '', '{}', created_at, hash, "
         "'f00d' || substr(hash, 5) FROM audit_event WHERE seq = 3",
     )

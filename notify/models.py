@@ -1,0 +1,86 @@
+"""Tables for SMS: the outbox (every text we send, written in the transaction that causes it), the texts we
+receive (their Twilio SID makes a retried webhook harmless) and phone tasks for helpline staff."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, utcnow
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "dead")
+MESSAGE_KINDS = ("offer", "details", "notice")
+PHONE_TASK_STATUSES = ("open", "done")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class OutboxMessage(Base):
+    """One text to send. `status` moves queued -> sending (claimed under a lease) -> sent (Twilio took it;
+    `twilio_sid` stored) -> delivered, or ends undelivered/failed (Twilio's report) or dead (we gave up)."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),
+        Index("ix_sms_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    num_segments: Mapped[int | None]
+    last_error_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    duplicate_sids: Mapped[list] = mapped_column(default=list)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    status_updated_at: Mapped[datetime | None]
+
+
+class InboundMessage(Base):
+    """A text a lead sent us, what we understood and what we answered."""
+
+    __tablename__ = "sms_inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twilio_sid: Mapped[str] = mapped_column(String(40), unique=True)
+    from_phone: Mapped[str] = mapped_column(String(20), index=True)
+    to_phone: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    command: Mapped[str] = mapped_column(String(20))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneTask(Base):
+    """A text that could not reach a lead: a person at the helpline phones them instead."""
+
+    __tablename__ = "phone_task"
+    __table_args__ = (CheckConstraint(_in("status", PHONE_TASK_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

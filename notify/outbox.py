@@ -1,0 +1,381 @@
+"""Sending the outbox: claim due texts under a lease, hand each to the SMS sender, store Twilio's SID, retry
+what may clear by itself and give up on the rest (the caller's fallback then routes the task another way).
+
+Safe with several workers: a claim takes rows with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite transactions
+are serial) and leases them for `lease_seconds`; a worker renews the lease just before each send and sends
+with no transaction open. A worker that dies mid-send leaves its rows `sending`; once the lease has passed any
+worker claims them again, so nothing is lost.
+
+At-least-once, bounded: `attempts` counts every claim, so a text is handed to Twilio at most `max_attempts`
+times. A duplicate needs Twilio to accept a text whose SID we then failed to store (a crash, or a timeout
+after Twilio had taken it). Each send carries its own status-callback URL (`?m=<row>&a=<attempt>`): a callback
+for a row with no SID yet stores that SID, so the lease expiry does not send the text again; a second SID for
+the same row is kept in `duplicate_sids` and recorded as a `duplicate` event.
+"""
+
+import os
+import secrets
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.base import utcnow
+from notify.errors import SmsSendError, backoff_delay
+from notify.models import OutboxMessage
+from notify.sms_sender import SentMessage, SmsSender
+
+OUTBOX_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3, "dead": 3}
+TWILIO_RANK = {
+    **dict.fromkeys(("accepted", "scheduled", "queued"), 0),
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "read": 4,
+    **dict.fromkeys(("undelivered", "failed", "canceled"), 5),
+}
+OUTBOX_STATUS_OF_TWILIO = {
+    **dict.fromkeys(("accepted", "scheduled", "queued", "sending", "sent"), "sent"),
+    **dict.fromkeys(("delivered", "read"), "delivered"),
+    "undelivered": "undelivered",
+    **dict.fromkeys(("failed", "canceled"), "failed"),
+}
+TWILIO_FINAL = frozenset({"undelivered", "failed", "canceled"})
+STATUS_PATH = "/sms/status"
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    max_attempts: int = 6
+    lease_seconds: float = 60.0
+    backoff_base: float = 2.0
+    backoff_cap: float = 600.0
+    batch_size: int = 50
+    public_base_url: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object]) -> "OutboxSettings":
+        return cls(
+            max_attempts=int(settings["SMS_MAX_ATTEMPTS"]),
+            lease_seconds=float(settings["SMS_LEASE_SECONDS"]),
+            backoff_base=float(settings["SMS_BACKOFF_BASE_SECONDS"]),
+            backoff_cap=float(settings["SMS_BACKOFF_CAP_SECONDS"]),
+            batch_size=int(settings["SMS_BATCH_SIZE"]),
+            public_base_url=str(settings["PUBLIC_BASE_URL"]),
+        )
+
+
+class OutboxEvents(Protocol):
+    """What the outbox tells the rest of the service (the audit trail, the fallback)."""
+
+    def record(self, session: Session, message: OutboxMessage, event: str, detail: str = "") -> None:
+        """`sent`, `retry`, `dead`, `delivered`, `delivery_failed` or `duplicate`, written in the caller's
+        transaction (which the outbox then commits)."""
+        ...
+
+    def fallback(self, session: Session, message: OutboxMessage) -> None:
+        """The text will never arrive: route its task another way. Called after the failure is committed;
+        commits its own work. If it never runs (a crash), the offer's expiry timer still moves the task on."""
+        ...
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        return f"claimed {self.claimed} text(s)" + (f": {parts}" if parts else "")
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def enqueue(
+    session: Session,
+    to: str,
+    body: str,
+    kind: str,
+    *,
+    referral_id: int | None = None,
+    offer_id: int | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Add a text to the outbox in the caller's transaction: it leaves only if that transaction commits."""
+    now = now or utcnow()
+    message = OutboxMessage(
+        to=to,
+        body=body,
+        kind=kind,
+        status="queued",
+        next_attempt_at=now,
+        referral_id=referral_id,
+        offer_id=offer_id,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def status_callback_url(public_base_url: str, message_id: int, attempt: int) -> str | None:
+    if not public_base_url:
+        return None
+    return f"{public_base_url.rstrip('/')}{STATUS_PATH}?{urlencode({'m': message_id, 'a': attempt})}"
+
+
+def claim_batch(
+    session: Session, worker_id: str, limit: int, now: datetime, lease_seconds: float = 60.0
+) -> list[int]:
+    """Lease up to `limit` due texts (queued and due, or sending with a lapsed lease) to this worker."""
+    due = or_(
+        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= now),
+    )
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        row.status = "sending"
+        row.claimed_by = worker_id
+        row.claimed_until = now + timedelta(seconds=lease_seconds)
+        row.attempts += 1
+        row.last_attempt_at = now
+    ids = [row.id for row in rows]
+    session.commit()
+    return ids
+
+
+def send_pending(
+    session_factory: sessionmaker[Session],
+    sender: SmsSender,
+    events: OutboxEvents,
+    settings: OutboxSettings,
+    worker_id: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> SendReport:
+    """Claim one batch and send it."""
+    report = SendReport()
+    with session_factory() as session:
+        ids = claim_batch(session, worker_id, settings.batch_size, clock(), settings.lease_seconds)
+        report.claimed = len(ids)
+        for message_id in ids:
+            report.count(send_claimed(session, message_id, worker_id, sender, events, settings, clock))
+    return report
+
+
+def send_claimed(
+    session: Session,
+    message_id: int,
+    worker_id: str,
+    sender: SmsSender,
+    events: OutboxEvents,
+    settings: OutboxSettings,
+    clock: Callable[[], datetime] = utcnow,
+) -> str:
+    """Send one claimed text: `sent`, `retry`, `dead`, `duplicate`, or `lost` (the claim had passed on)."""
+    message = _renew_lease(session, message_id, worker_id, clock(), settings.lease_seconds)
+    if message is None:
+        return "lost"
+    if message.attempts > settings.max_attempts:
+        detail = f"gave up after {settings.max_attempts} attempts (the last one's outcome is unknown)"
+        return _give_up(session, message_id, worker_id, None, detail, events, clock())
+    callback = status_callback_url(settings.public_base_url, message.id, message.attempts)
+    try:
+        accepted = sender.send(message.to, message.body, callback)
+    except SmsSendError as error:
+        return _record_failure(session, message_id, worker_id, error, events, settings, clock())
+    return _record_sent(session, message_id, worker_id, accepted, events, clock())
+
+
+def _lock(session: Session, message_id: int) -> OutboxMessage | None:
+    return session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+    ).one_or_none()
+
+
+def _owned(message: OutboxMessage | None, worker_id: str) -> bool:
+    return message is not None and message.status == "sending" and message.claimed_by == worker_id
+
+
+def _release(message: OutboxMessage) -> None:
+    message.claimed_by = None
+    message.claimed_until = None
+
+
+def _renew_lease(
+    session: Session, message_id: int, worker_id: str, now: datetime, lease_seconds: float
+) -> OutboxMessage | None:
+    message = _lock(session, message_id)
+    if not _owned(message, worker_id):
+        session.rollback()
+        return None
+    message.claimed_until = now + timedelta(seconds=lease_seconds)
+    session.commit()
+    return message
+
+
+def _record_sent(
+    session: Session,
+    message_id: int,
+    worker_id: str,
+    accepted: SentMessage,
+    events: OutboxEvents,
+    now: datetime,
+) -> str:
+    message = _lock(session, message_id)
+    assert message is not None, "outbox rows are never deleted"
+    if message.claimed_by == worker_id:
+        _release(message)
+    outcome = _adopt_sid(session, message, accepted.sid, events, now, f"attempt {message.attempts}")
+    message.num_segments = message.num_segments or accepted.num_segments
+    session.commit()
+    return outcome
+
+
+def _adopt_sid(
+    session: Session, message: OutboxMessage, sid: str, events: OutboxEvents, now: datetime, how: str
+) -> str:
+    if message.twilio_sid == sid:
+        return "sent"
+    if message.twilio_sid is not None:
+        if sid not in message.duplicate_sids:
+            message.duplicate_sids = [*message.duplicate_sids, sid]
+            events.record(session, message, "duplicate", f"{how} was also accepted by Twilio, as {sid}")
+        return "duplicate"
+    message.twilio_sid = sid
+    message.sent_at = now
+    _advance(message, "sent", now)
+    events.record(session, message, "sent", how)
+    return "sent"
+
+
+def _advance(message: OutboxMessage, status: str, now: datetime) -> bool:
+    """Move the outbox status forward only; terminal statuses stay."""
+    if OUTBOX_RANK[status] <= OUTBOX_RANK[message.status] or OUTBOX_RANK[message.status] == 3:
+        return False
+    message.status = status
+    message.status_updated_at = now
+    return True
+
+
+def _record_failure(
+    session: Session,
+    message_id: int,
+    worker_id: str,
+    error: SmsSendError,
+    events: OutboxEvents,
+    settings: OutboxSettings,
+    now: datetime,
+) -> str:
+    message = _lock(session, message_id)
+    if not _owned(message, worker_id):
+        session.rollback()
+        return "lost"
+    assert message is not None
+    message.last_error_code = error.code
+    message.last_error = error.message[:500]
+    if not error.transient or message.attempts >= settings.max_attempts:
+        why = "permanent" if not error.transient else f"still failing after {message.attempts} attempts"
+        detail = f"{why}: {_describe(error)}"
+        return _give_up(session, message_id, worker_id, error, detail, events, now)
+    delay = backoff_delay(message.attempts - 1, settings.backoff_base, settings.backoff_cap)
+    message.status = "queued"
+    message.next_attempt_at = now + timedelta(seconds=delay)
+    _release(message)
+    events.record(session, message, "retry", f"{_describe(error)}; next try in {delay:.1f} s")
+    session.commit()
+    return "retry"
+
+
+def _give_up(
+    session: Session,
+    message_id: int,
+    worker_id: str,
+    error: SmsSendError | None,
+    detail: str,
+    events: OutboxEvents,
+    now: datetime,
+) -> str:
+    message = _lock(session, message_id)
+    if not _owned(message, worker_id):
+        session.rollback()
+        return "lost"
+    assert message is not None
+    if error is not None:
+        message.last_error_code, message.last_error = error.code, error.message[:500]
+    message.status = "dead"
+    message.status_updated_at = now
+    _release(message)
+    events.record(session, message, "dead", detail)
+    session.commit()
+    events.fallback(session, message)
+    return "dead"
+
+
+def _describe(error: SmsSendError) -> str:
+    code = f"code {error.code}" if error.code is not None else "no code"
+    status = f", HTTP {error.status}" if error.status is not None else ""
+    return f"{code}{status}: {error.message}"
+
+
+def record_status(
+    session: Session,
+    message_id: int,
+    sid: str,
+    twilio_status: str,
+    error_code: int | None,
+    events: OutboxEvents,
+    now: datetime | None = None,
+) -> str:
+    """Apply one Twilio status callback: `unknown` message, `duplicate` SID, or the message's new status."""
+    now = now or utcnow()
+    message = _lock(session, message_id)
+    if message is None or twilio_status not in TWILIO_RANK:
+        session.rollback()
+        return "unknown"
+    if message.twilio_sid != sid:
+        if message.twilio_sid is None:
+            _release(message)
+        if _adopt_sid(session, message, sid, events, now, "Twilio's status callback") == "duplicate":
+            session.commit()
+            return "duplicate"
+    _record_delivery_status(message, twilio_status, now)
+    failed = False
+    if _advance(message, OUTBOX_STATUS_OF_TWILIO[twilio_status], now):
+        if message.status == "delivered":
+            message.delivered_at = now
+            events.record(session, message, "delivered")
+        elif message.status in ("undelivered", "failed"):
+            message.last_error_code = error_code
+            events.record(session, message, "delivery_failed", f"Twilio: {twilio_status}, code {error_code}")
+            failed = True
+    status = message.status
+    session.commit()
+    if failed:
+        events.fallback(session, message)
+    return status
+
+
+def _record_delivery_status(message: OutboxMessage, twilio_status: str, now: datetime) -> None:
+    current = message.delivery_status
+    if current in TWILIO_FINAL or (
+        current is not None and TWILIO_RANK[twilio_status] <= TWILIO_RANK[current]
+    ):
+        return
+    message.delivery_status = twilio_status
+    message.status_updated_at = now

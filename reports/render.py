@@ -1,0 +1,88 @@
+"""A needs report as JSON-ready data, CSV and a plain-text table. Suppressed counts read "<threshold" in CSV
+and tables and null in JSON; a figure with no data (no acceptances, so no median) is blank or null."""
+
+import csv
+import io
+from dataclasses import asdict, fields
+
+from reports.needs import NeedsReport, NeedsRow
+from reports.suppression import PERSON_COUNTS
+
+COLUMNS = tuple(f.name for f in fields(NeedsRow) if f.name != "suppressed")
+TABLE_COLUMNS = (
+    ("area_type", "place"),
+    ("area_name", "name"),
+    ("need", "need"),
+    ("referrals", "referrals"),
+    ("accepted", "accepted"),
+    ("completed", "completed"),
+    ("unmet", "unmet"),
+    ("median_hours_to_accept", "median h"),
+    ("capacity_offered", "capacity"),
+    ("providers", "providers"),
+    ("duplicated", "dup"),
+)
+NUMERIC = {
+    "referrals",
+    "accepted",
+    "completed",
+    "unmet",
+    "median_hours_to_accept",
+    "capacity_offered",
+    "providers",
+}
+
+
+def report_dict(report: NeedsReport) -> dict:
+    document = asdict(report)
+    document["generated_at"] = report.generated_at.isoformat()
+    document["since"] = report.since and report.since.isoformat()
+    document["until"] = report.until.isoformat()
+    for part in ("rows", "districts"):
+        document[part] = [{**cell, "suppressed": list(cell["suppressed"])} for cell in document[part]]
+    return document
+
+
+def cell_text(row: NeedsRow, column: str, threshold: int) -> str:
+    value = getattr(row, column)
+    if column in row.suppressed:
+        return f"<{threshold}" if column in PERSON_COUNTS else ""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def to_csv(report: NeedsReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in report.rows:
+        writer.writerow([cell_text(row, column, report.suppression_threshold) for column in COLUMNS])
+    return buffer.getvalue()
+
+
+def to_table(report: NeedsReport) -> str:
+    since = report.since.isoformat() if report.since else "the first referral"
+    heading = f"Needs against provision: {report.area_name}, from {since} to {report.until.isoformat()}"
+    if report.open_data:
+        heading += f" (open data: counts under {report.suppression_threshold} suppressed)"
+    lines = [[title for _column, title in TABLE_COLUMNS]]
+    for row in report.rows:
+        lines.append(
+            [cell_text(row, column, report.suppression_threshold) for column, _title in TABLE_COLUMNS]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(TABLE_COLUMNS))]
+    text = [heading, ""]
+    for line in lines:
+        cells = (
+            cell.rjust(width) if column in NUMERIC else cell.ljust(width)
+            for cell, width, (column, _title) in zip(line, widths, TABLE_COLUMNS, strict=True)
+        )
+        text.append("  ".join(cells).rstrip())
+    if not report.rows:
+        text.append("(no referrals and no provision)")
+    return "\n".join(text) + "\n"

@@ -1,0 +1,222 @@
+"""Needs against provision over HTTP and on the command line: roles, JSON, CSV, open data, the map."""
+
+import csv
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from db.base import utcnow
+from directory.areas import load_areas
+from reports.needs import needs_report
+from reports.render import COLUMNS, report_dict
+from tests.integration.reports.history import build_known_history
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def history(session_factory, directory):
+    return build_known_history(session_factory, directory, utcnow())
+
+
+@pytest.fixture
+def admin(headers_for):
+    return headers_for("admin")
+
+
+def get(client, headers, path="/api/v1/reports/needs", expected=200, **query):
+    response = client.get(path, query_string=query, headers=headers)
+    assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    return response
+
+
+def without_time(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "generated_at"}
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("admin", 200), ("safety_net_officer", 200), ("helpline_staff", 403), ("partner_referrer", 403)],
+)
+def test_who_may_read_reports(client, headers_for, role, status):
+    for path in ("/api/v1/reports/needs", "/api/v1/reports/needs.png"):
+        assert client.get(path, headers=headers_for(role)).status_code == status
+
+
+def test_coordinators_and_strangers_may_not(client, headers_for, directory):
+    coordinator = headers_for("hub_coordinator", directory["hub"])
+    assert client.get("/api/v1/reports/needs", headers=coordinator).status_code == 403
+    assert client.get("/api/v1/reports/needs").status_code == 401
+
+
+def test_json_is_the_service_s_report(client, admin, session, history):
+    body = get(client, admin, since=history.since.isoformat()).get_json()
+
+    expected = report_dict(needs_report(session, load_areas(), since=history.since))
+    assert without_time(body) == without_time(expected)
+    shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
+    assert {k: shopping[k] for k in ("referrals", "accepted", "completed", "unmet")} == {
+        "referrals": 3,
+        "accepted": 3,
+        "completed": 1,
+        "unmet": 0,
+    }
+    assert (shopping["median_hours_to_accept"], shopping["providers"], shopping["duplicated"]) == (
+        4.0,
+        2,
+        True,
+    )
+
+
+def test_since_and_area_filter(client, admin, history):
+    everything = get(client, admin, area="sutton").get_json()
+    recent = get(client, admin, area="sutton", since=history.since.isoformat()).get_json()
+
+    def shopping(body):
+        return next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
+
+    assert (shopping(everything)["referrals"], shopping(recent)["referrals"]) == (4, 3)
+    assert {r["council_area"] for r in recent["rows"]} == {"sutton"}
+    assert (recent["area"], recent["area_name"]) == ("sutton", "London Borough of Sutton")
+
+
+def test_csv(client, admin, history):
+    response = get(client, admin, format="csv", since=history.since.isoformat())
+
+    assert response.mimetype == "text/csv"
+    assert "needs.csv" in response.headers["Content-Disposition"]
+    lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert tuple(lines[0]) == COLUMNS
+    json_rows = get(client, admin, since=history.since.isoformat()).get_json()["rows"]
+    assert len(lines) == len(json_rows)
+    sm2 = next(line for line in lines if (line["area"], line["need"]) == ("SM2", "shopping"))
+    assert sm2 == {
+        "area_type": "outcode",
+        "area": "SM2",
+        "area_name": "SM2",
+        "council_area": "sutton",
+        "need": "shopping",
+        "referrals": "1",
+        "accepted": "1",
+        "completed": "0",
+        "unmet": "0",
+        "median_hours_to_accept": "8",
+        "capacity_offered": "10",
+        "providers": "1",
+        "duplicated": "no",
+    }
+
+
+def test_open_data_suppresses_counts_under_five(client, admin, history):
+    body = get(client, admin, open_data="true").get_json()
+    text = get(client, admin, open_data="true", format="csv").get_data(as_text=True)
+
+    assert (body["open_data"], body["suppression_threshold"]) == (True, 5)
+    shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
+    assert (shopping["referrals"], shopping["accepted"], shopping["completed"], shopping["unmet"]) == (
+        None,
+        None,
+        None,
+        0,
+    )
+    assert shopping["suppressed"] == ["referrals", "accepted", "completed", "median_hours_to_accept"]
+    assert all(r["referrals"] in (None, 0) for r in body["rows"]), "every cell of this history is small"
+    line = next(
+        row
+        for row in csv.DictReader(io.StringIO(text))
+        if (row["area"], row["need"]) == ("sutton", "shopping")
+    )
+    assert [line[c] for c in ("referrals", "accepted", "completed", "unmet", "median_hours_to_accept")] == [
+        "<5",
+        "<5",
+        "<5",
+        "0",
+        "",
+    ]
+
+
+def test_the_threshold_comes_from_the_settings(database_url, history, headers_for):
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "REPORT_SUPPRESSION_THRESHOLD": 3})
+    try:
+        body = get(app.test_client(), headers_for("admin"), open_data="true").get_json()
+    finally:
+        app.extensions["oneroute"].engine.dispose()
+
+    shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
+    assert (body["suppression_threshold"], shopping["referrals"], shopping["completed"]) == (3, 4, None)
+
+
+def test_an_officer_sees_their_own_area(client, headers_for, directory, history):
+    officer = headers_for("safety_net_officer", directory["sutton_safety_net"])
+
+    body = get(client, officer).get_json()
+
+    assert body["area"] == "sutton"
+    assert {r["council_area"] for r in body["rows"]} == {"sutton"}
+    refused = get(client, officer, area="coventry", expected=403)
+    assert refused.mimetype == PROBLEM
+    get(client, officer, path="/api/v1/reports/needs.png", area="coventry", expected=403)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"area": "atlantis"}, "area"),
+        ({"since": "last tuesday"}, "since"),
+        ({"format": "xlsx"}, "format"),
+    ],
+)
+def test_bad_queries_are_422(client, admin, query, field):
+    response = get(client, admin, expected=422, **query)
+
+    assert response.mimetype == PROBLEM
+    assert field in response.get_json()["errors"]
+
+
+def test_the_map_is_a_png(client, admin, history):
+    response = get(client, admin, path="/api/v1/reports/needs.png", area="sutton", open_data="true")
+
+    assert response.mimetype == "image/png"
+    image = Image.open(io.BytesIO(response.data))
+    assert (image.format, image.size) == ("PNG", (900, 900))
+    assert len(image.convert("RGB").getcolors(maxcolors=1_000_000)) > 50
+
+
+def test_cli_needs_in_every_format(app, history):
+    runner = app.test_cli_runner()
+    since = history.since.isoformat()
+
+    table = runner.invoke(args=["report", "needs", "--since", since, "--area", "sutton"])
+    as_csv = runner.invoke(args=["report", "needs", "--since", since, "--format", "csv"])
+    as_json = runner.invoke(args=["report", "needs", "--since", since, "--format", "json", "--open-data"])
+
+    assert table.exit_code == 0, table.output
+    assert table.output.startswith("Needs against provision: London Borough of Sutton, from " + since)
+    assert any(
+        line.split()[:3] == ["council_area", "London", "Borough"] for line in table.output.splitlines()
+    )
+    assert as_csv.exit_code == 0, as_csv.output
+    assert as_csv.output.splitlines()[0] == ",".join(COLUMNS)
+    assert "outcode,SM2,SM2,sutton,shopping,1,1,0,0,8,10,1,no" in as_csv.output.splitlines()
+    document = json.loads(as_json.output)
+    assert (document["open_data"], document["since"]) == (True, since)
+
+
+def test_cli_refuses_an_unknown_area(app):
+    result = app.test_cli_runner().invoke(args=["report", "needs", "--area", "atlantis"])
+
+    assert result.exit_code != 0
+    assert "unknown area 'atlantis'" in result.output
+
+
+def test_cli_draws_the_map(app, history, tmp_path):
+    path = tmp_path / "needs.png"
+
+    result = app.test_cli_runner().invoke(args=["report", "map", str(path), "--area", "coventry"])
+
+    assert result.exit_code == 0, result.output
+    assert Image.open(path).size == (900, 900)

@@ -1,0 +1,132 @@
+"""Twilio's webhooks are accepted only when signed for the public URL they arrive at: unsigned, forged,
+tampered and replayed-to-another-URL requests are 403 problem+json, and audited."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from notify.models import InboundMessage
+from referrals.models import AuditEvent
+from tests.integration.notify.sms_builders import LEAD_PHONE, coventry_directory, log_coventry_call, texts
+
+AUTH_TOKEN = "webhook-test-token"
+PUBLIC = "https://oneroutein.example.org"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def app(database_url, session_factory) -> Iterator:
+    from api import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "PUBLIC_BASE_URL": PUBLIC,
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM": "+447700900000",
+        }
+    )
+    yield app
+    app.extensions["oneroute"].engine.dispose()
+
+
+def inbound_form(body: str = "HELP", sid: str = "SM" + "b" * 32) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "From": LEAD_PHONE,
+        "To": "+447700900000",
+        "Body": body,
+        "AccountSid": "AC" + "1" * 32,
+    }
+
+
+def signed(url: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}
+
+
+def rejections(session) -> list[str]:
+    session.rollback()
+    query = (
+        select(AuditEvent.reason).where(AuditEvent.kind == "sms.webhook_rejected").order_by(AuditEvent.seq)
+    )
+    return list(session.scalars(query))
+
+
+def test_a_text_signed_for_the_public_url_is_answered_with_twiml(client, session):
+    form = inbound_form("HELP")
+    response = client.post("/sms/inbound", data=form, headers=signed(f"{PUBLIC}/sms/inbound", form))
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    assert response.text.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Message>One Route In')
+    assert session.scalar(select(InboundMessage.command)) == "help"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers_for", "reason"),
+    [
+        ("/sms/inbound", lambda form: {}, "no X-Twilio-Signature header"),
+        (
+            "/sms/inbound",
+            lambda form: signed(f"{PUBLIC}/sms/inbound", form, "not-our-token"),
+            "does not match",
+        ),
+        ("/sms/inbound", lambda form: {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}, "does not match"),
+        (
+            "/sms/inbound",
+            lambda form: signed(f"{PUBLIC}/sms/inbound", {**form, "Body": "STOP"}),
+            "does not match",
+        ),
+        ("/sms/inbound", lambda form: signed("http://localhost/sms/inbound", form), "does not match"),
+        ("/sms/status?m=1&a=1", lambda form: signed(f"{PUBLIC}/sms/inbound", form), "does not match"),
+        ("/sms/inbound?again=1", lambda form: signed(f"{PUBLIC}/sms/inbound", form), "does not match"),
+    ],
+    ids=[
+        "unsigned",
+        "forged",
+        "garbage",
+        "tampered",
+        "internal-url",
+        "replayed-to-status",
+        "replayed-with-query",
+    ],
+)
+def test_unsigned_forged_and_replayed_webhooks_are_refused(client, session, path, headers_for, reason):
+    form = inbound_form("YES")
+    response = client.post(path, data=form, headers=headers_for(form))
+    assert response.status_code == 403
+    assert response.mimetype == PROBLEM
+    assert reason in response.get_json()["detail"]
+    assert session.scalars(select(InboundMessage)).all() == []
+    assert len(rejections(session)) == 1
+    assert reason in rejections(session)[0]
+
+
+def test_a_status_callback_cannot_be_replayed_onto_another_message(client, session, session_factory):
+    coventry_directory(session_factory)
+    log_coventry_call(session_factory)
+    log_coventry_call(session_factory)
+    first, second = texts(session)
+    form = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "undelivered", "ErrorCode": "30005"}
+    headers = signed(f"{PUBLIC}/sms/status?m={first.id}&a=1", form)
+    assert client.post(f"/sms/status?m={second.id}&a=1", data=form, headers=headers).status_code == 403
+    assert client.post(f"/sms/status?m={first.id}&a=1", data=form, headers=headers).status_code == 204
+    first, second, follow_up = texts(session)
+    assert (first.status, first.twilio_sid, second.status) == ("undelivered", "SM" + "c" * 32, "queued")
+    assert follow_up.referral_id == first.referral_id, "the undelivered offer moved on"
+
+
+def test_without_an_auth_token_every_webhook_is_refused(database_url, session_factory, session):
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PUBLIC_BASE_URL": PUBLIC})
+    form = inbound_form()
+    response = app.test_client().post(
+        "/sms/inbound", data=form, headers=signed(f"{PUBLIC}/sms/inbound", form, "")
+    )
+    app.extensions["oneroute"].engine.dispose()
+    assert response.status_code == 403
+    assert "not configured" in response.get_json()["detail"]

@@ -1,0 +1,190 @@
+"""Admins: the directory (organisations and volunteers, listed and viewed) and CSV imports with progress."""
+
+import os
+import tempfile
+
+from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from directory.models import ORG_KINDS, Organisation, Volunteer
+from web.auth import current_user, json_view, max_upload, roles
+from web.blueprint import blp, db, services
+from web.imports import ImportTools, job_status, start_import
+from web.lookups import area_names, need_labels, organisation_names
+from web.models import IMPORT_KINDS, ImportJob
+
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DEFAULT_BATCH_SIZE = 100
+
+
+def _page() -> int:
+    text = request.args.get("page", "1")
+    return max(int(text), 1) if text.isdigit() else 1
+
+
+def _paged(query, count_query) -> tuple[list, int, int]:
+    page = _page()
+    total = db().scalar(count_query) or 0
+    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return list(rows), total, page
+
+
+@blp.get("/admin")
+@roles("admin")
+def admin_home():
+    return redirect(url_for("web.organisations"))
+
+
+@blp.get("/admin/organisations")
+@roles("admin")
+def organisations():
+    filters = {key: request.args.get(key, "").strip()[:100] for key in ("q", "area", "kind")}
+    conditions = []
+    if filters["q"]:
+        conditions.append(Organisation.name.ilike(f"%{filters['q']}%"))
+    if filters["area"]:
+        conditions.append(Organisation.area == filters["area"])
+    if filters["kind"]:
+        conditions.append(Organisation.kind == filters["kind"])
+    query = select(Organisation).where(*conditions).order_by(Organisation.area, Organisation.name)
+    count = select(func.count()).select_from(Organisation).where(*conditions)
+    rows, total, page = _paged(query, count)
+    return render_template(
+        "admin/organisations.html",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        areas=area_names(),
+        kinds=ORG_KINDS,
+        needs=need_labels(),
+    )
+
+
+@blp.get("/admin/organisations/<int:org_id>")
+@roles("admin")
+def organisation(org_id: int):
+    row = db().get(Organisation, org_id)
+    if row is None:
+        abort(404)
+    volunteers = db().scalar(select(func.count()).select_from(Volunteer).where(Volunteer.org_id == org_id))
+    return render_template(
+        "admin/organisation.html", org=row, volunteers=volunteers, areas=area_names(), needs=need_labels()
+    )
+
+
+@blp.get("/admin/volunteers")
+@roles("admin")
+def volunteers():
+    filters = {"q": request.args.get("q", "").strip()[:100], "org": request.args.get("org", "").strip()}
+    org_id = int(filters["org"]) if filters["org"].isdigit() else None
+    conditions = []
+    if filters["q"]:
+        conditions.append(Volunteer.name.ilike(f"%{filters['q']}%"))
+    if org_id is not None:
+        conditions.append(Volunteer.org_id == org_id)
+    query = select(Volunteer).where(*conditions).order_by(Volunteer.name, Volunteer.id)
+    count = select(func.count()).select_from(Volunteer).where(*conditions)
+    rows, total, page = _paged(query, count)
+    return render_template(
+        "admin/volunteers.html",
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        names=organisation_names([row.org_id for row in rows] + [org_id]),
+        org_id=org_id,
+        needs=need_labels(),
+    )
+
+
+@blp.get("/admin/volunteers/<int:volunteer_id>")
+@roles("admin")
+def volunteer(volunteer_id: int):
+    row = db().get(Volunteer, volunteer_id)
+    if row is None:
+        abort(404)
+    return render_template(
+        "admin/volunteer.html", volunteer=row, names=organisation_names([row.org_id]), needs=need_labels()
+    )
+
+
+def _render_import_form(values: dict, errors: dict, status: int = 200):
+    recent = db().scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(10)).all()
+    return (
+        render_template(
+            "admin/import_new.html",
+            values=values,
+            errors=errors,
+            kinds=IMPORT_KINDS,
+            recent=[job_status(job) for job in recent],
+            max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024),
+        ),
+        status,
+    )
+
+
+@blp.get("/admin/imports/new")
+@roles("admin")
+def new_import():
+    return _render_import_form({"kind": "", "batch_size": str(DEFAULT_BATCH_SIZE)}, {})
+
+
+@blp.post("/admin/imports")
+@roles("admin")
+@max_upload(MAX_UPLOAD_BYTES)
+def create_import():
+    values = {
+        "kind": request.form.get("kind", ""),
+        "batch_size": request.form.get("batch_size", "").strip() or str(DEFAULT_BATCH_SIZE),
+    }
+    upload = request.files.get("file")
+    errors = {}
+    if values["kind"] not in IMPORT_KINDS:
+        errors["kind"] = "Choose what the file holds: organisations or volunteers"
+    if upload is None or not upload.filename:
+        errors["file"] = "Choose a CSV file to upload"
+    elif not upload.filename.casefold().endswith(".csv"):
+        errors["file"] = "The file must be a CSV file (ending .csv)"
+    if not values["batch_size"].isdigit() or not 1 <= int(values["batch_size"]) <= 10_000:
+        errors["batch_size"] = "Batch size must be a whole number from 1 to 10000"
+    if errors:
+        return _render_import_form(values, errors, 422)
+    handle, path = tempfile.mkstemp(prefix="oneroute-import-", suffix=".csv")
+    with os.fdopen(handle, "wb") as out:
+        upload.save(out)
+    found = services()
+    job_id = start_import(
+        db(),
+        ImportTools(found.session_factory, found.geocoder, found.areas),
+        user_id=current_user().id,
+        kind=values["kind"],
+        filename=os.path.basename(upload.filename),
+        path=path,
+        batch_size=int(values["batch_size"]),
+    )
+    return redirect(url_for("web.import_job", job_id=job_id))
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db().get(ImportJob, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@blp.get("/admin/imports/<int:job_id>")
+@roles("admin")
+def import_job(job_id: int):
+    job = _job(job_id)
+    return render_template("admin/import_job.html", job=job_status(job), errors=job.errors)
+
+
+@blp.get("/admin/imports/<int:job_id>/status")
+@roles("admin")
+@json_view
+def import_status(job_id: int):
+    return job_status(_job(job_id))

@@ -1,0 +1,92 @@
+"""The `web` blueprint and what every page shares: session cookies, CSRF checks, one database session per
+request, security headers and the template helpers."""
+
+import os
+from collections.abc import Mapping
+
+from flask import Blueprint, current_app, g, request
+from flask.blueprints import BlueprintSetupState
+from flask_wtf.csrf import CSRFProtect
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.orm import Session
+
+from config.settings import ConfigError
+from web import formatting
+
+blp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
+)
+csrf = CSRFProtect()
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FAILURES_KEY = "web_sign_in_failures"
+DEFAULT_FAILURE_LIMIT = "10 per minute"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def cookie_is_secure(settings: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> bool:
+    """SESSION_COOKIE_SECURE if set (setting or environment), else true in production or behind https."""
+    explicit = settings.get("SESSION_COOKIE_SECURE", environ.get("SESSION_COOKIE_SECURE"))
+    production = settings.get("APP_ENV") == "production"
+    if explicit is None:
+        return production or str(settings.get("PUBLIC_BASE_URL", "")).startswith("https://")
+    secure = explicit if isinstance(explicit, bool) else str(explicit).strip().casefold() in TRUE_WORDS
+    if production and not secure:
+        raise ConfigError("refusing to start with APP_ENV=production: SESSION_COOKIE_SECURE must be true")
+    return secure
+
+
+@blp.record_once
+def _configure(state: BlueprintSetupState) -> None:
+    app = state.app
+    settings = app.extensions["oneroute"].settings
+    secure = cookie_is_secure(settings)
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_NAME="__Host-session" if secure else "session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    failures = MovingWindowRateLimiter(storage_from_string(settings["RATELIMIT_STORAGE_URI"]))
+    app.extensions[FAILURES_KEY] = (
+        failures,
+        parse(settings.get("RATELIMIT_AUTH_FAILURES", DEFAULT_FAILURE_LIMIT)),
+    )
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def services():
+    return current_app.extensions["oneroute"]
+
+
+def db() -> Session:
+    """This request's session for the pages; closed when the request ends. Services commit, views never."""
+    if "web_db" not in g:
+        g.web_db = services().session_factory()
+    return g.web_db
+
+
+@blp.teardown_request
+def _close_session(_exc) -> None:
+    session = g.pop("web_db", None)
+    if session is not None:
+        session.close()
+
+
+@blp.after_request
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "web.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,96 @@
+"""`flask --app wsgi users ...`: the people who sign in to the web pages (machines use API tokens)."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from accounts.models import USER_ROLES, User
+from accounts.passwords import MAX_FAILED_SIGN_INS, UserError, check_password_rules, create_user, set_password
+
+
+@click.group("users", help="People who sign in to the web pages.", cls=AppGroup)
+def users_cli():
+    pass
+
+
+def _sessions():
+    return current_app.extensions["oneroute"].session_factory
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_password_rules(password)
+    except UserError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return password
+
+
+@users_cli.command("create", help="Create a user; the password is prompted for (or read from stdin).")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(USER_ROLES))
+@click.option(
+    "--org", "org_id", type=int, default=None, help="Organisation id (required for hub_coordinator)."
+)
+@click.option("--display-name", required=True, help="The name shown on the pages and in the audit trail.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def users_create(username, role, org_id, display_name, password_stdin):
+    password = _read_password(password_stdin)
+    with _sessions()() as session:
+        try:
+            user = create_user(
+                session,
+                username=username,
+                display_name=display_name,
+                password=password,
+                role=role,
+                org_id=org_id,
+            )
+        except UserError as exc:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(
+            f"user {user.id} {user.username} ({user.role}{f', organisation {org_id}' if org_id else ''})"
+        )
+
+
+def _user(session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().casefold()))
+    if user is None:
+        raise click.UsageError(f"no user {username!r}")
+    return user
+
+
+@users_cli.command("set-password", help="Set a new password; this also unlocks the account.")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def users_set_password(username, password_stdin):
+    password = _read_password(password_stdin)
+    with _sessions()() as session:
+        user = _user(session, username)
+        set_password(session, user, password)
+        click.echo(f"new password set for {user.username}; its sessions have ended")
+
+
+@users_cli.command("deactivate", help="Stop a user signing in (their history stays).")
+@click.option("--username", required=True)
+def users_deactivate(username):
+    with _sessions()() as session:
+        user = _user(session, username)
+        user.active = False
+        session.commit()
+        click.echo(f"{user.username} can no longer sign in")
+
+
+@users_cli.command("list", help="List users (never their passwords).")
+def users_list():
+    with _sessions()() as session:
+        for user in session.scalars(select(User).order_by(User.id)):
+            state = "active" if user.active else "inactive"
+            locked = ", locked" if user.failed_logins >= MAX_FAILED_SIGN_INS else ""
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.org_id or '-'}\t{state}{locked}")

@@ -1,0 +1,191 @@
+"""Directory CSV imports run in the background so the page can show progress.
+
+A job has two phases. Checking validates every row (`validate_*_rows`), counting rows as it goes so the
+progress page can show how far it is. Importing then runs the same import the CLI runs (`import_*_csv` with a
+batch size): good batches are written, each in its own transaction, and a batch with any bad row writes none
+of its rows. The job row in the database is what the progress page polls, so any app worker can answer.
+"""
+
+import csv
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.base import utcnow
+from directory.areas import Areas
+from directory.csv_import import (
+    RowContext,
+    RowValidation,
+    import_organisations_csv,
+    import_volunteers_csv,
+    validate_organisation_rows,
+    validate_volunteer_rows,
+)
+from directory.hsds import InterchangeReport, known_need_codes, read_csv
+from directory.models import Organisation
+from geo import Geocoder
+from web.models import ImportJob
+
+log = logging.getLogger(__name__)
+MAX_STORED_ERRORS = 500
+STALE_AFTER = timedelta(minutes=30)
+RUNNING: dict[int, threading.Thread] = {}
+STOPPED = "The import stopped unexpectedly; it has been logged. Batches finished before that were written."
+
+
+@dataclass(frozen=True)
+class ImportTools:
+    session_factory: sessionmaker[Session]
+    geocoder: Geocoder
+    areas: Areas
+
+
+def start_import(
+    session: Session,
+    tools: ImportTools,
+    *,
+    user_id: int,
+    kind: str,
+    filename: str,
+    path: str,
+    batch_size: int,
+) -> int:
+    """Record the job (committing the caller's session, which on SQLite frees the write lock for the job's
+    thread) and start checking and importing `path` in the background; the thread deletes the file."""
+    job = ImportJob(kind=kind, filename=filename[:200], batch_size=batch_size, created_by_user_id=user_id)
+    session.add(job)
+    session.commit()
+    thread = threading.Thread(
+        target=run_import, args=(tools, job.id, path), name=f"import-{job.id}", daemon=True
+    )
+    RUNNING[job.id] = thread
+    thread.start()
+    return job.id
+
+
+def wait_for(job_id: int, timeout: float) -> None:
+    thread = RUNNING.get(job_id)
+    if thread is not None:
+        thread.join(timeout)
+
+
+def run_import(tools: ImportTools, job_id: int, path: str) -> None:
+    try:
+        with tools.session_factory() as session:
+            job = session.get(ImportJob, job_id)
+            kind, batch_size, source = job.kind, job.batch_size, job.filename
+        header, rows = read_csv(path)
+        _update(tools, job_id, state="checking", total_rows=len(rows))
+        validation = _check(tools, kind, header, rows, source, job_id)
+        invalid = len({error.row for error in validation.errors})
+        if validation.file_rejected or not validation.valid:
+            report = InterchangeReport(errors=list(validation.errors), skipped=len(rows))
+        else:
+            _update(tools, job_id, state="importing", checked_rows=len(rows), invalid_rows=invalid)
+            report = _import(tools, kind, path, batch_size)
+        _finish(tools, job_id, report, len(rows), invalid, source)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        _update(tools, job_id, state="failed", message=f"The file is not a UTF-8 CSV file: {exc}"[:500])
+    except Exception:
+        log.exception("import job %s failed", job_id)
+        _update(tools, job_id, state="failed", message=STOPPED)
+    finally:
+        RUNNING.pop(job_id, None)
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def _check(tools: ImportTools, kind: str, header, rows, source: str, job_id: int) -> RowValidation:
+    counted = _counting(tools, job_id, rows)
+    if kind == "organisations":
+        context = RowContext(tools.geocoder, known_need_codes(), tools.areas)
+        return validate_organisation_rows(header, counted, context, source=source)
+    with tools.session_factory() as session:
+        known = session.execute(select(Organisation.external_id, Organisation.id)).all()
+    context = RowContext(
+        tools.geocoder,
+        known_need_codes(),
+        None,
+        {external_id: org_id for external_id, org_id in known if external_id},
+        {org_id for _, org_id in known},
+    )
+    return validate_volunteer_rows(header, counted, context, source=source)
+
+
+def _counting(tools: ImportTools, job_id: int, rows: list) -> Iterator:
+    step = max(20, len(rows) // 200)
+    for number, row in enumerate(rows, start=1):
+        yield row
+        if number % step == 0:
+            _update(tools, job_id, checked_rows=number)
+
+
+def _import(tools: ImportTools, kind: str, path: str, batch_size: int) -> InterchangeReport:
+    with tools.session_factory() as session:
+        if kind == "organisations":
+            return import_organisations_csv(
+                session, path, geocoder=tools.geocoder, areas=tools.areas, batch_size=batch_size
+            )
+        return import_volunteers_csv(session, path, geocoder=tools.geocoder, batch_size=batch_size)
+
+
+def _finish(
+    tools: ImportTools, job_id: int, report: InterchangeReport, total: int, invalid: int, source: str
+) -> None:
+    errors = [
+        {"row": error.row, "field": error.field, "message": error.message}
+        for error in report.errors[:MAX_STORED_ERRORS]
+    ]
+    _update(
+        tools,
+        job_id,
+        state="finished",
+        checked_rows=total,
+        invalid_rows=invalid,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        skipped=report.skipped,
+        errors=errors,
+        error_count=len(report.errors),
+        finished_at=utcnow(),
+    )
+    log.info("import job %s (%s) finished: %s", job_id, source, report.summary().splitlines()[0])
+
+
+def _update(tools: ImportTools, job_id: int, **values) -> None:
+    with tools.session_factory() as session:
+        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=utcnow(), **values))
+        session.commit()
+
+
+def job_status(job: ImportJob, now: datetime | None = None) -> dict:
+    """What the progress page shows; a job that stopped reporting long ago is shown as interrupted."""
+    now = now or utcnow()
+    state = job.state
+    running = state in ("queued", "checking", "importing")
+    if running and now - job.updated_at > STALE_AFTER:
+        state, running = "interrupted", False
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "filename": job.filename,
+        "state": state,
+        "running": running,
+        "total_rows": job.total_rows,
+        "checked_rows": job.checked_rows,
+        "invalid_rows": job.invalid_rows,
+        "batch_size": job.batch_size,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "skipped": job.skipped,
+        "error_count": job.error_count,
+        "message": job.message,
+    }

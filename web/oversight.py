@@ -1,0 +1,46 @@
+"""A coordinator's queue and the safety-net dashboard: lists linking to each referral and its audit trail."""
+
+from flask import render_template
+
+from referrals.oversight import queue, safety_net_dashboard
+from web.auth import current_principal, roles
+from web.blueprint import blp, db
+from web.lookups import area_names, need_labels, organisation_names
+
+
+def _names_for(*sections) -> dict[int, str]:
+    ids = []
+    for items in sections:
+        for item in items:
+            ids += [item.referral.owner_org_id, item.offer.org_id if item.offer else None]
+    return organisation_names(ids)
+
+
+@blp.get("/queue")
+@roles("hub_coordinator", "safety_net_officer")
+def coordinator_queue():
+    principal = current_principal()
+    sections = queue(db(), principal)
+    return render_template(
+        "queue.html",
+        sections=sections,
+        names=_names_for(*sections.values()),
+        needs=need_labels(),
+        areas=area_names(),
+        organisation=organisation_names([principal.org_id]).get(principal.org_id),
+    )
+
+
+@blp.get("/safety-net")
+@roles("safety_net_officer")
+def safety_net():
+    principal = current_principal()
+    board = safety_net_dashboard(db(), principal)
+    lists = [board[key] for key in ("overdue_offers", "escalations", "open_safeguarding", "gaps")]
+    return render_template(
+        "safety_net.html",
+        board=board,
+        names=_names_for(*lists),
+        needs=need_labels(),
+        areas=area_names(),
+    )
