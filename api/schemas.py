@@ -42,8 +42,10 @@ def clean_text(value):
 class StrictBoolean(ma.fields.Boolean):
     """JSON true or false only: not 0, 1, "yes" or "on"."""
 
-    truthy = frozenset({True})
-    falsy = frozenset({False})
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class InSchema(ma.Schema):

@@ -97,3 +97,9 @@ def test_without_consent_nothing_is_shared_with_vcs_or_mutual_aid(client, helpli
 def test_content_security_policy_on_pages_and_api(client):
     response = client.get("/healthz")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_booleans_must_be_json_booleans(client, helpline):
+    response = client.post("/api/v1/referrals", json=call(consent_to_share=0), headers=helpline)
+    assert response.status_code == 422
+    assert "consent_to_share" in response.get_json()["errors"]
