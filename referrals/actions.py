@@ -39,7 +39,7 @@ WHO_MAY = {
     "cancel": {"hub_coordinator", "safety_net_officer", "helpline_staff"},
     "close": {"safety_net_officer"},
 }
-OWNER_ONLY = {"start", "complete", "record_occurrence", "transfer"}
+OWNER_ONLY = {"start", "complete", "record_occurrence", "transfer", "cancel", "escalate"}
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,8 @@ def _apply(
 
 
 def load_for_update(session: Session, referral_id: int) -> tuple[Referral, Offer | None]:
-    row = session.scalars(
-        select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral)
-    ).one_or_none()
+    locked = select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral)
+    row = session.scalars(locked.execution_options(populate_existing=True)).one_or_none()
     if row is None:
         raise NotFound(f"no referral with id {referral_id}")
     offer = session.scalars(

@@ -81,6 +81,7 @@ def erase_resident(
     for referral in referrals:
         referral.notes = ERASED
         referral.outcome_note = ""
+        referral.occurrences = [{**occurrence, "note": None} for occurrence in referral.occurrences]
         if referral.triage:
             referral.triage = {
                 **referral.triage,

@@ -11,16 +11,18 @@ from db.base import utcnow
 from directory.areas import Areas
 from directory.phones import InvalidPhone, normalise_phone
 from geo import Geocoder, InvalidPostcode, Location, is_outcode, normalise_outcode, normalise_postcode
-from referrals import audit
+from referrals import audit, lifecycle
 from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
+from referrals.lifecycle import TERMINAL_STATES, State
 from referrals.models import Referral, Resident
 from referrals.residents import index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route
 from referrals.triaging import decide, triage_on_intake
+from referrals.workflow import Change, persist
 from triage import Rules
 
-OPEN_STATUSES = ("received", "triaged", "offered", "accepted", "in_progress", "escalated", "transferred")
+OPEN_STATUSES = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,30 @@ def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetim
     )
 
 
-def _known_resident(session: Session, resident_id: int) -> Resident:
+def _known_resident(session: Session, resident_id: int, principal: Principal) -> Resident:
+    """A person the caller may attach a call to: anyone for helpline staff and admins, people in their own
+    area for a safety-net officer, people they referred before for a partner referrer."""
     resident = session.get(Resident, resident_id)
-    if resident is None or resident.erased_at is not None:
+    if resident is None or resident.erased_at is not None or not may_attach(session, resident, principal):
         raise NotFound(f"no resident with id {resident_id}")
     return resident
+
+
+def may_attach(session: Session, resident: Resident, principal: Principal) -> bool:
+    if principal.role in ("helpline_staff", "admin"):
+        return True
+    if principal.role == "safety_net_officer":
+        return principal.area is None or resident.area == principal.area
+    if principal.role == "partner_referrer":
+        theirs = select(Referral.id).where(Referral.resident_id == resident.id)
+        if principal.token_id is not None:
+            theirs = theirs.where(Referral.created_by_token_id == principal.token_id)
+        elif principal.org_id is not None:
+            theirs = theirs.where(Referral.created_by_org_id == principal.org_id)
+        else:
+            return False
+        return session.scalar(theirs.limit(1)) is not None
+    return False
 
 
 def open_referral_with_same_needs(session: Session, resident: Resident, needs: list[str]) -> Referral | None:
@@ -129,7 +150,7 @@ def log_call(
     now = now or utcnow()
     duplicates: list[DuplicateMatch] = []
     if call.resident_id is not None:
-        resident = _known_resident(session, call.resident_id)
+        resident = _known_resident(session, call.resident_id, principal)
     else:
         resident = _new_resident(call.resident, context, now)
         duplicates = possible_duplicates(session, person_record(resident))
@@ -183,12 +204,14 @@ def log_call(
 def _link_to_open_referral(
     session: Session, referral: Referral, linked: Referral, principal: Principal, now: datetime
 ) -> None:
-    """The same need is already being handled: record the call against it instead of offering it twice."""
+    """The same need is already being handled: record the call against it instead of offering it twice.
+    The new referral closes through the state machine and stays with the safety net, so nobody new sees it."""
     referral.linked_referral_id = linked.id
-    referral.owner_org_id = linked.owner_org_id
     referral.safety_net_org_id = linked.safety_net_org_id
-    referral.status = "closed"
-    referral.outcome_code = "linked_to_open_referral"
+    value, events = lifecycle.Referral(safety_net_org_id=linked.safety_net_org_id).close(
+        "linked_to_open_referral", f"referral {linked.id} is open for the same needs"
+    )
+    persist(session, referral, None, Change(value, events), principal, now)
     audit.record(
         session,
         "referral.linked",

@@ -101,6 +101,7 @@ class Offer(Base):
             _in("status", ("pending", "accepted", "declined", "expired", "withdrawn")), name="status"
         ),
         Index("ix_offer_status_expires", "status", "expires_at"),
+        Index("ix_offer_created_at_status_volunteer", "created_at", "status", "volunteer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -123,7 +123,6 @@ def route(
                 seen.add(key)
                 candidates.append(candidate_dict(candidate))
     row.safety_net_org_id = first.owner_of_last_resort
-    row.owner_org_id = first.owner_of_last_resort
     row.candidates = candidates
     row.gap = first.gap
     row.unmet_needs = list(first.unmet_needs)

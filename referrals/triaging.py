@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from referrals import audit
+from referrals.actions import commit_or_conflict, load_for_update
 from referrals.errors import Conflict, DomainValidationError, Forbidden
 from referrals.models import Referral, Resident
 from referrals.residents import age_on
 from referrals.routing import RoutingContext, route
 from referrals.sealing import seal
-from referrals.workflow import pending_offer
 from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
 
 TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
@@ -140,6 +140,9 @@ def retriage(
     now: datetime | None = None,
 ) -> Referral:
     now = now or utcnow()
+    referral, pending = load_for_update(session, referral.id)
+    if principal.role == "hub_coordinator" and referral.owner_org_id != principal.org_id:
+        raise Forbidden("only the owning organisation may triage this referral again; decline it instead")
     if referral.status not in RETRIAGE_STATES:
         raise Conflict(f"a referral that is {referral.status} cannot be triaged again", referral.status)
     if request.tier is not None and request.tier not in TIER_RANK:
@@ -172,6 +175,7 @@ def retriage(
         now=now,
     )
     if referral.status in REROUTE_STATES:
-        route(session, referral, principal, routing, now, pending_offer(session, referral.id))
-    session.commit()
+        plan = referral.plan and {"every_days": referral.plan["every_days"], "count": referral.plan["count"]}
+        route(session, referral, principal, routing, now, pending, recurrence=plan)
+    commit_or_conflict(session, referral)
     return referral

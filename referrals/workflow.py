@@ -13,6 +13,7 @@ from accounts.tokens import Principal
 from referrals import audit, lifecycle
 from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan, State
 from referrals.models import Offer, Referral
+from referrals.sealing import seal
 from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -102,6 +103,8 @@ def persist(
     new_offer = _sync_offers(session, row, before_offer, value.open_offer, kinds, now)
     for event in change.events:
         data = jsonable(dict(event.data))
+        if data.get("note"):
+            data["note"] = seal(session, row.resident_id, {"note": data["note"]})
         if event.kind == "signposted":
             row.signposted_org_id = data.get("org_id")
         audit.record(

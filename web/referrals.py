@@ -97,7 +97,9 @@ def available_actions(detail: ReferralDetail, principal: Principal) -> list[Acti
                 continue
         if name == "decline" and (offer_org is None or org != offer_org):
             continue
-        owner_only = OWNER_ONLY | ({"escalate", "cancel"} if principal.role == "hub_coordinator" else set())
+        owner_only = (
+            OWNER_ONLY if principal.role == "hub_coordinator" else OWNER_ONLY - {"escalate", "cancel"}
+        )
         if name in owner_only and org != detail.owner_org_id:
             continue
         if (name == "complete" and pending) or (name == "record_occurrence" and not pending):

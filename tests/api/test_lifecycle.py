@@ -237,3 +237,22 @@ def test_recurring_support_records_each_occurrence(client, helpline, hub):
     assert body["status"] == "completed"
     assert [o["outcome_code"] for o in body["occurrences"]] == ["call_made"] * 3
     act(client, hub, referral["id"], "occurrences/0", expected=409, outcome_code="call_made")
+
+
+def test_triaging_again_keeps_the_recurring_plan(client, helpline):
+    referral = log(
+        client, helpline, notes="Would like a weekly check-in call", recurrence={"every_days": 7, "count": 4}
+    )
+    again = client.post(
+        f"/api/v1/referrals/{referral['id']}/triage",
+        json={"notes_addendum": "also some shopping"},
+        headers=helpline,
+    ).get_json()
+    assert again["plan"]["count"] == 4
+    assert len(again["occurrences"]) == 4
+
+
+def test_an_organisation_only_offered_a_referral_cannot_cancel_it(client, helpline, hub):
+    referral = log(client, helpline)
+    response = client.post(f"/api/v1/referrals/{referral['id']}/cancel", json={"reason": "x"}, headers=hub)
+    assert response.status_code == 403

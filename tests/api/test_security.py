@@ -103,3 +103,23 @@ def test_booleans_must_be_json_booleans(client, helpline):
     response = client.post("/api/v1/referrals", json=call(consent_to_share=0), headers=helpline)
     assert response.status_code == 422
     assert "consent_to_share" in response.get_json()["errors"]
+
+
+def test_a_partner_cannot_attach_a_call_to_someone_they_did_not_refer(client, helpline, headers_for):
+    known = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    partner = headers_for("partner_referrer")
+    attempt = client.post(
+        "/api/v1/referrals",
+        json=call(resident_id=known["resident"]["id"], notes="needs a lift"),
+        headers=partner,
+    )
+    assert attempt.status_code == 404
+    mine = client.post(
+        "/api/v1/referrals", json=call(resident={"name": "Partner Client"}), headers=partner
+    ).get_json()
+    again = client.post(
+        "/api/v1/referrals",
+        json=call(resident_id=mine["resident"]["id"], notes="needs a lift"),
+        headers=partner,
+    )
+    assert again.status_code == 201
