@@ -157,7 +157,9 @@ def _start_cascade(
 ) -> None:
     value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
     offerable = [
-        Candidate(c["org_id"], c["tier"], c["volunteer_id"]) for c in candidates if c["action"] == "offer"
+        Candidate(c["org_id"] or row.safety_net_org_id, c["tier"], c["volunteer_id"])
+        for c in candidates
+        if c["action"] == "offer"
     ]
     value, events = value.triage(offerable, plan=plan)
     all_events = list(events)

@@ -48,7 +48,7 @@ def to_value(row: Referral, offer: Offer | None) -> lifecycle.Referral:
         state=row.status,
         tier=row.cascade_tier,
         candidates=[
-            Candidate(c["org_id"], c["tier"], c.get("volunteer_id"))
+            Candidate(c["org_id"] or row.safety_net_org_id, c["tier"], c.get("volunteer_id"))
             for c in row.candidates
             if c["action"] == "offer"
         ],

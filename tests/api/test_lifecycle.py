@@ -256,3 +256,17 @@ def test_an_organisation_only_offered_a_referral_cannot_cancel_it(client, helpli
     referral = log(client, helpline)
     response = client.post(f"/api/v1/referrals/{referral['id']}/cancel", json={"reason": "x"}, headers=hub)
     assert response.status_code == 403
+
+
+def test_a_volunteer_in_no_group_is_offered_through_the_safety_net(
+    client, helpline, session_factory, directory
+):
+    from tests.builders import volunteer
+
+    independent = volunteer(
+        session_factory, org_id=None, postcode="CV1 1AH", lat=52.41028, lon=-1.509401, phone="+447700900502"
+    )
+    referral = log(client, helpline, resident={"postcode": "CV1 1AH"}, notes="needs shopping picked up")
+    offer = referral["current_offer"]
+    assert offer["volunteer_id"] == independent
+    assert offer["org_id"] == directory["coventry_safety_net"]

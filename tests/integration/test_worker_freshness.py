@@ -1,0 +1,132 @@
+"""Each gunicorn worker keeps its own matching index in memory; a directory change must reach every one.
+
+Two gunicorn processes with one worker each serve the same database, so every request can be sent to a known
+worker (with one master and two workers the kernel picks the worker). Each has warmed its index
+(WARM_DIRECTORY=1) and matched a call before the change. The volunteer is added and later deactivated with
+SQLAlchemy sessions, the way the directory services and CLI write (there is no volunteer API yet): the commit
+moves `directory_state.version`, and the very next call each worker serves must see the change.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import json
+
+from directory.models import Volunteer
+from tests.builders import ALL_DAYS, call, small_directory, token_for, volunteer
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Worker:
+    """One gunicorn master with a single worker: one in-memory matching index."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = _free_port()
+        self.log = log
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "WARM_DIRECTORY": "1",
+            "APP_ENV": "development",
+            "RATELIMIT_INTAKE": "1000 per minute",
+            "PYTHONPATH": str(ROOT),
+        }
+        command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--workers", "1"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "wsgi:app"]
+        with log.open("w") as output:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def request(self, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, object]:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data, headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def wait_ready(self, deadline: float) -> None:
+        """The worker answers only after its warm-up (gunicorn's post_worker_init) has built the index."""
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not answer: {self.log.read_text()[-2000:]}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def workers(database_url, session_factory, tmp_path) -> Iterator[list[Worker]]:
+    started = [Worker(database_url, tmp_path / f"worker{n}.log") for n in (1, 2)]
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        for worker in started:
+            worker.wait_ready(deadline)
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+def matched_volunteers(worker: Worker, token: str) -> set[int]:
+    status, referral = worker.request("POST", "/api/v1/referrals", token, call())
+    assert status == 201, referral
+    status, candidates = worker.request("GET", f"/api/v1/referrals/{referral['id']}/candidates", token)
+    assert status == 200, candidates
+    return {c["volunteer_id"] for c in candidates if c["volunteer_id"] is not None}
+
+
+def test_every_worker_matches_a_new_volunteer_and_skips_a_deactivated_one(session_factory, workers):
+    ids = small_directory(session_factory)
+    helpline = token_for(session_factory, "helpline_staff")
+    before = [matched_volunteers(worker, helpline) for worker in workers]
+
+    newcomer = volunteer(
+        session_factory,
+        name="New Neighbour",
+        org_id=ids["hub"],
+        phone="+447700900777",
+        skills=["shopping", "prescriptions"],
+        availability=ALL_DAYS,
+    )
+    after_adding = [matched_volunteers(worker, helpline) for worker in workers]
+
+    with session_factory() as session:
+        session.get(Volunteer, newcomer).active = False
+        session.commit()
+    after_deactivating = [matched_volunteers(worker, helpline) for worker in workers]
+
+    assert [newcomer in seen for seen in before] == [False, False]
+    assert [newcomer in seen for seen in after_adding] == [True, True]
+    assert [newcomer in seen for seen in after_deactivating] == [False, False]
