@@ -49,9 +49,10 @@ class StrictBoolean(ma.fields.Boolean):
 
 
 class InSchema(ma.Schema):
-    """Input: unknown fields are refused (marshmallow's default, RAISE) and text is normalised first."""
+    """Input: unknown fields are refused (marshmallow's default, RAISE); the limits in the OpenAPI schema are
+    checked on the text as sent, then the text is normalised (NFC, no control characters)."""
 
-    @ma.pre_load
+    @ma.post_load
     def normalise_text(self, data, **_kwargs):
         return clean_text(data)
 
