@@ -17,7 +17,7 @@ from db.base import utcnow
 from referrals import audit
 from referrals.actions import Action, apply_action, load_for_update
 from referrals.errors import DomainValidationError, NotFound
-from referrals.lifecycle import TERMINAL_STATES
+from referrals.lifecycle import CLOSED_STATUSES
 from referrals.models import Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
 from referrals.sealing import destroy_key
@@ -26,7 +26,6 @@ from referrals.sms import forget_texts
 ERASED = "(erased)"
 TIER_ORDER = ("mutual_aid", "vcs", "statutory")
 PERIOD = re.compile(r"^\s*(\d+)\s*([dy])\s*$")
-CLOSED = tuple(state.value for state in TERMINAL_STATES)
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,9 @@ def erase_resident(
     if resident.erased_at is not None:
         return resident
     open_ids = session.scalars(
-        select(Referral.id).where(Referral.resident_id == resident_id, Referral.status.not_in(CLOSED))
+        select(Referral.id).where(
+            Referral.resident_id == resident_id, Referral.status.not_in(CLOSED_STATUSES)
+        )
     ).all()
     cancel = Action("cancel", reason="the person's data was erased")
     for referral_id in open_ids:
@@ -121,7 +122,9 @@ def due_for_erasure(session: Session, retention: RetentionPolicy, now: datetime)
         .group_by(Referral.resident_id, Referral.tier)
     ).all()
     open_residents = set(
-        session.scalars(select(Referral.resident_id).where(Referral.status.not_in(CLOSED)).distinct())
+        session.scalars(
+            select(Referral.resident_id).where(Referral.status.not_in(CLOSED_STATUSES)).distinct()
+        )
     )
     keep_until: dict[int, datetime] = {}
     for resident_id, tier, last, _count in rows:

@@ -14,15 +14,13 @@ from geo import Geocoder, InvalidPostcode, Location, is_outcode, normalise_outco
 from referrals import audit, lifecycle
 from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
-from referrals.lifecycle import TERMINAL_STATES, State
+from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import Referral, Resident
 from referrals.residents import index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route
 from referrals.triaging import decide, triage_on_intake
 from referrals.workflow import Change, persist
 from triage import Rules
-
-OPEN_STATUSES = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
 
 
 @dataclass(frozen=True)

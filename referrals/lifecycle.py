@@ -49,6 +49,9 @@ class Tier(StrEnum):
 
 TIER_ORDER = (Tier.MUTUAL_AID, Tier.VCS, Tier.STATUTORY)
 TERMINAL_STATES = frozenset({State.COMPLETED, State.SIGNPOSTED, State.CANCELLED, State.CLOSED})
+# The same split as stored status values, for queries.
+OPEN_STATUSES = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
+CLOSED_STATUSES = tuple(sorted(state.value for state in TERMINAL_STATES))
 PLAN_COMPLETED = "plan_completed"
 
 LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(

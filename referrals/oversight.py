@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation
-from referrals.lifecycle import TERMINAL_STATES, State
+from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import Offer, Referral
 
-OPEN = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
 OWNED_WORK = ("accepted", "in_progress", "transferred")
 
 
@@ -67,7 +66,7 @@ def _area_filter(session: Session, principal: Principal):
 def safety_net_dashboard(session: Session, principal: Principal, now: datetime | None = None) -> dict:
     now = now or utcnow()
     in_area = _area_filter(session, principal)
-    is_open = Referral.status.in_(OPEN)
+    is_open = Referral.status.in_(OPEN_STATUSES)
     overdue = session.execute(
         select(Offer, Referral)
         .join(Referral, Referral.id == Offer.referral_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from referrals import audit, lifecycle
-from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan, State
+from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan
 from referrals.models import Offer, Referral
 from referrals.sealing import seal
 from referrals.sms import enqueue_offer_text
@@ -163,7 +163,3 @@ def task_code(offer_id: int) -> str:
         if number == 0:
             break
     return "".join(reversed(digits)) + "".join(secrets.choice(TASK_CODE_ALPHABET) for _ in range(2))
-
-
-def is_open(row: Referral) -> bool:
-    return State(row.status) not in lifecycle.TERMINAL_STATES
