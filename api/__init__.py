@@ -78,7 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
         areas=areas,
         rules=load_rules(),
         routing=RoutingContext(
-            snapshot=DirectorySnapshot(readonly_sessions, areas),
+            snapshot=DirectorySnapshot(
+                readonly_sessions, areas, workload_refresh_s=settings["WORKLOAD_REFRESH_SECONDS"]
+            ),
             matching_policy=load_matching_policy(),
             lifecycle_policy=lifecycle_policy,
         ),

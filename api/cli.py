@@ -201,6 +201,24 @@ def sweep_cli():
     with found.session_factory() as session:
         expired = expire_due_offers(session, found.lifecycle_policy)
     click.echo(f"expired {expired} offer(s)")
+    click.echo(f"forgot {prune_directory_changes(found)} directory change-log row(s)")
+
+
+def prune_directory_changes(found) -> int:
+    """Change-log rows older than DIRECTORY_CHANGES_KEEP_HOURS; a web worker further behind rebuilds."""
+    from datetime import timedelta
+
+    from db.base import utcnow
+    from directory.version import prune_changes
+
+    keep = timedelta(hours=found.settings["DIRECTORY_CHANGES_KEEP_HOURS"])
+    with found.session_factory() as session:
+        pruned = prune_changes(session, utcnow() - keep)
+        session.commit()
+    return pruned
+
+
+PRUNE_EVERY_SECONDS = 3600
 
 
 @click.command(
@@ -222,9 +240,13 @@ def worker_cli(interval, once):
         found.lifecycle_policy.sweep_interval_seconds, found.settings["SMS_POLL_SECONDS"]
     )
     click.echo(f"worker {outbox.worker_id}: sweeping and sending texts every {interval:g} s")
+    pruned_at = float("-inf")
     while True:
         with found.session_factory() as session:
             expired = expire_due_offers(session, found.lifecycle_policy)
+        if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
+            prune_directory_changes(found)
+            pruned_at = time.monotonic()
         if expired:
             click.echo(f"worker: expired {expired} offer(s)")
         sent = outbox.send_pending()

@@ -59,7 +59,13 @@ class Referrals(MethodView):
         )
         session, principal = get_session(), current_principal()
         result = log_call(session, call, principal, intake_context())
-        return describe(session, result.referral, principal, possible_duplicates=result.possible_duplicates)
+        return describe(
+            session,
+            result.referral,
+            principal,
+            known=(result.current_offer, result.timeline),
+            possible_duplicates=result.possible_duplicates,
+        )
 
 
 @blp.route("/<int:referral_id>")

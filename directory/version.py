@@ -1,16 +1,21 @@
-"""A version for the directory and one for workload, bumped in the same transaction as any change to them,
-so every worker can tell cheaply whether its in-memory matching index is stale."""
+"""A version for the directory, bumped in the same transaction as any change to an organisation or volunteer,
+and a change log saying which ones each version touched, so every worker can tell cheaply whether its
+in-memory matching index is stale and bring it up to date by re-reading only what changed.
 
-from sqlalchemy import event, update
+The version row is locked from the bump to the commit, so directory changes commit in version order: a
+reader that sees version N also sees every change-log row up to N."""
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, delete, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from db.base import Base
+from db.base import Base, utcnow
 from directory.models import Organisation, Volunteer
 
 STATE_ID = 1
 CHANGES = "oneroute_directory_changes"
-_DIRECTORY_MODELS: tuple[type, ...] = (Organisation, Volunteer)
-_workload_models: list[type] = []
+KINDS: dict[type, str] = {Organisation: "organisation", Volunteer: "volunteer"}
 
 
 class DirectoryState(Base):
@@ -18,39 +23,83 @@ class DirectoryState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
-    workload_version: Mapped[int] = mapped_column(default=0)
 
 
-def watch_workload(*models: type) -> None:
-    """Changes to these models (offers, referrals) move the workload version."""
-    _workload_models.extend(m for m in models if m not in _workload_models)
+class DirectoryChange(Base):
+    """One organisation or volunteer touched by the transaction that moved the version to `version`."""
+
+    __tablename__ = "directory_change"
+    __table_args__ = (Index("ix_directory_change_version", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-@event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context, _instances) -> None:
-    touched = [*session.new, *session.dirty, *session.deleted]
-    changes = session.info.setdefault(CHANGES, [False, False])
-    changes[0] = changes[0] or any(isinstance(obj, _DIRECTORY_MODELS) for obj in touched)
-    changes[1] = changes[1] or any(isinstance(obj, tuple(_workload_models)) for obj in touched)
+    touched = [obj for obj in (*session.new, *session.dirty, *session.deleted) if type(obj) in KINDS]
+    if touched:
+        session.info.setdefault(CHANGES, []).extend(touched)
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_versions(session: Session) -> None:
-    """Move the versions at commit, so the state row is locked only for the moment of the commit."""
+def _bump_version(session: Session) -> None:
+    """Move the version at commit and log what moved it, so the state row is locked only for the commit."""
     session.flush()
-    directory, workload = session.info.pop(CHANGES, (False, False))
-    if not (directory or workload):
+    touched = session.info.pop(CHANGES, None)
+    if not touched:
         return
-    session.connection().execute(
+    entities = sorted({(KINDS[type(obj)], obj.id) for obj in touched if obj.id is not None})
+    connection = session.connection()
+    version = connection.execute(
         update(DirectoryState)
         .where(DirectoryState.id == STATE_ID)
-        .values(
-            version=DirectoryState.version + int(directory),
-            workload_version=DirectoryState.workload_version + int(workload),
-        )
+        .values(version=DirectoryState.version + 1)
+        .returning(DirectoryState.version)
+    ).scalar_one_or_none()
+    if version is None:  # a schema made without the migrations, which insert the row
+        version = 1
+        connection.execute(insert(DirectoryState).values(id=STATE_ID, version=version))
+    now = utcnow()
+    connection.execute(
+        insert(DirectoryChange),
+        [{"version": version, "kind": kind, "entity_id": id_, "created_at": now} for kind, id_ in entities]
+        or [{"version": version, "kind": "none", "entity_id": 0, "created_at": now}],
     )
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(CHANGES, None)
+
+
+def changes_since(session: Session, version: int, upto: int) -> dict[str, set[int]] | None:
+    """What versions (version, upto] touched, by kind; None when the log no longer holds all of them (pruned),
+    so the caller must rebuild from scratch."""
+    rows = session.execute(
+        select(DirectoryChange.version, DirectoryChange.kind, DirectoryChange.entity_id).where(
+            DirectoryChange.version > version, DirectoryChange.version <= upto
+        )
+    ).all()
+    if {row.version for row in rows} != set(range(version + 1, upto + 1)):
+        return None
+    touched: dict[str, set[int]] = {kind: set() for kind in KINDS.values()}
+    for row in rows:
+        if row.kind in touched:
+            touched[row.kind].add(row.entity_id)
+    return touched
+
+
+def prune_changes(session: Session, before: datetime) -> int:
+    """Forget change-log rows older than `before`; a worker further behind than that rebuilds its index."""
+    result = session.execute(delete(DirectoryChange).where(DirectoryChange.created_at < before))
+    return result.rowcount or 0
+
+
+def listen() -> None:
+    event.listen(Session, "before_flush", _note_changes)
+    event.listen(Session, "before_commit", _bump_version)
+    event.listen(Session, "after_rollback", _forget_changes)
+
+
+listen()

@@ -13,7 +13,13 @@ from matching.types import (
     Organisation,
     Volunteer,
 )
-from matching.workload import record_assignment, record_completion, record_org_acceptance, start_new_week
+from matching.workload import (
+    capacity_failure,
+    record_assignment,
+    record_completion,
+    record_org_acceptance,
+    start_new_week,
+)
 
 __all__ = [
     "AreaConfig",
@@ -27,6 +33,7 @@ __all__ = [
     "NoSafetyNetError",
     "Organisation",
     "Volunteer",
+    "capacity_failure",
     "load_matching_policy",
     "match",
     "record_assignment",

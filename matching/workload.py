@@ -3,6 +3,9 @@
 from dataclasses import replace
 
 from matching.directory import Directory
+from matching.policy import MatchingPolicy
+from matching.types import Volunteer
+from matching.volunteers import FAILURES
 
 
 def record_assignment(directory: Directory, volunteer_id: int) -> None:
@@ -25,3 +28,15 @@ def record_org_acceptance(directory: Directory, org_id: int, change: int = 1) ->
     if org is None:
         raise KeyError(f"organisation {org_id} is not in the directory")
     directory.upsert_organisation(replace(org, open_accepted=max(0, org.open_accepted + change)))
+
+
+def capacity_failure(
+    volunteer: Volunteer, policy: MatchingPolicy, active_tasks: int, tasks_this_week: int
+) -> tuple[str, str] | None:
+    """(reason, detail) when a volunteer with these counts is at a cap, their own or the policy's; else None.
+    The same caps the index applies, for checking the counts as they stand just before an offer goes out."""
+    if active_tasks >= min(volunteer.max_active_tasks, policy.max_active_tasks):
+        return FAILURES[8]
+    if tasks_this_week >= min(volunteer.max_tasks_per_week, policy.max_tasks_per_week):
+        return FAILURES[9]
+    return None

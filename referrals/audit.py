@@ -58,6 +58,11 @@ def record(
     return event
 
 
+def pending_events(session: Session, referral_id: int) -> list[AuditEvent]:
+    """The events this transaction has recorded so far for a referral, in the order they will be chained."""
+    return [e for e in session.info.get(PENDING, ()) if e.referral_id == referral_id]
+
+
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)

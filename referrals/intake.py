@@ -15,9 +15,10 @@ from referrals import audit, lifecycle
 from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import OPEN_STATUSES
-from referrals.models import Referral, Resident
+from referrals.models import AuditEvent, Offer, Referral, Resident
 from referrals.residents import index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route
+from referrals.sealing import new_key
 from referrals.triaging import decide, triage_on_intake
 from referrals.workflow import Change, persist
 from triage import Rules
@@ -58,6 +59,8 @@ class IntakeContext:
 class IntakeResult:
     referral: Referral
     possible_duplicates: list[DuplicateMatch]
+    current_offer: Offer | None = None
+    timeline: list[AuditEvent] = field(default_factory=list)
 
 
 def locate(postcode: str, context: IntakeContext) -> tuple[str, Location, str]:
@@ -156,10 +159,12 @@ def log_call(
         call.notes, call.needs, resident.flags, resident.date_of_birth, context.rules, now.date()
     )
     linked = open_referral_with_same_needs(session, resident, decision.needs)
-    if resident.id is None:
+    first_call = resident.id is None
+    if first_call:
         session.add(resident)
         session.flush()
-        index_resident(session, resident)
+        index_resident(session, resident, new=True)
+        new_key(session, resident.id)
     referral = Referral(
         resident=resident,
         channel=call.channel,
@@ -191,12 +196,22 @@ def log_call(
         },
     )
     triage_on_intake(session, referral, resident, decision, principal, now)
+    offer = None
     if linked is not None:
         _link_to_open_referral(session, referral, linked, principal, now)
     else:
-        route(session, referral, principal, context.routing, now, recurrence=call.recurrence)
+        offer = route(
+            session,
+            referral,
+            principal,
+            context.routing,
+            now,
+            recurrence=call.recurrence,
+            first_referral=first_call,
+        )
+    timeline = audit.pending_events(session, referral.id)
     session.commit()
-    return IntakeResult(referral=referral, possible_duplicates=duplicates)
+    return IntakeResult(referral, duplicates, offer, timeline)
 
 
 def _link_to_open_referral(

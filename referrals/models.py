@@ -102,6 +102,7 @@ class Offer(Base):
         ),
         Index("ix_offer_status_expires", "status", "expires_at"),
         Index("ix_offer_created_at_status_volunteer", "created_at", "status", "volunteer_id"),
+        Index("ix_offer_volunteer_status", "volunteer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

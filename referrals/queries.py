@@ -83,13 +83,23 @@ def sees_personal_details(referral: Referral, principal: Principal) -> bool:
     return principal.role in SEES_ALL or principal.role == "partner_referrer"
 
 
-def describe(session: Session, referral: Referral, principal: Principal, **extra) -> ReferralDetail:
-    offers = pending_offers(session, referral.id)
-    timeline = events_for_referral(session, referral.id)
+def describe(
+    session: Session,
+    referral: Referral,
+    principal: Principal,
+    known: tuple[Offer | None, list[AuditEvent]] | None = None,
+    **extra,
+) -> ReferralDetail:
+    """`known`: the current offer and whole timeline when the caller has them (a referral it has just
+    created), so they are not read back."""
+    if known is None:
+        offers = pending_offers(session, referral.id)
+        known = (offers[0] if offers else None, events_for_referral(session, referral.id))
+    current_offer, timeline = known
     resident = referral.resident
     if not sees_personal_details(referral, principal):
         resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))
-    return ReferralDetail(referral, offers[0] if offers else None, timeline, resident, **extra)
+    return ReferralDetail(referral, current_offer, timeline, resident, **extra)
 
 
 AUDITED_READERS = frozenset({"safety_net_officer", "admin"})

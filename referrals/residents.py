@@ -35,8 +35,10 @@ def person_record(resident: Resident) -> PersonRecord:
     )
 
 
-def index_resident(session: Session, resident: Resident) -> None:
-    session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident.id))
+def index_resident(session: Session, resident: Resident, new: bool = False) -> None:
+    """(Re)write the person's blocking keys; a resident `new` in this transaction has none to delete."""
+    if not new:
+        session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident.id))
     session.add_all(
         ResidentKey(resident_id=resident.id, key=key) for key in blocking_keys(person_record(resident))
     )
@@ -46,7 +48,12 @@ def possible_duplicates(session: Session, person: PersonRecord) -> list[Duplicat
     keys = blocking_keys(person)
     if not keys:
         return []
-    ids = select(ResidentKey.resident_id).where(ResidentKey.key.in_(keys)).distinct().limit(MAX_CANDIDATES)
+    # Two index lookups: as one statement (DISTINCT ... LIMIT in a subquery) PostgreSQL's generic plan,
+    # used once psycopg prepares it, walks every blocking key in id order (docs/scaling.md).
+    found = session.scalars(select(ResidentKey.resident_id).where(ResidentKey.key.in_(keys)))
+    ids = list(dict.fromkeys(found))[:MAX_CANDIDATES]
+    if not ids:
+        return []
     existing = session.scalars(
         select(Resident).where(Resident.id.in_(ids), Resident.erased_at.is_(None))
     ).all()

@@ -14,11 +14,12 @@ from referrals.lifecycle import Candidate, RecurrencePlan
 from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
 from referrals.residents import age_on
-from referrals.snapshot import DirectorySnapshot
+from referrals.snapshot import DirectorySnapshot, volunteer_load
 from referrals.workflow import Change, jsonable, persist
 
 HIGHER_TIERS = {"mutual_aid": ("vcs",), "vcs": (), "statutory": ()}
 HELPED_STATUSES = ("accepted", "in_progress", "completed", "transferred")
+MAX_RECOUNTS = 5
 
 
 @dataclass(frozen=True)
@@ -103,16 +104,25 @@ def route(
     now: datetime,
     pending: Offer | None = None,
     recurrence: dict | None = None,
-) -> None:
-    """Match and start the cascade; routed again after re-triage, it withdraws its `pending` offer."""
+    first_referral: bool = False,
+) -> Offer | None:
+    """Match and start the cascade, returning the offer made (if any); routed again after re-triage, it
+    withdraws its `pending` offer.
+    `first_referral`: the person is new in this transaction, so nobody has helped them before."""
     resident = row.resident
-    known = continuity(session, resident, row.id)
+    known = ([], []) if first_referral else continuity(session, resident, row.id)
     tiers = (row.tier, *HIGHER_TIERS[row.tier])
     with context.snapshot.in_use(now) as directory:
         results = [
             matching.match(match_request(row, resident, tier, known, now), directory, context.matching_policy)
             for tier in tiers
         ]
+        volunteers = {
+            c.volunteer_id: directory.volunteer(c.volunteer_id)
+            for result in results
+            for c in result.candidates
+            if c.volunteer_id is not None
+        }
     first = results[0]
     seen: set[tuple] = set()
     candidates = []
@@ -122,6 +132,7 @@ def route(
             if key not in seen:
                 seen.add(key)
                 candidates.append(candidate_dict(candidate))
+    candidates, recounted = _confirm_capacity(session, candidates, volunteers, context, now)
     row.safety_net_org_id = first.owner_of_last_resort
     row.candidates = candidates
     row.gap = first.gap
@@ -135,14 +146,49 @@ def route(
         payload={
             "coordination_model": first.coordination_model,
             "candidates": candidates,
-            "excluded": [exclusion_dict(e) for e in first.excluded],
+            "excluded": [exclusion_dict(e) for e in first.excluded] + recounted,
             "gap": first.gap,
             "unmet_needs": list(first.unmet_needs),
         },
         now=now,
     )
     plan = recurrence and RecurrencePlan(recurrence["every_days"], recurrence["count"], now)
-    _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending, plan)
+    offer = _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending, plan)
+    if offer is not None and offer.volunteer_id is not None:
+        context.snapshot.record_offer(offer.volunteer_id)
+    return offer
+
+
+def _confirm_capacity(
+    session: Session,
+    candidates: list[dict],
+    volunteers: dict[int, matching.Volunteer | None],
+    context: RoutingContext,
+    now: datetime,
+) -> tuple[list[dict], list[dict]]:
+    """The index's workload counts can be a few seconds old (another worker may have just offered work), so
+    the volunteer an offer is about to go to is counted again in the database and passed over at a cap.
+    Returns the candidates left and an exclusion for each one passed over."""
+    kept, passed_over = list(candidates), []
+    for _ in range(MAX_RECOUNTS):
+        if not kept or kept[0]["action"] == "signpost":
+            break
+        first = next((c for c in kept if c["action"] == "offer"), None)
+        volunteer = first and first["volunteer_id"] is not None and volunteers.get(first["volunteer_id"])
+        if not volunteer:
+            break
+        load = volunteer_load(session, volunteer.id, now)
+        context.snapshot.note_load(volunteer.id, load)
+        failure = matching.capacity_failure(volunteer, context.matching_policy, *load)
+        if failure is None:
+            break
+        kept.remove(first)
+        reason, detail = failure
+        detail = f"{detail} (counted again before the offer)"
+        passed_over.append(
+            exclusion_dict(matching.Exclusion("volunteer", reason, detail, volunteer_id=volunteer.id))
+        )
+    return kept, passed_over
 
 
 def _start_cascade(
@@ -154,7 +200,7 @@ def _start_cascade(
     now: datetime,
     pending: Offer | None,
     plan: RecurrencePlan | None,
-) -> None:
+) -> Offer | None:
     value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
     offerable = [
         Candidate(c["org_id"] or row.safety_net_org_id, c["tier"], c["volunteer_id"])
@@ -170,4 +216,4 @@ def _start_cascade(
             expires_at=lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
         )
     all_events.extend(events)
-    persist(session, row, pending, Change(value, tuple(all_events)), principal, now)
+    return persist(session, row, pending, Change(value, tuple(all_events)), principal, now)

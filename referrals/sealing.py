@@ -9,20 +9,37 @@ import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from referrals.models import ResidentSecret
 
 PREFIX = "sealed:v1:"
+NEW_KEYS = "oneroute_new_resident_keys"
+
+
+def new_key(session: Session, resident_id: int) -> bytes:
+    """The key of a resident created in this transaction, who cannot have one yet (no lookup needed)."""
+    key = AESGCM.generate_key(bit_length=256)
+    session.add(ResidentSecret(resident_id=resident_id, key=key))
+    session.info.setdefault(NEW_KEYS, {})[resident_id] = key
+    return key
 
 
 def _key(session: Session, resident_id: int, create: bool) -> bytes | None:
+    made = session.info.get(NEW_KEYS, {}).get(resident_id)
+    if made is not None:
+        return made
     secret = session.get(ResidentSecret, resident_id)
     if secret is None and create:
-        secret = ResidentSecret(resident_id=resident_id, key=AESGCM.generate_key(bit_length=256))
-        session.add(secret)
-        session.flush()
+        return new_key(session, resident_id)
     return secret.key if secret else None
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_new_keys(session: Session) -> None:
+    session.info.pop(NEW_KEYS, None)
 
 
 def seal(session: Session, resident_id: int, data: dict) -> str:
@@ -48,6 +65,7 @@ def unseal(session: Session, resident_id: int, sealed: str) -> dict | None:
 
 
 def destroy_key(session: Session, resident_id: int) -> None:
+    session.info.get(NEW_KEYS, {}).pop(resident_id, None)
     secret = session.get(ResidentSecret, resident_id)
     if secret is not None:
         session.delete(secret)

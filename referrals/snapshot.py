@@ -1,5 +1,5 @@
-"""Each worker's in-memory matching directory, rebuilt when the directory version moves and given fresh
-workload counts when the workload version moves (both read with one cheap query per check)."""
+"""Each worker's in-memory matching directory, kept up to date from the directory version and its change log,
+with workload counts re-read every few seconds."""
 
 import threading
 from collections.abc import Iterator
@@ -14,12 +14,11 @@ import matching
 from db.base import utcnow
 from directory.areas import Areas
 from directory.models import Organisation, Volunteer
-from directory.version import STATE_ID, DirectoryState, watch_workload
+from directory.version import STATE_ID, DirectoryState, changes_since
 from referrals.models import Offer, Referral
 from reports import response
 
 OWNED_STATUSES = ("accepted", "in_progress", "transferred")
-watch_workload(Offer, Referral)
 
 
 def to_matching_org(org: Organisation, accepts_within_hours: float | None = None) -> matching.Organisation:
@@ -61,46 +60,52 @@ VOLUNTEER_COLUMNS = (
 )
 
 
+def to_matching_volunteer(row, load: tuple[int, int] = (0, 0)) -> matching.Volunteer:
+    return matching.Volunteer(
+        id=row.id,
+        lat=row.lat,
+        lon=row.lon,
+        org_id=row.org_id,
+        skills=tuple(row.skills),
+        dbs_expires_on=row.dbs_expires_on,
+        availability=row.availability or {},
+        travel_radius_km=row.travel_radius_km,
+        max_active_tasks=row.max_active_tasks,
+        max_tasks_per_week=row.max_tasks_per_week,
+        active=row.active,
+        sms_opted_out=row.sms_opted_out,
+        active_tasks=load[0],
+        tasks_this_week=load[1],
+    )
+
+
 def active_volunteers(session: Session, batch: int = 20_000):
     """Active volunteers streamed as plain rows (no ORM objects): a million build in bounded memory."""
     query = select(*VOLUNTEER_COLUMNS).where(Volunteer.active).execution_options(yield_per=batch)
     for row in session.execute(query):
-        yield matching.Volunteer(
-            id=row.id,
-            lat=row.lat,
-            lon=row.lon,
-            org_id=row.org_id,
-            skills=tuple(row.skills),
-            dbs_expires_on=row.dbs_expires_on,
-            availability=row.availability or {},
-            travel_radius_km=row.travel_radius_km,
-            max_active_tasks=row.max_active_tasks,
-            max_tasks_per_week=row.max_tasks_per_week,
-            active=row.active,
-            sms_opted_out=row.sms_opted_out,
-        )
+        yield to_matching_volunteer(row)
 
 
 def area_configs(session: Session, areas: Areas) -> list[matching.AreaConfig]:
-    configs = []
-    for area in areas.by_code.values():
-        first = {}
-        for kind in ("safety_net", "infrastructure"):
-            first[kind] = session.scalar(
-                select(Organisation.id)
-                .where(Organisation.area == area.code, Organisation.kind == kind, Organisation.active)
-                .order_by(Organisation.id)
-            )
-        configs.append(
-            matching.AreaConfig(
-                code=area.code,
-                name=area.name,
-                coordination_model=area.coordination_model,
-                safety_net_org_id=first["safety_net"],
-                infrastructure_org_id=first["infrastructure"],
-            )
+    """Each area's coordination model and its first active safety-net and infrastructure organisation."""
+    first: dict[tuple[str, str], int] = {
+        (area, kind): org_id
+        for area, kind, org_id in session.execute(
+            select(Organisation.area, Organisation.kind, func.min(Organisation.id))
+            .where(Organisation.active, Organisation.kind.in_(("safety_net", "infrastructure")))
+            .group_by(Organisation.area, Organisation.kind)
         )
-    return configs
+    }
+    return [
+        matching.AreaConfig(
+            code=area.code,
+            name=area.name,
+            coordination_model=area.coordination_model,
+            safety_net_org_id=first.get((area.code, "safety_net")),
+            infrastructure_org_id=first.get((area.code, "infrastructure")),
+        )
+        for area in areas.by_code.values()
+    ]
 
 
 def workload(session: Session, now: datetime) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
@@ -141,16 +146,57 @@ def workload(session: Session, now: datetime) -> tuple[dict[int, tuple[int, int]
     return volunteers, orgs
 
 
+def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[int, int]:
+    """One volunteer's (active tasks, tasks this week) as they stand now, counted the way `workload` does."""
+    week_ago = now - timedelta(days=7)
+    pending = (
+        select(func.count())
+        .select_from(Offer)
+        .where(Offer.volunteer_id == volunteer_id, Offer.status == "pending")
+        .scalar_subquery()
+    )
+    owned = (
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.volunteer_id == volunteer_id, Referral.status.in_(OWNED_STATUSES))
+        .scalar_subquery()
+    )
+    weekly = (
+        select(func.count())
+        .select_from(Offer)
+        .where(
+            Offer.volunteer_id == volunteer_id,
+            Offer.created_at >= week_ago,
+            or_(Offer.status == "pending", Offer.status == "accepted"),
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(pending + owned, weekly)).one()
+    return int(row[0]), int(row[1])
+
+
 class DirectorySnapshot:
-    def __init__(self, session_factory: sessionmaker[Session], areas: Areas) -> None:
+    """The matching directory one worker holds. On each use it reads the directory version (one primary-key
+    read): unchanged, it is used as it is; moved, the organisations and volunteers the change log names are
+    re-read and patched in (a full rebuild only on first use or when the log no longer reaches back far
+    enough). Workload counts (tasks per volunteer, accepted referrals per organisation) are re-counted at most
+    every `workload_refresh_s` seconds; between counts the worker adds the offers it makes itself, and the
+    volunteer an offer is about to go to is checked against the database (`volunteer_load`) first."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], areas: Areas, workload_refresh_s: float = 5.0
+    ) -> None:
         self._session_factory = session_factory
         self._areas = areas
+        self._workload_refresh = timedelta(seconds=workload_refresh_s)
         self._lock = threading.RLock()
         self._directory: matching.Directory | None = None
-        self._versions: tuple[int, int] | None = None
+        self._version: int | None = None
+        self._workload_at: datetime | None = None
         self._volunteer_load: dict[int, tuple[int, int]] = {}
         self._org_load: dict[int, int] = {}
         self.rebuilds = 0
+        self.patches = 0
 
     @contextmanager
     def in_use(self, now: datetime | None = None) -> Iterator[matching.Directory]:
@@ -161,14 +207,86 @@ class DirectorySnapshot:
     def current(self, now: datetime | None = None) -> matching.Directory:
         now = now or utcnow()
         with self._lock, self._session_factory() as session:
-            state = session.get(DirectoryState, STATE_ID)
-            versions = (state.version, state.workload_version)
-            if self._directory is None or versions[0] != (self._versions or (None,))[0]:
+            version = session.scalar(select(DirectoryState.version).where(DirectoryState.id == STATE_ID))
+            if self._directory is None or not self._catch_up(session, version, now):
                 self._rebuild(session, now)
-            elif versions != self._versions:
+            elif self._workload_due(now):
                 self._refresh_workload(session, now)
-            self._versions = versions
+            self._version = version
             return self._directory
+
+    def record_offer(self, volunteer_id: int) -> None:
+        """This worker has just offered a task to the volunteer: count it until the next re-count."""
+        with self._lock:
+            current = self._directory and self._directory.volunteer(volunteer_id)
+            if current:
+                self.note_load(volunteer_id, (current.active_tasks + 1, current.tasks_this_week + 1))
+
+    def note_load(self, volunteer_id: int, load: tuple[int, int]) -> None:
+        """The volunteer's counts as just read from the database (or as this worker has just changed them)."""
+        with self._lock:
+            current = self._directory and self._directory.volunteer(volunteer_id)
+            if current and (current.active_tasks, current.tasks_this_week) != load:
+                self._directory.add_volunteer_workload(
+                    volunteer_id, load[0] - current.active_tasks, load[1] - current.tasks_this_week
+                )
+            if current:
+                self._volunteer_load[volunteer_id] = load
+
+    def _workload_due(self, now: datetime) -> bool:
+        return self._workload_at is None or not (
+            timedelta(0) <= now - self._workload_at < self._workload_refresh
+        )
+
+    def _catch_up(self, session: Session, version: int, now: datetime) -> bool:
+        """Patch in what changed since this worker's version; False when only a rebuild will do."""
+        if version == self._version:
+            return True
+        if self._version is None or version < self._version:
+            return False
+        touched = changes_since(session, self._version, version)
+        if touched is None:
+            return False
+        self._patch_volunteers(session, touched["volunteer"])
+        if touched["organisation"]:
+            self._patch_organisations(session, touched["organisation"], now)
+        self.patches += 1
+        return True
+
+    def _patch_volunteers(self, session: Session, ids: set[int]) -> None:
+        directory = self._directory
+        rows = {
+            row.id: row
+            for chunk in _chunks(sorted(ids))
+            for row in session.execute(select(*VOLUNTEER_COLUMNS).where(Volunteer.id.in_(chunk)))
+        }
+        for volunteer_id in ids:
+            row = rows.get(volunteer_id)
+            if row is None or not row.active:
+                directory.remove_volunteer(volunteer_id)
+                continue
+            current = directory.volunteer(volunteer_id)
+            load = (current.active_tasks, current.tasks_this_week) if current else (0, 0)
+            directory.upsert_volunteer(to_matching_volunteer(row, load))
+
+    def _patch_organisations(self, session: Session, ids: set[int], now: datetime) -> None:
+        directory = self._directory
+        speeds = response.accepts_within_hours(session, now, org_ids=ids)
+        rows = {org.id: org for org in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+        for org_id in ids:
+            org = rows.get(org_id)
+            if org is None or not org.active:
+                directory.remove_organisation(org_id)
+                continue
+            current = directory.organisation(org_id)
+            directory.upsert_organisation(
+                replace(
+                    to_matching_org(org, speeds.get(org_id)),
+                    open_accepted=current.open_accepted if current else self._org_load.get(org_id, 0),
+                )
+            )
+        for area in area_configs(session, self._areas):
+            directory.upsert_area(area)
 
     def _rebuild(self, session: Session, now: datetime) -> None:
         speeds = response.accepts_within_hours(session, now)
@@ -176,6 +294,7 @@ class DirectorySnapshot:
             to_matching_org(o, speeds.get(o.id))
             for o in session.scalars(select(Organisation).where(Organisation.active))
         ]
+        self._directory = None  # let the old index go before the new one is built
         volunteers = active_volunteers(session)
         self._directory = matching.Directory(orgs, volunteers, area_configs(session, self._areas))
         self._volunteer_load, self._org_load = {}, {}
@@ -189,10 +308,18 @@ class DirectorySnapshot:
             load = volunteer_load.get(volunteer_id, (0, 0))
             current = directory.volunteer(volunteer_id)
             if current is not None and (current.active_tasks, current.tasks_this_week) != load:
-                directory.upsert_volunteer(replace(current, active_tasks=load[0], tasks_this_week=load[1]))
+                directory.add_volunteer_workload(
+                    volunteer_id, load[0] - current.active_tasks, load[1] - current.tasks_this_week
+                )
         for org_id in set(org_load) | set(self._org_load):
             current = directory.organisation(org_id)
             count = org_load.get(org_id, 0)
             if current is not None and current.open_accepted != count:
                 directory.upsert_organisation(replace(current, open_accepted=count))
         self._volunteer_load, self._org_load = volunteer_load, org_load
+        self._workload_at = now
+
+
+def _chunks(ids: list[int], size: int = 5_000) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -96,10 +96,14 @@ def response_stats(
     return {org_id: summarise(found, hours.get(org_id, ())) for org_id, found in counts.items()}
 
 
-def accepts_within_hours(session: Session, now: datetime | None = None) -> dict[int, float]:
+def accepts_within_hours(
+    session: Session, now: datetime | None = None, org_ids: Collection[int] | None = None
+) -> dict[int, float]:
     """Organisation id → the median hours it takes to accept, for the matching engine (one query)."""
     return {
-        org_id: rounded(median(hours), 1) for org_id, hours in hours_to_accept(session, now).items() if hours
+        org_id: rounded(median(hours), 1)
+        for org_id, hours in hours_to_accept(session, now, org_ids).items()
+        if hours
     }
 
 

@@ -61,9 +61,7 @@ def clean_database(engine: Engine) -> None:
         connection.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": "0" * 64}
         )
-        connection.execute(
-            text("INSERT INTO directory_state (id, version, workload_version) VALUES (1, 0, 0)")
-        )
+        connection.execute(text("INSERT INTO directory_state (id, version) VALUES (1, 0)"))
 
 
 @pytest.fixture

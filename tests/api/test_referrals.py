@@ -132,3 +132,25 @@ def test_partner_sees_only_their_own_referrals(client, headers_for):
 
     assert client.get(f"/api/v1/referrals/{referral_id}", headers=mine).status_code == 200
     assert client.get(f"/api/v1/referrals/{referral_id}", headers=other).status_code == 404
+
+
+def test_what_intake_answers_is_what_a_read_returns_for_every_outcome(client, helpline):
+    """Intake answers from what it has just written (no read-back); a read must agree for an offer, a
+    safeguarding hold, a call linked to an open referral for the same need, and a partner's referral."""
+    first = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    again = {**call(), "resident_id": first["resident"]["id"], "resident": {"name": "x", "postcode": "SM1"}}
+    bodies = [
+        first,
+        client.post(
+            "/api/v1/referrals",
+            json=call(notes="Neighbour worried he is being financially abused by his carer, shopping too"),
+            headers=helpline,
+        ).get_json(),
+        client.post("/api/v1/referrals", json=again, headers=helpline).get_json(),
+    ]
+    assert bodies[1]["safeguarding"] is True
+    assert bodies[2]["status"] == "closed"
+    assert bodies[2]["current_offer"] is None
+    for body in bodies:
+        body.pop("possible_duplicates")
+        assert client.get(f"/api/v1/referrals/{body['id']}", headers=helpline).get_json() == body

@@ -14,14 +14,18 @@ from triage import load_rules
 HELPLINE = Principal(token_id=None, name="helpline test", role="helpline_staff", org_id=None)
 
 
-def intake_context(session_factory) -> IntakeContext:
+def intake_context(session_factory, workload_refresh_s: float = 5.0) -> IntakeContext:
     areas = load_areas()
     return IntakeContext(
         geocoder=build_geocoder("outcode"),
         areas=areas,
         rules=load_rules(),
         routing=RoutingContext(
-            DirectorySnapshot(make_session_factory(session_factory.kw["bind"], readonly=True), areas),
+            DirectorySnapshot(
+                make_session_factory(session_factory.kw["bind"], readonly=True),
+                areas,
+                workload_refresh_s=workload_refresh_s,
+            ),
             load_matching_policy(),
             load_lifecycle_policy(),
         ),

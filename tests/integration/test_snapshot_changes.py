@@ -1,0 +1,166 @@
+"""A worker's matching index follows directory changes by patching what the change log names, rebuilds only
+when the log cannot say, and checks a volunteer's workload in the database before offering them a task."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db import make_session_factory
+from db.base import utcnow
+from directory.areas import load_areas
+from directory.models import Organisation, Volunteer
+from directory.version import DirectoryChange, prune_changes
+from referrals.intake import CallLog, ResidentDetails, log_call
+from referrals.models import AuditEvent
+from referrals.snapshot import DirectorySnapshot
+from tests.builders import organisation, small_directory, volunteer
+from tests.integration.intake_helpers import HELPLINE, intake_context
+
+HOUR = 3600.0
+
+
+@pytest.fixture
+def directory(session_factory) -> dict[str, int]:
+    return small_directory(session_factory)
+
+
+@pytest.fixture
+def snapshot(engine) -> DirectorySnapshot:
+    return DirectorySnapshot(make_session_factory(engine, readonly=True), load_areas())
+
+
+def _update(session_factory, model, row_id: int, **values) -> None:
+    with session_factory() as session:
+        row = session.get(model, row_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.commit()
+
+
+def test_a_new_volunteer_is_patched_in_without_a_rebuild(session_factory, directory, snapshot):
+    snapshot.current()
+    added = volunteer(session_factory, org_id=directory["mutual_aid"], phone="+447700900502")
+
+    matching_directory = snapshot.current()
+
+    assert matching_directory.volunteer(added) is not None
+    assert (snapshot.rebuilds, snapshot.patches) == (1, 1)
+
+
+def test_a_deactivated_volunteer_is_removed_and_a_changed_one_keeps_its_workload(
+    session_factory, directory, snapshot
+):
+    other = volunteer(session_factory, org_id=directory["mutual_aid"], phone="+447700900502")
+    snapshot.current()
+    snapshot.note_load(other, (2, 4))
+    _update(session_factory, Volunteer, directory["volunteer"], active=False)
+    _update(session_factory, Volunteer, other, travel_radius_km=9.0)
+
+    matching_directory = snapshot.current()
+
+    assert matching_directory.volunteer(directory["volunteer"]) is None
+    changed = matching_directory.volunteer(other)
+    assert (changed.travel_radius_km, changed.active_tasks, changed.tasks_this_week) == (9.0, 2, 4)
+    assert (snapshot.rebuilds, snapshot.patches) == (1, 1)
+
+
+def test_organisation_changes_update_coverage_and_the_area_s_safety_net(session_factory, directory, snapshot):
+    snapshot.current()
+    second = organisation(
+        session_factory, name="Sutton second safety net", kind="safety_net", services=[], capacity=1000
+    )
+    _update(session_factory, Organisation, directory["sutton_safety_net"], active=False)
+    _update(session_factory, Organisation, directory["food_bank"], coverage_outcodes=["SM2"])
+
+    matching_directory = snapshot.current()
+
+    assert matching_directory.organisation(directory["sutton_safety_net"]) is None
+    assert matching_directory.area("sutton").safety_net_org_id == second
+    assert matching_directory.safety_net("sutton").id == second
+    covering = matching_directory.covering_organisations(51.36, -0.19, "SM1", "sutton")
+    assert directory["food_bank"] not in {org.id for org in covering}
+    assert directory["hub"] in {org.id for org in covering}
+    assert snapshot.rebuilds == 1
+
+
+def test_a_worker_behind_the_pruned_log_rebuilds(session_factory, directory, snapshot):
+    snapshot.current()
+    first = volunteer(session_factory, org_id=directory["mutual_aid"], phone="+447700900502")
+    with session_factory() as session:
+        assert prune_changes(session, utcnow() + timedelta(seconds=1)) >= 1
+        session.commit()
+    second = volunteer(session_factory, org_id=directory["mutual_aid"], phone="+447700900503")
+
+    matching_directory = snapshot.current()
+
+    assert snapshot.rebuilds == 2
+    assert matching_directory.volunteer(first) is not None
+    assert matching_directory.volunteer(second) is not None
+
+
+def test_pruning_keeps_recent_changes(session_factory, session, directory):
+    with session_factory() as writer:
+        assert prune_changes(writer, utcnow() - timedelta(hours=1)) == 0
+        writer.commit()
+    session.rollback()
+    assert session.scalar(select(DirectoryChange.id).limit(1)) is not None
+
+
+def _shopping_call(n: int) -> CallLog:
+    """In Coventry, whose multi-agency cell offers mutual-aid tasks to volunteers directly."""
+    return CallLog(
+        channel="phone",
+        resident=ResidentDetails(name=f"Resident {n}", postcode="CV1 1AH", address=f"{n} Test Street"),
+        notes="needs shopping picked up",
+        consent_to_share=True,
+    )
+
+
+@pytest.fixture
+def coventry_volunteer(session_factory, directory) -> int:
+    """A volunteer in no group near CV1 1AH who takes one task at a time."""
+    return volunteer(
+        session_factory,
+        org_id=None,
+        postcode="CV1 1AH",
+        lat=52.41028,
+        lon=-1.509401,
+        phone="+447700900502",
+        max_active_tasks=1,
+    )
+
+
+def test_a_volunteer_at_their_cap_is_counted_again_before_another_worker_offers_them_work(
+    session_factory, session, coventry_volunteer
+):
+    """Two workers whose workload counts are an hour apart: the second still thinks the volunteer is free,
+    checks the database before offering, and passes them over with the reason in the audit trail."""
+    first, second = intake_context(session_factory, HOUR), intake_context(session_factory, HOUR)
+    for context in (first, second):
+        context.routing.snapshot.current()
+
+    with session_factory() as writer:
+        offered = log_call(writer, _shopping_call(1), HELPLINE, first).referral
+        assert offered.candidates[0]["volunteer_id"] == coventry_volunteer
+        again = log_call(writer, _shopping_call(2), HELPLINE, second).referral
+
+    assert all(c["volunteer_id"] != coventry_volunteer for c in again.candidates)
+    assert second.routing.snapshot.current().volunteer(coventry_volunteer).active_tasks == 1
+    session.rollback()
+    matched = session.scalar(
+        select(AuditEvent).where(AuditEvent.referral_id == again.id, AuditEvent.kind == "referral.matched")
+    )
+    passed_over = [e for e in matched.payload["excluded"] if e["volunteer_id"] == coventry_volunteer]
+    assert passed_over[0]["reason"] == "active_task_cap"
+    assert "counted again before the offer" in passed_over[0]["detail"]
+
+
+def test_the_worker_that_made_an_offer_counts_it_at_once(session_factory, coventry_volunteer):
+    context = intake_context(session_factory, HOUR)
+    snapshot = context.routing.snapshot
+
+    with session_factory() as writer:
+        log_call(writer, _shopping_call(1), HELPLINE, context)
+
+    assert snapshot.current().volunteer(coventry_volunteer).active_tasks == 1
