@@ -1,5 +1,6 @@
 """What one directory change costs a worker: add a volunteer the way the directory services do (an ORM commit
-moves `directory_state.version`), then time the next intake on each worker, which rebuilds its index first."""
+moves `directory_state.version` and logs the change), then time the next intake on each worker, which patches
+its index from the change log first."""
 
 import time
 import urllib.request

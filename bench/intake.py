@@ -17,7 +17,8 @@ requests, while more would only add queueing delay to every latency and steal CP
 app gets 60 % intake, 30 % coordinator queue reads and 10 % accepts of offers made to the coordinator's own
 organisation. Prints one JSON line: throughput, latency and errors of both, their ratio, CPU time per request
 of the workers and of PostgreSQL, each worker's memory, and how long each worker took to serve its first
-intake after one volunteer was added (a full index rebuild). Requires wrk (`apt-get install -y wrk`).
+intake after one volunteer was added (the index patched from the change log). Requires wrk
+(`apt-get install -y wrk`).
 --profile samples the workers with py-spy during the measured run (`.venv/bin/pip install py-spy`).
 """
 
@@ -242,7 +243,7 @@ def main() -> None:
         "--independent-share",
         type=float,
         default=INDEPENDENT_SHARE,
-        help="volunteers in no group (offers to them fail today: see docs/scaling.md)",
+        help="volunteers in no group (offered through their area's safety-net team)",
     )
     options = parser.parse_args()
     try:

@@ -112,7 +112,7 @@ def route(
     resident = row.resident
     known = ([], []) if first_referral else continuity(session, resident, row.id)
     tiers = (row.tier, *HIGHER_TIERS[row.tier])
-    with context.snapshot.in_use(now) as directory:
+    with context.snapshot.in_use(now, session) as directory:
         results = [
             matching.match(match_request(row, resident, tier, known, now), directory, context.matching_policy)
             for tier in tiers

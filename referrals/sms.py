@@ -101,11 +101,17 @@ def details_text(code: str, referral: Referral, resident: Resident) -> str:
 
 def recipient(session: Session, offer: Offer) -> tuple[str, Organisation | None]:
     """The phone an offer's text goes to: the volunteer's, or a mutual-aid group's lead; "" for none."""
-    org = session.get(Organisation, offer.org_id)
+    if offer.volunteer_id is None:
+        org, volunteer = session.get(Organisation, offer.org_id), None
+    else:  # both in one round trip
+        org, volunteer = session.execute(
+            select(Organisation, Volunteer)
+            .outerjoin(Volunteer, Volunteer.id == offer.volunteer_id)
+            .where(Organisation.id == offer.org_id)
+        ).one_or_none() or (None, None)
     if org is None or org.mutual_aid_mode == "arms_length":
         return "", org
     if offer.volunteer_id is not None:
-        volunteer = session.get(Volunteer, offer.volunteer_id)
         usable = volunteer is not None and volunteer.active and not volunteer.sms_opted_out
         return (volunteer.phone if usable else ""), org
     usable = org.kind == "mutual_aid" and not org.sms_opted_out

@@ -3,7 +3,7 @@ with workload counts re-read every few seconds."""
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -171,7 +171,8 @@ def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[
         )
         .scalar_subquery()
     )
-    row = session.execute(select(pending + owned, weekly)).one()
+    with session.no_autoflush:  # the caller's unflushed changes are not offers of this volunteer
+        row = session.execute(select(pending + owned, weekly)).one()
     return int(row[0]), int(row[1])
 
 
@@ -199,19 +200,27 @@ class DirectorySnapshot:
         self.patches = 0
 
     @contextmanager
-    def in_use(self, now: datetime | None = None) -> Iterator[matching.Directory]:
+    def in_use(
+        self, now: datetime | None = None, session: Session | None = None
+    ) -> Iterator[matching.Directory]:
         """The fresh directory, held for this thread while it matches (the index is not thread-safe)."""
         with self._lock:
-            yield self.current(now)
+            yield self.current(now, session)
 
-    def current(self, now: datetime | None = None) -> matching.Directory:
+    def current(self, now: datetime | None = None, session: Session | None = None) -> matching.Directory:
+        """Checked against the database through `session` (the caller's, saving a transaction of its own) or,
+        without one, a session of the snapshot's."""
         now = now or utcnow()
-        with self._lock, self._session_factory() as session:
-            version = session.scalar(select(DirectoryState.version).where(DirectoryState.id == STATE_ID))
-            if self._directory is None or not self._catch_up(session, version, now):
-                self._rebuild(session, now)
+        with (
+            self._lock,
+            nullcontext(session) if session is not None else self._session_factory() as reader,
+            reader.no_autoflush,  # nothing read here depends on the caller's unflushed changes
+        ):
+            version = reader.scalar(select(DirectoryState.version).where(DirectoryState.id == STATE_ID))
+            if self._directory is None or not self._catch_up(reader, version, now):
+                self._rebuild(reader, now)
             elif self._workload_due(now):
-                self._refresh_workload(session, now)
+                self._refresh_workload(reader, now)
             self._version = version
             return self._directory
 
