@@ -69,8 +69,10 @@ def _bump_version(session: Session) -> None:
     )
 
 
-def _forget_changes(session: Session) -> None:
-    session.info.pop(CHANGES, None)
+def _forget_changes(session: Session, transaction) -> None:
+    """Rolled back or closed without a commit: what it touched moved nothing."""
+    if transaction.parent is None:
+        session.info.pop(CHANGES, None)
 
 
 def changes_since(session: Session, version: int, upto: int) -> dict[str, set[int]] | None:
@@ -99,7 +101,7 @@ def prune_changes(session: Session, before: datetime) -> int:
 def listen() -> None:
     event.listen(Session, "before_flush", _note_changes)
     event.listen(Session, "before_commit", _bump_version)
-    event.listen(Session, "after_rollback", _forget_changes)
+    event.listen(Session, "after_transaction_end", _forget_changes)
 
 
 listen()

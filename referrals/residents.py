@@ -9,6 +9,7 @@ from referrals.duplicates import DuplicateMatch, PersonRecord, blocking_keys, fi
 from referrals.models import Resident, ResidentKey
 
 MAX_CANDIDATES = 200
+MAX_KEY_ROWS = 5 * MAX_CANDIDATES  # a person has at most five keys
 
 
 def age_on(date_of_birth: date | None, today: date) -> int | None:
@@ -50,7 +51,9 @@ def possible_duplicates(session: Session, person: PersonRecord) -> list[Duplicat
         return []
     # Two index lookups: as one statement (DISTINCT ... LIMIT in a subquery) PostgreSQL's generic plan,
     # used once psycopg prepares it, walks every blocking key in id order (docs/scaling.md).
-    found = session.scalars(select(ResidentKey.resident_id).where(ResidentKey.key.in_(keys)))
+    found = session.scalars(
+        select(ResidentKey.resident_id).where(ResidentKey.key.in_(keys)).limit(MAX_KEY_ROWS)
+    )
     ids = list(dict.fromkeys(found))[:MAX_CANDIDATES]
     if not ids:
         return []

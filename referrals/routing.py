@@ -112,27 +112,24 @@ def route(
     resident = row.resident
     known = ([], []) if first_referral else continuity(session, resident, row.id)
     tiers = (row.tier, *HIGHER_TIERS[row.tier])
-    with context.snapshot.in_use(now, session) as directory:
-        results = [
-            matching.match(match_request(row, resident, tier, known, now), directory, context.matching_policy)
-            for tier in tiers
-        ]
-        volunteers = {
-            c.volunteer_id: directory.volunteer(c.volunteer_id)
-            for result in results
-            for c in result.candidates
-            if c.volunteer_id is not None
-        }
+    recounted: list[dict] = []
+    for attempt in range(MAX_RECOUNTS + 1):
+        with context.snapshot.in_use(now, session) as directory:
+            results = [
+                matching.match(
+                    match_request(row, resident, tier, known, now), directory, context.matching_policy
+                )
+                for tier in tiers
+            ]
+            candidates = _merged_candidates(results)
+            chosen = _first_offered_volunteer(candidates, directory)
+        if chosen is None or attempt == MAX_RECOUNTS:
+            break
+        passed_over = _recount(session, chosen, context, now)
+        if passed_over is None:
+            break
+        recounted.append(passed_over)
     first = results[0]
-    seen: set[tuple] = set()
-    candidates = []
-    for result in results:
-        for candidate in result.candidates:
-            key = (candidate.org_id, candidate.volunteer_id)
-            if key not in seen:
-                seen.add(key)
-                candidates.append(candidate_dict(candidate))
-    candidates, recounted = _confirm_capacity(session, candidates, volunteers, context, now)
     row.safety_net_org_id = first.owner_of_last_resort
     row.candidates = candidates
     row.gap = first.gap
@@ -159,36 +156,50 @@ def route(
     return offer
 
 
-def _confirm_capacity(
+def _merged_candidates(results: list[matching.MatchResult]) -> list[dict]:
+    """The tiers' candidates in order, each organisation or volunteer once."""
+    seen: set[tuple] = set()
+    candidates = []
+    for result in results:
+        for candidate in result.candidates:
+            key = (candidate.org_id, candidate.volunteer_id)
+            if key not in seen:
+                seen.add(key)
+                candidates.append(candidate_dict(candidate))
+    return candidates
+
+
+def _first_offered_volunteer(
+    candidates: list[dict], directory: matching.Directory
+) -> matching.Volunteer | None:
+    """The volunteer the cascade will offer the task to first, if it starts with a volunteer."""
+    if not candidates or candidates[0]["action"] == "signpost":
+        return None
+    first = next((c for c in candidates if c["action"] == "offer"), None)
+    if first is None or first["volunteer_id"] is None:
+        return None
+    return directory.volunteer(first["volunteer_id"])
+
+
+def _recount(
     session: Session,
-    candidates: list[dict],
-    volunteers: dict[int, matching.Volunteer | None],
+    volunteer: matching.Volunteer,
     context: RoutingContext,
     now: datetime,
-) -> tuple[list[dict], list[dict]]:
+) -> dict | None:
     """The index's workload counts can be a few seconds old (another worker may have just offered work), so
-    the volunteer an offer is about to go to is counted again in the database and passed over at a cap.
-    Returns the candidates left and an exclusion for each one passed over."""
-    kept, passed_over = list(candidates), []
-    for _ in range(MAX_RECOUNTS):
-        if not kept or kept[0]["action"] == "signpost":
-            break
-        first = next((c for c in kept if c["action"] == "offer"), None)
-        volunteer = first and first["volunteer_id"] is not None and volunteers.get(first["volunteer_id"])
-        if not volunteer:
-            break
-        load = volunteer_load(session, volunteer.id, now)
-        context.snapshot.note_load(volunteer.id, load)
-        failure = matching.capacity_failure(volunteer, context.matching_policy, *load)
-        if failure is None:
-            break
-        kept.remove(first)
-        reason, detail = failure
-        detail = f"{detail} (counted again before the offer)"
-        passed_over.append(
-            exclusion_dict(matching.Exclusion("volunteer", reason, detail, volunteer_id=volunteer.id))
-        )
-    return kept, passed_over
+    the volunteer an offer is about to go to is counted again in the database. The index takes the live
+    counts; at a cap, the exclusion to record (the caller matches again, so the gap and tiers come out as a
+    fresh index would give them); otherwise None. After MAX_RECOUNTS volunteers passed over in one routing,
+    the next is offered on the index's counts."""
+    active, weekly = volunteer_load(session, volunteer.id, now)
+    context.snapshot.note_load(volunteer.id, (active, weekly))
+    failure = matching.capacity_failure(volunteer, context.matching_policy, active, weekly)
+    if failure is None:
+        return None
+    reason, detail = failure
+    detail = f"{detail} (counted again before the offer)"
+    return exclusion_dict(matching.Exclusion("volunteer", reason, detail, volunteer_id=volunteer.id))
 
 
 def _start_cascade(

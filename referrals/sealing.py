@@ -36,10 +36,11 @@ def _key(session: Session, resident_id: int, create: bool) -> bytes | None:
     return secret.key if secret else None
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_new_keys(session: Session) -> None:
-    session.info.pop(NEW_KEYS, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_new_keys(session: Session, transaction) -> None:
+    """Committed, rolled back or closed: a key made in the transaction is looked up normally from now on."""
+    if transaction.parent is None:
+        session.info.pop(NEW_KEYS, None)
 
 
 def seal(session: Session, resident_id: int, data: dict) -> str:

@@ -182,10 +182,15 @@ class DirectorySnapshot:
     re-read and patched in (a full rebuild only on first use or when the log no longer reaches back far
     enough). Workload counts (tasks per volunteer, accepted referrals per organisation) are re-counted at most
     every `workload_refresh_s` seconds; between counts the worker adds the offers it makes itself, and the
-    volunteer an offer is about to go to is checked against the database (`volunteer_load`) first."""
+    volunteer an offer is about to go to is checked against the database (`volunteer_load`) first. The
+    organisations' response times (a ranking signal) are re-read every `speeds_refresh_s` seconds."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], areas: Areas, workload_refresh_s: float = 5.0
+        self,
+        session_factory: sessionmaker[Session],
+        areas: Areas,
+        workload_refresh_s: float = 5.0,
+        speeds_refresh_s: float = 600.0,
     ) -> None:
         self._session_factory = session_factory
         self._areas = areas
@@ -194,6 +199,8 @@ class DirectorySnapshot:
         self._directory: matching.Directory | None = None
         self._version: int | None = None
         self._workload_at: datetime | None = None
+        self._speeds_refresh = timedelta(seconds=speeds_refresh_s)
+        self._speeds_at: datetime | None = None
         self._volunteer_load: dict[int, tuple[int, int]] = {}
         self._org_load: dict[int, int] = {}
         self.rebuilds = 0
@@ -208,8 +215,10 @@ class DirectorySnapshot:
             yield self.current(now, session)
 
     def current(self, now: datetime | None = None, session: Session | None = None) -> matching.Directory:
-        """Checked against the database through `session` (the caller's, saving a transaction of its own) or,
-        without one, a session of the snapshot's."""
+        """The version and the workload counts are read through `session` (the caller's: no transaction of
+        its own, no ORM objects loaded into it) or, without one, a session of the snapshot's; catching up and
+        rebuilding always use the snapshot's own session, so rows the caller holds cannot stand in for what
+        the database now says."""
         now = now or utcnow()
         with (
             self._lock,
@@ -217,10 +226,15 @@ class DirectorySnapshot:
             reader.no_autoflush,  # nothing read here depends on the caller's unflushed changes
         ):
             version = reader.scalar(select(DirectoryState.version).where(DirectoryState.id == STATE_ID))
-            if self._directory is None or not self._catch_up(reader, version, now):
-                self._rebuild(reader, now)
-            elif self._workload_due(now):
+            if self._directory is None or version != self._version:
+                with self._session_factory() as own:
+                    if self._directory is None or not self._catch_up(own, version, now):
+                        self._rebuild(own, now)
+            if self._workload_due(now):
                 self._refresh_workload(reader, now)
+            if self._speeds_due(now):
+                with self._session_factory() as own:
+                    self._refresh_speeds(own, now)
             self._version = version
             return self._directory
 
@@ -243,9 +257,20 @@ class DirectorySnapshot:
                 self._volunteer_load[volunteer_id] = load
 
     def _workload_due(self, now: datetime) -> bool:
-        return self._workload_at is None or not (
-            timedelta(0) <= now - self._workload_at < self._workload_refresh
-        )
+        return _due(self._workload_at, self._workload_refresh, now)
+
+    def _speeds_due(self, now: datetime) -> bool:
+        return _due(self._speeds_at, self._speeds_refresh, now)
+
+    def _refresh_speeds(self, session: Session, now: datetime) -> None:
+        """Each organisation's "usually accepts within" (a ranking signal) moves with every answered offer,
+        not with the directory: re-read on its own slower timer."""
+        directory = self._directory
+        speeds = response.accepts_within_hours(session, now)
+        for org in list(directory.organisations()):
+            if org.accepts_within_hours != speeds.get(org.id):
+                directory.upsert_organisation(replace(org, accepts_within_hours=speeds.get(org.id)))
+        self._speeds_at = now
 
     def _catch_up(self, session: Session, version: int, now: datetime) -> bool:
         """Patch in what changed since this worker's version; False when only a rebuild will do."""
@@ -275,7 +300,10 @@ class DirectorySnapshot:
                 directory.remove_volunteer(volunteer_id)
                 continue
             current = directory.volunteer(volunteer_id)
-            load = (current.active_tasks, current.tasks_this_week) if current else (0, 0)
+            if current is not None:
+                load = (current.active_tasks, current.tasks_this_week)
+            else:  # new, or active again: its counts as last re-counted
+                load = self._volunteer_load.get(volunteer_id, (0, 0))
             directory.upsert_volunteer(to_matching_volunteer(row, load))
 
     def _patch_organisations(self, session: Session, ids: set[int], now: datetime) -> None:
@@ -299,6 +327,7 @@ class DirectorySnapshot:
 
     def _rebuild(self, session: Session, now: datetime) -> None:
         speeds = response.accepts_within_hours(session, now)
+        self._speeds_at = now
         orgs = [
             to_matching_org(o, speeds.get(o.id))
             for o in session.scalars(select(Organisation).where(Organisation.active))
@@ -327,6 +356,10 @@ class DirectorySnapshot:
                 directory.upsert_organisation(replace(current, open_accepted=count))
         self._volunteer_load, self._org_load = volunteer_load, org_load
         self._workload_at = now
+
+
+def _due(last: datetime | None, every: timedelta, now: datetime) -> bool:
+    return last is None or not (timedelta(0) <= now - last < every)
 
 
 def _chunks(ids: list[int], size: int = 5_000) -> Iterator[list[int]]:

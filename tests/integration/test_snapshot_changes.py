@@ -147,6 +147,11 @@ def test_a_volunteer_at_their_cap_is_counted_again_before_another_worker_offers_
 
     assert all(c["volunteer_id"] != coventry_volunteer for c in again.candidates)
     assert second.routing.snapshot.current().volunteer(coventry_volunteer).active_tasks == 1
+    with session_factory() as writer:  # a worker that knew the counts all along decides the same
+        fresh = log_call(writer, _shopping_call(3), HELPLINE, intake_context(session_factory, HOUR)).referral
+    decided = (again.gap, again.cascade_tier, again.unmet_needs)
+    assert decided == (fresh.gap, fresh.cascade_tier, fresh.unmet_needs)
+    assert [c["org_id"] for c in again.candidates] == [c["org_id"] for c in fresh.candidates]
     session.rollback()
     matched = session.scalar(
         select(AuditEvent).where(AuditEvent.referral_id == again.id, AuditEvent.kind == "referral.matched")
@@ -164,3 +169,18 @@ def test_the_worker_that_made_an_offer_counts_it_at_once(session_factory, covent
         log_call(writer, _shopping_call(1), HELPLINE, context)
 
     assert snapshot.current().volunteer(coventry_volunteer).active_tasks == 1
+
+
+def test_rows_the_caller_s_session_holds_do_not_stand_in_for_the_database(
+    session_factory, engine, directory, snapshot
+):
+    snapshot.current()
+    with session_factory() as caller:
+        held = caller.get(Organisation, directory["food_bank"])
+        caller.commit()  # the row stays loaded, and unexpired, in the caller's session
+        _update(session_factory, Organisation, directory["food_bank"], active=False)
+        assert held.active
+
+        matching_directory = snapshot.current(session=caller)
+
+    assert matching_directory.organisation(directory["food_bank"]) is None

@@ -7,7 +7,7 @@ from referrals.actions import expire_due_offers
 from referrals.policy import load_lifecycle_policy
 from referrals.snapshot import DirectorySnapshot
 from reports.response import ResponseStats, response_stats
-from tests.integration.reports.history import SHOPPING, History
+from tests.integration.reports.history import SHOPPING, History, build_known_history
 
 # The hub's own offers: referrals 1, 2, 4 and 8 accepted after 2, 4, 1 and 1 hours; 3 declined; 7 pending.
 HUB = ResponseStats(
@@ -62,3 +62,14 @@ def test_the_ranking_explains_the_response_time(session_factory, history, direct
 
     hub = next(c for c in referral.candidates if c["org_id"] == directory["hub"])
     assert any("usually accepts within 1.5 h" in reason for reason in hub["reasons"])
+
+
+def test_response_times_are_read_again_on_their_own_timer(session_factory, engine, areas, directory, now):
+    """They move with every answered offer, not with the directory, so no directory version announces them."""
+    snapshot = DirectorySnapshot(make_session_factory(engine, readonly=True), areas, speeds_refresh_s=3600)
+    assert snapshot.current(now).organisation(directory["hub"]).accepts_within_hours is None
+    build_known_history(session_factory, directory, now)
+
+    assert snapshot.current(now).organisation(directory["hub"]).accepts_within_hours is None
+    later = now + timedelta(hours=1)
+    assert snapshot.current(later).organisation(directory["hub"]).accepts_within_hours == 1.5
