@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from matching import match
+from matching import capacity_failure, load_matching_policy, match
 from tests.unit.matching.builders import (
     RESIDENT,
     directory,
@@ -132,3 +132,26 @@ def test_dbs_valid_today_is_enough_for_an_emergency_but_not_for_the_week_ahead()
 
     assert volunteer_ids(emergency) == [10]
     assert volunteer_ids(routine) == []
+
+
+CAP_CASES = {
+    "below both caps": ({"active_tasks": 1, "tasks_this_week": 2}, None),
+    "at own active-task cap": ({"active_tasks": 2, "max_active_tasks": 2}, "active_task_cap"),
+    "at policy active-task ceiling": ({"active_tasks": 4, "max_active_tasks": 10}, "active_task_cap"),
+    "at own weekly cap": ({"tasks_this_week": 3, "max_tasks_per_week": 3}, "weekly_task_cap"),
+    "at policy weekly ceiling": ({"tasks_this_week": 6, "max_tasks_per_week": 20}, "weekly_task_cap"),
+    "both: active reported first": ({"active_tasks": 4, "tasks_this_week": 6}, "active_task_cap"),
+}
+
+
+@pytest.mark.parametrize(("fields", "reason"), CAP_CASES.values(), ids=CAP_CASES.keys())
+def test_the_recount_before_an_offer_applies_the_caps_the_index_applies(fields, reason):
+    """`capacity_failure` judges counts read from the database just before an offer; it must agree with the
+    index's own filter, or a volunteer the index would skip could be offered (or the other way round)."""
+    person = volunteer(11, **fields)
+    result = match(request(), directory(volunteers=[person]))
+    index_reason = next(iter(volunteer_summary(result)), None)
+
+    found = capacity_failure(person, load_matching_policy(), person.active_tasks, person.tasks_this_week)
+
+    assert (found and found[0]) == reason == index_reason
