@@ -193,7 +193,7 @@ def send_claimed(
         return "lost"
     if message.attempts > settings.max_attempts:
         detail = f"gave up after {settings.max_attempts} attempts (the last one's outcome is unknown)"
-        return _give_up(session, message_id, worker_id, None, detail, events, clock())
+        return _give_up(session, message_id, worker_id, detail, events, clock())
     callback = status_callback_url(settings.public_base_url, message.id, message.attempts)
     try:
         accepted = sender.send(message.to, message.body, callback)
@@ -291,8 +291,7 @@ def _record_failure(
     message.last_error = error.message[:500]
     if not error.transient or message.attempts >= settings.max_attempts:
         why = "permanent" if not error.transient else f"still failing after {message.attempts} attempts"
-        detail = f"{why}: {_describe(error)}"
-        return _give_up(session, message_id, worker_id, error, detail, events, now)
+        return _mark_dead(session, message, f"{why}: {_describe(error)}", events, now)
     delay = backoff_delay(message.attempts - 1, settings.backoff_base, settings.backoff_cap)
     message.status = "queued"
     message.next_attempt_at = now + timedelta(seconds=delay)
@@ -306,7 +305,6 @@ def _give_up(
     session: Session,
     message_id: int,
     worker_id: str,
-    error: SmsSendError | None,
     detail: str,
     events: OutboxEvents,
     now: datetime,
@@ -316,8 +314,13 @@ def _give_up(
         session.rollback()
         return "lost"
     assert message is not None
-    if error is not None:
-        message.last_error_code, message.last_error = error.code, error.message[:500]
+    return _mark_dead(session, message, detail, events, now)
+
+
+def _mark_dead(
+    session: Session, message: OutboxMessage, detail: str, events: OutboxEvents, now: datetime
+) -> str:
+    """Dead-letter a message this worker has locked and owns, then hand its offer to the fallback."""
     message.status = "dead"
     message.status_updated_at = now
     _release(message)
