@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from collections.abc import Callable
 
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
@@ -23,11 +24,31 @@ def _page() -> int:
     return max(int(text), 1) if text.isdigit() else 1
 
 
-def _paged(query, count_query) -> tuple[list, int, int]:
+def _list_page(
+    template: str,
+    model: type,
+    conditions: list,
+    order_by: tuple,
+    filters: dict,
+    for_rows: Callable[[list], dict] | None = None,
+    **extra,
+):
+    """One page of a filtered directory list; `for_rows` adds what depends on the rows shown (lookups)."""
     page = _page()
-    total = db().scalar(count_query) or 0
-    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return list(rows), total, page
+    total = db().scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+    query = select(model).where(*conditions).order_by(*order_by)
+    rows = list(db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return render_template(
+        template,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        needs=need_labels(),
+        **extra,
+        **(for_rows(rows) if for_rows else {}),
+    )
 
 
 @blp.get("/admin")
@@ -47,19 +68,14 @@ def organisations():
         conditions.append(Organisation.area == filters["area"])
     if filters["kind"]:
         conditions.append(Organisation.kind == filters["kind"])
-    query = select(Organisation).where(*conditions).order_by(Organisation.area, Organisation.name)
-    count = select(func.count()).select_from(Organisation).where(*conditions)
-    rows, total, page = _paged(query, count)
-    return render_template(
+    return _list_page(
         "admin/organisations.html",
-        rows=rows,
-        total=total,
-        page=page,
-        page_size=PAGE_SIZE,
-        filters=filters,
+        Organisation,
+        conditions,
+        (Organisation.area, Organisation.name),
+        filters,
         areas=area_names(),
         kinds=ORG_KINDS,
-        needs=need_labels(),
     )
 
 
@@ -85,19 +101,14 @@ def volunteers():
         conditions.append(Volunteer.name.ilike(f"%{filters['q']}%"))
     if org_id is not None:
         conditions.append(Volunteer.org_id == org_id)
-    query = select(Volunteer).where(*conditions).order_by(Volunteer.name, Volunteer.id)
-    count = select(func.count()).select_from(Volunteer).where(*conditions)
-    rows, total, page = _paged(query, count)
-    return render_template(
+    return _list_page(
         "admin/volunteers.html",
-        rows=rows,
-        total=total,
-        page=page,
-        page_size=PAGE_SIZE,
-        filters=filters,
-        names=organisation_names([row.org_id for row in rows] + [org_id]),
+        Volunteer,
+        conditions,
+        (Volunteer.name, Volunteer.id),
+        filters,
         org_id=org_id,
-        needs=need_labels(),
+        for_rows=lambda rows: {"names": organisation_names([row.org_id for row in rows] + [org_id])},
     )
 
 
