@@ -97,6 +97,11 @@ class Directory:
         self.volunteers.add_workload(volunteer_id, active, this_week)
         self._version += 1
 
+    def set_volunteer_workload(self, volunteer_id: int, active: int, this_week: int) -> None:
+        """Counts as read from elsewhere (a database), replacing what the directory had."""
+        self.volunteers.set_workload(volunteer_id, active, this_week)
+        self._version += 1
+
     def reset_weekly_counts(self) -> None:
         self.volunteers.reset_week()
         self._version += 1

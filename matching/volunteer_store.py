@@ -106,6 +106,11 @@ class VolunteerStore:
         self.active_tasks[row] = max(0, int(self.active_tasks[row]) + active)
         self.week_tasks[row] = max(0, int(self.week_tasks[row]) + this_week)
 
+    def set_workload(self, volunteer_id: int, active: int, this_week: int) -> None:
+        row = self._row_of[volunteer_id]
+        self.active_tasks[row] = max(0, active)
+        self.week_tasks[row] = max(0, this_week)
+
     def reset_week(self) -> None:
         self.week_tasks[:] = 0
 

@@ -248,12 +248,8 @@ class DirectorySnapshot:
     def note_load(self, volunteer_id: int, load: tuple[int, int]) -> None:
         """The volunteer's counts as just read from the database (or as this worker has just changed them)."""
         with self._lock:
-            current = self._directory and self._directory.volunteer(volunteer_id)
-            if current and (current.active_tasks, current.tasks_this_week) != load:
-                self._directory.add_volunteer_workload(
-                    volunteer_id, load[0] - current.active_tasks, load[1] - current.tasks_this_week
-                )
-            if current:
+            if self._directory is not None and volunteer_id in self._directory.volunteers:
+                self._directory.set_volunteer_workload(volunteer_id, *load)
                 self._volunteer_load[volunteer_id] = load
 
     def _workload_due(self, now: datetime) -> bool:
@@ -274,8 +270,6 @@ class DirectorySnapshot:
 
     def _catch_up(self, session: Session, version: int, now: datetime) -> bool:
         """Patch in what changed since this worker's version; False when only a rebuild will do."""
-        if version == self._version:
-            return True
         if self._version is None or version < self._version:
             return False
         touched = changes_since(session, self._version, version)
@@ -343,12 +337,8 @@ class DirectorySnapshot:
         directory = self._directory
         volunteer_load, org_load = workload(session, now)
         for volunteer_id in set(volunteer_load) | set(self._volunteer_load):
-            load = volunteer_load.get(volunteer_id, (0, 0))
-            current = directory.volunteer(volunteer_id)
-            if current is not None and (current.active_tasks, current.tasks_this_week) != load:
-                directory.add_volunteer_workload(
-                    volunteer_id, load[0] - current.active_tasks, load[1] - current.tasks_this_week
-                )
+            if volunteer_id in directory.volunteers:
+                directory.set_volunteer_workload(volunteer_id, *volunteer_load.get(volunteer_id, (0, 0)))
         for org_id in set(org_load) | set(self._org_load):
             current = directory.organisation(org_id)
             count = org_load.get(org_id, 0)

@@ -38,6 +38,18 @@ def test_workload_updates_apply_to_later_matches():
     assert volunteer_ids(match(request(), directory_)) == [10]
 
 
+def test_workload_read_elsewhere_replaces_the_directory_s_counts():
+    directory_ = directory(volunteers=[volunteer(10, max_active_tasks=2, max_tasks_per_week=5)])
+    record_assignment(directory_, 10)
+
+    directory_.set_volunteer_workload(10, active=2, this_week=3)
+    assert volunteer_ids(match(request(), directory_)) == []
+    assert (directory_.volunteer(10).active_tasks, directory_.volunteer(10).tasks_this_week) == (2, 3)
+
+    directory_.set_volunteer_workload(10, active=0, this_week=0)
+    assert volunteer_ids(match(request(), directory_)) == [10]
+
+
 def test_organisation_acceptances_use_up_capacity():
     directory_ = directory([*directory().organisations()])
     directory_.upsert_organisation(organisation(GROUP, "mutual_aid", capacity=1))
