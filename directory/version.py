@@ -38,6 +38,12 @@ class DirectoryChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+@event.listens_for(DirectoryState.__table__, "after_create")
+def _first_state(table, connection, **_kw) -> None:
+    """The one state row, in a schema made with `create_all` as migration 0004 makes it in a migrated one."""
+    connection.execute(insert(table).values(id=STATE_ID, version=0))
+
+
 def _note_changes(session: Session, _context, _instances) -> None:
     touched = [obj for obj in (*session.new, *session.dirty, *session.deleted) if type(obj) in KINDS]
     if touched:
@@ -57,10 +63,7 @@ def _bump_version(session: Session) -> None:
         .where(DirectoryState.id == STATE_ID)
         .values(version=DirectoryState.version + 1)
         .returning(DirectoryState.version)
-    ).scalar_one_or_none()
-    if version is None:  # a schema made without the migrations, which insert the row
-        version = 1
-        connection.execute(insert(DirectoryState).values(id=STATE_ID, version=version))
+    ).scalar_one()
     now = utcnow()
     connection.execute(
         insert(DirectoryChange),
