@@ -208,8 +208,13 @@ def _lock(session: Session, message_id: int) -> OutboxMessage | None:
     ).one_or_none()
 
 
-def _owned(message: OutboxMessage | None, worker_id: str) -> bool:
-    return message is not None and message.status == "sending" and message.claimed_by == worker_id
+def _lock_owned(session: Session, message_id: int, worker_id: str) -> OutboxMessage | None:
+    """The message locked, if this worker still holds its claim; otherwise None, the transaction ended."""
+    message = _lock(session, message_id)
+    if message is None or message.status != "sending" or message.claimed_by != worker_id:
+        session.rollback()
+        return None
+    return message
 
 
 def _release(message: OutboxMessage) -> None:
@@ -220,9 +225,8 @@ def _release(message: OutboxMessage) -> None:
 def _renew_lease(
     session: Session, message_id: int, worker_id: str, now: datetime, lease_seconds: float
 ) -> OutboxMessage | None:
-    message = _lock(session, message_id)
-    if not _owned(message, worker_id):
-        session.rollback()
+    message = _lock_owned(session, message_id, worker_id)
+    if message is None:
         return None
     message.claimed_until = now + timedelta(seconds=lease_seconds)
     session.commit()
@@ -282,11 +286,9 @@ def _record_failure(
     settings: OutboxSettings,
     now: datetime,
 ) -> str:
-    message = _lock(session, message_id)
-    if not _owned(message, worker_id):
-        session.rollback()
+    message = _lock_owned(session, message_id, worker_id)
+    if message is None:
         return "lost"
-    assert message is not None
     message.last_error_code = error.code
     message.last_error = error.message[:500]
     if not error.transient or message.attempts >= settings.max_attempts:
@@ -309,11 +311,9 @@ def _give_up(
     events: OutboxEvents,
     now: datetime,
 ) -> str:
-    message = _lock(session, message_id)
-    if not _owned(message, worker_id):
-        session.rollback()
+    message = _lock_owned(session, message_id, worker_id)
+    if message is None:
         return "lost"
-    assert message is not None
     return _mark_dead(session, message, detail, events, now)
 
 

@@ -220,6 +220,11 @@ def _lock_pending(session: Session, offer: Offer) -> Referral | None:
     return row if pending is not None and pending.id == offer.id else None
 
 
+def _no_longer_open(session: Session, offer: Offer, command: Command) -> Handled:
+    session.rollback()
+    return Handled(_not_actionable(session, offer, command), offer, "offer no longer open")
+
+
 def _accept(
     session: Session,
     text: InboundText,
@@ -231,8 +236,7 @@ def _accept(
 ) -> Handled:
     row = _lock_pending(session, offer)
     if row is None:
-        session.rollback()
-        return Handled(_not_actionable(session, offer, command), offer, "offer no longer open")
+        return _no_longer_open(session, offer, command)
     details = enqueue_details_text(session, row, offer, phone, now)
     after = (
         "Details follow in a separate text." if details else "The helpline will phone you with the details."
@@ -259,8 +263,7 @@ def _act(
         if action.name not in ("accept", "decline"):
             load_for_update(session, offer.referral_id)
         elif _lock_pending(session, offer) is None:
-            session.rollback()
-            return Handled(_not_actionable(session, offer, command), offer, "offer no longer open")
+            return _no_longer_open(session, offer, command)
     handled = Handled(reply, offer, f"{action.name} by text")
     _record(session, text, phone, command, handled, now)
     perform(session, offer.referral_id, action, lead_principal(phone, offer.org_id), policy, now)
