@@ -33,6 +33,7 @@ from pathlib import Path
 from bench import bench_db, mixed
 from bench.baseline_app import create_table
 from bench.call_bodies import make_bodies, write_bodies
+from bench.floor_app import PATH as FLOOR_PATH
 from bench.freshness import time_change_pickup
 from bench.national_volunteers import INDEPENDENT_SHARE
 from bench.profile_summary import record_profiles
@@ -86,6 +87,19 @@ def start_baseline(database: bench_db.BenchDatabase, workdir: Path) -> Gunicorn:
         "bench.baseline_app:app", {"DATABASE_URL": database.conninfo}, workdir / "baseline.log"
     )
     wait_for_http(server, "/", timeout=60)
+    return server
+
+
+def start_floor(database: bench_db.BenchDatabase, workdir: Path) -> Gunicorn:
+    """The project's own stack doing one insert per request (bench/floor_app.py), with the app's settings."""
+    env = {**app_env(database, workdir), "WARM_DIRECTORY": "0"}
+    server = start_gunicorn(
+        "bench.floor_app:create_floor_app()",
+        env,
+        workdir / "floor.log",
+        config=ROOT / "config" / "gunicorn.py",
+    )
+    wait_for_http(server, "/healthz", timeout=60)
     return server
 
 
@@ -159,6 +173,15 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         base = load(baseline, "intake.lua", intake_args, database, options)
     finally:
         baseline.stop()
+    floor = None
+    if options.floor:
+        server = start_floor(database, workdir)
+        try:
+            floor_args = [*intake_args, FLOOR_PATH]
+            warm_up(server, floor_args, options)
+            floor = load(server, "intake.lua", floor_args, database, options)
+        finally:
+            server.stop()
     app, warm_s = start_app(database, workdir)
     try:
         with bench_db.analyzing(database.conninfo):
@@ -187,6 +210,10 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         "baseline_p99_ms": round(base["p99_us"] / 1000, 2),
         "baseline_errors": errors(base),
         "ratio": round(rps(result) / rps(base), 3),
+        "floor_rps": floor and round(rps(floor), 1),
+        "floor_p99_ms": floor and round(floor["p99_us"] / 1000, 2),
+        "floor_errors": floor and errors(floor),
+        "floor_ratio": floor and round(rps(floor) / rps(base), 3),
         "rss_mb": memory,
         "rss_peak_mb": peak,
         "change_pickup_s": pickup,
@@ -202,6 +229,7 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         "revision": options.revision,
         "cpu_ms_per_request": result["cpu_ms_per_request"],
         "baseline_cpu_ms_per_request": base["cpu_ms_per_request"],
+        "floor_cpu_ms_per_request": floor and floor["cpu_ms_per_request"],
         "statuses": result["statuses"],
     }
     if options.mixed:
@@ -231,6 +259,12 @@ def main() -> None:
         dest="change",
         action="store_false",
         help="skip timing how long each worker takes to pick up one directory change",
+    )
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the floor: the project's own stack doing one insert per request (bench/floor_app.py)",
     )
     parser.add_argument("--history-offers", type=int, default=0, help="past offers to add (months of use)")
     parser.add_argument("--revision", default="head", help="migrate only this far (to compare migrations)")

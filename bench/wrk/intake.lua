@@ -1,8 +1,8 @@
 -- POST /api/v1/referrals with varied call bodies, one per request, and a JSON summary from done().
--- wrk ... -s bench/wrk/intake.lua URL -- <bodies.jsonl> <bearer token> <threads>
+-- wrk ... -s bench/wrk/intake.lua URL -- <bodies.jsonl> <bearer token> <threads> [path]
 local summary = dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "summary.lua")
 local threads = {}
-local bodies, headers, position, step = {}, {}, 0, 1
+local bodies, headers, position, step, path = {}, {}, 0, 1, "/api/v1/referrals"
 counts = { sent = 0 }
 statuses = {}
 samples = {}
@@ -18,6 +18,7 @@ function init(args)
   end
   headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[2] }
   step = tonumber(args[3])
+  path = args[4] or path
   position = id
 end
 
@@ -26,7 +27,7 @@ function request()
   local body = bodies[position]
   position = position + step - 1
   counts.sent = counts.sent + 1
-  return wrk.format("POST", "/api/v1/referrals", headers, body)
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, _headers, body)
