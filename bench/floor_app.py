@@ -32,8 +32,8 @@ class FloorOutSchema(Schema):
     status = fields.String(required=True)
 
 
-def create_floor_app() -> Flask:
-    app = create_app()
+def create_floor_app(config: dict | None = None) -> Flask:
+    app = create_app(config)
     blp = api_blueprint("bench_floor", __name__, url_prefix=PATH, description="Benchmark floor: one insert.")
 
     @blp.route("", methods=["POST"])
