@@ -7,7 +7,9 @@ SQLAlchemy sessions, the way the directory services and CLI write (there is no v
 moves `directory_state.version`, and the very next call each worker serves must see the change.
 """
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +21,9 @@ from pathlib import Path
 
 import pytest
 from flask import json
+from sqlalchemy.engine import make_url
 
+from bench.servers import worker_pids
 from directory.models import Volunteer
 from tests.builders import ALL_DAYS, call, small_directory, token_for, volunteer
 
@@ -130,3 +134,59 @@ def test_every_worker_matches_a_new_volunteer_and_skips_a_deactivated_one(sessio
     assert [newcomer in seen for seen in before] == [False, False]
     assert [newcomer in seen for seen in after_adding] == [True, True]
     assert [newcomer in seen for seen in after_deactivating] == [False, False]
+
+
+def test_a_worker_forked_to_replace_one_that_died_catches_up_from_the_masters_index(
+    database_url, session_factory, tmp_path
+):
+    """With WARM_DIRECTORY=1 the master builds the index once and forks warm workers (preload_app). A worker
+    forked later, to replace one that died, starts from the master's index as it was at start-up and must
+    catch up with every change made since before it serves."""
+    master = Worker(database_url, tmp_path / "master.log")
+    try:
+        master.wait_ready(time.monotonic() + START_TIMEOUT)
+        assert master.log.read_text().count("matching index built in the master: 0 volunteers") == 1
+        assert database_handles(master.process.pid, database_url) == []
+        ids = small_directory(session_factory)
+        helpline = token_for(session_factory, "helpline_staff")
+        newcomer = volunteer(
+            session_factory,
+            name="New Neighbour",
+            org_id=ids["hub"],
+            phone="+447700900777",
+            skills=["shopping", "prescriptions"],
+            availability=ALL_DAYS,
+        )
+        (first,) = worker_pids(master.process.pid)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while worker_pids(master.process.pid) in ([], [first]):
+            assert time.monotonic() < deadline, master.log.read_text()[-2000:]
+            time.sleep(0.05)
+        master.wait_ready(deadline)
+        assert newcomer in matched_volunteers(master, helpline)
+        assert database_handles(master.process.pid, database_url) == []
+    finally:
+        master.stop()
+
+
+def database_handles(pid: int, database_url: str) -> list[str]:
+    """The database files (SQLite) or PostgreSQL connections (TCP to the server's port) process `pid` holds
+    open: a preloaded master must hold none, or a forked worker would share it."""
+    url = make_url(database_url)
+    fds = Path(f"/proc/{pid}/fd")
+    targets = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            targets.append(os.readlink(fd))
+    if url.get_backend_name() == "sqlite":
+        return [target for target in targets if target.startswith(str(url.database))]
+    sockets = {target[len("socket:[") : -1] for target in targets if target.startswith("socket:[")}
+    port = f":{url.port or 5432:04X}"
+    held = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[2].endswith(port) and fields[9] in sockets:
+                held.append(f"{table} {fields[2]} inode {fields[9]}")
+    return held
