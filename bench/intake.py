@@ -8,16 +8,19 @@ it with a national directory (every UK council district, its organisations, N vo
 real towns, synthetic unit postcodes) and a helpline token, then:
 
 1. the baseline: `bench/baseline_app.py` (Flask + gunicorn, 2 workers + PostgreSQL, one INSERT per request),
-2. the app: `wsgi:app` under gunicorn with config/gunicorn.py (2 workers, WARM_DIRECTORY=1), once both workers
-   have built their matching index,
+2. the floor (skip with --no-floor): `bench/floor_app.py`, the app's own stack (token authentication, role
+   check, the intake's body schema, the request's ORM session) doing one INSERT per request,
+3. the app: `wsgi:app` under gunicorn with config/gunicorn.py (2 workers, WARM_DIRECTORY=1: the master builds
+   the matching index and forks both workers warm),
 
 each driven by wrk from a separate process with the same settings (-t1 -c4 by default: 2 sync workers on 2
 cores take 2 requests at a time; 4 connections keep one request queued per worker so neither idles between
 requests, while more would only add queueing delay to every latency and steal CPU for wrk). With --mixed the
 app gets 60 % intake, 30 % coordinator queue reads and 10 % accepts of offers made to the coordinator's own
-organisation. Prints one JSON line: throughput, latency and errors of both, their ratio, CPU time per request
-of the workers and of PostgreSQL, each worker's memory, and how long each worker took to serve its first
-intake after one volunteer was added (the index patched from the change log). Requires wrk
+organisation. Prints one JSON line: throughput, latency and errors of each, the ratios to the baseline, CPU
+time per request of the workers and of PostgreSQL, each worker's memory (RSS, and the proportional share
+of the master and workers, which adds up to what the server takes), and how long each worker took to serve
+its first intake after one volunteer was added (the index patched from the change log). Requires wrk
 (`apt-get install -y wrk`).
 --profile samples the workers with py-spy during the measured run (`.venv/bin/pip install py-spy`).
 """
@@ -194,6 +197,7 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
             load_before = os.getloadavg()[0]
             result = load(app, script, args, database, options, options.profile)
         memory = app.rss_mb()
+        shared = app.shared_memory_mb()
         pickup = (
             time_change_pickup(app, database, bodies.read_text().splitlines()) if options.change else None
         )
@@ -216,6 +220,7 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         "floor_ratio": floor and round(rps(floor) / rps(base), 3),
         "rss_mb": memory,
         "rss_peak_mb": peak,
+        "memory_mb": shared,
         "change_pickup_s": pickup,
         "volunteers": options.volunteers,
         "duration_s": options.duration,

@@ -45,6 +45,17 @@ class Gunicorn:
     def rss_mb(self, field: str = "VmRSS") -> list[float]:
         return [rss_mb(pid, field) for pid in self.workers()]
 
+    def shared_memory_mb(self) -> dict:
+        """Proportional memory of the master and each worker (pages they share are split between them, so the
+        figures add up to what the server takes; RSS counts a shared page in every process) and each worker's
+        private memory (what one more worker would add)."""
+        workers = self.workers()
+        return {
+            "pss_master": smaps_mb(self.process.pid, ("Pss",)),
+            "pss_workers": [smaps_mb(pid, ("Pss",)) for pid in workers],
+            "private_workers": [smaps_mb(pid, ("Private_Clean", "Private_Dirty")) for pid in workers],
+        }
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -97,6 +108,16 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     raise BenchError(f"no {field} for process {pid}")
+
+
+def smaps_mb(pid: int, fields: tuple[str, ...]) -> float:
+    """The sum of some of /proc/<pid>/smaps_rollup's fields (Pss, Private_Dirty, ...), in MB."""
+    kb = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in fields:
+            kb += int(value.split()[0])
+    return round(kb / 1024, 1)
 
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
