@@ -14,7 +14,7 @@ from referrals.lifecycle import Candidate, RecurrencePlan
 from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
 from referrals.residents import age_on
-from referrals.snapshot import DirectorySnapshot, volunteer_load
+from referrals.snapshot import DirectorySnapshot, claimed, volunteer_load
 from referrals.workflow import Change, jsonable, persist
 
 HIGHER_TIERS = {"mutual_aid": ("vcs",), "vcs": (), "statutory": ()}
@@ -188,15 +188,19 @@ def _recount(
     now: datetime,
 ) -> dict | None:
     """The index's workload counts can be a few seconds old (another worker may have just offered work), so
-    the volunteer an offer is about to go to is counted again in the database. The index takes the live
-    counts; at a cap, the exclusion to record (the caller matches again, so the gap and tiers come out as a
-    fresh index would give them); otherwise None. After MAX_RECOUNTS volunteers passed over in one routing,
-    the next is offered on the index's counts."""
-    active, weekly = volunteer_load(session, volunteer.id, now)
-    context.snapshot.note_load(volunteer.id, (active, weekly))
-    failure = matching.capacity_failure(volunteer, context.matching_policy, active, weekly)
-    if failure is None:
-        return None
+    the volunteer an offer is about to go to is counted again in the database, under a lock on their row that
+    the offer keeps until this transaction ends: another worker about to offer them work waits, then counts
+    this offer too. The index takes the live counts; at a cap, the exclusion to record (the caller matches
+    again, so the gap and tiers come out as a fresh index would give them) and the lock is let go (a routing
+    holds at most the volunteer it offers to, so two routings never wait for each other); otherwise None.
+    After MAX_RECOUNTS volunteers passed over in one routing, the next is offered on the index's counts."""
+    with claimed(session, volunteer.id) as claim:
+        active, weekly = volunteer_load(session, volunteer.id, now)
+        context.snapshot.note_load(volunteer.id, (active, weekly))
+        failure = matching.capacity_failure(volunteer, context.matching_policy, active, weekly)
+        if failure is None:
+            claim.keep()
+            return None
     reason, detail = failure
     detail = f"{detail} (counted again before the offer)"
     return exclusion_dict(matching.Exclusion("volunteer", reason, detail, volunteer_id=volunteer.id))

@@ -19,6 +19,7 @@ from referrals.models import Offer, Referral
 from reports import response
 
 OWNED_STATUSES = ("accepted", "in_progress", "transferred")
+CLAIM_SAVEPOINT = "volunteer_claim"
 
 
 def to_matching_org(org: Organisation, accepts_within_hours: float | None = None) -> matching.Organisation:
@@ -174,6 +175,34 @@ def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[
     with session.no_autoflush:  # the caller's unflushed changes are not offers of this volunteer
         row = session.execute(select(pending + owned, weekly)).one()
     return int(row[0]), int(row[1])
+
+
+class Claim:
+    def __init__(self) -> None:
+        self.kept = False
+
+    def keep(self) -> None:
+        self.kept = True
+
+
+@contextmanager
+def claimed(session: Session, volunteer_id: int) -> Iterator[Claim]:
+    """Lock one volunteer's row inside a savepoint of the caller's transaction. `claim.keep()` keeps the lock
+    until the transaction ends; otherwise the savepoint is rolled back on leaving, which lets the lock go
+    (PostgreSQL releases row locks taken after a savepoint rolled back to). Nothing is written inside, so the
+    ORM session has nothing to undo: the savepoint is plain SQL, not `begin_nested` (which would flush the
+    caller's pending changes first). On SQLite the transaction already holds the database's write lock and
+    FOR UPDATE is not rendered."""
+    connection = session.connection()
+    connection.exec_driver_sql(f"SAVEPOINT {CLAIM_SAVEPOINT}")
+    claim = Claim()
+    try:
+        with session.no_autoflush:
+            session.execute(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
+        yield claim
+    finally:
+        end = "RELEASE SAVEPOINT" if claim.kept else "ROLLBACK TO SAVEPOINT"
+        connection.exec_driver_sql(f"{end} {CLAIM_SAVEPOINT}")
 
 
 class DirectorySnapshot:

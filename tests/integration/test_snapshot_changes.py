@@ -1,10 +1,13 @@
 """A worker's matching index follows directory changes by patching what the change log names, rebuilds only
 when the log cannot say, and checks a volunteer's workload in the database before offering them a task."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from db import make_session_factory
 from db.base import utcnow
@@ -12,7 +15,8 @@ from directory.areas import load_areas
 from directory.models import Organisation, Volunteer
 from directory.version import DirectoryChange, prune_changes
 from referrals.intake import CallLog, ResidentDetails, log_call
-from referrals.models import AuditEvent
+from referrals.models import AuditEvent, Offer
+from referrals.routing import _recount
 from referrals.snapshot import DirectorySnapshot
 from tests.builders import organisation, small_directory, volunteer
 from tests.integration.intake_helpers import HELPLINE, intake_context
@@ -184,3 +188,75 @@ def test_rows_the_caller_s_session_holds_do_not_stand_in_for_the_database(
         matching_directory = snapshot.current(session=caller)
 
     assert matching_directory.organisation(directory["food_bank"]) is None
+
+
+def _offer_at_once(session_factory, calls: list[CallLog]) -> list[int | None]:
+    """Two workers (indexes warmed, counts an hour apart) log a call each at the same moment; who each call
+    was offered to."""
+    contexts = [intake_context(session_factory, HOUR) for _ in calls]
+    for context in contexts:
+        context.routing.snapshot.current()
+    barrier = threading.Barrier(len(calls))
+
+    def call(worker: int) -> int | None:
+        with session_factory() as writer:
+            barrier.wait(timeout=30)
+            offer = log_call(writer, calls[worker], HELPLINE, contexts[worker]).current_offer
+            return offer and offer.volunteer_id
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(call, range(len(calls))))
+
+
+def test_two_workers_offering_at_the_same_moment_never_take_a_volunteer_past_their_cap(
+    session_factory, engine, coventry_volunteer
+):
+    """Two workers whose counts say the volunteer (one task at a time) is free log a call each at the same
+    moment: the volunteer is offered at most one of them, round after round. On PostgreSQL the routing
+    locks the volunteer's row before counting; on SQLite transactions are serial."""
+    rounds = 25 if engine.dialect.name == "postgresql" else 5
+    oversubscribed = []
+    for n in range(rounds):
+        offered_to = _offer_at_once(session_factory, [_shopping_call(2 * n), _shopping_call(2 * n + 1)])
+        if offered_to.count(coventry_volunteer) > 1:
+            oversubscribed.append(n)
+        with session_factory() as writer:  # free the volunteer again for the next round
+            writer.execute(
+                update(Offer).where(Offer.volunteer_id == coventry_volunteer).values(status="withdrawn")
+            )
+            writer.commit()
+    assert oversubscribed == []
+
+
+def _locked_elsewhere(session_factory, volunteer_id: int) -> bool:
+    with session_factory() as other:
+        try:
+            other.execute(
+                select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update(nowait=True)
+            )
+        except OperationalError:
+            return True
+        return False
+
+
+def test_the_volunteer_about_to_be_offered_stays_locked_and_one_passed_over_does_not(
+    session_factory, engine, coventry_volunteer
+):
+    """The recount's row lock is kept for the volunteer the offer goes to, until the transaction ends, and
+    let go at once for one found at their cap (so a routing never holds a volunteer it does not offer)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite transactions hold the whole database)")
+    stale = intake_context(session_factory, HOUR)
+    volunteer_now = stale.routing.snapshot.current().volunteer(coventry_volunteer)
+    now = utcnow()
+    with session_factory() as routing_session:
+        assert _recount(routing_session, volunteer_now, stale.routing, now) is None
+        assert _locked_elsewhere(session_factory, coventry_volunteer)
+    assert not _locked_elsewhere(session_factory, coventry_volunteer)
+
+    with session_factory() as writer:  # another worker offers them a task: now at their cap of one
+        log_call(writer, _shopping_call(1), HELPLINE, intake_context(session_factory, HOUR))
+    with session_factory() as routing_session:
+        passed_over = _recount(routing_session, volunteer_now, stale.routing, now)
+        assert passed_over["reason"] == "active_task_cap"
+        assert not _locked_elsewhere(session_factory, coventry_volunteer)
