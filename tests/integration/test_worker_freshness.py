@@ -111,19 +111,24 @@ def matched_volunteers(worker: Worker, token: str) -> set[int]:
     return {c["volunteer_id"] for c in candidates if c["volunteer_id"] is not None}
 
 
+def new_neighbour(session_factory, hub: int) -> int:
+    """A volunteer every call of `call()` can be offered to, added after the workers warmed up."""
+    return volunteer(
+        session_factory,
+        name="New Neighbour",
+        org_id=hub,
+        phone="+447700900777",
+        skills=["shopping", "prescriptions"],
+        availability=ALL_DAYS,
+    )
+
+
 def test_every_worker_matches_a_new_volunteer_and_skips_a_deactivated_one(session_factory, workers):
     ids = small_directory(session_factory)
     helpline = token_for(session_factory, "helpline_staff")
     before = [matched_volunteers(worker, helpline) for worker in workers]
 
-    newcomer = volunteer(
-        session_factory,
-        name="New Neighbour",
-        org_id=ids["hub"],
-        phone="+447700900777",
-        skills=["shopping", "prescriptions"],
-        availability=ALL_DAYS,
-    )
+    newcomer = new_neighbour(session_factory, ids["hub"])
     after_adding = [matched_volunteers(worker, helpline) for worker in workers]
 
     with session_factory() as session:
@@ -149,14 +154,7 @@ def test_a_worker_forked_to_replace_one_that_died_catches_up_from_the_masters_in
         assert database_handles(master.process.pid, database_url) == []
         ids = small_directory(session_factory)
         helpline = token_for(session_factory, "helpline_staff")
-        newcomer = volunteer(
-            session_factory,
-            name="New Neighbour",
-            org_id=ids["hub"],
-            phone="+447700900777",
-            skills=["shopping", "prescriptions"],
-            availability=ALL_DAYS,
-        )
+        newcomer = new_neighbour(session_factory, ids["hub"])
         (first,) = worker_pids(master.process.pid)
         os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + START_TIMEOUT
