@@ -1,13 +1,15 @@
 """Each worker's in-memory matching directory, kept up to date from the directory version and its change log,
 with workload counts re-read every few seconds."""
 
+import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 import matching
@@ -18,8 +20,11 @@ from directory.version import STATE_ID, DirectoryState, changes_since
 from referrals.models import Offer, Referral
 from reports import response
 
+logger = logging.getLogger(__name__)
 OWNED_STATUSES = ("accepted", "in_progress", "transferred")
 CLAIM_SAVEPOINT = "volunteer_claim"
+CLAIM_LOCK_TIMEOUT_MS = 1000  # another intake holds a volunteer for tens of milliseconds
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock wait that timed out
 
 
 def to_matching_org(org: Organisation, accepts_within_hours: float | None = None) -> matching.Organisation:
@@ -178,7 +183,13 @@ def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[
 
 
 class Claim:
-    def __init__(self) -> None:
+    """A volunteer's row lock for one offer. `locked` is False when the row could not be locked in time
+    (another transaction has held it for over CLAIM_LOCK_TIMEOUT_MS, e.g. a long directory import): the
+    counts are then read without the lock, as they were before it existed, rather than keep the caller
+    waiting."""
+
+    def __init__(self, locked: bool) -> None:
+        self.locked = locked
         self.kept = False
 
     def keep(self) -> None:
@@ -187,22 +198,48 @@ class Claim:
 
 @contextmanager
 def claimed(session: Session, volunteer_id: int) -> Iterator[Claim]:
-    """Lock one volunteer's row inside a savepoint of the caller's transaction. `claim.keep()` keeps the lock
-    until the transaction ends; otherwise the savepoint is rolled back on leaving, which lets the lock go
-    (PostgreSQL releases row locks taken after a savepoint rolled back to). Nothing is written inside, so the
-    ORM session has nothing to undo: the savepoint is plain SQL, not `begin_nested` (which would flush the
-    caller's pending changes first). On SQLite the transaction already holds the database's write lock and
-    FOR UPDATE is not rendered."""
+    """On PostgreSQL, lock one volunteer's row inside a savepoint of the caller's transaction, waiting at
+    most CLAIM_LOCK_TIMEOUT_MS. `claim.keep()` keeps the lock until the transaction ends; otherwise leaving
+    rolls back to the savepoint, which lets the lock go (PostgreSQL releases row locks taken after a
+    savepoint rolled back to). Nothing is written inside, so the ORM session has nothing to undo: the
+    savepoint is plain SQL, not `begin_nested` (which would flush the caller's pending changes first). On
+    SQLite there is nothing to lock: every read-write transaction already holds the database's write lock
+    (db/session.py)."""
     connection = session.connection()
-    connection.exec_driver_sql(f"SAVEPOINT {CLAIM_SAVEPOINT}")
-    claim = Claim()
+    if connection.dialect.name != "postgresql":
+        yield Claim(locked=True)
+        return
+    connection.exec_driver_sql(
+        f"SAVEPOINT {CLAIM_SAVEPOINT}; SET LOCAL lock_timeout = '{CLAIM_LOCK_TIMEOUT_MS}ms'"
+    )
     try:
-        with session.no_autoflush:
-            session.execute(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
+        connection.execute(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        connection.exec_driver_sql(
+            f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}"
+        )
+        logger.warning(
+            "volunteer %s: row held elsewhere for over %s ms; counted without a lock",
+            volunteer_id,
+            CLAIM_LOCK_TIMEOUT_MS,
+        )
+        yield Claim(locked=False)
+        return
+    claim = Claim(locked=True)
+    try:
         yield claim
-    finally:
-        end = "RELEASE SAVEPOINT" if claim.kept else "ROLLBACK TO SAVEPOINT"
-        connection.exec_driver_sql(f"{end} {CLAIM_SAVEPOINT}")
+    except BaseException:
+        with suppress(DBAPIError):  # the transaction is failing anyway: let the first error through
+            connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}")
+        raise
+    if claim.kept:  # the lock stays; the rest of the transaction waits for locks as long as the server says
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}")
+    else:
+        connection.exec_driver_sql(
+            f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}"
+        )
 
 
 class DirectorySnapshot:

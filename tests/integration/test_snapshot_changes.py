@@ -22,6 +22,7 @@ from tests.builders import organisation, small_directory, volunteer
 from tests.integration.intake_helpers import HELPLINE, intake_context
 
 HOUR = 3600.0
+HANG = 60  # seconds: a call still waiting after this is stuck (a bound on a hang, not a timing measurement)
 
 
 @pytest.fixture
@@ -260,3 +261,31 @@ def test_the_volunteer_about_to_be_offered_stays_locked_and_one_passed_over_does
         passed_over = _recount(routing_session, volunteer_now, stale.routing, now)
         assert passed_over["reason"] == "active_task_cap"
         assert not _locked_elsewhere(session_factory, coventry_volunteer)
+
+
+def test_a_volunteer_held_by_a_long_transaction_is_counted_without_the_lock_after_a_bounded_wait(
+    session_factory, engine, coventry_volunteer, caplog
+):
+    """A directory import holding the volunteer's row must not stall intake: after CLAIM_LOCK_TIMEOUT_MS the
+    routing counts them without the lock (as before the lock existed) and the offer goes out."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite transactions hold the whole database)")
+    context = intake_context(session_factory, HOUR)
+    context.routing.snapshot.current()
+    pool = ThreadPoolExecutor(1)  # a second connection, while the importer's transaction stays open
+    with session_factory() as importer:
+        importer.execute(update(Volunteer).where(Volunteer.id == coventry_volunteer).values(name="Renamed"))
+        routed = pool.submit(_offer_in_a_new_session, session_factory, context)
+        try:
+            offered = routed.result(timeout=HANG)
+        finally:
+            importer.rollback()  # a routing still waiting (the failure this test is for) can then finish
+            pool.shutdown()
+    assert offered == coventry_volunteer
+    assert "counted without a lock" in caplog.text
+
+
+def _offer_in_a_new_session(session_factory, context) -> int | None:
+    with session_factory() as writer:
+        offer = log_call(writer, _shopping_call(1), HELPLINE, context).current_offer
+        return offer and offer.volunteer_id
