@@ -189,10 +189,11 @@ def _recount(
 ) -> dict | None:
     """The index's workload counts can be a few seconds old (another worker may have just offered work), so
     the volunteer an offer is about to go to is counted again in the database, under a lock on their row that
-    the offer keeps until this transaction ends: another worker about to offer them work waits, then counts
-    this offer too. The index takes the live counts; at a cap, the exclusion to record (the caller matches
-    again, so the gap and tiers come out as a fresh index would give them) and the lock is let go (a routing
-    holds at most the volunteer it offers to, so two routings never wait for each other); otherwise None.
+    the offer keeps until this transaction ends: another worker about to offer them work waits (at most
+    CLAIM_LOCK_TIMEOUT_MS, then counts without the lock), then counts this offer too. The index takes the
+    live counts; at a cap, the exclusion to record (the caller matches again, so the gap and tiers come out
+    as a fresh index would give them) and the lock is let go (a routing holds at most the volunteer it offers
+    to, so two routings never wait for each other); otherwise None.
     After MAX_RECOUNTS volunteers passed over in one routing, the next is offered on the index's counts."""
     with claimed(session, volunteer.id) as claim:
         active, weekly = volunteer_load(session, volunteer.id, now)
