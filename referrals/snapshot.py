@@ -183,13 +183,9 @@ def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[
 
 
 class Claim:
-    """A volunteer's row lock for one offer. `locked` is False when the row could not be locked in time
-    (another transaction has held it for over CLAIM_LOCK_TIMEOUT_MS, e.g. a long directory import): the
-    counts are then read without the lock, as they were before it existed, rather than keep the caller
-    waiting."""
+    """A volunteer's row lock for one offer: `keep()` holds it until the transaction ends."""
 
-    def __init__(self, locked: bool) -> None:
-        self.locked = locked
+    def __init__(self) -> None:
         self.kept = False
 
     def keep(self) -> None:
@@ -199,35 +195,34 @@ class Claim:
 @contextmanager
 def claimed(session: Session, volunteer_id: int) -> Iterator[Claim]:
     """On PostgreSQL, lock one volunteer's row inside a savepoint of the caller's transaction, waiting at
-    most CLAIM_LOCK_TIMEOUT_MS. `claim.keep()` keeps the lock until the transaction ends; otherwise leaving
-    rolls back to the savepoint, which lets the lock go (PostgreSQL releases row locks taken after a
-    savepoint rolled back to). Nothing is written inside, so the ORM session has nothing to undo: the
-    savepoint is plain SQL, not `begin_nested` (which would flush the caller's pending changes first). On
-    SQLite there is nothing to lock: every read-write transaction already holds the database's write lock
-    (db/session.py)."""
+    most CLAIM_LOCK_TIMEOUT_MS (a row held longer, e.g. by a long directory import, is counted without the
+    lock, as before it existed, rather than keep the caller waiting). `claim.keep()` keeps the lock until the
+    transaction ends; otherwise leaving rolls back to the savepoint, which lets the lock go (PostgreSQL
+    releases row locks taken after a savepoint rolled back to). Nothing is written inside, so the ORM
+    session has nothing to undo: the savepoint is plain SQL, not `begin_nested` (which would flush the
+    caller's pending changes first). On SQLite there is nothing to lock: every read-write transaction already
+    holds the database's write lock (db/session.py)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        yield Claim(locked=True)
+        yield Claim()
         return
     connection.exec_driver_sql(
         f"SAVEPOINT {CLAIM_SAVEPOINT}; SET LOCAL lock_timeout = '{CLAIM_LOCK_TIMEOUT_MS}ms'"
     )
+    claim = Claim()
     try:
         connection.execute(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
-        connection.exec_driver_sql(
-            f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}"
-        )
+        _let_go(connection)
         logger.warning(
             "volunteer %s: row held elsewhere for over %s ms; counted without a lock",
             volunteer_id,
             CLAIM_LOCK_TIMEOUT_MS,
         )
-        yield Claim(locked=False)
+        yield claim  # keeping it keeps nothing: there is no lock and no savepoint left
         return
-    claim = Claim(locked=True)
     try:
         yield claim
     except BaseException:
@@ -237,9 +232,14 @@ def claimed(session: Session, volunteer_id: int) -> Iterator[Claim]:
     if claim.kept:  # the lock stays; the rest of the transaction waits for locks as long as the server says
         connection.exec_driver_sql(f"SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}")
     else:
-        connection.exec_driver_sql(
-            f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}"
-        )
+        _let_go(connection)
+
+
+def _let_go(connection) -> None:
+    """Undo the claim's savepoint (its lock and its lock timeout with it) and drop it."""
+    connection.exec_driver_sql(
+        f"ROLLBACK TO SAVEPOINT {CLAIM_SAVEPOINT}; RELEASE SAVEPOINT {CLAIM_SAVEPOINT}"
+    )
 
 
 class DirectorySnapshot:
