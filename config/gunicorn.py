@@ -17,14 +17,15 @@ graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-preload_app = os.environ.get("WARM_DIRECTORY") == "1"
+WARM_DIRECTORY = os.environ.get("WARM_DIRECTORY") == "1"
+preload_app = WARM_DIRECTORY
 
 
 def when_ready(server):
     """Preloaded: build the index in the master, then close its database connections (a connection must not
     cross a fork) and move everything alive now out of the garbage collector's sight, so collections in the
     workers do not write to, and so copy, the pages they share."""
-    if not preload_app:
+    if not WARM_DIRECTORY:
         return
     started = time.monotonic()
     services = server.app.wsgi().extensions["oneroute"]
@@ -41,5 +42,5 @@ def when_ready(server):
 def post_worker_init(worker):
     """With WARM_DIRECTORY=1 a worker is warm before it takes requests: the master's index, patched from the
     change log (or rebuilt, when the master's is older than the log reaches back)."""
-    if os.environ.get("WARM_DIRECTORY") == "1":
+    if WARM_DIRECTORY:
         worker.app.wsgi().extensions["oneroute"].routing.snapshot.current()
