@@ -133,6 +133,17 @@ def load(
     return result
 
 
+def load_once(
+    server: Gunicorn, args: list[str], database: bench_db.BenchDatabase, options: argparse.Namespace
+) -> dict:
+    """Warm up, measure an intake run and stop: the baseline and the floor."""
+    try:
+        warm_up(server, args, options)
+        return load(server, "intake.lua", args, database, options)
+    finally:
+        server.stop()
+
+
 def rps(result: dict) -> float:
     return result["requests"] / (result["duration_us"] / 1e6)
 
@@ -170,21 +181,11 @@ def run(options: argparse.Namespace) -> dict:
 def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.Namespace) -> dict:
     bodies = write_bodies(make_bodies(BODIES, database.units, options.seed), workdir / "bodies.jsonl")
     intake_args = [str(bodies), database.helpline_token, str(options.threads)]
-    baseline = start_baseline(database, workdir)
-    try:
-        warm_up(baseline, intake_args, options)
-        base = load(baseline, "intake.lua", intake_args, database, options)
-    finally:
-        baseline.stop()
+    base = load_once(start_baseline(database, workdir), intake_args, database, options)
     floor = None
     if options.floor:
-        server = start_floor(database, workdir)
-        try:
-            floor_args = [*intake_args, FLOOR_PATH]
-            warm_up(server, floor_args, options)
-            floor = load(server, "intake.lua", floor_args, database, options)
-        finally:
-            server.stop()
+        floor_args = [*intake_args, FLOOR_PATH]
+        floor = load_once(start_floor(database, workdir), floor_args, database, options)
     app, warm_s = start_app(database, workdir)
     try:
         with bench_db.analyzing(database.conninfo):
