@@ -191,6 +191,13 @@ def test_rows_the_caller_s_session_holds_do_not_stand_in_for_the_database(
     assert matching_directory.organisation(directory["food_bank"]) is None
 
 
+def _offered_to(session_factory, call: CallLog, context) -> int | None:
+    """Log a call in a session of its own, as one worker would: the volunteer it was offered to, if any."""
+    with session_factory() as writer:
+        offer = log_call(writer, call, HELPLINE, context).current_offer
+        return offer and offer.volunteer_id
+
+
 def _offer_at_once(session_factory, calls: list[CallLog]) -> list[int | None]:
     """Two workers (indexes warmed, counts an hour apart) log a call each at the same moment; who each call
     was offered to."""
@@ -200,10 +207,8 @@ def _offer_at_once(session_factory, calls: list[CallLog]) -> list[int | None]:
     barrier = threading.Barrier(len(calls))
 
     def call(worker: int) -> int | None:
-        with session_factory() as writer:
-            barrier.wait(timeout=30)
-            offer = log_call(writer, calls[worker], HELPLINE, contexts[worker]).current_offer
-            return offer and offer.volunteer_id
+        barrier.wait(timeout=30)
+        return _offered_to(session_factory, calls[worker], contexts[worker])
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(call, range(len(calls))))
@@ -275,7 +280,7 @@ def test_a_volunteer_held_by_a_long_transaction_is_counted_without_the_lock_afte
     pool = ThreadPoolExecutor(1)  # a second connection, while the importer's transaction stays open
     with session_factory() as importer:
         importer.execute(update(Volunteer).where(Volunteer.id == coventry_volunteer).values(name="Renamed"))
-        routed = pool.submit(_offer_in_a_new_session, session_factory, context)
+        routed = pool.submit(_offered_to, session_factory, _shopping_call(1), context)
         try:
             offered = routed.result(timeout=HANG)
         finally:
@@ -283,9 +288,3 @@ def test_a_volunteer_held_by_a_long_transaction_is_counted_without_the_lock_afte
             pool.shutdown()
     assert offered == coventry_volunteer
     assert "counted without a lock" in caplog.text
-
-
-def _offer_in_a_new_session(session_factory, context) -> int | None:
-    with session_factory() as writer:
-        offer = log_call(writer, _shopping_call(1), HELPLINE, context).current_offer
-        return offer and offer.volunteer_id
