@@ -69,7 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     session_factory = make_session_factory(engine)
     readonly_sessions = make_session_factory(engine, readonly=True)
     areas = load_areas(Path(settings["AREAS_FILE"]))
-    lifecycle_policy = load_lifecycle_policy()
+    matching_policy = load_matching_policy()
+    lifecycle_policy = load_lifecycle_policy(matching_policy=matching_policy)
     app.extensions["oneroute"] = Services(
         settings=settings,
         engine=engine,
@@ -81,7 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
             snapshot=DirectorySnapshot(
                 readonly_sessions, areas, workload_refresh_s=settings["WORKLOAD_REFRESH_SECONDS"]
             ),
-            matching_policy=load_matching_policy(),
+            matching_policy=matching_policy,
             lifecycle_policy=lifecycle_policy,
         ),
         lifecycle_policy=lifecycle_policy,

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from accounts.tokens import SYSTEM, Principal
 from db.base import utcnow
 from referrals import lifecycle
+from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.models import Offer, Referral
 from referrals.policy import LifecyclePolicy
@@ -87,13 +88,15 @@ def _apply(
     policy: LifecyclePolicy,
     urgency: str,
     now: datetime,
+    available: lifecycle.Availability,
 ) -> lifecycle.Transition:
     next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry)
     match action.name:
         case "accept":
             return value.accept(org, now=now)
         case "decline":
-            return value.decline(org, _require(action.reason, "reason"), next_expires_at=next_expiry)
+            reason = _require(action.reason, "reason")
+            return value.decline(org, reason, next_expires_at=next_expiry, available=available)
         case "start":
             return value.start()
         case "complete":
@@ -158,8 +161,11 @@ def apply_action(
     now: datetime,
 ) -> None:
     """Apply one action inside the caller's transaction (no authorisation, no commit)."""
+    available = cascade_availability(session, policy.matching_policy, now)
     try:
-        value, events = _apply(to_value(row, offer), action, org, policy, row.urgency or "routine", now)
+        value, events = _apply(
+            to_value(row, offer), action, org, policy, row.urgency or "routine", now, available
+        )
     except (lifecycle.IllegalTransition, lifecycle.InvalidAction) as exc:
         raise Conflict(str(exc), row.status) from exc
     persist(session, row, offer, Change(value, events), principal, now)
@@ -208,7 +214,8 @@ def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now
         session.rollback()
         return False
     next_expiry = lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
-    value, events = to_value(row, offer).expire(now=now, next_expires_at=next_expiry)
+    available = cascade_availability(session, policy.matching_policy, now)
+    value, events = to_value(row, offer).expire(now=now, next_expires_at=next_expiry, available=available)
     persist(session, row, offer, Change(value, events), SYSTEM, now)
     try:
         commit_or_conflict(session, row)

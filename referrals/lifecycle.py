@@ -16,7 +16,7 @@ the next candidate, escalating mutual_aid -> vcs -> statutory as each tier runs 
 safety-net team (state `escalated`).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,6 +114,11 @@ class Candidate:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tier", Tier(self.tier))
+
+
+# Asked of each candidate the cascade is about to offer to, when the caller passes it: None if the candidate
+# can take the offer now, else why not (the candidate is then passed over, with that reason in the trail).
+Availability = Callable[[Candidate], str | None]
 
 
 @dataclass(frozen=True)
@@ -241,12 +246,12 @@ class Referral:
         event = _offered_event(self.state, offer)
         return self._step([event], state=State.OFFERED, tier=offer.tier, open_offer=offer, escalated_to=None)
 
-    def offer_next(self, *, expires_at: datetime) -> Transition:
+    def offer_next(self, *, expires_at: datetime, available: Availability | None = None) -> Transition:
         self._require("offer_next")
         _require_aware(expires_at, "expires_at")
         if self.state is State.ESCALATED and self._remaining_candidate() is None:
             raise InvalidAction("no candidates left to offer")
-        return self._cascade([], self.state, expires_at)
+        return self._cascade([], self.state, expires_at, available)
 
     def accept(self, by_org: Id, *, now: datetime | None = None) -> Transition:
         self._require("accept")
@@ -277,7 +282,9 @@ class Referral:
             escalated_to=None,
         )
 
-    def decline(self, by_org: Id, reason: str, *, next_expires_at: datetime) -> Transition:
+    def decline(
+        self, by_org: Id, reason: str, *, next_expires_at: datetime, available: Availability | None = None
+    ) -> Transition:
         self._require("decline")
         offer = self._current_offer()
         if by_org != offer.org_id:
@@ -285,9 +292,11 @@ class Referral:
         _require_text(reason, "reason")
         _require_aware(next_expires_at, "next_expires_at")
         event = Event("declined", self.state, State.DECLINED, by_org, reason, _offer_data(offer))
-        return self._cascade([event], State.DECLINED, next_expires_at)
+        return self._cascade([event], State.DECLINED, next_expires_at, available)
 
-    def expire(self, *, now: datetime, next_expires_at: datetime) -> Transition:
+    def expire(
+        self, *, now: datetime, next_expires_at: datetime, available: Availability | None = None
+    ) -> Transition:
         self._require("expire")
         offer = self._current_offer()
         _require_aware(now, "now")
@@ -296,7 +305,7 @@ class Referral:
             raise InvalidAction(f"the offer does not expire until {offer.expires_at.isoformat()}")
         reason = f"offer to {offer.org_id} expired unanswered"
         event = Event("expired", self.state, State.DECLINED, None, reason, _offer_data(offer))
-        return self._cascade([event], State.DECLINED, next_expires_at)
+        return self._cascade([event], State.DECLINED, next_expires_at, available)
 
     def start(self) -> Transition:
         self._require("start")
@@ -388,16 +397,31 @@ class Referral:
         assert self.open_offer is not None, "an offered referral always has an open offer"
         return self.open_offer
 
-    def _remaining_candidate(self) -> int | None:
+    def _remaining_candidate(self, start: int | None = None) -> int | None:
         rank = TIER_ORDER.index(self.tier or Tier.MUTUAL_AID)
-        for index in range(self.next_candidate, len(self.candidates)):
+        for index in range(self.next_candidate if start is None else start, len(self.candidates)):
             if TIER_ORDER.index(self.candidates[index].tier) >= rank:
                 return index
         return None
 
-    def _cascade(self, events: list[Event], state: State, expires_at: datetime) -> Transition:
+    def _cascade(
+        self, events: list[Event], state: State, expires_at: datetime, available: Availability | None
+    ) -> Transition:
+        """Offer to the next candidate in rank order, escalating a tier whenever one runs out. With
+        `available`, each candidate is asked first; one that cannot take it now is passed over for good
+        (the `passed_over` event says why) and the next is asked."""
         tier = self.tier or Tier.STATUTORY
         index = self._remaining_candidate()
+        resume_at = self.next_candidate
+        while index is not None and available is not None:
+            passed = self.candidates[index]
+            why = available(passed)
+            if why is None:
+                break
+            data = {"org_id": passed.org_id, "volunteer_id": passed.volunteer_id, "tier": passed.tier}
+            events.append(Event("passed_over", state, state, None, why, data))
+            resume_at = index + 1
+            index = self._remaining_candidate(resume_at)
         target_tier = self.candidates[index].tier if index is not None else Tier.STATUTORY
         while tier != target_tier:
             higher = TIER_ORDER[TIER_ORDER.index(tier) + 1]
@@ -409,9 +433,8 @@ class Referral:
             reason = f"no {tier} candidate left; the safety-net team holds the referral"
             data = {"tier": tier, "to_org_id": self.safety_net_org_id}
             events.append(Event("escalated", state, State.ESCALATED, None, reason, data))
-            return self._step(
-                events, **_released(State.ESCALATED, tier=tier, escalated_to=self.safety_net_org_id)
-            )
+            escalated = _released(State.ESCALATED, tier=tier, escalated_to=self.safety_net_org_id)
+            return self._step(events, next_candidate=resume_at, **escalated)
         candidate = self.candidates[index]
         offer = Offer(candidate.org_id, candidate.volunteer_id, tier, expires_at)
         events.append(_offered_event(state, offer))

@@ -1,4 +1,5 @@
-"""Lifecycle settings from config/lifecycle.yaml: offer expiry per urgency and the sweep interval."""
+"""Lifecycle settings from config/lifecycle.yaml: offer expiry per urgency and the sweep interval; and the
+matching policy's workload caps, which the cascade checks again before each offer after the first."""
 
 import re
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from config.settings import CONFIG_DIR, ConfigError
+from matching import MatchingPolicy, load_matching_policy
 
 DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -18,6 +20,7 @@ URGENCIES = ("emergency", "urgent", "routine")
 class LifecyclePolicy:
     offer_expiry: dict[str, timedelta]
     sweep_interval_seconds: float
+    matching_policy: MatchingPolicy
 
 
 def parse_duration(text: str, where: str) -> timedelta:
@@ -27,7 +30,9 @@ def parse_duration(text: str, where: str) -> timedelta:
     return timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
 
 
-def load_lifecycle_policy(path: Path = CONFIG_DIR / "lifecycle.yaml") -> LifecyclePolicy:
+def load_lifecycle_policy(
+    path: Path = CONFIG_DIR / "lifecycle.yaml", matching_policy: MatchingPolicy | None = None
+) -> LifecyclePolicy:
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -39,4 +44,5 @@ def load_lifecycle_policy(path: Path = CONFIG_DIR / "lifecycle.yaml") -> Lifecyc
     return LifecyclePolicy(
         offer_expiry={u: parse_duration(expiry[u], f"{path}: offer_expiry.{u}") for u in URGENCIES},
         sweep_interval_seconds=float(document.get("sweep_interval_seconds", 30)),
+        matching_policy=matching_policy or load_matching_policy(),
     )

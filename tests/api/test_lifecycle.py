@@ -270,3 +270,28 @@ def test_a_volunteer_in_no_group_is_offered_through_the_safety_net(
     offer = referral["current_offer"]
     assert offer["volunteer_id"] == independent
     assert offer["org_id"] == directory["coventry_safety_net"]
+
+
+def test_a_decline_passes_over_a_volunteer_deactivated_since_the_call_was_routed(
+    client, helpline, headers_for, session_factory, directory
+):
+    from directory.models import Volunteer
+    from tests.builders import volunteer
+
+    near = {"org_id": None, "postcode": "CV1 1AH", "lat": 52.41028, "lon": -1.509401}
+    for n in range(3):
+        volunteer(session_factory, phone=f"+44770090052{n}", **near)
+    referral = log(client, helpline, resident={"postcode": "CV1 1AH"}, notes="needs shopping picked up")
+    with session_factory() as session:
+        ranked = [c["volunteer_id"] for c in session.get(Referral, referral["id"]).candidates]
+        session.get(Volunteer, ranked[1]).active = False
+        session.commit()
+    officer = headers_for("safety_net_officer", directory["coventry_safety_net"])
+
+    declined = act(client, officer, referral["id"], "decline", reason="first volunteer unwell")
+
+    assert declined["current_offer"]["volunteer_id"] == ranked[2]
+    passed = [event for event in declined["timeline"] if event["kind"] == "referral.passed_over"]
+    assert [(event["reason"], event["data"]["volunteer_id"]) for event in passed] == [
+        ("volunteer is no longer active", ranked[1])
+    ]

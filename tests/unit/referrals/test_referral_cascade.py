@@ -227,3 +227,86 @@ def test_a_referral_rebuilt_from_plain_stored_values_carries_on():
 def test_unknown_tier_is_refused():
     with pytest.raises(ValueError, match="'parish'"):
         Candidate("x", "parish")
+
+
+def unavailable(*volunteers_or_orgs, reason="volunteer is no longer active"):
+    """An availability check turning down the named volunteers or organisations, noting who it asked."""
+    asked = []
+
+    def available(candidate):
+        asked.append(candidate.volunteer_id or candidate.org_id)
+        if {candidate.volunteer_id, candidate.org_id} & set(volunteers_or_orgs):
+            return reason
+        return None
+
+    available.asked = asked
+    return available
+
+
+def test_decline_passes_over_a_candidate_who_can_no_longer_take_it():
+    candidates = [*CANDIDATES, Candidate("ma-3", Tier.MUTUAL_AID, "vol-3")]
+    offered = triaged(candidates).offer_next(expires_at=EXPIRES).referral
+    check = unavailable("vol-2", reason="volunteer is at their cap on active tasks")
+
+    referral, events = offered.decline("ma-1", "busy", next_expires_at=NEXT_EXPIRES, available=check)
+
+    assert kinds(events) == ["declined", "passed_over", "offered"]
+    passed = events[1]
+    assert (passed.from_state, passed.to_state) == (State.DECLINED, State.DECLINED)
+    assert passed.reason == "volunteer is at their cap on active tasks"
+    assert passed.data == {"org_id": "ma-2", "volunteer_id": "vol-2", "tier": Tier.MUTUAL_AID}
+    assert referral.open_offer == Offer("ma-3", "vol-3", Tier.MUTUAL_AID, NEXT_EXPIRES)
+    assert check.asked == ["vol-2", "vol-3"]
+    assert referral.history[-len(events) :] == events
+
+
+def test_expiry_passing_over_the_last_of_a_tier_escalates_to_the_next():
+    offered = triaged().offer_next(expires_at=EXPIRES).referral
+    check = unavailable("vol-2")
+
+    referral, events = offered.expire(now=EXPIRES, next_expires_at=NEXT_EXPIRES, available=check)
+
+    assert kinds(events) == ["expired", "passed_over", "escalated", "offered"]
+    assert referral.open_offer == Offer("vcs-1", None, Tier.VCS, NEXT_EXPIRES)
+    assert referral.next_candidate == 3
+
+
+def test_a_candidate_passed_over_is_not_asked_again_further_down_the_cascade():
+    offered = triaged().offer_next(expires_at=EXPIRES).referral
+    check = unavailable("vol-2")
+    referral = offered.decline("ma-1", "busy", next_expires_at=NEXT_EXPIRES, available=check).referral
+
+    referral.decline("vcs-1", "full", next_expires_at=NEXT_EXPIRES, available=check)
+
+    assert check.asked == ["vol-2", "vcs-1", "st-1"]
+
+
+def test_when_everyone_left_is_passed_over_the_safety_net_holds_it():
+    offered = triaged().offer_next(expires_at=EXPIRES).referral
+    check = unavailable("vol-2", "vcs-1", "st-1", reason="organisation is no longer active")
+
+    referral, events = offered.decline("ma-1", "busy", next_expires_at=NEXT_EXPIRES, available=check)
+
+    assert kinds(events) == [
+        "declined",
+        "passed_over",
+        "passed_over",
+        "passed_over",
+        "escalated",
+        "escalated",
+        "escalated",
+    ]
+    assert referral.state is State.ESCALATED
+    assert referral.escalated_to == SAFETY_NET
+    assert referral.next_candidate == len(CANDIDATES)
+    with pytest.raises(InvalidAction, match="no candidates left"):
+        referral.offer_next(expires_at=NEXT_EXPIRES, available=check)
+
+
+def test_without_a_check_every_candidate_is_offered_in_turn():
+    offered = triaged().offer_next(expires_at=EXPIRES).referral
+
+    referral, events = offered.decline("ma-1", "busy", next_expires_at=NEXT_EXPIRES)
+
+    assert kinds(events) == ["declined", "offered"]
+    assert referral.open_offer.volunteer_id == "vol-2"
