@@ -16,7 +16,7 @@ from api.schemas import (
     RetriageInSchema,
     TransferInSchema,
 )
-from referrals.actions import Action, perform
+from referrals.actions import WHO_MAY, Action, perform
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
 from referrals.queries import describe, get_referral_for, record_personal_read
 from referrals.triaging import Retriage, retriage
@@ -25,9 +25,6 @@ blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", descr
 INTAKE_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "admin")
 READ_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin")
 TRIAGE_ROLES = ("helpline_staff", "safety_net_officer", "hub_coordinator", "admin")
-OFFER_ROLES = ("hub_coordinator", "safety_net_officer")
-WORK_ROLES = ("hub_coordinator", "safety_net_officer")
-OVERSIGHT_ROLES = ("hub_coordinator", "safety_net_officer", "helpline_staff")
 
 
 def services():
@@ -113,10 +110,12 @@ def _act(referral_id: int, action: Action):
     return describe(session, row, principal)
 
 
-def _action_route(name: str, schema, allowed: tuple[str, ...], summary: str):
+def _action_route(name: str, schema, summary: str):
+    """One action's endpoint; who may take it is the domain's table (`referrals.actions.WHO_MAY`)."""
+
     @blp.route(f"/<int:referral_id>/{name}", endpoint=f"referral_{name}")
     class ActionView(MethodView):
-        @roles(*allowed)
+        @roles(*sorted(WHO_MAY[name]))
         @body_optional if schema is NoBodySchema else (lambda view: view)
         @idempotent
         @blp.doc(security=BEARER_SECURITY, summary=summary)
@@ -129,19 +128,19 @@ def _action_route(name: str, schema, allowed: tuple[str, ...], summary: str):
     return ActionView
 
 
-_action_route("accept", NoBodySchema, OFFER_ROLES, "Accept the offer made to your organisation")
-_action_route("decline", ReasonInSchema, OFFER_ROLES, "Decline the offer, with a reason; it moves on")
-_action_route("start", NoBodySchema, WORK_ROLES, "Start the work you accepted")
-_action_route("complete", OutcomeInSchema, WORK_ROLES, "Complete the work with an outcome code and note")
-_action_route("transfer", TransferInSchema, WORK_ROLES, "Hand the referral to another organisation")
-_action_route("cancel", ReasonInSchema, OVERSIGHT_ROLES, "Cancel: the help is no longer needed")
-_action_route("escalate", ReasonInSchema, OVERSIGHT_ROLES, "Escalate to the council safety net")
-_action_route("close", OutcomeInSchema, ("safety_net_officer",), "Close with an outcome code")
+_action_route("accept", NoBodySchema, "Accept the offer made to your organisation")
+_action_route("decline", ReasonInSchema, "Decline the offer, with a reason; it moves on")
+_action_route("start", NoBodySchema, "Start the work you accepted")
+_action_route("complete", OutcomeInSchema, "Complete the work with an outcome code and note")
+_action_route("transfer", TransferInSchema, "Hand the referral to another organisation")
+_action_route("cancel", ReasonInSchema, "Cancel: the help is no longer needed")
+_action_route("escalate", ReasonInSchema, "Escalate to the council safety net")
+_action_route("close", OutcomeInSchema, "Close with an outcome code")
 
 
 @blp.route("/<int:referral_id>/occurrences/<int:index>")
 class ReferralOccurrence(MethodView):
-    @roles(*WORK_ROLES)
+    @roles(*sorted(WHO_MAY["record_occurrence"]))
     @idempotent
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(OutcomeInSchema)
