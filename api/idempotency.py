@@ -1,22 +1,33 @@
 """Idempotency-Key on POSTs: a retried request returns the first answer instead of acting twice.
 
 The key is recorded in the same transaction as the action (the service's commit stores it), so an action is
-never done without its key being taken; the answer is stored just after. Keys are per token."""
+never done without its key being taken; the answer is stored just after. Keys are per token.
+
+If the worker dies between the two (the action committed, its answer never stored), a retry within
+STILL_RUNNING is told the request is still being processed; after that it is known to have been carried out,
+and is sent with 303 See Other to the referral it acted on or created (recorded with the key, in the
+action's transaction), or, where there is no such resource, told that it was done and will not be repeated."""
 
 import hashlib
+from datetime import timedelta
 from functools import wraps
 
-from flask import Response, json, make_response, request
-from sqlalchemy import select
+from flask import Response, json, make_response, request, url_for
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api.auth import current_principal
 from api.db import get_session
 from api.errors import problem
-from referrals.models import IdempotentRequest
+from db.base import utcnow
+from referrals.models import IdempotentRequest, Referral
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# Longer than any request runs (gunicorn kills a worker silent for GUNICORN_TIMEOUT, 30 s by default).
+STILL_RUNNING = timedelta(minutes=5)
+RECORD, CREATED = "oneroute_idempotent_record", "oneroute_idempotent_created"
 
 
 def _request_hash() -> str:
@@ -31,12 +42,52 @@ def _replay(record: IdempotentRequest, digest: str) -> Response:
     if record.request_hash != digest:
         return problem(422, "Unprocessable Content", f"This {HEADER} was used for a different request.")
     if record.status_code is None:
-        return problem(
-            409, "Conflict", f"A request with this {HEADER} is still being processed; retry shortly."
-        )
+        return _unanswered(record)
     response = Response(json.dumps(record.response), status=record.status_code, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _unanswered(record: IdempotentRequest) -> Response:
+    if utcnow() - record.created_at < STILL_RUNNING:
+        response = problem(
+            409, "Conflict", f"A request with this {HEADER} is still being processed; retry shortly."
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+    done = f"The request with this {HEADER} was carried out, but its answer was lost; it is not repeated."
+    if record.resource is None:
+        return problem(409, "Conflict", done)
+    body = {"detail": f"{done} See {record.resource}.", "location": record.resource}
+    response = Response(json.dumps(body), status=303, mimetype="application/json")
+    response.headers["Location"] = record.resource
+    return response
+
+
+def _resource(kwargs: dict) -> str | None:
+    """The referral a request on /referrals/<id>/... acts on; intake's new referral is noted at its insert."""
+    if "referral_id" in kwargs:
+        return url_for("referrals.ReferralById", referral_id=kwargs["referral_id"])
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def _note_created_referral(session: Session, _context, _instances) -> None:
+    if RECORD in session.info and CREATED not in session.info:
+        created = next((obj for obj in session.new if isinstance(obj, Referral)), None)
+        if created is not None:
+            session.info[CREATED] = created
+
+
+@event.listens_for(Session, "before_commit")
+def _record_created_referral(session: Session) -> None:
+    """Intake's new referral is written down with the key by the commit that creates it."""
+    record, created = session.info.get(RECORD), session.info.pop(CREATED, None)
+    if record is None or created is None or record.resource is not None:
+        return
+    if created.id is None:
+        session.flush()
+    record.resource = url_for("referrals.ReferralById", referral_id=created.id)
 
 
 def idempotent(view):
@@ -61,8 +112,10 @@ def idempotent(view):
             method=request.method,
             path=request.path,
             request_hash=digest,
+            resource=_resource(kwargs),
         )
         session.add(record)
+        session.info[RECORD] = record
         try:
             response = make_response(view(*args, **kwargs))
         except IntegrityError:
@@ -71,6 +124,9 @@ def idempotent(view):
             if existing is None:
                 raise
             return _replay(existing, digest)
+        finally:
+            session.info.pop(RECORD, None)
+            session.info.pop(CREATED, None)
         if response.status_code < 400 and record.id is not None:
             record.status_code = response.status_code
             record.response = response.get_json()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from db.base import utcnow
 from referrals.actions import expire_due_offers
-from referrals.models import Referral
+from referrals.models import IdempotentRequest, Referral
 from referrals.policy import load_lifecycle_policy
 from tests.builders import call
 
@@ -216,6 +216,54 @@ def test_idempotent_accept_does_not_act_twice(client, helpline, hub):
     again = client.post(f"/api/v1/referrals/{referral['id']}/accept", json={}, headers=headers)
     assert first.status_code == again.status_code == 200
     assert kinds(again.get_json()).count("referral.accepted") == 1
+
+
+def _lose_the_answer(session_factory, key: str, age: timedelta) -> None:
+    """What a worker killed between the action's commit and storing its answer leaves behind."""
+    with session_factory() as session:
+        record = session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == key))
+        record.status_code, record.response = None, None
+        record.created_at = utcnow() - age
+        session.commit()
+
+
+def test_a_retry_whose_first_answer_was_lost_is_sent_to_the_referral_it_created(
+    client, helpline, session_factory
+):
+    headers = {**helpline, "Idempotency-Key": "call-lost-answer"}
+    first = client.post("/api/v1/referrals", json=call(), headers=headers).get_json()
+    _lose_the_answer(session_factory, "call-lost-answer", timedelta(seconds=1))
+
+    running = client.post("/api/v1/referrals", json=call(), headers=headers)
+    assert running.status_code == 409
+    assert running.headers["Retry-After"]
+    assert "still being processed" in running.get_json()["detail"]
+
+    _lose_the_answer(session_factory, "call-lost-answer", timedelta(minutes=10))
+    lost = client.post("/api/v1/referrals", json=call(), headers=headers)
+    assert lost.status_code == 303
+    assert lost.headers["Location"].endswith(f"/api/v1/referrals/{first['id']}")
+    followed = client.get(lost.headers["Location"], headers=helpline)
+    assert followed.status_code == 200
+    assert followed.get_json()["id"] == first["id"]
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Referral)) == 1, "not logged twice"
+
+
+def test_a_retried_action_whose_answer_was_lost_is_sent_to_its_referral(
+    client, helpline, hub, session_factory
+):
+    referral = log(client, helpline)
+    headers = {**hub, "Idempotency-Key": "accept-lost-answer"}
+    client.post(f"/api/v1/referrals/{referral['id']}/accept", json={}, headers=headers)
+    _lose_the_answer(session_factory, "accept-lost-answer", timedelta(minutes=10))
+
+    lost = client.post(f"/api/v1/referrals/{referral['id']}/accept", json={}, headers=headers)
+
+    assert lost.status_code == 303
+    assert lost.headers["Location"].endswith(f"/api/v1/referrals/{referral['id']}")
+    accepted = client.get(lost.headers["Location"], headers=hub).get_json()
+    assert kinds(accepted).count("referral.accepted") == 1
 
 
 def test_recurring_support_records_each_occurrence(client, helpline, hub):
