@@ -202,18 +202,28 @@ def sweep_cli():
         expired = expire_due_offers(session, found.lifecycle_policy)
     click.echo(f"expired {expired} offer(s)")
     click.echo(f"forgot {prune_directory_changes(found)} directory change-log row(s)")
+    click.echo(f"forgot {prune_idempotency_keys(found)} idempotency key(s)")
 
 
 def prune_directory_changes(found) -> int:
     """Change-log rows older than DIRECTORY_CHANGES_KEEP_HOURS; a web worker further behind rebuilds."""
-    from datetime import timedelta
-
-    from db.base import utcnow
     from directory.version import prune_changes
 
-    keep = timedelta(hours=found.settings["DIRECTORY_CHANGES_KEEP_HOURS"])
+    return _prune(found, "DIRECTORY_CHANGES_KEEP_HOURS", prune_changes)
+
+
+def prune_idempotency_keys(found) -> int:
+    """Keys (and the answers stored with them) older than IDEMPOTENCY_KEEP_HOURS: a retry after that acts."""
+    from api.idempotency import prune
+
+    return _prune(found, "IDEMPOTENCY_KEEP_HOURS", prune)
+
+
+def _prune(found, setting: str, prune) -> int:
+    from db.base import utcnow
+
     with found.session_factory() as session:
-        pruned = prune_changes(session, utcnow() - keep)
+        pruned = prune(session, utcnow() - timedelta(hours=found.settings[setting]))
         session.commit()
     return pruned
 
@@ -246,6 +256,7 @@ def worker_cli(interval, once):
             expired = expire_due_offers(session, found.lifecycle_policy)
         if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
             prune_directory_changes(found)
+            prune_idempotency_keys(found)
             pruned_at = time.monotonic()
         if expired:
             click.echo(f"worker: expired {expired} offer(s)")

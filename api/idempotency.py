@@ -6,14 +6,14 @@ never done without its key being taken; the answer is stored just after. Keys ar
 If the worker dies between the two (the action committed, its answer never stored), a retry within
 STILL_RUNNING is told the request is still being processed; after that it is known to have been carried out,
 and is sent with 303 See Other to the referral it acted on or created (recorded with the key, in the
-action's transaction), or, where there is no such resource, told that it was done and will not be repeated."""
+action's transaction), or, where there is none, told that it was done and will not be repeated."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, json, make_response, request, url_for
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,19 +56,13 @@ def _unanswered(record: IdempotentRequest) -> Response:
         response.headers["Retry-After"] = "5"
         return response
     done = f"The request with this {HEADER} was carried out, but its answer was lost; it is not repeated."
-    if record.resource is None:
+    if record.referral_id is None:
         return problem(409, "Conflict", done)
-    body = {"detail": f"{done} See {record.resource}.", "location": record.resource}
+    location = url_for("referrals.ReferralById", referral_id=record.referral_id)
+    body = {"detail": f"{done} See {location}.", "location": location}
     response = Response(json.dumps(body), status=303, mimetype="application/json")
-    response.headers["Location"] = record.resource
+    response.headers["Location"] = location
     return response
-
-
-def _resource(kwargs: dict) -> str | None:
-    """The referral a request on /referrals/<id>/... acts on; intake's new referral is noted at its insert."""
-    if "referral_id" in kwargs:
-        return url_for("referrals.ReferralById", referral_id=kwargs["referral_id"])
-    return None
 
 
 @event.listens_for(Session, "before_flush")
@@ -83,11 +77,17 @@ def _note_created_referral(session: Session, _context, _instances) -> None:
 def _record_created_referral(session: Session) -> None:
     """Intake's new referral is written down with the key by the commit that creates it."""
     record, created = session.info.get(RECORD), session.info.pop(CREATED, None)
-    if record is None or created is None or record.resource is not None:
+    if record is None or created is None or record.referral_id is not None:
         return
     if created.id is None:
         session.flush()
-    record.resource = url_for("referrals.ReferralById", referral_id=created.id)
+    record.referral_id = created.id
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget keys made before `before`, with their stored answers (which may repeat a person's details)."""
+    old = delete(IdempotentRequest).where(IdempotentRequest.created_at < before)
+    return session.execute(old).rowcount or 0
 
 
 def idempotent(view):
@@ -112,7 +112,7 @@ def idempotent(view):
             method=request.method,
             path=request.path,
             request_hash=digest,
-            resource=_resource(kwargs),
+            referral_id=kwargs.get("referral_id"),  # intake's new referral is noted at its commit
         )
         session.add(record)
         session.info[RECORD] = record

@@ -18,7 +18,7 @@ from referrals import audit
 from referrals.actions import Action, apply_action, load_for_update
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import CLOSED_STATUSES
-from referrals.models import Referral, Resident, ResidentKey
+from referrals.models import IdempotentRequest, Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
 from referrals.sealing import destroy_key
 from referrals.sms import forget_texts
@@ -98,6 +98,9 @@ def erase_resident(
     resident.geo_precision = "outcode"
     resident.erased_at = now
     texts = forget_texts(session, [referral.id for referral in referrals])
+    answers = session.execute(  # retries' stored answers repeat the person's details
+        delete(IdempotentRequest).where(IdempotentRequest.referral_id.in_([r.id for r in referrals]))
+    ).rowcount
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
     destroy_key(session, resident_id)
     audit.record(
@@ -106,7 +109,12 @@ def erase_resident(
         principal,
         resident_id=resident_id,
         reason=reason,
-        payload={"referrals": len(referrals), "cancelled": list(open_ids), "texts_blanked": texts},
+        payload={
+            "referrals": len(referrals),
+            "cancelled": list(open_ids),
+            "texts_blanked": texts,
+            "stored_answers_deleted": answers or 0,
+        },
         now=now,
     )
     session.commit()

@@ -171,9 +171,9 @@ class IdempotentRequest(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None]
     response: Mapped[dict | None]
-    # The path of what the request acted on or created, written in the action's own transaction.
-    resource: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The referral the request acted on or created, written in the action's own transaction.
+    referral_id: Mapped[int | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ResidentSecret(Base):

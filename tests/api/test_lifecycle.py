@@ -168,6 +168,21 @@ def test_sweep_command_runs_one_pass(app, client, helpline):
     assert "expired 0 offer(s)" in result.output
 
 
+def test_the_sweep_forgets_idempotency_keys_older_than_a_day(app, client, helpline, session_factory):
+    for key in ("old-call", "new-call"):
+        client.post("/api/v1/referrals", json=call(), headers={**helpline, "Idempotency-Key": key})
+    with session_factory() as session:
+        old = session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "old-call"))
+        old.created_at = utcnow() - timedelta(hours=25)
+        session.commit()
+
+    result = app.test_cli_runner().invoke(args=["sweep"])
+
+    assert "forgot 1 idempotency key(s)" in result.output
+    with session_factory() as session:
+        assert session.scalars(select(IdempotentRequest.key)).all() == ["new-call"]
+
+
 def test_overdue_offers_show_on_the_dashboard(client, helpline, officer, session_factory):
     from referrals.models import Offer
 
