@@ -4,7 +4,7 @@ from api.db import get_session
 from api.schemas import AuditQuerySchema, DashboardSchema, QueueSchema, TimelineEventSchema, VerifySchema
 from referrals.audit import events_for_referral, verify_trail
 from referrals.oversight import queue, safety_net_dashboard
-from referrals.queries import get_referral_for
+from referrals.queries import get_referral_for, readable_timeline, sees_personal_details
 
 blp = api_blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Queues, the safety net, the audit trail"
@@ -36,9 +36,12 @@ def safety_net():
 @blp.response(200, TimelineEventSchema(many=True))
 def audit_events(query):
     """Every audited event of one referral, in order."""
-    session = get_session()
-    referral = get_referral_for(session, query["referral"], current_principal())
-    return events_for_referral(session, referral.id)
+    session, principal = get_session(), current_principal()
+    referral = get_referral_for(session, query["referral"], principal)
+    personal = sees_personal_details(referral, principal)
+    return readable_timeline(
+        session, referral.resident_id, events_for_referral(session, referral.id), personal
+    )
 
 
 @blp.get("/audit/verify")

@@ -1,6 +1,7 @@
 """Reads, with the object-level rule of who may see which referral."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,6 +10,10 @@ from accounts.tokens import Principal
 from referrals.audit import events_for_referral, record
 from referrals.errors import NotFound
 from referrals.models import AuditEvent, Offer, Referral
+from referrals.sealing import PREFIX, unseal
+
+ERASED_TEXT = "(erased)"
+WITHHELD_TEXT = "(withheld until accepted)"
 
 SEES_ALL = frozenset({"helpline_staff", "safety_net_officer", "admin"})
 
@@ -56,6 +61,53 @@ class RedactedResident:
     name: str = "(shown after acceptance)"
 
 
+@dataclass(frozen=True)
+class TimelineEvent:
+    """An audit event as a referral's timeline shows it. What people wrote (a decline's reason, a note) is
+    sealed in the trail with the person's key and read back for those who may see the person's details;
+    others, and everyone once the person is erased, see a placeholder. The stored event is never changed."""
+
+    seq: int | None
+    kind: str
+    created_at: datetime
+    actor: str
+    actor_role: str
+    actor_org_id: int | None
+    reason: str
+    payload: dict
+
+
+def readable_timeline(
+    session: Session, resident_id: int | None, events: list[AuditEvent], personal: bool
+) -> list[TimelineEvent]:
+    def read(text, field: str):
+        if not isinstance(text, str) or not text.startswith(PREFIX):
+            return text
+        if not personal:
+            return WITHHELD_TEXT
+        opened = resident_id is not None and unseal(session, resident_id, text)
+        return opened.get(field, ERASED_TEXT) if opened else ERASED_TEXT
+
+    timeline = []
+    for event in events:
+        payload = dict(event.payload or {})
+        if "note" in payload:
+            payload["note"] = read(payload["note"], "note")
+        timeline.append(
+            TimelineEvent(
+                event.seq,
+                event.kind,
+                event.created_at,
+                event.actor,
+                event.actor_role,
+                event.actor_org_id,
+                read(event.reason or "", "reason"),
+                payload,
+            )
+        )
+    return timeline
+
+
 class ReferralDetail:
     """A referral as the API shows it: the row, its current offer and its timeline from the audit trail."""
 
@@ -63,7 +115,7 @@ class ReferralDetail:
         self,
         referral: Referral,
         current_offer: Offer | None,
-        timeline: list[AuditEvent],
+        timeline: list[TimelineEvent],
         resident: object,
         **extra,
     ):
@@ -95,10 +147,12 @@ def describe(
     if known is None:
         offers = pending_offers(session, referral.id)
         known = (offers[0] if offers else None, events_for_referral(session, referral.id))
-    current_offer, timeline = known
+    current_offer, events = known
     resident = referral.resident
-    if not sees_personal_details(referral, principal):
+    personal = sees_personal_details(referral, principal)
+    if not personal:
         resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))
+    timeline = readable_timeline(session, referral.resident_id, events, personal)
     return ReferralDetail(referral, current_offer, timeline, resident, **extra)
 
 

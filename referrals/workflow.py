@@ -18,6 +18,9 @@ from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 OFFER_CLOSED_BY = {"accepted": "accepted", "declined": "declined", "expired": "expired"}
+# Events whose reason a person wrote (about the resident, perhaps): sealed with the resident's key, so it goes
+# with their erasure. The cascade's own reasons (expiry, escalation between tiers, passing over) stay plain.
+WRITTEN_REASONS = frozenset({"declined", "transferred", "cancelled"})
 
 
 def jsonable(value):
@@ -107,17 +110,25 @@ def persist(
             data["note"] = seal(session, row.resident_id, {"note": data["note"]})
         if event.kind == "signposted":
             row.signposted_org_id = data.get("org_id")
+        reason = event.reason or ""
+        if reason and _written_by_a_person(event):
+            reason = seal(session, row.resident_id, {"reason": reason})
         audit.record(
             session,
             f"referral.{event.kind}",
             principal,
             referral_id=row.id,
             resident_id=row.resident_id,
-            reason=event.reason or "",
+            reason=reason,
             payload={"from": jsonable(event.from_state), "to": jsonable(event.to_state), **data},
             now=now,
         )
     return new_offer
+
+
+def _written_by_a_person(event: lifecycle.Event) -> bool:
+    manual_escalation = event.kind == "escalated" and event.actor_org_id is not None
+    return event.kind in WRITTEN_REASONS or manual_escalation
 
 
 def _sync_offers(

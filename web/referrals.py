@@ -13,7 +13,14 @@ from referrals.actions import OWNER_ONLY, WHO_MAY, Action, perform
 from referrals.audit import events_for_referral
 from referrals.errors import Conflict, DomainValidationError
 from referrals.lifecycle import LEGAL_ACTIONS, State
-from referrals.queries import RedactedResident, ReferralDetail, describe, get_referral_for
+from referrals.queries import (
+    RedactedResident,
+    ReferralDetail,
+    describe,
+    get_referral_for,
+    readable_timeline,
+    sees_personal_details,
+)
 from web.auth import current_principal, roles
 from web.blueprint import blp, db, services
 from web.call_form import FLAG_LABELS
@@ -207,13 +214,15 @@ def _sentence(text: str) -> str:
 @blp.get("/referrals/<int:referral_id>/audit")
 @roles(*AUDIT_ROLES)
 def referral_audit(referral_id: int):
-    session = db()
-    row = get_referral_for(session, referral_id, current_principal())
+    session, principal = db(), current_principal()
+    row = get_referral_for(session, referral_id, principal)
     events = events_for_referral(session, row.id)
+    readable = readable_timeline(session, row.resident_id, events, sees_personal_details(row, principal))
     return render_template(
         "audit.html",
         referral=row,
         events=events,
+        reasons={event.seq: shown.reason for event, shown in zip(events, readable, strict=True)},
         names=organisation_names(event.actor_org_id for event in events),
         actor_words=actor_words,
     )

@@ -7,10 +7,10 @@ from sqlalchemy import select, text
 from db.base import utcnow
 from referrals.audit import verify_trail
 from referrals.erasure import load_retention_policy, run_retention
-from referrals.models import AuditEvent, Referral, Resident, ResidentSecret
+from referrals.models import AuditEvent, IdempotentRequest, Referral, Resident, ResidentSecret
 from referrals.policy import load_lifecycle_policy
 from referrals.sealing import unseal
-from tests.builders import call
+from tests.builders import call, organisation
 
 DISCLOSURE = "Her nephew Desmond takes her pension every Friday and she is frightened of him."
 
@@ -66,6 +66,55 @@ def test_erasure_keeps_the_chain_and_leaves_nothing_readable(
     assert result.ok, result.problem
 
 
+def test_what_staff_write_about_a_person_is_readable_until_the_person_is_erased(
+    client, helpline, headers_for, directory, session_factory
+):
+    """Reasons and notes people write go into the audit trail sealed with the person's key: the timeline reads
+    them back for those who may see the person, an organisation only offered the referral sees a placeholder,
+    and after erasure nobody can read them, while the trail still verifies."""
+    second_hub = organisation(session_factory, name="Sutton North Hub", services=["shopping", "food"])
+    created = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    first_hub = created["current_offer"]["org_id"]
+    declined = client.post(
+        f"/api/v1/referrals/{created['id']}/decline",
+        json={"reason": "Desmond answered and said she is frightened"},
+        headers=headers_for("hub_coordinator", first_hub),
+    ).get_json()
+    assert declined["current_offer"]["org_id"] == second_hub
+    other = headers_for("hub_coordinator", second_hub)
+    officer = headers_for("safety_net_officer", directory["sutton_safety_net"])
+
+    def decline_reason(headers) -> str:
+        timeline = client.get(f"/api/v1/referrals/{created['id']}", headers=headers).get_json()["timeline"]
+        return next(e["reason"] for e in timeline if e["kind"] == "referral.declined")
+
+    assert decline_reason(officer) == "Desmond answered and said she is frightened"
+    assert decline_reason(other) == "(withheld until accepted)"
+    client.post(f"/api/v1/referrals/{created['id']}/accept", json={}, headers=other)
+    assert decline_reason(other) == "Desmond answered and said she is frightened"
+    client.post(f"/api/v1/referrals/{created['id']}/start", json={}, headers=other)
+    done = client.post(
+        f"/api/v1/referrals/{created['id']}/complete",
+        json={"outcome_code": "shopping_delivered", "note": "Desmond was there again"},
+        headers=other,
+    ).get_json()
+    assert next(e for e in done["timeline"] if e["kind"] == "referral.completed")["data"]["note"] == (
+        "Desmond was there again"
+    )
+    with session_factory() as session:
+        assert "Desmond" not in audit_text(session)
+
+    erased = client.post(
+        f"/api/v1/residents/{created['resident']['id']}/erase",
+        json={"reason": "asked by phone"},
+        headers=officer,
+    )
+    assert erased.status_code == 200
+    assert decline_reason(officer) == "(erased)"
+    with session_factory() as session:
+        assert verify_trail(session).ok
+
+
 def test_only_admins_and_safety_net_officers_may_erase(client, helpline):
     created = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
     response = client.post(
@@ -107,3 +156,23 @@ def test_reads_of_personal_data_by_officers_are_audited(client, helpline, header
     client.get(f"/api/v1/referrals/{created['id']}", headers=headers_for("safety_net_officer"))
     reads = session.scalars(select(AuditEvent).where(AuditEvent.kind == "resident.read")).all()
     assert [event.referral_id for event in reads] == [created["id"]]
+
+
+def test_erasing_a_person_deletes_the_answers_stored_for_retries(client, helpline, headers_for, session):
+    """An intake's stored answer (for an Idempotency-Key retry) repeats the person's name and phone."""
+    headers = {**helpline, "Idempotency-Key": "call-to-erase"}
+    created = client.post(
+        "/api/v1/referrals", json=call(resident={"name": "Winifred Quill"}), headers=headers
+    ).get_json()
+    stored = session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "call-to-erase"))
+    assert stored.referral_id == created["id"]
+    assert "Winifred" in str(stored.response)
+    session.rollback()
+
+    officer = headers_for("safety_net_officer")
+    erased = client.post(
+        f"/api/v1/residents/{created['resident']['id']}/erase", json={"reason": "asked"}, headers=officer
+    )
+
+    assert erased.status_code == 200
+    assert session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "call-to-erase")) is None

@@ -80,6 +80,7 @@ def test_a_decline_escalates_to_the_safety_net_dashboard(signed_in):
     audit = officer.get(f"/referrals/{referral_id}/audit").get_data(as_text=True)
     assert "Declined" in audit
     assert "no volunteers free" in audit
+    assert "(sealed in the trail)" in audit, "read back with the person's key, stored sealed"
     assert re.search(r'<code class="hash">[0-9a-f]{16}…</code>', audit)
 
 
