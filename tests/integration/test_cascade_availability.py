@@ -19,7 +19,7 @@ from referrals.models import AuditEvent, Offer, Referral
 from referrals.policy import load_lifecycle_policy
 from tests.builders import organisation, small_directory, volunteer
 from tests.integration.intake_helpers import HELPLINE, intake_context
-from tests.integration.test_snapshot_changes import _locked_elsewhere
+from tests.integration.test_snapshot_changes import _locked_elsewhere, _update
 
 POLICY = load_lifecycle_policy()
 EXPIRED = timedelta(hours=49)  # past a routine offer's 48 hours
@@ -71,14 +71,6 @@ def _officer(directory, area: str = "coventry") -> Principal:
     )
 
 
-def _set(session_factory, model, row_id: int, **values) -> None:
-    with session_factory() as session:
-        row = session.get(model, row_id)
-        for name, value in values.items():
-            setattr(row, name, value)
-        session.commit()
-
-
 def _pending(session_factory, referral_id: int) -> tuple[int, int | None] | None:
     """The open offer's (organisation, volunteer), if there is one."""
     with session_factory() as session:
@@ -109,7 +101,7 @@ def test_a_decline_passes_over_a_volunteer_deactivated_since_routing(
     referral_id, ranked = _routed(session_factory)
     first, second, third = ranked[:3]
     assert _offered_volunteer(session_factory, referral_id) == first
-    _set(session_factory, Volunteer, second, active=False)
+    _update(session_factory, Volunteer, second, active=False)
 
     with session_factory() as session:
         perform(
@@ -128,7 +120,7 @@ def test_a_decline_passes_over_a_volunteer_deactivated_since_routing(
 
 def test_a_volunteer_who_opted_out_of_texts_is_passed_over(session_factory, directory, coventry_volunteers):
     referral_id, ranked = _routed(session_factory)
-    _set(session_factory, Volunteer, ranked[1], sms_opted_out=True)
+    _update(session_factory, Volunteer, ranked[1], sms_opted_out=True)
 
     with session_factory() as session:
         perform(session, referral_id, Action("decline", reason="busy"), _officer(directory), POLICY)
@@ -176,7 +168,7 @@ def test_an_organisation_deactivated_since_routing_is_passed_over(session_factor
     with session_factory() as session:
         candidates = [c for c in session.get(Referral, referral_id).candidates if c["action"] == "offer"]
     first, second = candidates[0]["org_id"], candidates[1]["org_id"]
-    _set(session_factory, Organisation, second, active=False)
+    _update(session_factory, Organisation, second, active=False)
     coordinator = Principal(token_id=None, name="coordinator", role="hub_coordinator", org_id=first)
 
     with session_factory() as session:
@@ -201,7 +193,7 @@ def test_the_volunteer_the_cascade_offers_to_stays_locked_until_the_transaction_
     if engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite transactions hold the whole database)")
     free, inactive = coventry_volunteers[:2]
-    _set(session_factory, Volunteer, inactive, active=False)
+    _update(session_factory, Volunteer, inactive, active=False)
     coventry = directory["coventry_safety_net"]
 
     with session_factory() as session:
