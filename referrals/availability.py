@@ -1,8 +1,9 @@
 """Before the cascade moves a declined or expired offer on to the next candidate: can that candidate still
 take it? The candidate list was ranked when the referral was routed, perhaps days ago; since then the
-organisation or the volunteer may have been deactivated, the volunteer may have opted out of SMS, or taken
-on work up to a cap. Each is checked as it stands now, and a volunteer's counts under a lock on their row
-(the same claim routing takes), so two cascades never both give the last slot of one volunteer."""
+organisation or the volunteer may have been deactivated, the volunteer (or a group's lead) may have opted
+out of SMS, or the volunteer taken on work up to a cap. Each is checked as it stands now, as matching would,
+and a volunteer's counts under a lock on their row (the same claim routing takes), so two cascades never
+both give the last slot of one volunteer."""
 
 from datetime import datetime
 
@@ -20,11 +21,13 @@ def cascade_availability(session: Session, policy: matching.MatchingPolicy, now:
     an offer goes to stays locked until that transaction ends; one passed over is let go at once."""
 
     def available(candidate: Candidate) -> str | None:
-        active = session.scalar(select(Organisation.active).where(Organisation.id == candidate.org_id))
-        if not active:
+        org = session.execute(
+            select(Organisation.active, Organisation.sms_opted_out).where(Organisation.id == candidate.org_id)
+        ).one_or_none()
+        if org is None or not org.active:
             return "organisation is no longer active"
-        if candidate.volunteer_id is None:
-            return None
+        if candidate.volunteer_id is None:  # the organisation itself: matching skips one whose lead opted out
+            return "organisation's lead has opted out of SMS" if org.sms_opted_out else None
         with claimed(session, candidate.volunteer_id) as claim:
             why = _volunteer_failure(session, candidate.volunteer_id, policy, now)
             if why is None:

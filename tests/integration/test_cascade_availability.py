@@ -157,7 +157,14 @@ def test_an_expiry_passes_over_a_volunteer_who_took_other_work_up_to_their_cap(
         assert session.get(Referral, referral_id).status == "escalated"
 
 
-def test_an_organisation_deactivated_since_routing_is_passed_over(session_factory, directory):
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"active": False}, "organisation is no longer active"),
+        ({"sms_opted_out": True}, "organisation's lead has opted out of SMS"),
+    ],
+)
+def test_an_organisation_changed_since_routing_is_passed_over(session_factory, directory, change, reason):
     organisation(
         session_factory,
         name="Sutton North Hub",
@@ -168,14 +175,14 @@ def test_an_organisation_deactivated_since_routing_is_passed_over(session_factor
     with session_factory() as session:
         candidates = [c for c in session.get(Referral, referral_id).candidates if c["action"] == "offer"]
     first, second = candidates[0]["org_id"], candidates[1]["org_id"]
-    _update(session_factory, Organisation, second, active=False)
+    _update(session_factory, Organisation, second, **change)
     coordinator = Principal(token_id=None, name="coordinator", role="hub_coordinator", org_id=first)
 
     with session_factory() as session:
         perform(session, referral_id, Action("decline", reason="no one free"), coordinator, POLICY)
 
     assert [(org, reason) for _, org, reason in _passed_over(session_factory, referral_id)] == [
-        (second, "organisation is no longer active")
+        (second, reason)
     ]
     with session_factory() as session:
         pending = session.scalar(
