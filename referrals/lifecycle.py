@@ -251,7 +251,10 @@ class Referral:
         _require_aware(expires_at, "expires_at")
         if self.state is State.ESCALATED and self._remaining_candidate() is None:
             raise InvalidAction("no candidates left to offer")
-        return self._cascade([], self.state, expires_at, available)
+        resumed = self._cascade([], self.state, expires_at, available)
+        if self.state is State.ESCALATED and resumed.referral.state is State.ESCALATED:
+            raise InvalidAction("none of the candidates left can take it now")  # who holds it stays as it was
+        return resumed
 
     def accept(self, by_org: Id, *, now: datetime | None = None) -> Transition:
         self._require("accept")

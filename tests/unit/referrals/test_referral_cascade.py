@@ -310,3 +310,11 @@ def test_without_a_check_every_candidate_is_offered_in_turn():
 
     assert kinds(events) == ["declined", "offered"]
     assert referral.open_offer.volunteer_id == "vol-2"
+
+
+def test_resuming_from_an_escalation_when_no_one_left_can_take_it_changes_nothing():
+    escalated = triaged().offer_next(expires_at=EXPIRES).referral.escalate("caller sounded at risk").referral
+
+    with pytest.raises(InvalidAction, match="none of the candidates left can take it now"):
+        escalated.offer_next(expires_at=NEXT_EXPIRES, available=unavailable("vol-2", "vcs-1", "st-1"))
+    assert escalated.state is State.ESCALATED
