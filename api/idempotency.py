@@ -21,7 +21,7 @@ from api.auth import current_principal
 from api.db import get_session
 from api.errors import problem
 from db.base import utcnow
-from referrals.models import IdempotentRequest, Referral
+from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -43,6 +43,8 @@ def _replay(record: IdempotentRequest, digest: str) -> Response:
         return problem(422, "Unprocessable Content", f"This {HEADER} was used for a different request.")
     if record.status_code is None:
         return _unanswered(record)
+    if record.response == ERASED_ANSWER:
+        return problem(410, "Gone", "The person this request was about has been erased; it is not repeated.")
     response = Response(json.dumps(record.response), status=record.status_code, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -51,6 +51,7 @@ class Action:
     note: str = ""
     to_org_id: int | None = None
     occurrence_index: int | None = None
+    reason_typed: bool = True  # False where the service supplies the reason itself (SMS, erasure)
 
 
 def acting_org(row: Referral, principal: Principal) -> int | None:
@@ -168,7 +169,8 @@ def apply_action(
         )
     except (lifecycle.IllegalTransition, lifecycle.InvalidAction) as exc:
         raise Conflict(str(exc), row.status) from exc
-    persist(session, row, offer, Change(value, events), principal, now)
+    typed = action.reason.strip() if action.reason_typed else None
+    persist(session, row, offer, Change(value, events), principal, now, typed)
 
 
 def _check_transfer_target(session: Session, org_id: int) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accounts.tokens import SYSTEM, Principal
@@ -18,7 +18,7 @@ from referrals import audit
 from referrals.actions import Action, apply_action, load_for_update
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import CLOSED_STATUSES
-from referrals.models import IdempotentRequest, Referral, Resident, ResidentKey
+from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
 from referrals.sealing import destroy_key
 from referrals.sms import forget_texts
@@ -74,7 +74,7 @@ def erase_resident(
             Referral.resident_id == resident_id, Referral.status.not_in(CLOSED_STATUSES)
         )
     ).all()
-    cancel = Action("cancel", reason="the person's data was erased")
+    cancel = Action("cancel", reason="the person's data was erased", reason_typed=False)
     for referral_id in open_ids:
         row, offer = load_for_update(session, referral_id)
         apply_action(session, row, offer, cancel, None, principal, policy, now)
@@ -99,7 +99,9 @@ def erase_resident(
     resident.erased_at = now
     texts = forget_texts(session, [referral.id for referral in referrals])
     answers = session.execute(  # retries' stored answers repeat the person's details
-        delete(IdempotentRequest).where(IdempotentRequest.referral_id.in_([r.id for r in referrals]))
+        update(IdempotentRequest)
+        .where(IdempotentRequest.referral_id.in_([r.id for r in referrals]))
+        .values(response=ERASED_ANSWER)
     ).rowcount
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
     destroy_key(session, resident_id)
@@ -113,7 +115,7 @@ def erase_resident(
             "referrals": len(referrals),
             "cancelled": list(open_ids),
             "texts_blanked": texts,
-            "stored_answers_deleted": answers or 0,
+            "stored_answers_blanked": answers or 0,
         },
         now=now,
     )

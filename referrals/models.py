@@ -157,6 +157,11 @@ class ResidentKey(Base):
     key: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
 
 
+# What erasure leaves as the stored answer of a request about an erased person: a retry must neither get the
+# person's details back nor act again (which would record them again).
+ERASED_ANSWER = {"erased": True}
+
+
 class IdempotentRequest(Base):
     """The first answer to a POST with an Idempotency-Key: a retry gets it back instead of acting twice."""
 

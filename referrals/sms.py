@@ -210,7 +210,7 @@ def fallback_for_dead_message(
             perform(
                 session,
                 row.id,
-                Action("decline", reason=why),
+                Action("decline", reason=why, reason_typed=False),
                 fallback_principal(offer.org_id),
                 policy,
                 now,

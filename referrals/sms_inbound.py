@@ -155,7 +155,15 @@ def _dispatch(
         reason = "declined by text"
         thanks = f"Thanks for letting us know about task {offer.task_code}. We'll ask someone else."
         return _act(
-            session, text, phone, command, offer, Action("decline", reason=reason), thanks, policy, now
+            session,
+            text,
+            phone,
+            command,
+            offer,
+            Action("decline", reason=reason, reason_typed=False),
+            thanks,
+            policy,
+            now,
         )
     return _done(session, text, phone, command, offer, policy, now)
 
@@ -303,7 +311,7 @@ def _opt_out(
             if _lock_pending(session, offer) is None:
                 session.rollback()
                 continue
-            action = Action("decline", reason="the lead opted out of texts")
+            action = Action("decline", reason="the lead opted out of texts", reason_typed=False)
             perform(session, offer.referral_id, action, lead_principal(phone, offer.org_id), policy, now)
         except Conflict as exc:
             session.rollback()

@@ -18,9 +18,6 @@ from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 OFFER_CLOSED_BY = {"accepted": "accepted", "declined": "declined", "expired": "expired"}
-# Events whose reason a person wrote (about the resident, perhaps): sealed with the resident's key, so it goes
-# with their erasure. The cascade's own reasons (expiry, escalation between tiers, passing over) stay plain.
-WRITTEN_REASONS = frozenset({"declined", "transferred", "cancelled"})
 
 
 def jsonable(value):
@@ -84,7 +81,11 @@ def persist(
     change: Change,
     principal: Principal,
     now: datetime,
+    typed_reason: str | None = None,
 ) -> Offer | None:
+    """Write the change. `typed_reason`: the text a person typed as their reason, which may be about the
+    resident: the event carrying it has it sealed with the resident's key, so it goes with their erasure
+    (reasons the service writes itself, such as an expiry or passing a candidate over, stay plain)."""
     value = change.value
     row.status = value.state.value
     row.cascade_tier = value.tier and value.tier.value
@@ -111,7 +112,7 @@ def persist(
         if event.kind == "signposted":
             row.signposted_org_id = data.get("org_id")
         reason = event.reason or ""
-        if reason and _written_by_a_person(event):
+        if typed_reason and reason == typed_reason:
             reason = seal(session, row.resident_id, {"reason": reason})
         audit.record(
             session,
@@ -124,11 +125,6 @@ def persist(
             now=now,
         )
     return new_offer
-
-
-def _written_by_a_person(event: lifecycle.Event) -> bool:
-    manual_escalation = event.kind == "escalated" and event.actor_org_id is not None
-    return event.kind in WRITTEN_REASONS or manual_escalation
 
 
 def _sync_offers(

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from db.base import utcnow
 from referrals.audit import verify_trail
@@ -158,8 +158,9 @@ def test_reads_of_personal_data_by_officers_are_audited(client, helpline, header
     assert [event.referral_id for event in reads] == [created["id"]]
 
 
-def test_erasing_a_person_deletes_the_answers_stored_for_retries(client, helpline, headers_for, session):
-    """An intake's stored answer (for an Idempotency-Key retry) repeats the person's name and phone."""
+def test_erasing_a_person_blanks_the_answers_stored_for_retries(client, helpline, headers_for, session):
+    """An intake's stored answer (for an Idempotency-Key retry) repeats the person's name and phone; after
+    erasure a retry gets neither the details back nor a new record of the person."""
     headers = {**helpline, "Idempotency-Key": "call-to-erase"}
     created = client.post(
         "/api/v1/referrals", json=call(resident={"name": "Winifred Quill"}), headers=headers
@@ -175,4 +176,11 @@ def test_erasing_a_person_deletes_the_answers_stored_for_retries(client, helplin
     )
 
     assert erased.status_code == 200
-    assert session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "call-to-erase")) is None
+    session.rollback()
+    stored = session.scalar(select(IdempotentRequest).where(IdempotentRequest.key == "call-to-erase"))
+    assert "Winifred" not in str(stored.response)
+    retried = client.post(
+        "/api/v1/referrals", json=call(resident={"name": "Winifred Quill"}), headers=headers
+    )
+    assert retried.status_code == 410
+    assert session.scalar(select(func.count()).select_from(Resident)) == 1
