@@ -22,6 +22,7 @@ from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral, Residen
 from referrals.policy import LifecyclePolicy
 from referrals.sealing import destroy_key
 from referrals.sms import forget_texts
+from referrals.triaging import OVERRIDE
 
 ERASED = "(erased)"
 TIER_ORDER = ("mutual_aid", "vcs", "statutory")
@@ -47,6 +48,12 @@ def load_retention_policy(path: Path = CONFIG_DIR / "retention.yaml") -> Retenti
         days = int(found.group(1)) * (365 if found.group(2) == "y" else 1)
         periods[tier] = timedelta(days=days)
     return RetentionPolicy(periods)
+
+
+def _erased_reason(reason: dict) -> dict:
+    """A triage reason without words quoted from the notes, or typed by staff overriding the decision."""
+    typed = {"detail": ""} if reason.get("rule", "").startswith(OVERRIDE) else {}
+    return {**reason, "evidence": "", **typed}
 
 
 def erase_resident(
@@ -86,7 +93,7 @@ def erase_resident(
         if referral.triage:
             referral.triage = {
                 **referral.triage,
-                "reasons": [{**reason_, "evidence": ""} for reason_ in referral.triage.get("reasons", [])],
+                "reasons": [_erased_reason(reason_) for reason_ in referral.triage.get("reasons", [])],
             }
     resident.name = ERASED
     resident.phone = ""

@@ -21,6 +21,7 @@ TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
 RETRIAGE_STATES = frozenset({"received", "triaged", "offered", "escalated"})
 REROUTE_STATES = frozenset({"offered", "escalated"})
 CLEARS_SAFEGUARDING = "safety_net_officer"
+OVERRIDE = "override."  # the rules of reasons a person gave, overriding the engine
 
 
 def decide(
@@ -33,10 +34,15 @@ def decide(
 
 
 def audit_payload(session: Session, resident_id: int, decision: TriageDecision) -> dict:
-    """The decision for the audit trail; words quoted from the notes are sealed with the resident's key."""
+    """The decision for the audit trail; words quoted from the notes, and the reasons staff typed for an
+    override, are sealed with the resident's key."""
     public = decision.to_dict()
     evidence = [reason.pop("evidence") for reason in public["reasons"]]
-    return {"decision": public, "evidence": seal(session, resident_id, {"evidence": evidence})}
+    sealed: dict = {"evidence": evidence}
+    typed = {i: r.pop("detail") for i, r in enumerate(public["reasons"]) if r["rule"].startswith(OVERRIDE)}
+    if typed:
+        sealed["override_details"] = typed
+    return {"decision": public, "evidence": seal(session, resident_id, sealed)}
 
 
 def apply_decision(referral: Referral, decision: TriageDecision) -> None:
@@ -170,7 +176,9 @@ def retriage(
         principal,
         referral_id=referral.id,
         resident_id=resident.id,
-        reason=request.reason,
+        reason=seal(session, resident.id, {"reason": request.reason.strip()})
+        if request.reason.strip()
+        else "",
         payload={"before": before, **audit_payload(session, resident.id, new)},
         now=now,
     )

@@ -184,3 +184,29 @@ def test_erasing_a_person_blanks_the_answers_stored_for_retries(client, helpline
     )
     assert retried.status_code == 410
     assert session.scalar(select(func.count()).select_from(Resident)) == 1
+
+
+def test_a_reason_typed_for_a_triage_override_is_sealed_and_goes_with_erasure(
+    client, helpline, headers_for, session_factory
+):
+    created = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    officer = headers_for("safety_net_officer")
+    typed = "Desmond rang again and she sounded frightened"
+    overridden = client.post(
+        f"/api/v1/referrals/{created['id']}/triage",
+        json={"tier": "statutory", "reason": typed},
+        headers=officer,
+    )
+    assert overridden.status_code == 200, overridden.get_json()
+    event = next(e for e in overridden.get_json()["timeline"] if e["kind"] == "triage.overridden")
+    assert event["reason"] == typed
+    with session_factory() as session:
+        assert "Desmond" not in audit_text(session)
+
+    client.post(
+        f"/api/v1/residents/{created['resident']['id']}/erase", json={"reason": "asked"}, headers=officer
+    )
+
+    with session_factory() as session:
+        assert "Desmond" not in str(session.get(Referral, created["id"]).triage)
+        assert verify_trail(session).ok
