@@ -59,6 +59,10 @@ class NeedsRowSchema(ma.Schema):
     providers = ma.fields.Integer()
     duplicated = ma.fields.Boolean(metadata={"description": "More than one provider of the need here"})
     suppressed = ma.fields.List(ma.fields.String(), metadata={"description": "Fields withheld as open data"})
+    withheld = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "Of those, the ones withheld only so a small count cannot be worked out"},
+    )
 
 
 class DistrictDemandSchema(ma.Schema):

@@ -21,7 +21,7 @@ from referrals.models import AuditEvent, Offer, Referral, Resident
 from referrals.snapshot import to_matching_org
 from reports.geography import District, Place, covering, outcode_key, places, served_districts
 from reports.statistics import hours_between, median, rounded
-from reports.suppression import suppress
+from reports.suppression import protect_total, suppress
 
 NO_NEED = "none_recognised"
 ALL_AREAS = "All served areas"
@@ -75,6 +75,7 @@ class NeedsRow:
     providers: int
     duplicated: bool
     suppressed: tuple[str, ...] = ()
+    withheld: tuple[str, ...] = ()  # of `suppressed`, the figures withheld only to protect another
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,29 @@ class NeedsReport:
             self,
             open_data=True,
             suppression_threshold=threshold,
-            rows=tuple(suppress(row, threshold) for row in self.rows),
+            rows=_protect_council_totals([suppress(row, threshold) for row in self.rows]),
             districts=tuple(suppress(district, threshold) for district in self.districts),
         )
+
+
+def _protect_council_totals(rows: list[NeedsRow]) -> tuple[NeedsRow, ...]:
+    """Each council's row for a need is the sum of its districts' rows for that need (every referral is in
+    exactly one district): secondary suppression over each such group (reports/suppression.py). Hub rows
+    overlap districts and each other, and are not protected this way."""
+    parts: defaultdict[tuple, list[int]] = defaultdict(list)
+    totals: dict[tuple, int] = {}
+    for i, row in enumerate(rows):
+        if row.area_type == "council_area":
+            totals[(row.area, row.need)] = i
+        elif row.area_type == "outcode":
+            parts[(row.council_area, row.need)].append(i)
+    for key, total_index in totals.items():
+        members = parts.get(key, [])
+        total, protected = protect_total(rows[total_index], [rows[i] for i in members])
+        rows[total_index] = total
+        for i, row in zip(members, protected, strict=True):
+            rows[i] = row
+    return tuple(rows)
 
 
 @dataclass

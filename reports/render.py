@@ -1,5 +1,6 @@
 """A needs report as JSON-ready data, CSV and a plain-text table. Suppressed counts read "<threshold" in CSV
-and tables and null in JSON; a figure with no data (no acceptances, so no median) is blank or null."""
+and tables and null in JSON; a count withheld only to protect a suppressed one (secondary suppression) reads
+"withheld"; a figure with no data (no acceptances, so no median) is blank or null."""
 
 import csv
 import io
@@ -8,7 +9,7 @@ from dataclasses import asdict, fields
 from reports.needs import NeedsReport, NeedsRow
 from reports.suppression import PERSON_COUNTS
 
-COLUMNS = tuple(f.name for f in fields(NeedsRow) if f.name != "suppressed")
+COLUMNS = tuple(f.name for f in fields(NeedsRow) if f.name not in ("suppressed", "withheld"))
 TABLE_COLUMNS = (
     ("area_type", "place"),
     ("area_name", "name"),
@@ -40,11 +41,14 @@ def report_dict(report: NeedsReport) -> dict:
     document["until"] = report.until.isoformat()
     for part in ("rows", "districts"):
         document[part] = [{**cell, "suppressed": list(cell["suppressed"])} for cell in document[part]]
+    document["rows"] = [{**row, "withheld": list(row["withheld"])} for row in document["rows"]]
     return document
 
 
 def cell_text(row: NeedsRow, column: str, threshold: int) -> str:
     value = getattr(row, column)
+    if column in row.withheld:
+        return "withheld"
     if column in row.suppressed:
         return f"<{threshold}" if column in PERSON_COUNTS else ""
     if value is None:

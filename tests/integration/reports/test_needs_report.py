@@ -225,3 +225,21 @@ def test_needs_nobody_recognised_are_counted_under_their_own_code(
 
     row = next(r for r in report.rows if r.area_type == "outcode")
     assert (row.need, row.referrals, row.unmet) == ("none_recognised", 1, 1)
+
+
+@pytest.mark.parametrize("threshold", [2, 3, 5])
+def test_no_suppressed_district_figure_can_be_worked_out_from_its_council_total(
+    session, areas, history, now, threshold
+):
+    report = needs_report(session, areas, since=history.since, now=now, open_data=True, threshold=threshold)
+
+    for total in (r for r in report.rows if r.area_type == "council_area"):
+        parts = [
+            r
+            for r in report.rows
+            if (r.area_type, r.council_area, r.need) == ("outcode", total.area, total.need)
+        ]
+        for name in ("referrals", "accepted", "completed", "unmet"):
+            hidden = [part.area for part in parts if name in part.suppressed]
+            published_total = name not in total.suppressed
+            assert not (published_total and len(hidden) == 1), (total.area, total.need, name, hidden)

@@ -1,9 +1,10 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from reports.needs import DistrictDemand, NeedsRow
-from reports.suppression import is_disclosive, suppress, suppressed_fields
+from reports.render import cell_text
+from reports.suppression import is_disclosive, protect_total, suppress, suppressed_fields, withhold
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,56 @@ def test_the_threshold_is_a_setting(environ, threshold):
     from config.settings import load_settings
 
     assert load_settings(environ=environ)["REPORT_SUPPRESSION_THRESHOLD"] == threshold
+
+
+def unmet_only(unmet: int, area_type: str = "outcode", area: str = "SM1") -> NeedsRow:
+    """A row whose only small-or-not count is `unmet` (the other counts are all large)."""
+    return replace(row(referrals=40, accepted=20, completed=20, unmet=unmet), area_type=area_type, area=area)
+
+
+def published(cells) -> list:
+    return [cell.unmet for cell in cells]
+
+
+def test_one_hidden_district_makes_the_smallest_other_district_withheld_too():
+    total = unmet_only(2 + 7 + 30, "council_area", "sutton")
+    parts = [suppress(unmet_only(n, area=f"SM{n}"), 5) for n in (2, 7, 30)]
+
+    total, parts = protect_total(total, parts)
+
+    assert published(parts) == [None, None, 30], "SM2's 2 can no longer be worked out as 39 - 7 - 30"
+    assert parts[1].withheld == ("unmet",)
+    assert "unmet" in parts[1].suppressed
+    assert parts[0].withheld == ()
+    assert total.unmet == 39
+
+
+def test_when_every_other_district_is_zero_the_total_is_withheld():
+    total = unmet_only(3, "council_area", "sutton")
+    parts = [suppress(unmet_only(n, area=f"SM{n}"), 5) for n in (3, 0, 0)]
+
+    total, parts = protect_total(total, parts)
+
+    assert published(parts) == [None, 0, 0]
+    assert (total.unmet, total.withheld) == (None, ("unmet",))
+
+
+@pytest.mark.parametrize(
+    ("total_unmet", "districts"),
+    [(2 + 3 + 30, (2, 3, 30)), (4, (4,)), (30, (10, 20)), (0, (0, 0))],
+    ids=["two hidden", "total hidden too", "nothing hidden", "all zero"],
+)
+def test_nothing_more_is_withheld_when_no_hidden_figure_can_be_worked_out(total_unmet, districts):
+    total = suppress(unmet_only(total_unmet, "council_area", "sutton"), 5)
+    parts = [suppress(unmet_only(n, area=f"SM{i}"), 5) for i, n in enumerate(districts)]
+
+    after_total, after_parts = protect_total(total, parts)
+
+    assert (after_total, after_parts) == (total, parts)
+
+
+def test_a_withheld_figure_reads_withheld_in_csv_not_as_a_small_count():
+    cell = withhold(row(referrals=40), "referrals")
+
+    assert cell_text(cell, "referrals", 5) == "withheld"
+    assert cell_text(suppress(row(referrals=3), 5), "referrals", 5) == "<5"
