@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 import matching
 from accounts.tokens import Principal
 from referrals import audit, lifecycle
+from referrals.availability import cascade_availability
 from referrals.lifecycle import Candidate, RecurrencePlan
 from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
@@ -123,7 +124,8 @@ def route(
             ]
             candidates = _merged_candidates(results)
             chosen = _first_offered_volunteer(candidates, directory)
-        if chosen is None or attempt == MAX_RECOUNTS:
+        unchecked = chosen is not None and attempt == MAX_RECOUNTS
+        if chosen is None or unchecked:
             break
         passed_over = _recount(session, chosen, context, now)
         if passed_over is None:
@@ -150,7 +152,10 @@ def route(
         now=now,
     )
     plan = recurrence and RecurrencePlan(recurrence["every_days"], recurrence["count"], now)
-    offer = _start_cascade(session, row, candidates, principal, context.lifecycle_policy, now, pending, plan)
+    available = cascade_availability(session, context.matching_policy, now) if unchecked else None
+    offer = _start_cascade(
+        session, row, candidates, principal, context.lifecycle_policy, now, pending, plan, available
+    )
     if offer is not None and offer.volunteer_id is not None:
         context.snapshot.record_offer(offer.volunteer_id)
     return offer
@@ -194,7 +199,8 @@ def _recount(
     live counts; at a cap, the exclusion to record (the caller matches again, so the gap and tiers come out
     as a fresh index would give them) and the lock is let go (a routing holds at most the volunteer it offers
     to, so two routings never wait for each other); otherwise None.
-    After MAX_RECOUNTS volunteers passed over in one routing, the next is offered on the index's counts."""
+    After MAX_RECOUNTS volunteers passed over in one routing, the cascade checks each next candidate itself
+    (`referrals.availability`), passing over any at a cap without matching again."""
     with claimed(session, volunteer.id) as claim:
         active, weekly = volunteer_load(session, volunteer.id, now)
         context.snapshot.note_load(volunteer.id, (active, weekly))
@@ -216,6 +222,7 @@ def _start_cascade(
     now: datetime,
     pending: Offer | None,
     plan: RecurrencePlan | None,
+    available: lifecycle.Availability | None = None,
 ) -> Offer | None:
     value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
     offerable = [
@@ -229,7 +236,8 @@ def _start_cascade(
         value, events = value.signpost(candidates[0]["org_id"])
     else:
         value, events = value.offer_next(
-            expires_at=lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
+            expires_at=lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry),
+            available=available,
         )
     all_events.extend(events)
     return persist(session, row, pending, Change(value, tuple(all_events)), principal, now)

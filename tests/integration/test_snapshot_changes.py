@@ -14,6 +14,7 @@ from db.base import utcnow
 from directory.areas import load_areas
 from directory.models import Organisation, Volunteer
 from directory.version import DirectoryChange, prune_changes
+from referrals import routing
 from referrals.intake import CallLog, ResidentDetails, log_call
 from referrals.models import AuditEvent, Offer
 from referrals.routing import _recount
@@ -164,6 +165,33 @@ def test_a_volunteer_at_their_cap_is_counted_again_before_another_worker_offers_
     passed_over = [e for e in matched.payload["excluded"] if e["volunteer_id"] == coventry_volunteer]
     assert passed_over[0]["reason"] == "active_task_cap"
     assert "counted again before the offer" in passed_over[0]["detail"]
+
+
+def test_after_the_last_recount_the_cascade_still_passes_over_a_volunteer_at_their_cap(
+    session_factory, session, coventry_volunteer, monkeypatch
+):
+    """A routing that has already passed over MAX_RECOUNTS volunteers (here none are allowed) does not match
+    again, but no volunteer is offered work on stale counts either: the cascade checks each one itself."""
+    monkeypatch.setattr(routing, "MAX_RECOUNTS", 0)
+    first, second = intake_context(session_factory, HOUR), intake_context(session_factory, HOUR)
+    for context in (first, second):
+        context.routing.snapshot.current()
+
+    with session_factory() as writer:
+        log_call(writer, _shopping_call(1), HELPLINE, first)
+        again = log_call(writer, _shopping_call(2), HELPLINE, second)
+
+    assert again.referral.candidates[0]["volunteer_id"] == coventry_volunteer, "the stale index ranks them"
+    assert again.current_offer is None or again.current_offer.volunteer_id != coventry_volunteer
+    session.rollback()
+    passed = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.referral_id == again.referral.id, AuditEvent.kind == "referral.passed_over"
+        )
+    ).all()
+    assert [(e.payload["volunteer_id"], e.reason) for e in passed] == [
+        (coventry_volunteer, "volunteer is at their cap on active tasks (counted before the offer)")
+    ]
 
 
 def test_the_worker_that_made_an_offer_counts_it_at_once(session_factory, coventry_volunteer):
