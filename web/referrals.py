@@ -222,7 +222,7 @@ def referral_audit(referral_id: int):
         "audit.html",
         referral=row,
         events=events,
-        reasons={event.seq: shown.reason for event, shown in zip(events, readable, strict=True)},
+        readable={event.seq: shown for event, shown in zip(events, readable, strict=True)},
         names=organisation_names(event.actor_org_id for event in events),
         actor_words=actor_words,
     )

@@ -56,6 +56,8 @@ def test_a_coordinator_accepts_starts_and_completes_from_the_pages(signed_in, se
     done = hub.get(f"/referrals/{referral_id}").get_data(as_text=True)
     assert "Completed: Shopping delivered" in done
     assert "What you can do" not in done
+    audit = signed_in("officer").get(f"/referrals/{referral_id}/audit").get_data(as_text=True)
+    assert re.search(r"<dt>Note</dt><dd>All fine <span", audit), "the sealed note, read back for an officer"
 
 
 def test_declining_needs_a_reason_on_the_field(signed_in):
