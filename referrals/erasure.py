@@ -104,10 +104,11 @@ def erase_resident(
     resident.lat, resident.lon = round(resident.lat, 2), round(resident.lon, 2)
     resident.geo_precision = "outcode"
     resident.erased_at = now
-    texts = forget_texts(session, [referral.id for referral in referrals])
+    referral_ids = [referral.id for referral in referrals]
+    texts = forget_texts(session, referral_ids)
     answers = session.execute(  # retries' stored answers repeat the person's details
         update(IdempotentRequest)
-        .where(IdempotentRequest.referral_id.in_([r.id for r in referrals]))
+        .where(IdempotentRequest.referral_id.in_(referral_ids))
         .values(response=ERASED_ANSWER)
     ).rowcount
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
