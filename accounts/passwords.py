@@ -18,8 +18,9 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from accounts.models import USER_ROLES, User
-from accounts.tokens import Principal
+from accounts.tokens import Principal, org_facts
 from db.base import utcnow
+from directory.models import Organisation
 
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
@@ -148,7 +149,10 @@ def session_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def principal_for(user: User) -> Principal:
+def principal_for(session: Session, user: User) -> Principal:
+    """The same principal a token of this role and organisation gets: the council area included, so the
+    web pages ask the access rule exactly what the API asks."""
+    org = session.get(Organisation, user.org_id) if user.org_id is not None else None
     return Principal(
-        token_id=None, name=f"user:{user.id}:{user.username}", role=user.role, org_id=user.org_id
+        token_id=None, name=f"user:{user.id}:{user.username}", role=user.role, **org_facts(user.org_id, org)
     )

@@ -24,6 +24,8 @@ class Principal:
     role: str
     org_id: int | None
     area: str | None = None  # the council area of the principal's organisation, if bound to one
+    org_kind: str | None = None  # that organisation's kind and mutual-aid mode (what it may hold)
+    org_mode: str | None = None
 
     @property
     def label(self) -> str:
@@ -73,17 +75,27 @@ def authenticate(session: Session, plaintext: str, now: datetime | None = None) 
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 100:
         return None
     found = session.execute(
-        select(ApiToken, Organisation.area)
+        select(ApiToken, Organisation)
         .outerjoin(Organisation, Organisation.id == ApiToken.org_id)
         .where(ApiToken.token_hash == hash_token(plaintext))
     ).first()
     now = now or utcnow()
     if found is None:
         return None
-    token, area = found
+    token, org = found
     if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
-    return Principal(token_id=token.id, name=token.name, role=token.role, org_id=token.org_id, area=area)
+    return Principal(token_id=token.id, name=token.name, role=token.role, **org_facts(token.org_id, org))
+
+
+def org_facts(org_id: int | None, org: Organisation | None) -> dict:
+    """The principal's organisation as the access rule needs it: id, council area, kind and mode."""
+    return {
+        "org_id": org_id,
+        "area": org and org.area,
+        "org_kind": org and org.kind,
+        "org_mode": org and org.mutual_aid_mode,
+    }
 
 
 def revoke_token(session: Session, token_id: int, now: datetime | None = None) -> ApiToken:

@@ -16,11 +16,13 @@ from api.limits import init_limits
 from config import load_settings
 from db import make_engine, make_session_factory
 from directory.areas import Areas, load_areas
+from directory.config_check import log_area_problems
 from geo import DATA_DIR, Geocoder, build_geocoder
 from matching import load_matching_policy
 from referrals.policy import LifecyclePolicy, load_lifecycle_policy
 from referrals.routing import RoutingContext
 from referrals.snapshot import DirectorySnapshot
+from referrals.tier_changes import TierChangePolicy, load_tier_change_policy
 from triage import Rules, load_rules
 
 API_PREFIX = "/api/"
@@ -42,6 +44,24 @@ class Services:
     rules: Rules
     routing: RoutingContext
     lifecycle_policy: LifecyclePolicy
+    tier_changes: TierChangePolicy
+
+
+API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.
+
+**What each role sees** (one rule, `referrals/access.py`; the whole table is in `docs/access.md`):
+
+- Helpline staff and admins see every referral; safety-net officers their council's; hub coordinators what
+  their organisation owns or has a pending offer (or transfer) of; partner referrers what they referred.
+- **Before an organisation accepts** it sees the needs, urgency, district and `summary` ("what the helper
+  needs to know", written by the call-taker), never the name, contact details, call notes (`notes` is null)
+  or the words triage quoted. **After accepting** it sees them, unless it is an arm's-length group (never) or
+  the person gave no consent and it is not one of the council's own teams. `personal_details` says which.
+- Transfers are offers: the receiving organisation accepts or declines; the referral stays with the sender
+  until then and returns to it on a decline or expiry.
+- Partner referrers get `duplicate_check` instead of other residents' ids and scores.
+- Every read that shows a person's details is audited.
+"""
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -56,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         JSON_SORT_KEYS=False,
         API_SPEC_OPTIONS={
-            "info": {"description": "Referral triage and volunteer matching for local crisis response."},
+            "info": {"description": API_DESCRIPTION},
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             },
@@ -86,7 +106,9 @@ def create_app(config: dict | None = None) -> Flask:
             lifecycle_policy=lifecycle_policy,
         ),
         lifecycle_policy=lifecycle_policy,
+        tier_changes=load_tier_change_policy(),
     )
+    log_area_problems(readonly_sessions, areas)  # logged, not refused: calls are still saved (see the module)
     request_db.init_app(app)
     limiter = init_limits(app)
     _register_http(app, limiter)

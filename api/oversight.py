@@ -2,9 +2,9 @@ from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
 from api.schemas import AuditQuerySchema, DashboardSchema, QueueSchema, TimelineEventSchema, VerifySchema
-from referrals.audit import events_for_referral, verify_trail
+from referrals.audit import verify_trail
 from referrals.oversight import queue, safety_net_dashboard
-from referrals.queries import get_referral_for, readable_timeline, sees_personal_details
+from referrals.queries import audit_timeline, get_referral_for
 
 blp = api_blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Queues, the safety net, the audit trail"
@@ -25,7 +25,9 @@ def coordinator_queue():
 @blp.doc(security=BEARER_SECURITY)
 @blp.response(200, DashboardSchema)
 def safety_net():
-    """Overdue offers, escalations, open safeguarding referrals, gaps, and unowned referrals (always 0)."""
+    """Overdue offers, escalations, open safeguarding referrals, gaps, calls saved although routing
+    them failed (`routing_problems`, with the problem), and unowned referrals (0 unless an area has no
+    safety-net team)."""
     return safety_net_dashboard(get_session(), current_principal())
 
 
@@ -38,10 +40,7 @@ def audit_events(query):
     """Every audited event of one referral, in order."""
     session, principal = get_session(), current_principal()
     referral = get_referral_for(session, query["referral"], principal)
-    personal = sees_personal_details(referral, principal)
-    return readable_timeline(
-        session, referral.resident_id, events_for_referral(session, referral.id), personal
-    )
+    return audit_timeline(session, referral, principal, "api")[1]
 
 
 @blp.get("/audit/verify")

@@ -7,6 +7,7 @@ from api.db import get_session
 from api.idempotency import idempotent
 from api.schemas import (
     CandidateOutSchema,
+    ConsentInSchema,
     NoBodySchema,
     OutcomeInSchema,
     ReasonInSchema,
@@ -16,7 +17,9 @@ from api.schemas import (
     RetriageInSchema,
     TransferInSchema,
 )
-from referrals.actions import WHO_MAY, Action, perform
+from referrals import access
+from referrals.access import WHO_MAY
+from referrals.actions import Action, perform, record_consent
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
 from referrals.queries import describe, get_referral_for, record_personal_read
 from referrals.triaging import Retriage, retriage
@@ -24,6 +27,7 @@ from referrals.triaging import Retriage, retriage
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
 INTAKE_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "admin")
 READ_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin")
+PARTNER_DUPLICATE_CHECK = "The helpline will check whether this person is already known."
 TRIAGE_ROLES = ("helpline_staff", "safety_net_officer", "hub_coordinator", "admin")
 
 
@@ -49,6 +53,7 @@ class Referrals(MethodView):
             channel=data["channel"],
             resident=ResidentDetails(**data["resident"]),
             notes=data["notes"],
+            summary=data["summary"],
             needs=data["needs"],
             consent_to_share=data["consent_to_share"],
             resident_id=data["resident_id"],
@@ -56,12 +61,14 @@ class Referrals(MethodView):
         )
         session, principal = get_session(), current_principal()
         result = log_call(session, call, principal, intake_context())
+        shown = access.sees_duplicate_candidates(principal)
         return describe(
             session,
             result.referral,
             principal,
             known=(result.current_offer, result.timeline),
-            possible_duplicates=result.possible_duplicates,
+            possible_duplicates=result.possible_duplicates if shown else [],
+            duplicate_check=None if shown else PARTNER_DUPLICATE_CHECK,
         )
 
 
@@ -74,7 +81,7 @@ class ReferralById(MethodView):
         """Read one referral: status, owner, current offer and timeline."""
         session, principal = get_session(), current_principal()
         referral = get_referral_for(session, referral_id, principal)
-        record_personal_read(session, referral, principal)
+        record_personal_read(session, referral, principal, "api")
         return describe(session, referral, principal)
 
 
@@ -96,11 +103,16 @@ class ReferralTriage(MethodView):
     @blp.arguments(RetriageInSchema)
     @blp.response(200, ReferralOutSchema)
     def post(self, data, referral_id: int):
-        """Triage again (with extra notes) or override: anyone may raise a tier; lowering a safeguarding
-        referral or clearing its flag needs a safety-net officer and a reason."""
+        """Triage again (with extra notes) or override: anyone may raise a tier; who may lower it, in which
+        cases, is `config/tier_changes.yaml` (by default a safeguarding, emergency or statutory-need referral
+        only a safety-net officer, others helpline staff too: 403 otherwise), and lowering or clearing the
+        safeguarding flag (safety-net officers only) needs a reason in words (422 on `reason`)."""
         session, principal = get_session(), current_principal()
         referral = get_referral_for(session, referral_id, principal)
-        retriage(session, referral, Retriage(**data), principal, services().rules, services().routing)
+        found = services()
+        retriage(
+            session, referral, Retriage(**data), principal, found.rules, found.routing, found.tier_changes
+        )
         return describe(session, referral, principal)
 
 
@@ -111,7 +123,7 @@ def _act(referral_id: int, action: Action):
 
 
 def _action_route(name: str, schema, summary: str):
-    """One action's endpoint; who may take it is the domain's table (`referrals.actions.WHO_MAY`)."""
+    """One action's endpoint; who may take it is the access rule's table (`referrals.access.WHO_MAY`)."""
 
     @blp.route(f"/<int:referral_id>/{name}", endpoint=f"referral_{name}")
     class ActionView(MethodView):
@@ -136,6 +148,29 @@ _action_route("transfer", TransferInSchema, "Hand the referral to another organi
 _action_route("cancel", ReasonInSchema, "Cancel: the help is no longer needed")
 _action_route("escalate", ReasonInSchema, "Escalate to the council safety net")
 _action_route("close", OutcomeInSchema, "Close with an outcome code")
+
+
+@blp.route("/<int:referral_id>/consent")
+class ReferralConsent(MethodView):
+    @roles(*sorted(access.CONSENT_ROLES))
+    @idempotent
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(ConsentInSchema)
+    @blp.response(200, ReferralOutSchema)
+    def post(self, data, referral_id: int):
+        """The person rang back: record that they give or withdraw consent to share their details, with a
+        reason. Withdrawn, an organisation offered or holding the referral that may not hold their details
+        without consent loses it, and the safety-net team holds it."""
+        session, principal = get_session(), current_principal()
+        row = record_consent(
+            session,
+            referral_id,
+            data["consent_to_share"],
+            data["reason"],
+            principal,
+            services().lifecycle_policy,
+        )
+        return describe(session, row, principal)
 
 
 @blp.route("/<int:referral_id>/occurrences/<int:index>")

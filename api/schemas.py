@@ -98,7 +98,19 @@ class RecurrenceSchema(InSchema):
 class ReferralInSchema(InSchema):
     channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
     resident = ma.fields.Nested(ResidentInSchema, required=True)
-    notes = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    notes = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=5000),
+        metadata={"description": "Private call notes: shown only to those who may see the person's details"},
+    )
+    summary = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "What the helper needs to know, written or confirmed by the call-taker: shown to "
+            "an organisation before it accepts, so no names, addresses or health details"
+        },
+    )
     needs = ma.fields.List(
         ma.fields.String(validate=NEED_CODE), load_default=list, validate=validate.Length(max=20)
     )
@@ -178,6 +190,9 @@ class OfferOutSchema(ma.Schema):
     org_id = ma.fields.Integer()
     volunteer_id = ma.fields.Integer(allow_none=True)
     tier = ma.fields.String()
+    kind = ma.fields.String(
+        metadata={"description": "cascade (matching offered it) or transfer (an organisation handed it on)"}
+    )
     status = ma.fields.String()
     task_code = ma.fields.String(allow_none=True)
     expires_at = ma.fields.DateTime()
@@ -218,8 +233,19 @@ class ReferralOutSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
     channel = ma.fields.String()
+    personal_details = ma.fields.Boolean(
+        metadata={
+            "description": "Whether you see the person's details, the call notes and the words triage "
+            "quoted (an organisation: once it has accepted, never as an arm's-length group, and without "
+            "consent only the council's own teams); otherwise resident shows only the district and notes "
+            "is null"
+        }
+    )
     resident = ma.fields.Nested(ResidentOutSchema)
-    notes = ma.fields.String()
+    notes = ma.fields.String(allow_none=True)
+    summary = ma.fields.String(
+        metadata={"description": "What the helper needs to know (shown before accepting)"}
+    )
     given_needs = ma.fields.List(ma.fields.String())
     needs = ma.fields.List(ma.fields.String())
     consent_to_share = ma.fields.Boolean()
@@ -250,7 +276,12 @@ class ReferralCreatedSchema(ReferralOutSchema):
         ma.fields.Nested(DuplicateSchema),
         metadata={
             "description": "People already known who may be this caller; re-send with resident_id to attach"
+            " (never shown to partner referrers)"
         },
+    )
+    duplicate_check = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "For partner referrers: the helpline checks whether the person is known"},
     )
 
 
@@ -283,6 +314,11 @@ class RetriageInSchema(InSchema):
 
 
 class ReasonInSchema(InSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ConsentInSchema(InSchema):
+    consent_to_share = StrictBoolean(required=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
@@ -322,10 +358,24 @@ class QueueItemSchema(ma.Schema):
     seconds_left = ma.fields.Integer(allow_none=True)
 
 
+class RoutingProblemSchema(QueueItemSchema):
+    problem = ma.fields.String(metadata={"description": "What went wrong when the call was routed"})
+    error = ma.fields.String(metadata={"description": "The kind of error, e.g. MatchingConfigError"})
+    at = ma.fields.DateTime()
+
+
 class QueueSchema(ma.Schema):
     offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     work = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+
+
+class LoweredTierSchema(QueueItemSchema):
+    from_tier = ma.fields.String(metadata={"description": "The tier before a person lowered it"})
+    to_tier = ma.fields.String(metadata={"description": "The tier they lowered it to"})
+    by = ma.fields.String(metadata={"description": "Who lowered it (as in the audit trail)"})
+    by_role = ma.fields.String()
+    at = ma.fields.DateTime()
 
 
 class DashboardSchema(ma.Schema):
@@ -333,6 +383,14 @@ class DashboardSchema(ma.Schema):
     escalations = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     open_safeguarding = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     gaps = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    lowered_tiers = ma.fields.List(
+        ma.fields.Nested(LoweredTierSchema),
+        metadata={"description": "Open referrals whose tier a person lowered, newest first (why: audit)"},
+    )
+    routing_problems = ma.fields.List(
+        ma.fields.Nested(RoutingProblemSchema),
+        metadata={"description": "Calls saved although routing failed, held by the safety-net team"},
+    )
     unowned_count = ma.fields.Integer()
 
 

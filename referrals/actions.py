@@ -10,37 +10,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.tokens import SYSTEM, Principal
 from db.base import utcnow
-from referrals import lifecycle
+from referrals import access, audit, lifecycle
 from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.models import Offer, Referral
 from referrals.policy import LifecyclePolicy
-from referrals.queries import may_see
+from referrals.queries import organisation_facts
+from referrals.sealing import seal
 from referrals.workflow import Change, pending_offer, persist, to_value
 
-ACTIONS = (
-    "accept",
-    "decline",
-    "start",
-    "complete",
-    "record_occurrence",
-    "transfer",
-    "cancel",
-    "escalate",
-    "close",
-)
-WHO_MAY = {
-    "accept": {"hub_coordinator", "safety_net_officer"},
-    "decline": {"hub_coordinator", "safety_net_officer"},
-    "start": {"hub_coordinator", "safety_net_officer"},
-    "complete": {"hub_coordinator", "safety_net_officer"},
-    "record_occurrence": {"hub_coordinator", "safety_net_officer"},
-    "transfer": {"hub_coordinator", "safety_net_officer"},
-    "escalate": {"hub_coordinator", "safety_net_officer", "helpline_staff"},
-    "cancel": {"hub_coordinator", "safety_net_officer", "helpline_staff"},
-    "close": {"safety_net_officer"},
+REFUSED_AS = {
+    access.Why.NOT_VISIBLE: NotFound,
+    access.Why.ROLE: Forbidden,
+    access.Why.NOT_YOURS: Forbidden,
 }
-OWNER_ONLY = {"start", "complete", "record_occurrence", "transfer", "cancel", "escalate"}
 
 
 @dataclass(frozen=True)
@@ -54,26 +37,60 @@ class Action:
     reason_typed: bool = True  # False where the service supplies the reason itself (SMS, erasure)
 
 
-def acting_org(row: Referral, principal: Principal) -> int | None:
-    """The organisation a person acts for: a coordinator's own; a safety-net officer's team (their area's)."""
-    if principal.role == "safety_net_officer":
-        return principal.org_id or row.safety_net_org_id
-    return principal.org_id
-
-
 def _authorise(row: Referral, offer: Offer | None, action: Action, principal: Principal) -> int | None:
-    offered_to = {offer.org_id} if offer else set()
-    if not may_see(row, principal, offered_to):
-        raise NotFound(f"no referral with id {row.id}")
-    if principal.role not in WHO_MAY[action.name]:
-        raise Forbidden(f"the {principal.role} role may not {action.name} a referral")
-    current = lifecycle.State(row.status)
-    if action.name not in lifecycle.LEGAL_ACTIONS[current]:
-        raise Conflict(f"cannot {action.name.replace('_', ' ')} a referral that is {current}", row.status)
-    org = acting_org(row, principal)
-    if action.name in OWNER_ONLY and principal.role == "hub_coordinator" and org != row.owner_org_id:
-        raise Forbidden(f"only the owning organisation may {action.name} this referral")
-    return org
+    """The access rule's answer, as the error each door maps to a status; the acting organisation."""
+    _raise_for(access.refusal(principal, row, offer, action.name), row)
+    return access.acting_org(principal, row)
+
+
+def _raise_for(refused: access.Refusal | None, row: Referral) -> None:
+    if refused is None:
+        return
+    if refused.why is access.Why.STATE:
+        raise Conflict(refused.message, row.status)
+    raise REFUSED_AS[refused.why](refused.message)
+
+
+CONSENT_WITHDRAWN = "the person withdrew consent to share their details: the safety-net team holds it"
+
+
+def record_consent(
+    session: Session,
+    referral_id: int,
+    consent: bool,
+    reason: str,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime | None = None,
+) -> Referral:
+    """The person rang back to give or withdraw consent to share their details. Visibility follows at once
+    (the access rule reads it); on a withdrawal, a referral offered to or held by an organisation that may no
+    longer hold the person's details goes back to the safety-net team. Audited, the reason sealed."""
+    now = now or utcnow()
+    row, offer = load_for_update(session, referral_id)
+    _raise_for(access.consent_refusal(principal, row, offer), row)
+    reason = _require(reason, "reason")
+    if row.consent_to_share == consent:
+        raise Conflict(f"consent is already recorded as {'given' if consent else 'withdrawn'}", row.status)
+    row.consent_to_share = consent
+    row.updated_at = now
+    audit.record(
+        session,
+        "referral.consent_given" if consent else "referral.consent_withdrawn",
+        principal,
+        referral_id=row.id,
+        resident_id=row.resident_id,
+        reason=seal(session, row.resident_id, {"reason": reason}),
+        payload={"consent_to_share": consent},
+        now=now,
+    )
+    holder = offer.org_id if offer is not None else row.accepted_org_id
+    found = organisation_facts(session, ids=[holder]) if holder is not None and not consent else []
+    if found and not access.may_hold_personal_data(consent, found[0].kind, found[0].mutual_aid_mode):
+        escalate = Action("escalate", reason=CONSENT_WITHDRAWN, reason_typed=False)
+        apply_action(session, row, offer, escalate, None, principal, policy, now)
+    commit_or_conflict(session, row)
+    return row
 
 
 def _require(text: str, field: str) -> str:
@@ -111,7 +128,7 @@ def _apply(
         case "transfer":
             if action.to_org_id is None:
                 raise DomainValidationError("to_org_id", "to_org_id is required")
-            return value.transfer(action.to_org_id, _require(action.reason, "reason"))
+            return value.transfer(action.to_org_id, _require(action.reason, "reason"), expires_at=next_expiry)
         case "cancel":
             return value.cancel(_require(action.reason, "reason"))
         case "escalate":
@@ -145,7 +162,7 @@ def perform(
     row, offer = load_for_update(session, referral_id)
     org = _authorise(row, offer, action, principal)
     if action.name == "transfer" and action.to_org_id is not None:
-        _check_transfer_target(session, action.to_org_id)
+        _check_transfer_target(session, row, action.to_org_id)
     apply_action(session, row, offer, action, org, principal, policy, now)
     commit_or_conflict(session, row)
     return row
@@ -173,12 +190,11 @@ def apply_action(
     persist(session, row, offer, Change(value, events), principal, now, typed)
 
 
-def _check_transfer_target(session: Session, org_id: int) -> None:
-    from directory.models import Organisation
-
-    target = session.get(Organisation, org_id)
-    if target is None or not target.active:
-        raise DomainValidationError("to_org_id", f"no active organisation with id {org_id}")
+def _check_transfer_target(session: Session, row: Referral, org_id: int) -> None:
+    found = organisation_facts(session, ids=[org_id])
+    refused = access.transfer_refusal(row, found[0] if found else None)
+    if refused is not None:
+        raise DomainValidationError("to_org_id", f"cannot transfer to organisation {org_id}: {refused}")
 
 
 def commit_or_conflict(session: Session, row: Referral) -> None:

@@ -1,6 +1,7 @@
 """Writing the audit trail: append-only, hash-chained, in the same transaction as the change it records."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -58,6 +59,20 @@ def record(
     return event
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT (`session.begin_nested()`): leaving it normally keeps its writes; an exception rolls them
+    back, with the events recorded inside it, and is raised again. Events recorded before it are kept (a
+    savepoint's rollback fires `after_rollback`, which would otherwise drop every pending event)."""
+    before = list(session.info.get(PENDING, ()))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        session.info[PENDING] = before
+        raise
+
+
 def pending_events(session: Session, referral_id: int) -> list[AuditEvent]:
     """The events this transaction has recorded so far for a referral, in the order they will be chained."""
     return [e for e in session.info.get(PENDING, ()) if e.referral_id == referral_id]
@@ -65,6 +80,8 @@ def pending_events(session: Session, referral_id: int) -> list[AuditEvent]:
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (it fires before_commit too): the events wait for the real commit
     pending = session.info.pop(PENDING, None)
     if not pending:
         return

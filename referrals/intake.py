@@ -11,13 +11,13 @@ from db.base import utcnow
 from directory.areas import Areas
 from directory.phones import InvalidPhone, normalise_phone
 from geo import Geocoder, InvalidPostcode, Location, is_outcode, normalise_outcode, normalise_postcode
-from referrals import audit, lifecycle
+from referrals import access, audit, lifecycle
 from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import AuditEvent, Offer, Referral, Resident
 from referrals.residents import index_resident, person_record, possible_duplicates
-from referrals.routing import RoutingContext, route
+from referrals.routing import RoutingContext, route_or_hold
 from referrals.sealing import new_key
 from referrals.triaging import decide, triage_on_intake
 from referrals.workflow import Change, persist
@@ -43,6 +43,7 @@ class CallLog:
     needs: list[str] = field(default_factory=list)
     resident_id: int | None = None
     recurrence: dict | None = None
+    summary: str = ""  # what the helper needs to know: shown before they accept (the notes are not)
 
 
 @dataclass(frozen=True)
@@ -117,20 +118,22 @@ def _known_resident(session: Session, resident_id: int, principal: Principal) ->
 
 
 def may_attach(session: Session, resident: Resident, principal: Principal) -> bool:
-    if principal.role in ("helpline_staff", "admin"):
-        return True
-    if principal.role == "safety_net_officer":
-        return principal.area is None or resident.area == principal.area
-    if principal.role == "partner_referrer":
-        theirs = select(Referral.id).where(Referral.resident_id == resident.id)
-        if principal.token_id is not None:
-            theirs = theirs.where(Referral.created_by_token_id == principal.token_id)
-        elif principal.org_id is not None:
-            theirs = theirs.where(Referral.created_by_org_id == principal.org_id)
-        else:
-            return False
-        return session.scalar(theirs.limit(1)) is not None
-    return False
+    return access.may_attach(
+        principal,
+        resident,
+        principal.role == "partner_referrer" and _referred_before(session, resident, principal),
+    )
+
+
+def _referred_before(session: Session, resident: Resident, principal: Principal) -> bool:
+    theirs = select(Referral.id).where(Referral.resident_id == resident.id)
+    if principal.token_id is not None:
+        theirs = theirs.where(Referral.created_by_token_id == principal.token_id)
+    elif principal.org_id is not None:
+        theirs = theirs.where(Referral.created_by_org_id == principal.org_id)
+    else:
+        return False
+    return session.scalar(theirs.limit(1)) is not None
 
 
 def open_referral_with_same_needs(session: Session, resident: Resident, needs: list[str]) -> Referral | None:
@@ -169,6 +172,7 @@ def log_call(
         resident=resident,
         channel=call.channel,
         notes=call.notes,
+        summary=call.summary.strip(),
         given_needs=list(call.needs),
         consent_to_share=call.consent_to_share,
         status="received",
@@ -199,8 +203,8 @@ def log_call(
     offer = None
     if linked is not None:
         _link_to_open_referral(session, referral, linked, principal, now)
-    else:
-        offer = route(
+    else:  # whatever fails in routing, the call is kept, held by the area's safety-net team
+        offer = route_or_hold(
             session,
             referral,
             principal,

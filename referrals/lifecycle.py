@@ -8,8 +8,11 @@ since the returned events are what gets persisted.
 Ownership: a referral always has exactly one owning organisation. The organisation that accepted it (or that
 it was transferred to) owns it; whenever nothing is accepted, the area's safety-net team owns it.
 
-Transfer is a direct handover: the target organisation owns the referral at once (state `transferred`) and
-starts the work from there, so ownership never lapses while a handover is pending.
+Transfer is an offer: the organisation that holds the referral offers it to another (state `transferred`,
+an open offer of kind "transfer", on the same timers by urgency) and keeps owning it until the receiver
+accepts; on a decline or an expiry it returns to the state it was in with the sender (for the safety-net
+team, escalated), so ownership never lapses while a handover is pending. Which organisations may receive
+a transfer is the access rule's (`referrals.access.transfer_refusal`).
 
 `declined` is transient: an offer that is declined or expires passes through it and the cascade moves on to
 the next candidate, escalating mutual_aid -> vcs -> statutory as each tier runs out, and finally to the
@@ -63,7 +66,7 @@ LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(
         State.IN_PROGRESS: frozenset(
             {"complete", "record_occurrence", "transfer", "escalate", "cancel", "close"}
         ),
-        State.TRANSFERRED: frozenset({"start", "transfer", "escalate", "cancel", "close"}),
+        State.TRANSFERRED: frozenset({"accept", "decline", "expire", "escalate", "cancel", "close"}),
         State.ESCALATED: frozenset(
             {"offer", "offer_next", "accept", "transfer", "signpost", "cancel", "close"}
         ),
@@ -121,12 +124,24 @@ class Candidate:
 Availability = Callable[[Candidate], str | None]
 
 
+CASCADE = "cascade"
+TRANSFER = "transfer"
+
+
 @dataclass(frozen=True)
 class Offer:
     org_id: Id
     volunteer_id: Id | None
     tier: Tier
     expires_at: datetime
+    kind: str = CASCADE
+    return_state: State | None = None  # a transfer's: where the referral goes back to if it is not taken
+
+    def __post_init__(self) -> None:
+        """Accept plain strings, as a row loaded from the database gives them."""
+        object.__setattr__(self, "tier", Tier(self.tier))
+        if self.return_state is not None:
+            object.__setattr__(self, "return_state", State(self.return_state))
 
 
 @dataclass(frozen=True)
@@ -294,6 +309,8 @@ class Referral:
             raise InvalidAction(f"the offer is to {offer.org_id}, not {by_org}")
         _require_text(reason, "reason")
         _require_aware(next_expires_at, "next_expires_at")
+        if offer.kind == TRANSFER:
+            return self._transfer_returned("transfer_declined", by_org, reason)
         event = Event("declined", self.state, State.DECLINED, by_org, reason, _offer_data(offer))
         return self._cascade([event], State.DECLINED, next_expires_at, available)
 
@@ -306,6 +323,10 @@ class Referral:
         _require_aware(next_expires_at, "next_expires_at")
         if now < offer.expires_at:
             raise InvalidAction(f"the offer does not expire until {offer.expires_at.isoformat()}")
+        if offer.kind == TRANSFER:
+            return self._transfer_returned(
+                "transfer_expired", None, f"transfer to {offer.org_id} expired unanswered"
+            )
         reason = f"offer to {offer.org_id} expired unanswered"
         event = Event("expired", self.state, State.DECLINED, None, reason, _offer_data(offer))
         return self._cascade([event], State.DECLINED, next_expires_at, available)
@@ -350,17 +371,26 @@ class Referral:
             )
         return self._step(events, occurrences=occurrences)
 
-    def transfer(self, to_org: Id, reason: str) -> Transition:
+    def transfer(self, to_org: Id, reason: str, *, expires_at: datetime) -> Transition:
+        """Offer the referral to `to_org`; the sender keeps it until `to_org` accepts."""
         self._require("transfer")
         _require_id(to_org, "to_org")
         _require_text(reason, "reason")
+        _require_aware(expires_at, "expires_at")
         if to_org == self.owner_org_id:
             raise InvalidAction(f"the referral is already owned by {to_org}")
-        data = {"from_org_id": self.owner_org_id, "to_org_id": to_org}
+        tier = self.tier or Tier.STATUTORY
+        offer = Offer(to_org, None, tier, expires_at, TRANSFER, self.state)
+        data = {"from_org_id": self.owner_org_id, "to_org_id": to_org, "expires_at": expires_at}
         event = Event("transferred", self.state, State.TRANSFERRED, self.owner_org_id, reason, data)
-        return self._step(
-            [event], state=State.TRANSFERRED, accepted_org_id=to_org, volunteer_id=None, escalated_to=None
-        )
+        return self._step([event], state=State.TRANSFERRED, open_offer=offer)
+
+    def _transfer_returned(self, kind: str, by_org: Id | None, reason: str) -> Transition:
+        offer = self._current_offer()
+        back = offer.return_state or State.ESCALATED
+        data = {**_offer_data(offer), "returned_to_org_id": self.owner_org_id}
+        event = Event(kind, self.state, back, by_org, reason, data)
+        return self._step([event], state=back, open_offer=None)
 
     def cancel(self, reason: str) -> Transition:
         self._require("cancel")

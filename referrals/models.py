@@ -57,6 +57,7 @@ class Referral(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     given_needs: Mapped[list] = mapped_column(default=list)
     consent_to_share: Mapped[bool]
     status: Mapped[str] = mapped_column(String(20), default="received")
@@ -111,6 +112,8 @@ class Offer(Base):
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     tier: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="cascade", server_default="cascade")
+    return_state: Mapped[str | None] = mapped_column(String(20))
     task_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     expires_at: Mapped[datetime]
     responded_at: Mapped[datetime | None]

@@ -7,39 +7,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
+from directory.models import Organisation
+from referrals import access
 from referrals.audit import events_for_referral, record
 from referrals.errors import NotFound
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.sealing import PREFIX, unseal
+from referrals.workflow import pending_offer
 
 ERASED_TEXT = "(erased)"
 WITHHELD_TEXT = "(withheld until accepted)"
-
-SEES_ALL = frozenset({"helpline_staff", "safety_net_officer", "admin"})
-
-
-def may_see(
-    referral: Referral, principal: Principal, offered_to: set[int] | frozenset[int] = frozenset()
-) -> bool:
-    if principal.role == "safety_net_officer" and principal.area is not None:
-        return referral.area == principal.area
-    if principal.role in SEES_ALL:
-        return True
-    if principal.role == "partner_referrer":
-        own_token = principal.token_id is not None and referral.created_by_token_id == principal.token_id
-        return own_token or (principal.org_id is not None and referral.created_by_org_id == principal.org_id)
-    if principal.role == "hub_coordinator":
-        return principal.org_id is not None and (
-            referral.owner_org_id == principal.org_id or principal.org_id in offered_to
-        )
-    return False
 
 
 def get_referral_for(session: Session, referral_id: int, principal: Principal) -> Referral:
     """A referral the caller may see; otherwise 'not found', so ids of others' referrals leak nothing."""
     referral = session.get(Referral, referral_id)
-    offered_to = {o.org_id for o in pending_offers(session, referral_id)} if referral else set()
-    if referral is None or not may_see(referral, principal, offered_to):
+    if referral is None or not access.may_see(principal, referral, pending_offer(session, referral_id)):
         raise NotFound(f"no referral with id {referral_id}")
     return referral
 
@@ -78,8 +61,15 @@ class TimelineEvent:
 
 
 def readable_timeline(
-    session: Session, resident_id: int | None, events: list[AuditEvent], personal: bool
+    session: Session,
+    resident_id: int | None,
+    events: list[AuditEvent],
+    personal: bool,
+    candidates: bool = True,
 ) -> list[TimelineEvent]:
+    """`personal`: the reader may see the person's details; `candidates`: other residents who may be the
+    same person (their ids and scores), which partner referrers never see."""
+
     def read(text, field: str):
         if not isinstance(text, str) or not text.startswith(PREFIX):
             return text
@@ -93,6 +83,8 @@ def readable_timeline(
         payload = dict(event.payload or {})
         if "note" in payload:
             payload["note"] = read(payload["note"], "note")
+        if not candidates:
+            payload.pop("possible_duplicates", None)
         timeline.append(
             TimelineEvent(
                 event.seq,
@@ -129,10 +121,7 @@ class ReferralDetail:
         return getattr(self._referral, name)
 
 
-def sees_personal_details(referral: Referral, principal: Principal) -> bool:
-    if principal.role == "hub_coordinator":
-        return principal.org_id is not None and referral.owner_org_id == principal.org_id
-    return principal.role in SEES_ALL or principal.role == "partner_referrer"
+READ_EVENT = "resident.read"  # in the audit trail, not in a referral's timeline
 
 
 def describe(
@@ -142,26 +131,102 @@ def describe(
     known: tuple[Offer | None, list[AuditEvent]] | None = None,
     **extra,
 ) -> ReferralDetail:
-    """`known`: the current offer and whole timeline when the caller has them (a referral it has just
+    """The referral as `principal` may see it: before their organisation owns it (and always, for an
+    organisation that may not hold the person's data) the person is only a district, the call notes and
+    the words triage quoted from them are withheld, and the helper's summary is what they read.
+    `known`: the current offer and whole timeline when the caller has them (a referral it has just
     created), so they are not read back."""
     if known is None:
-        offers = pending_offers(session, referral.id)
-        known = (offers[0] if offers else None, events_for_referral(session, referral.id))
+        known = (pending_offer(session, referral.id), events_for_referral(session, referral.id))
     current_offer, events = known
+    events = [event for event in events if event.kind != READ_EVENT]
     resident = referral.resident
-    personal = sees_personal_details(referral, principal)
+    personal = access.sees_personal_details(principal, referral, current_offer)
     if not personal:
-        resident = RedactedResident(resident.id, resident.outcode, resident.area, dict(resident.flags))
-    timeline = readable_timeline(session, referral.resident_id, events, personal)
-    return ReferralDetail(referral, current_offer, timeline, resident, **extra)
+        resident = RedactedResident(resident.id, resident.outcode, resident.area, {})
+        extra = {
+            "notes": None,
+            "triage": without_quotes(referral.triage),
+            "occurrences": [{**o, "note": None} for o in referral.occurrences or []],
+            **extra,
+        }
+    timeline = readable_timeline(
+        session, referral.resident_id, events, personal, access.sees_duplicate_candidates(principal)
+    )
+    return ReferralDetail(referral, current_offer, timeline, resident, personal_details=personal, **extra)
 
 
-AUDITED_READERS = frozenset({"safety_net_officer", "admin"})
+def without_quotes(decision: dict | None) -> dict | None:
+    """A triage decision without the words it quoted from the notes or the reasons people typed."""
+    if not decision:
+        return decision
+    reasons = [
+        {
+            **r,
+            "evidence": "",
+            "detail": "" if r.get("rule", "").startswith("override.") else r.get("detail", ""),
+        }
+        for r in decision.get("reasons", [])
+    ]
+    return {**decision, "reasons": reasons}
 
 
-def record_personal_read(session: Session, referral: Referral, principal: Principal) -> None:
-    """Reads of a person's details by safety-net officers and admins are themselves audited."""
-    if principal.role not in AUDITED_READERS:
+def record_personal_read(session: Session, referral: Referral, principal: Principal, door: str) -> None:
+    """Every read of a person's details is itself audited, whichever door it came through (`door`: api,
+    web, audit page, export)."""
+    if not access.audits_personal_read(principal):
         return
-    record(session, "resident.read", principal, referral_id=referral.id, resident_id=referral.resident_id)
+    if not access.sees_personal_details(principal, referral, pending_offer(session, referral.id)):
+        return
+    record(
+        session,
+        READ_EVENT,
+        principal,
+        referral_id=referral.id,
+        resident_id=referral.resident_id,
+        payload={"door": door},
+    )
     session.commit()
+
+
+def organisation_facts(
+    session: Session, ids: list[int] | None = None, area: str | None = None
+) -> list[access.OrgFacts]:
+    """Organisations as the access rule needs them (by id, or every one of a council area), by name."""
+    query = select(
+        Organisation.id,
+        Organisation.kind,
+        Organisation.area,
+        Organisation.mutual_aid_mode,
+        Organisation.active,
+        Organisation.name,
+    ).order_by(Organisation.name)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(ids))
+    if area is not None:
+        query = query.where(Organisation.area == area)
+    return [access.OrgFacts(*row) for row in session.execute(query)]
+
+
+def record_people_shown(session: Session, resident_ids: list[int], principal: Principal, door: str) -> None:
+    """People shown as possibly being a caller (name, address, date of birth) are read too: audited."""
+    if not resident_ids or not access.audits_personal_read(principal):
+        return
+    for resident_id in resident_ids:
+        record(session, READ_EVENT, principal, resident_id=resident_id, payload={"door": door})
+    session.commit()
+
+
+def audit_timeline(
+    session: Session, referral: Referral, principal: Principal, door: str
+) -> tuple[list[AuditEvent], list[TimelineEvent]]:
+    """A referral's whole audit trail, stored and as `principal` may read it; a read that shows the person's
+    sealed words is audited like any other read of their details."""
+    events = events_for_referral(session, referral.id)
+    offer = pending_offer(session, referral.id)
+    personal = access.sees_personal_details(principal, referral, offer)
+    readable = readable_timeline(
+        session, referral.resident_id, events, personal, access.sees_duplicate_candidates(principal)
+    )
+    record_personal_read(session, referral, principal, door)
+    return events, readable

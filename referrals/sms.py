@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
@@ -16,7 +16,8 @@ from directory.phones import InvalidPhone, normalise_phone
 from notify.models import InboundMessage, OutboxMessage, PhoneTask
 from notify.outbox import enqueue
 from notify.sms_text import fit_segments, to_gsm
-from referrals import audit
+from referrals import access, audit
+from referrals.duplicates import PersonRecord, mentioned_details
 from referrals.errors import Conflict
 from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
@@ -52,6 +53,12 @@ def need_labels(needs: list[str]) -> list[str]:
     return [known[code].detector.label if code in known else code.replace("_", " ") for code in needs]
 
 
+def local_day(moment: datetime) -> str:
+    """A date as a text says it: "Mon 14 Dec", in UK time."""
+    local = moment.astimezone(LOCAL_TIME)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
 def _when(moment: datetime) -> str:
     local = moment.astimezone(LOCAL_TIME)
     return f"{local:%H:%M %a} {local.day} {local:%b}"
@@ -84,10 +91,11 @@ def offer_text(code: str, needs: list[str], outcode: str, referral: Referral, ex
 
 
 def may_share_details(referral: Referral, org: Organisation | None) -> bool:
-    """After YES: integrated and supported groups (and volunteers of other organisations) get the details;
-    arm's-length groups never do, and nobody does without the resident's consent."""
-    mode = org.mutual_aid_mode if org else None
-    return referral.consent_to_share and mode != "arms_length"
+    """After YES: the access rule's answer for the group (or a volunteer's organisation) that took it:
+    arm's-length groups never get the details, and without consent only the council's own teams do."""
+    return org is not None and access.may_hold_personal_data(
+        referral.consent_to_share, org.kind, org.mutual_aid_mode
+    )
 
 
 def details_text(code: str, referral: Referral, resident: Resident) -> str:
@@ -220,32 +228,61 @@ def fallback_for_dead_message(
             logger.warning("fallback for text %s: could not decline offer %s: %s", message.id, offer.id, exc)
             return "offer changed meanwhile"
         return "declined"
-    resident_id = message.referral_id and session.scalar(
-        select(Referral.resident_id).where(Referral.id == message.referral_id)
-    )
-    task = PhoneTask(
-        phone=message.to,
-        reason=f"Phone this lead: a {message.kind} text could not be sent ({why}).",
-        status="open",
+    raise_phone_task(
+        session,
+        message.to,
+        f"Phone this lead: a {message.kind} text could not be sent ({why}).",
+        OUTBOX_ACTOR,
+        now,
         referral_id=message.referral_id,
         offer_id=message.offer_id,
         outbox_id=message.id,
+        payload={"message_id": message.id},
+    )
+    session.commit()
+    return "phone task"
+
+
+def raise_phone_task(
+    session: Session,
+    phone: str,
+    reason: str,
+    actor: Principal,
+    now: datetime,
+    *,
+    referral_id: int | None = None,
+    offer_id: int | None = None,
+    outbox_id: int | None = None,
+    payload: dict | None = None,
+) -> PhoneTask:
+    """A follow-up for helpline staff: phone this lead (a text could not reach them, or their reply could not
+    be acted on). Audited; the caller commits. The reason is written by the service, never quoted from a
+    text, so it holds no one's personal details."""
+    task = PhoneTask(
+        phone=phone,
+        reason=reason,
+        status="open",
+        referral_id=referral_id,
+        offer_id=offer_id,
+        outbox_id=outbox_id,
         created_at=now,
     )
     session.add(task)
     session.flush()
+    resident_id = referral_id and session.scalar(
+        select(Referral.resident_id).where(Referral.id == referral_id)
+    )
     audit.record(
         session,
         "sms.phone_task",
-        OUTBOX_ACTOR,
-        referral_id=message.referral_id,
+        actor,
+        referral_id=referral_id,
         resident_id=resident_id or None,
-        reason=task.reason,
-        payload={"phone_task_id": task.id, "message_id": message.id},
+        reason=reason,
+        payload={"phone_task_id": task.id, **(payload or {})},
         now=now,
     )
-    session.commit()
-    return "phone task"
+    return task
 
 
 def forget_texts(session: Session, referral_ids: list[int]) -> int:
@@ -268,3 +305,56 @@ def forget_texts(session: Session, referral_ids: list[int]) -> int:
         )
         blanked += result.rowcount or 0
     return blanked
+
+
+def forget_texts_naming(
+    session: Session, people: list[PersonRecord], own_referral_ids: list[int], batch: int = 1000
+) -> int:
+    """For erasure: the texts that name these people but are not linked to their referrals (a text that
+    matched no task, or a reply about another task). Each stored text is read once (the table is small next
+    to the outbox, and a phone number is found in any format only by reading it): a text linked to no
+    referral is blanked when it names them at all, one linked to someone else's referral only when it names
+    them unmistakably (not by one part of a name); the sender's number goes too when it was theirs, and a
+    reply we sent that repeats them. Returns how many texts were blanked; the caller commits."""
+    phones = {number for person in people if (number := _e164(person.phone or ""))}
+    query = (
+        select(
+            InboundMessage.id,
+            InboundMessage.body,
+            InboundMessage.reply,
+            InboundMessage.from_phone,
+            InboundMessage.referral_id,
+        )
+        .where(or_(InboundMessage.referral_id.is_(None), InboundMessage.referral_id.not_in(own_referral_ids)))
+        .execution_options(yield_per=batch)
+    )
+    bodies, replies, senders = [], [], []
+    for text_id, body, reply, from_phone, referral_id in session.execute(query):
+        linked_elsewhere = referral_id is not None
+        if from_phone in phones:
+            senders.append(text_id)
+        if body != ERASED_BODY and (from_phone in phones or _names(body, people, linked_elsewhere)):
+            bodies.append(text_id)
+        if reply and reply != ERASED_BODY and _names(reply, people, linked_elsewhere):
+            replies.append(text_id)
+    for ids, values in (
+        (bodies, {"body": ERASED_BODY}),
+        (replies, {"reply": ERASED_BODY}),
+        (senders, {"from_phone": ""}),
+    ):
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            session.execute(update(InboundMessage).where(InboundMessage.id.in_(chunk)).values(**values))
+    return len(bodies)
+
+
+def _names(text: str, people: list[PersonRecord], unmistakably: bool) -> bool:
+    found = {detail for person in people for detail in mentioned_details(text, person)}
+    return bool(found - {"name_part"}) if unmistakably else bool(found)
+
+
+def _e164(phone: str) -> str:
+    try:
+        return normalise_phone(phone) or ""
+    except InvalidPhone:
+        return ""

@@ -17,7 +17,14 @@ from referrals.sealing import seal
 from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-OFFER_CLOSED_BY = {"accepted": "accepted", "declined": "declined", "expired": "expired"}
+OFFER_CLOSED_BY = {
+    "accepted": "accepted",
+    "declined": "declined",
+    "expired": "expired",
+    "transfer_declined": "declined",
+    "transfer_expired": "expired",
+}
+NEW_OFFER_EVENTS = frozenset({"offered", "transferred"})
 
 
 def jsonable(value):
@@ -53,7 +60,10 @@ def to_value(row: Referral, offer: Offer | None) -> lifecycle.Referral:
             if c["action"] == "offer"
         ],
         next_candidate=row.next_candidate,
-        open_offer=offer and lifecycle.Offer(offer.org_id, offer.volunteer_id, offer.tier, offer.expires_at),
+        open_offer=offer
+        and lifecycle.Offer(
+            offer.org_id, offer.volunteer_id, offer.tier, offer.expires_at, offer.kind, offer.return_state
+        ),
         accepted_org_id=row.accepted_org_id,
         volunteer_id=row.volunteer_id,
         escalated_to=row.escalated_to_org_id,
@@ -135,7 +145,7 @@ def _sync_offers(
     kinds: list[str],
     now: datetime,
 ) -> Offer | None:
-    unchanged = before is not None and open_offer is not None and "offered" not in kinds
+    unchanged = before is not None and open_offer is not None and not NEW_OFFER_EVENTS.intersection(kinds)
     if unchanged:
         return before
     if before is not None:
@@ -149,6 +159,8 @@ def _sync_offers(
         org_id=open_offer.org_id,
         volunteer_id=open_offer.volunteer_id,
         tier=open_offer.tier.value,
+        kind=open_offer.kind,
+        return_state=open_offer.return_state and open_offer.return_state.value,
         expires_at=open_offer.expires_at,
         status="pending",
         created_at=now,

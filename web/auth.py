@@ -115,7 +115,7 @@ def _guard():
         return redirect(url_for("web.sign_in", next=target))
     if user.role not in getattr(view, ROLES_ATTR, frozenset()):
         abort(403)
-    g.web_principal = principal_for(user)
+    g.web_principal = principal_for(db(), user)
     return None
 
 

@@ -24,13 +24,14 @@ CHANNEL_LABELS = {
     "web": "Web form",
     "partner_referral": "Referral from a partner",
 }
-TEXT_LIMITS = {"name": 200, "phone": 40, "postcode": 16, "address": 500, "notes": 5000}
+TEXT_LIMITS = {"name": 200, "phone": 40, "postcode": 16, "address": 500, "notes": 5000, "summary": 500}
 FIELD_FOR_DOMAIN_ERROR = {
     "resident.postcode": "postcode",
     "resident.phone": "phone",
     "resident.name": "name",
     "needs": "needs",
     "notes": "notes",
+    "summary": "summary",
 }
 NEW_PERSON = "new"
 
@@ -62,6 +63,7 @@ def empty_form() -> CallForm:
 def read_call_form(form: MultiDict, need_codes: frozenset[str]) -> CallForm:
     values: dict = {name: form.get(name, "").strip() for name in TEXT_LIMITS}
     values["notes"] = form.get("notes", "").strip()
+    values["summary"] = form.get("summary", "").strip()
     values["date_of_birth"] = form.get("date_of_birth", "").strip()
     values["channel"] = form.get("channel", "phone")
     values["flags"] = [flag for flag in form.getlist("flags") if flag in FLAG_LABELS]
@@ -147,6 +149,7 @@ def to_call_log(call: CallForm) -> CallLog:
         channel=values["channel"],
         resident=resident_details(call),
         notes=values["notes"],
+        summary=values["summary"],
         needs=list(values["needs"]),
         consent_to_share=values["consent_to_share"] == "yes",
         resident_id=call.attach_to(),

@@ -6,10 +6,12 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from db.base import utcnow
+from referrals import access
 from referrals.duplicates import PersonRecord
 from referrals.errors import DomainValidationError, NotFound
 from referrals.intake import IntakeContext, locate, log_call
 from referrals.models import Resident
+from referrals.queries import record_people_shown
 from referrals.residents import possible_duplicates
 from referrals.triaging import decide
 from triage import Rules, TriageDecision
@@ -87,14 +89,12 @@ def known_people(call: CallForm) -> list[dict]:
     )
     matches = possible_duplicates(db(), record)
     ids = [match.resident_id for match in matches]
-    people = (
-        {row.id: row for row in db().scalars(select(Resident).where(Resident.id.in_(ids)))} if ids else {}
-    )
-    return [
-        _person(people[match.resident_id], match.matched_fields, match.score)
-        for match in matches
-        if match.resident_id in people
-    ]
+    principal = current_principal()
+    found = db().scalars(select(Resident).where(Resident.id.in_(ids))) if ids else []
+    people = {row.id: row for row in found if access.may_attach(principal, row)}
+    shown = [match for match in matches if match.resident_id in people]
+    record_people_shown(db(), [match.resident_id for match in shown], principal, "call form: known people")
+    return [_person(people[match.resident_id], match.matched_fields, match.score) for match in shown]
 
 
 def _person(resident: Resident, matched: tuple[str, ...], score: float) -> dict:

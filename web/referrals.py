@@ -4,24 +4,24 @@
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from directory.models import Organisation
-from referrals.actions import OWNER_ONLY, WHO_MAY, Action, perform
-from referrals.audit import events_for_referral
+from referrals import access
+from referrals.actions import Action, perform, record_consent
 from referrals.errors import Conflict, DomainValidationError
-from referrals.lifecycle import LEGAL_ACTIONS, State
+from referrals.models import Referral
 from referrals.queries import (
     RedactedResident,
     ReferralDetail,
+    audit_timeline,
     describe,
     get_referral_for,
-    readable_timeline,
-    sees_personal_details,
+    organisation_facts,
+    pending_offer,
+    record_personal_read,
 )
-from web.auth import current_principal, roles
+from web.auth import HOME_BY_ROLE, current_principal, roles
 from web.blueprint import blp, db, services
 from web.call_form import FLAG_LABELS
 from web.lookups import actor_words, area_names, need_labels, organisation_names
@@ -71,63 +71,30 @@ DONE_MESSAGES = {
     "start": "Started.",
     "complete": "Completed.",
     "record_occurrence": "Recorded.",
-    "transfer": "Transferred.",
+    "transfer": "Transfer offered: the referral stays with you until they accept it.",
     "escalate": "Escalated to the council safety net.",
     "cancel": "Cancelled.",
     "close": "Closed.",
 }
 
 
-def acting_org(detail: ReferralDetail, principal: Principal) -> int | None:
-    if principal.role == "safety_net_officer":
-        return principal.org_id or detail.safety_net_org_id
-    return principal.org_id
-
-
 def available_actions(detail: ReferralDetail, principal: Principal) -> list[ActionForm]:
-    """What the viewer may do now: legal in this state, allowed to the role, and theirs to do."""
-    legal = LEGAL_ACTIONS[State(detail.status)]
-    org = acting_org(detail, principal)
-    offer_org = detail.current_offer.org_id if detail.current_offer else None
-    pending = [o for o in detail.occurrences or [] if o.get("outcome_code") is None]
-    chosen = []
-    for name, form in ACTION_FORMS.items():
-        if name not in legal or principal.role not in WHO_MAY[name]:
-            continue
-        if name == "accept":
-            takers = (
-                {offer_org}
-                if offer_org is not None
-                else {detail.escalated_to_org_id, detail.safety_net_org_id}
-            )
-            if org not in takers:
-                continue
-        if name == "decline" and (offer_org is None or org != offer_org):
-            continue
-        owner_only = (
-            OWNER_ONLY if principal.role == "hub_coordinator" else OWNER_ONLY - {"escalate", "cancel"}
-        )
-        if name in owner_only and org != detail.owner_org_id:
-            continue
-        if (name == "complete" and pending) or (name == "record_occurrence" and not pending):
-            continue
-        chosen.append(form)
-    return chosen
+    """The buttons are the access rule's allowed actions: the same answer the API and its POSTs give."""
+    allowed = access.allowed_actions(principal, detail, detail.current_offer)
+    return [ACTION_FORMS[name] for name in allowed]
 
 
 def transfer_choices(detail: ReferralDetail) -> list[tuple[int, str]]:
-    rows = db().execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.area == detail.area, Organisation.active.is_(True))
-        .where(Organisation.id != (detail.owner_org_id or 0))
-        .order_by(Organisation.name)
-    )
-    return list(rows.all())
+    """The organisations the access rule lets this referral be transferred to."""
+    candidates = organisation_facts(db(), area=detail.area)
+    return [(org.id, org.name) for org in access.transfer_targets(detail, candidates)]
 
 
 def render_referral(referral_id: int, errors: dict | None = None, values: dict | None = None, status=200):
     session, principal = db(), current_principal()
-    detail = describe(session, get_referral_for(session, referral_id, principal), principal)
+    referral = get_referral_for(session, referral_id, principal)
+    record_personal_read(session, referral, principal, "web")
+    detail = describe(session, referral, principal)
     actions = available_actions(detail, principal)
     offer = detail.current_offer
     names = organisation_names(
@@ -150,6 +117,7 @@ def render_referral(referral_id: int, errors: dict | None = None, values: dict |
         transfer_choices=transfer_choices(detail) if any(a.name == "transfer" for a in actions) else [],
         next_occurrence=pending[0] if pending else None,
         may_audit=principal.role in AUDIT_ROLES,
+        may_record_consent=access.consent_refusal(principal, detail, offer) is None,
         actor_words=actor_words,
         errors=errors or {},
         values=values or {},
@@ -204,6 +172,42 @@ def act(referral_id: int, name: str):
         message = f"This could not be done: {exc}. The page now shows the referral as it is."
         return render_referral(referral_id, {"form": message}, values, 409)
     flash(DONE_MESSAGES[name], "success")
+    return _land(session, referral_id)
+
+
+def _with_offer(session, referral_id: int):
+    session.rollback()
+    return session.get(Referral, referral_id), pending_offer(session, referral_id)
+
+
+@blp.post("/referrals/<int:referral_id>/consent")
+@roles(*sorted(access.CONSENT_ROLES))
+def record_consent_page(referral_id: int):
+    """The person rang back to give or withdraw consent to share their details."""
+    reason = request.form.get("consent-reason", "").strip()[:1000]
+    consent = request.form.get("consent_to_share") == "yes"
+    values = {"consent": {"reason": reason}}
+    if not reason:
+        return render_referral(referral_id, {"consent-reason": "Enter what the person said"}, values, 422)
+    session = db()
+    try:
+        record_consent(
+            session, referral_id, consent, reason, current_principal(), services().lifecycle_policy
+        )
+    except Conflict as exc:
+        session.rollback()
+        return render_referral(referral_id, {"form": f"This could not be done: {exc}."}, values, 409)
+    flash(
+        "Consent recorded." if consent else "Consent withdrawn: only the council's teams see their details.",
+        "success",
+    )
+    return _land(session, referral_id)
+
+
+def _land(session, referral_id: int):
+    """Every action ends on a page the user may see: the referral, or their own start page."""
+    if not access.may_see(current_principal(), *_with_offer(session, referral_id)):
+        return redirect(url_for(HOME_BY_ROLE[current_principal().role]))
     return redirect(url_for("web.referral", referral_id=referral_id))
 
 
@@ -216,8 +220,7 @@ def _sentence(text: str) -> str:
 def referral_audit(referral_id: int):
     session, principal = db(), current_principal()
     row = get_referral_for(session, referral_id, principal)
-    events = events_for_referral(session, row.id)
-    readable = readable_timeline(session, row.resident_id, events, sees_personal_details(row, principal))
+    events, readable = audit_timeline(session, row, principal, "web audit page")
     return render_template(
         "audit.html",
         referral=row,

@@ -25,6 +25,7 @@ class Api:
     owner: bool = (
         False  # a coordinator who was only offered the referral may not do this (403, or 409 by state)
     )
+    offered: bool = False  # only the organisation the offer is to may: officers of the safety net get 403
 
 
 PUBLIC, SIGNED, WEB = "public", "signed", "web"
@@ -45,8 +46,8 @@ RULES: dict[str, dict[str, object]] = {
             frozenset({"helpline_staff", "safety_net_officer", "hub_coordinator", "admin"}), True, True
         )
     },
-    "referrals.referral_accept": {"POST": Api(OFFER_ROLES, True)},
-    "referrals.referral_decline": {"POST": Api(OFFER_ROLES, True)},
+    "referrals.referral_accept": {"POST": Api(OFFER_ROLES, True, offered=True)},
+    "referrals.referral_decline": {"POST": Api(OFFER_ROLES, True, offered=True)},
     "referrals.referral_start": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_complete": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_transfer": {"POST": Api(OFFER_ROLES, True, True)},
@@ -54,12 +55,14 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.referral_cancel": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_close": {"POST": Api(frozenset({"safety_net_officer"}), True)},
+    "referrals.ReferralConsent": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer"}), True)},
     "triage.preview": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
     "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES)},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
     "residents.erase": {"POST": Api(OFFICERS, referral=True)},
+    "residents.erasure_candidates": {"GET": Api(OFFICERS, referral=True)},
     "reports.needs": {"GET": Api(OFFICERS)},
     "reports.needs_map": {"GET": Api(OFFICERS)},
     "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
@@ -144,6 +147,7 @@ BODIES = {
     "referrals.ReferralOccurrence": OUTCOME,
     "referrals.referral_transfer": {**REASON, "to_org_id": 1},
     "residents.erase": REASON,
+    "referrals.ReferralConsent": {**REASON, "consent_to_share": False},
     "triage.preview": {"notes": "needs shopping"},
 }
 
@@ -170,6 +174,8 @@ def test_route_role_organisation_matrix(app, client, world):
                 expected = {404}
             elif spec.owner and who == "hub_coordinator":
                 expected = {403, 409}
+            elif spec.offered and role == "safety_net_officer":
+                expected = {403}
             else:
                 expected = None
             if expected is not None and status not in expected:

@@ -115,23 +115,6 @@ def test_decline_needs_a_reason(client, helpline, hub):
     assert "reason" in response.get_json()["errors"]
 
 
-def test_transfer_hands_ownership_to_the_target(client, helpline, hub, headers_for, directory):
-    referral = log(client, helpline)
-    act(client, hub, referral["id"], "accept")
-    moved = act(
-        client, hub, referral["id"], "transfer", to_org_id=directory["food_bank"], reason="needs food parcel"
-    )
-    assert moved["status"] == "transferred"
-    assert moved["owner_org_id"] == directory["food_bank"]
-    food_bank = headers_for("hub_coordinator", directory["food_bank"])
-    act(client, hub, referral["id"], "start", expected=404)
-    act(client, food_bank, referral["id"], "start")
-    assert (
-        act(client, food_bank, referral["id"], "complete", outcome_code="parcel_delivered")["status"]
-        == "completed"
-    )
-
-
 def test_transfer_to_an_unknown_organisation_is_422(client, helpline, hub):
     referral = log(client, helpline)
     act(client, hub, referral["id"], "accept")

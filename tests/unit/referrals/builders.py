@@ -45,7 +45,9 @@ BUILDERS = {
     State.DECLINED: lambda: replace(offered(), state=State.DECLINED),
     State.ACCEPTED: accepted,
     State.IN_PROGRESS: in_progress,
-    State.TRANSFERRED: lambda: accepted().transfer("vcs-1", "needs a befriender").referral,
+    State.TRANSFERRED: lambda: (
+        accepted().transfer("vcs-1", "needs a befriender", expires_at=EXPIRES).referral
+    ),
     State.ESCALATED: lambda: triaged().escalate("safeguarding concern").referral,
     State.COMPLETED: lambda: in_progress().complete("helped").referral,
     State.SIGNPOSTED: lambda: received().signpost("citizens-advice").referral,
@@ -77,7 +79,7 @@ def perform(referral: Referral, action: str) -> Transition:
         "start": referral.start,
         "complete": lambda: referral.complete("helped", "shopping delivered"),
         "record_occurrence": lambda: referral.record_occurrence(0, "called", "all well"),
-        "transfer": lambda: referral.transfer("vcs-9", "needs a befriender"),
+        "transfer": lambda: referral.transfer("vcs-9", "needs a befriender", expires_at=EXPIRES),
         "cancel": lambda: referral.cancel("resident withdrew"),
         "escalate": lambda: referral.escalate("safeguarding concern"),
         "signpost": lambda: referral.signpost("citizens-advice"),

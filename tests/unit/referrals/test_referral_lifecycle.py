@@ -14,7 +14,7 @@ from referrals.lifecycle import (
     offer_expiry,
 )
 
-from .builders import SAFETY_NET, SIX_WEEKLY_CALLS, build, perform, received
+from .builders import EXPIRES, NEXT_EXPIRES, SAFETY_NET, SIX_WEEKLY_CALLS, build, perform, received, triaged
 
 S = State
 LEGAL = {
@@ -47,8 +47,9 @@ LEGAL = {
     (S.IN_PROGRESS, "escalate"): S.ESCALATED,
     (S.IN_PROGRESS, "cancel"): S.CANCELLED,
     (S.IN_PROGRESS, "close"): S.CLOSED,
-    (S.TRANSFERRED, "start"): S.IN_PROGRESS,
-    (S.TRANSFERRED, "transfer"): S.TRANSFERRED,
+    (S.TRANSFERRED, "accept"): S.ACCEPTED,
+    (S.TRANSFERRED, "decline"): S.ACCEPTED,
+    (S.TRANSFERRED, "expire"): S.ACCEPTED,
     (S.TRANSFERRED, "escalate"): S.ESCALATED,
     (S.TRANSFERRED, "cancel"): S.CANCELLED,
     (S.TRANSFERRED, "close"): S.CLOSED,
@@ -123,7 +124,7 @@ def test_receive_needs_a_safety_net_team():
         (S.OFFERED, SAFETY_NET),
         (S.ACCEPTED, "ma-1"),
         (S.IN_PROGRESS, "ma-1"),
-        (S.TRANSFERRED, "vcs-1"),
+        (S.TRANSFERRED, "ma-1"),  # the sender keeps it until the receiver accepts
         (S.ESCALATED, SAFETY_NET),
         (S.COMPLETED, "ma-1"),
         (S.SIGNPOSTED, SAFETY_NET),
@@ -184,19 +185,57 @@ def test_escalated_referral_refuses_another_organisation():
         escalated.accept("ma-2")
 
 
-def test_transfer_hands_ownership_over_at_once():
-    referral, events = build(S.IN_PROGRESS).transfer("vcs-2", "needs specialist debt advice")
+def test_transfer_is_an_offer_and_the_sender_keeps_the_referral_until_it_is_accepted():
+    referral, events = build(S.IN_PROGRESS).transfer(
+        "vcs-2", "needs specialist debt advice", expires_at=EXPIRES
+    )
 
     assert referral.state is S.TRANSFERRED
-    assert referral.owner_org_id == "vcs-2"
-    assert referral.volunteer_id is None
-    assert events[0].data == {"from_org_id": "ma-1", "to_org_id": "vcs-2"}
-    assert referral.start().referral.state is S.IN_PROGRESS
+    assert referral.owner_org_id == "ma-1"
+    assert referral.open_offer.org_id == "vcs-2"
+    assert referral.open_offer.kind == "transfer"
+    assert referral.open_offer.return_state is S.IN_PROGRESS
+    assert events[0].data == {"from_org_id": "ma-1", "to_org_id": "vcs-2", "expires_at": EXPIRES}
+    taken, _ = referral.accept("vcs-2")
+    assert (taken.state, taken.owner_org_id, taken.volunteer_id, taken.open_offer) == (
+        S.ACCEPTED,
+        "vcs-2",
+        None,
+        None,
+    )
+    assert taken.start().referral.state is S.IN_PROGRESS
+
+
+def test_a_declined_transfer_returns_to_the_sender_as_it_was():
+    sent = build(S.IN_PROGRESS).transfer("vcs-2", "needs debt advice", expires_at=EXPIRES).referral
+
+    back, events = sent.decline("vcs-2", "no capacity this month", next_expires_at=NEXT_EXPIRES)
+
+    assert (back.state, back.owner_org_id, back.open_offer) == (S.IN_PROGRESS, "ma-1", None)
+    assert [e.kind for e in events] == ["transfer_declined"]
+    assert events[0].data["returned_to_org_id"] == "ma-1"
+
+
+def test_an_unanswered_transfer_from_the_safety_net_returns_to_it():
+    held = triaged().escalate("concern").referral
+    sent = held.transfer("vcs-2", "they run the right service", expires_at=EXPIRES).referral
+    assert sent.owner_org_id == SAFETY_NET
+
+    back, events = sent.expire(now=EXPIRES, next_expires_at=NEXT_EXPIRES)
+
+    assert (back.state, back.owner_org_id, back.escalated_to) == (S.ESCALATED, SAFETY_NET, SAFETY_NET)
+    assert [e.kind for e in events] == ["transfer_expired"]
+
+
+def test_a_transfer_is_accepted_only_by_its_receiver():
+    sent = build(S.IN_PROGRESS).transfer("vcs-2", "needs debt advice", expires_at=EXPIRES).referral
+    with pytest.raises(InvalidAction, match="offer is to vcs-2"):
+        sent.accept("ma-1")
 
 
 def test_transfer_to_the_current_owner_is_refused():
     with pytest.raises(InvalidAction, match="already owned"):
-        build(S.IN_PROGRESS).transfer("ma-1", "no reason")
+        build(S.IN_PROGRESS).transfer("ma-1", "no reason", expires_at=EXPIRES)
 
 
 def test_close_keeps_outcome_and_owner():

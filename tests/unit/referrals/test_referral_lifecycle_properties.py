@@ -42,7 +42,7 @@ ARGUMENTS = {
     "start": st.tuples(),
     "record_occurrence": st.tuples(INDEX, st.sampled_from(["called", "no_answer"])),
     "complete": st.tuples(st.sampled_from(["helped", "helped", "helped", ""])),
-    "transfer": st.tuples(ORGS, TEXT),
+    "transfer": st.tuples(ORGS, TEXT, MINUTES),
     "escalate": st.tuples(TEXT, st.none() | ORGS),
     "cancel": st.tuples(TEXT),
     "signpost": st.tuples(ORGS),
@@ -58,7 +58,8 @@ NOTHING_ACCEPTED = {
     State.SIGNPOSTED,
     State.CANCELLED,
 }
-SOMETHING_ACCEPTED = {State.ACCEPTED, State.IN_PROGRESS, State.TRANSFERRED, State.COMPLETED}
+SOMETHING_ACCEPTED = {State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED}
+OPEN_OFFER_STATES = {State.OFFERED, State.TRANSFERRED}
 
 
 def apply(referral: Referral, name: str, args: tuple) -> Transition:
@@ -77,6 +78,8 @@ def apply(referral: Referral, name: str, args: tuple) -> Transition:
             return referral.decline(args[0], args[1], next_expires_at=args[2])
         case "expire":
             return referral.expire(now=args[0], next_expires_at=args[1])
+        case "transfer":
+            return referral.transfer(args[0], args[1], expires_at=args[2])
         case _:
             return getattr(referral, name)(*args)
 
@@ -92,8 +95,14 @@ def check_invariants(referral: Referral) -> None:
         assert referral.owner_org_id == SAFETY_NET
     if referral.state in SOMETHING_ACCEPTED:
         assert referral.accepted_org_id is not None
-    assert (referral.open_offer is not None) == (referral.state is State.OFFERED)
-    assert (referral.escalated_to is not None) == (referral.state is State.ESCALATED)
+    assert (referral.open_offer is not None) == (referral.state in OPEN_OFFER_STATES)
+    if referral.state is State.ESCALATED:
+        assert referral.escalated_to is not None
+    if referral.escalated_to is not None:  # a transfer from the safety net keeps where it goes back to
+        assert referral.state in (State.ESCALATED, State.TRANSFERRED)
+    if referral.state is State.TRANSFERRED:
+        assert referral.open_offer.kind == "transfer"
+        assert referral.open_offer.org_id != referral.owner_org_id
     assert referral.history[-1].to_state is referral.state
 
 

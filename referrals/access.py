@@ -1,0 +1,265 @@
+"""Who may see and do what with a referral: the one rule every door asks (the API, the web pages, SMS replies,
+transfers, exports and reports). Pure: it looks at the principal, the referral's stored facts and its pending
+offer, and imports neither Flask nor the database.
+
+What it answers, for a principal and a referral:
+- `may_see`: whether the referral exists for them at all (otherwise every door answers "not found");
+- `sees_personal_details`: name, phone, address, date of birth, the call notes and the words triage quoted
+  from them; an organisation sees these only once it owns the referral, never as an arm's-length group, and
+  without the person's consent only the council's own teams do;
+- `refusal(…, action)`: None when the action is allowed now, else why not (not visible, the role may not,
+  not in this state, not theirs); `allowed_actions` is the list of those with no refusal;
+- `transfer_refusal`: whether an organisation may receive the referral by transfer;
+- `may_attach`: whether a call may be attached to a known person;
+- `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from referrals.lifecycle import LEGAL_ACTIONS, TERMINAL_STATES, State
+
+ACTIONS = (
+    "accept",
+    "decline",
+    "start",
+    "complete",
+    "record_occurrence",
+    "transfer",
+    "escalate",
+    "cancel",
+    "close",
+)
+WHO_MAY = {
+    "accept": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "decline": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "start": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "complete": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "record_occurrence": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "transfer": frozenset({"hub_coordinator", "safety_net_officer"}),
+    "escalate": frozenset({"hub_coordinator", "safety_net_officer", "helpline_staff"}),
+    "cancel": frozenset({"hub_coordinator", "safety_net_officer", "helpline_staff"}),
+    "close": frozenset({"safety_net_officer"}),
+}
+# Only the organisation that owns the referral does the work or hands it on.
+OWNER_ONLY = frozenset({"start", "complete", "record_occurrence", "transfer"})
+# A coordinator may cancel or escalate only what their organisation owns; the helpline and the area's
+# safety-net officers may do it to any referral they can see (the council stays accountable).
+OVERSIGHT = frozenset({"escalate", "cancel"})
+SEES_EVERY_AREA = frozenset({"helpline_staff", "admin"})
+CANDIDATE_READERS = frozenset({"helpline_staff", "safety_net_officer", "admin"})
+PERSONAL_READ_AUDITED = frozenset(
+    {"helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin"}
+)
+COUNCIL_TEAM = "safety_net"
+ARMS_LENGTH = "arms_length"
+HOLDING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
+
+
+class Why(StrEnum):
+    """Why an action is refused; each door maps these to its own answer (404, 403, 409; no button)."""
+
+    NOT_VISIBLE = "not_visible"
+    ROLE = "role"
+    STATE = "state"
+    NOT_YOURS = "not_yours"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    why: Why
+    message: str
+
+
+class Principal(Protocol):
+    role: str
+    org_id: int | None
+    area: str | None  # the council area of the principal's organisation
+    org_kind: str | None  # its kind (safety_net, hub, vcs, mutual_aid...) and mutual-aid mode
+    org_mode: str | None
+    token_id: int | None
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """What the rule needs to know of an organisation: a target of a transfer, or the principal's own."""
+
+    id: int
+    kind: str
+    area: str
+    mutual_aid_mode: str | None = None
+    active: bool = True
+    name: str = ""
+
+
+def offered_org(offer: Any) -> int | None:
+    return None if offer is None else offer.org_id
+
+
+def may_see(principal: Principal, referral: Any, offer: Any = None) -> bool:
+    """Whether the referral exists for this principal. Safety-net officers see their council's referrals
+    (an officer bound to no organisation serves every area); coordinators what their organisation owns or
+    has a pending offer of; partner referrers what they referred."""
+    role = principal.role
+    if role in SEES_EVERY_AREA:
+        return True
+    if role == "safety_net_officer":
+        return principal.area is None or referral.area == principal.area
+    if role == "partner_referrer":
+        own_token = principal.token_id is not None and referral.created_by_token_id == principal.token_id
+        return own_token or (principal.org_id is not None and referral.created_by_org_id == principal.org_id)
+    if role == "hub_coordinator":
+        return principal.org_id is not None and principal.org_id in (
+            referral.owner_org_id,
+            offered_org(offer),
+        )
+    return False
+
+
+def may_hold_personal_data(consent_to_share: bool, kind: str | None, mode: str | None) -> bool:
+    """Whether an organisation of this kind and mutual-aid mode may hold the person's details: never an
+    arm's-length group (signpost only); without consent, only the council's own teams."""
+    if mode == ARMS_LENGTH:
+        return False
+    return bool(consent_to_share) or kind == COUNCIL_TEAM
+
+
+def sees_personal_details(principal: Principal, referral: Any, offer: Any = None) -> bool:
+    """Name, contact details, call notes and quoted words."""
+    if not may_see(principal, referral, offer):
+        return False
+    if principal.role == "hub_coordinator":
+        if referral.owner_org_id != principal.org_id:
+            return False
+        return may_hold_personal_data(referral.consent_to_share, principal.org_kind, principal.org_mode)
+    return principal.role in CANDIDATE_READERS or principal.role == "partner_referrer"
+
+
+def audits_personal_read(principal: Principal) -> bool:
+    """Every read of a person's details by a person is audited, whichever door it came through."""
+    return principal.role in PERSONAL_READ_AUDITED
+
+
+def sees_duplicate_candidates(principal: Principal) -> bool:
+    """Partner referrers never see other residents' ids, names or scores: the helpline checks."""
+    return principal.role in CANDIDATE_READERS
+
+
+def may_attach(principal: Principal, resident: Any, referred_before: bool = False) -> bool:
+    """A call may be attached to a known person by helpline staff and admins, by a safety-net officer of the
+    person's council, and by a partner referrer who referred them before."""
+    if principal.role in SEES_EVERY_AREA:
+        return True
+    if principal.role == "safety_net_officer":
+        return principal.area is None or resident.area == principal.area
+    if principal.role == "partner_referrer":
+        return referred_before
+    return False
+
+
+ERASERS = frozenset({"admin", "system"})
+
+
+def may_erase(principal: Principal, resident: Any) -> bool:
+    """Who may erase whom: admins (and retention, as the system) anyone; a safety-net officer the people of
+    their own council area (an officer bound to no organisation, anyone's)."""
+    if principal.role == "safety_net_officer":
+        return principal.area is None or resident.area == principal.area
+    return principal.role in ERASERS
+
+
+def acting_org(principal: Principal, referral: Any) -> int | None:
+    """The organisation a person acts for: a coordinator's own; a safety-net officer's team (their own
+    organisation, or the referral's safety-net team for an officer bound to none)."""
+    if principal.role == "safety_net_officer":
+        return principal.org_id or referral.safety_net_org_id
+    return principal.org_id
+
+
+def pending_occurrences(referral: Any) -> list[dict]:
+    return [o for o in referral.occurrences or [] if o.get("outcome_code") is None]
+
+
+def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Refusal | None:
+    """None if `principal` may take `action` on `referral` now; otherwise why not."""
+    if principal.role not in WHO_MAY.get(action, ()):  # said of any id, so it reveals nothing
+        return Refusal(Why.ROLE, f"the {principal.role} role may not {_words(action)} a referral")
+    if not may_see(principal, referral, offer):
+        return Refusal(Why.NOT_VISIBLE, f"no referral with id {referral.id}")
+    state = State(referral.status)
+    if action not in LEGAL_ACTIONS[state]:
+        return Refusal(Why.STATE, f"cannot {_words(action)} a referral that is {state}")
+    org = acting_org(principal, referral)
+    offer_org = offered_org(offer)
+    if action == "accept":
+        takers = (
+            {offer_org} if offer is not None else {referral.escalated_to_org_id, referral.safety_net_org_id}
+        )
+        if org is None or org not in takers:
+            return Refusal(Why.NOT_YOURS, "the referral is not offered to your organisation")
+    if action == "decline" and (offer is None or org != offer_org):
+        return Refusal(Why.NOT_YOURS, "the referral is not offered to your organisation")
+    if action in OWNER_ONLY and org != referral.owner_org_id:
+        return Refusal(Why.NOT_YOURS, f"only the owning organisation may {_words(action)} this referral")
+    if action in OVERSIGHT and principal.role == "hub_coordinator" and org != referral.owner_org_id:
+        return Refusal(Why.NOT_YOURS, f"only the owning organisation may {_words(action)} this referral")
+    if (
+        action == "escalate"
+        and state in HOLDING_STATES
+        and referral.owner_org_id == referral.safety_net_org_id
+    ):
+        return Refusal(Why.STATE, "the safety-net team already holds this referral")
+    pending = pending_occurrences(referral)
+    if action == "complete" and pending:
+        return Refusal(
+            Why.STATE, f"{len(pending)} occurrence(s) of the recurring plan have no outcome; close it early"
+        )
+    if action == "record_occurrence" and not pending:
+        return Refusal(Why.STATE, "there is no occurrence left to record")
+    return None
+
+
+CONSENT_ROLES = frozenset({"helpline_staff", "safety_net_officer"})
+
+
+def consent_refusal(principal: Principal, referral: Any, offer: Any = None) -> Refusal | None:
+    """Consent is recorded or withdrawn when the person rings back: by the helpline or a safety-net officer of
+    their council, while the referral is open."""
+    if principal.role not in CONSENT_ROLES:
+        return Refusal(Why.ROLE, f"the {principal.role} role may not record consent")
+    if not may_see(principal, referral, offer):
+        return Refusal(Why.NOT_VISIBLE, f"no referral with id {referral.id}")
+    if State(referral.status) in TERMINAL_STATES:
+        return Refusal(Why.STATE, f"the referral is {referral.status}: consent is recorded on an open one")
+    return None
+
+
+def allowed_actions(principal: Principal, referral: Any, offer: Any = None) -> list[str]:
+    return [name for name in ACTIONS if refusal(principal, referral, offer, name) is None]
+
+
+def transfer_refusal(referral: Any, target: OrgFacts | None) -> str | None:
+    """None if the referral may be offered to `target` by transfer; otherwise why not. Same council area;
+    never an arm's-length group (signpost only: no data, no transfer); without the person's consent only
+    to the council's own teams; never to the organisation that already owns it."""
+    if target is None or not target.active:
+        return "no active organisation with that id"
+    if target.id == referral.owner_org_id:
+        return "the referral is already with that organisation"
+    if target.area != referral.area:
+        return "a referral can only be transferred within its own council area"
+    if target.mutual_aid_mode == ARMS_LENGTH:
+        return "an arm's-length group is signposted to, never sent a referral or personal data"
+    if not may_hold_personal_data(referral.consent_to_share, target.kind, target.mutual_aid_mode):
+        return "without the person's consent a referral can only go to the council's own teams"
+    return None
+
+
+def transfer_targets(referral: Any, organisations: Iterable[OrgFacts]) -> list[OrgFacts]:
+    return [org for org in organisations if transfer_refusal(referral, org) is None]
+
+
+def _words(action: str) -> str:
+    return action.replace("_", " ")

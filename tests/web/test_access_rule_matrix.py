@@ -1,0 +1,281 @@
+"""One rule, every door. For every role × referral state × relation (own organisation, offered, previously
+offered, another organisation of the same council, another council; the partner's own or not) × action, the
+access module's answer (`referrals.access`) is exactly what each door does:
+
+- the API's action POST succeeds where the module allows it and otherwise answers 404 (not visible), 403
+  (the role may not, or not theirs) or 409 (not in this state);
+- the web page shows exactly the allowed buttons, and its POST accepts exactly those (same statuses);
+- reads (API and page) are 404 where the module says not visible, and show the person's details and the
+  call notes exactly where it says so.
+
+Referrals are built through the API as people would build them; every allowed action is carried out on a
+freshly built referral, through each door, so no case depends on another."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from accounts.passwords import create_user
+from accounts.tokens import authenticate
+from directory.models import Organisation
+from referrals import access
+from referrals.models import Offer, Referral
+from tests.builders import auth, call, organisation, token_for
+from tests.web.conftest import PASSWORD, Person, csrf_token, sign_in
+
+REASON = "the matrix test says so"
+OUTCOME = "help_given"
+STATUS_FOR = {
+    access.Why.NOT_VISIBLE: 404,
+    access.Why.ROLE: 403,
+    access.Why.NOT_YOURS: 403,
+    access.Why.STATE: 409,
+}
+BUTTON = re.compile(r'action="/referrals/\d+/actions/([a-z_]+)"')
+NAME = "Matrix Resident"
+
+
+@dataclass
+class Who:
+    role: str
+    org: str | None  # a key of the directory
+    web: bool = True
+
+
+WHO = {
+    "helpline": Who("helpline_staff", None),
+    "hub": Who("hub_coordinator", "hub"),
+    "food_bank": Who("hub_coordinator", "food_bank"),
+    "coventry_hub": Who("hub_coordinator", "coventry_hub"),
+    "officer": Who("safety_net_officer", "sutton_safety_net"),
+    "coventry_officer": Who("safety_net_officer", "coventry_safety_net"),
+    "admin": Who("admin", None),
+    "partner": Who("partner_referrer", None, web=False),
+}
+
+
+@pytest.fixture
+def world(app, session_factory, directory):
+    directory = {**directory}
+    directory["coventry_hub"] = organisation(
+        session_factory, name="Coventry Hub", area="coventry", coverage_outcodes=["CV1"]
+    )
+    with session_factory() as session:  # room for every referral the test builds
+        for key in ("hub", "food_bank"):
+            session.get(Organisation, directory[key]).capacity = 100_000
+        session.commit()
+    tokens, clients = {}, {}
+    for key, who in WHO.items():
+        org_id = directory[who.org] if who.org else None
+        tokens[key] = token_for(session_factory, who.role, org_id, name=f"matrix {key}")
+        if who.web:
+            with session_factory() as session:
+                create_user(
+                    session,
+                    username=f"matrix-{key}",
+                    display_name=key,
+                    password=PASSWORD,
+                    role=who.role,
+                    org_id=org_id,
+                )
+            client = app.test_client()
+            assert sign_in(client, Person(f"matrix-{key}", who.role, org_id)).status_code == 302
+            clients[key] = client
+    return {"directory": directory, "tokens": tokens, "clients": clients}
+
+
+class Builder:
+    """Referrals in each state, made through the API by the people who would make them."""
+
+    def __init__(self, client, world):
+        self.client, self.world = client, world
+
+    def api(self, key: str, path: str, body: dict | None = None):
+        response = self.client.post(path, json=body or {}, headers=auth(self.world["tokens"][key]))
+        assert response.status_code in (200, 201), (path, key, response.get_json())
+        return response.get_json()
+
+    def new(self, by: str = "helpline", **fields) -> int:
+        body = call(resident={"name": NAME}, **fields)
+        referral = self.api(by, "/api/v1/referrals", body)
+        assert referral["current_offer"]["org_id"] == self.world["directory"]["hub"]
+        return referral["id"]
+
+    def act(self, key: str, referral_id: int, name: str, body: dict | None = None) -> int:
+        self.api(key, f"/api/v1/referrals/{referral_id}/{name}", body)
+        return referral_id
+
+    def offered(self) -> int:
+        return self.new()
+
+    def by_partner(self) -> int:
+        return self.new(by="partner")
+
+    def accepted(self) -> int:
+        return self.act("hub", self.new(), "accept")
+
+    def in_progress(self) -> int:
+        return self.act("hub", self.accepted(), "start")
+
+    def recurring(self) -> int:
+        referral_id = self.new(recurrence={"every_days": 7, "count": 3})
+        return self.act("hub", self.act("hub", referral_id, "accept"), "start")
+
+    def declined_by_hub(self) -> int:
+        return self.act("hub", self.new(), "decline", {"reason": REASON})
+
+    def transfer_pending(self) -> int:
+        body = {"to_org_id": self.world["directory"]["food_bank"], "reason": REASON}
+        return self.act("hub", self.in_progress(), "transfer", body)
+
+    def transferred_and_taken(self) -> int:
+        return self.act("food_bank", self.transfer_pending(), "accept")
+
+    def escalated(self) -> int:
+        return self.act("helpline", self.new(), "escalate", {"reason": REASON})
+
+    def held_by_safety_net(self) -> int:
+        return self.act("officer", self.escalated(), "accept")
+
+    def completed(self) -> int:
+        return self.act("hub", self.in_progress(), "complete", {"outcome_code": OUTCOME})
+
+    def cancelled(self) -> int:
+        return self.act("helpline", self.new(), "cancel", {"reason": REASON})
+
+
+STATES: dict[str, Callable[[Builder], int]] = {
+    "offered to the hub": Builder.offered,
+    "referred by the partner": Builder.by_partner,
+    "accepted by the hub": Builder.accepted,
+    "in progress with the hub": Builder.in_progress,
+    "recurring, in progress": Builder.recurring,
+    "declined by the hub": Builder.declined_by_hub,
+    "transfer to the food bank pending": Builder.transfer_pending,
+    "transferred to the food bank": Builder.transferred_and_taken,
+    "escalated to the safety net": Builder.escalated,
+    "held by the safety net": Builder.held_by_safety_net,
+    "completed": Builder.completed,
+    "cancelled": Builder.cancelled,
+}
+
+
+def facts(session_factory, referral_id: int):
+    with session_factory() as session:
+        referral = session.get(Referral, referral_id)
+        offer = session.scalar(
+            select(Offer).where(Offer.referral_id == referral_id, Offer.status == "pending")
+        )
+        session.expunge_all()
+    return referral, offer
+
+
+def principal_of(session_factory, token: str):
+    with session_factory() as session:
+        return authenticate(session, token)
+
+
+def api_body(world, referral, name: str) -> tuple[str, dict]:
+    path = f"/api/v1/referrals/{referral.id}/{name}"
+    if name in ("decline", "cancel", "escalate"):
+        return path, {"reason": REASON}
+    if name in ("complete", "close"):
+        return path, {"outcome_code": OUTCOME}
+    if name == "record_occurrence":
+        pending = access.pending_occurrences(referral)
+        index = pending[0]["index"] if pending else 0
+        return f"/api/v1/referrals/{referral.id}/occurrences/{index}", {"outcome_code": OUTCOME}
+    if name == "transfer":
+        return path, {"to_org_id": transfer_target(world, referral), "reason": REASON}
+    return path, {}
+
+
+def web_form(world, referral, name: str) -> dict:
+    form = {f"{name}-reason": REASON, f"{name}-outcome_code": OUTCOME, f"{name}-note": ""}
+    if name == "transfer":
+        form[f"{name}-to_org_id"] = str(transfer_target(world, referral))
+    pending = access.pending_occurrences(referral)
+    if pending:
+        form["occurrence_index"] = str(pending[0]["index"])
+    return form
+
+
+def transfer_target(world, referral) -> int:
+    directory = world["directory"]
+    return directory["hub"] if referral.owner_org_id == directory["food_bank"] else directory["food_bank"]
+
+
+def web_post(client, referral_id: int, name: str, form: dict):
+    token = csrf_token(client, "/sign-in")
+    return client.post(f"/referrals/{referral_id}/actions/{name}", data={**form, "csrf_token": token})
+
+
+def test_every_door_answers_as_the_access_rule_says(client, world, session_factory):
+    builder = Builder(client, world)
+    problems: list[str] = []
+    cases = 0
+    for state_name, build in STATES.items():
+        shared = build(builder)
+        for key, who in WHO.items():
+            token = world["tokens"][key]
+            principal = principal_of(session_factory, token)
+            referral, offer = facts(session_factory, shared)
+            where = f"{state_name} / {key}"
+
+            # Reads: the API and the page.
+            cases += 1
+            visible = access.may_see(principal, referral, offer)
+            personal = access.sees_personal_details(principal, referral, offer)
+            read = client.get(f"/api/v1/referrals/{shared}", headers=auth(token))
+            if not visible:
+                if read.status_code != 404:
+                    problems.append(f"{where}: API read {read.status_code}, expected 404")
+            else:
+                shown = read.get_json()
+                if read.status_code != 200 or shown["personal_details"] != personal:
+                    problems.append(f"{where}: API read {read.status_code}, personal {personal} expected")
+                elif (shown["resident"].get("name") == NAME) != personal or (
+                    shown["notes"] is None
+                ) == personal:
+                    problems.append(f"{where}: API shows name/notes {shown['resident'].get('name')!r}")
+            allowed = set(access.allowed_actions(principal, referral, offer))
+            if who.web:
+                cases += 1
+                page = world["clients"][key].get(f"/referrals/{shared}")
+                expected_page = 200 if visible else 404
+                if page.status_code != expected_page:
+                    problems.append(f"{where}: page {page.status_code}, expected {expected_page}")
+                elif visible:
+                    text = page.get_data(as_text=True)
+                    buttons = set(BUTTON.findall(text))
+                    if buttons != allowed:
+                        problems.append(f"{where}: buttons {sorted(buttons)}, rule allows {sorted(allowed)}")
+                    if (NAME in text) != personal:
+                        problems.append(f"{where}: page shows the name: {NAME in text}, personal {personal}")
+
+            # Actions: each door does exactly what the rule says.
+            for name in access.ACTIONS:
+                cases += 1
+                refused = access.refusal(principal, referral, offer, name)
+                doors = ["api", "web"] if who.web else ["api"]
+                for door in doors:
+                    target = build(builder) if refused is None else shared
+                    row, _ = facts(session_factory, target)
+                    if door == "api":
+                        path, body = api_body(world, row, name)
+                        status = client.post(path, json=body, headers=auth(token)).status_code
+                        ok = status == 200
+                    else:
+                        response = web_post(world["clients"][key], target, name, web_form(world, row, name))
+                        status = response.status_code
+                        ok = status == 302
+                    expected = "success" if refused is None else STATUS_FOR[refused.why]
+                    if (refused is None and not ok) or (refused is not None and status != expected):
+                        problems.append(f"{where} / {name} by {door}: {status}, expected {expected}")
+                    if refused is not None and ok:
+                        shared = build(builder)  # it changed: rebuild what the next cases look at
+    assert problems == [], "\n".join(problems)
+    assert cases >= len(STATES) * len(WHO) * len(access.ACTIONS)

@@ -1,0 +1,148 @@
+"""The web version of the API's access matrix: every page route × method × person (their role, their
+organisation, their council) against an explicit rule table, generated from the URL map. A page route with no
+rule here fails the suite: deny by default starts with knowing every door. (What each action does for whom is
+`test_access_rule_matrix.py`; this is the doors themselves.)"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.passwords import create_user
+from tests.builders import auth, call, token_for
+from tests.web.conftest import PASSWORD, Person, csrf_token, sign_in
+
+HELPLINE, HUB, OFFICER, ADMIN = "helpline_staff", "hub_coordinator", "safety_net_officer", "admin"
+
+
+@dataclass(frozen=True)
+class Page:
+    roles: frozenset[str]
+    referral: bool = False  # a referral's page: 404 for those who may not see that referral
+
+
+PUBLIC = "public"
+RULES: dict[str, dict[str, object]] = {
+    "web.static": {"GET": PUBLIC},
+    "web.home": {"GET": PUBLIC},
+    "web.sign_in": {"GET": PUBLIC, "POST": PUBLIC},
+    "web.sign_out": {"POST": PUBLIC},
+    "web.admin_home": {"GET": Page(frozenset({ADMIN}))},
+    "web.organisations": {"GET": Page(frozenset({ADMIN}))},
+    "web.organisation": {"GET": Page(frozenset({ADMIN}))},
+    "web.volunteers": {"GET": Page(frozenset({ADMIN}))},
+    "web.volunteer": {"GET": Page(frozenset({ADMIN}))},
+    "web.new_import": {"GET": Page(frozenset({ADMIN}))},
+    "web.create_import": {"POST": Page(frozenset({ADMIN}))},
+    "web.import_job": {"GET": Page(frozenset({ADMIN}))},
+    "web.import_status": {"GET": Page(frozenset({ADMIN}))},
+    "web.new_call": {
+        "GET": Page(frozenset({HELPLINE, OFFICER, ADMIN})),
+        "POST": Page(frozenset({HELPLINE, OFFICER, ADMIN})),
+    },
+    "web.check_postcode": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
+    "web.preview_call": {"POST": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
+    "web.coordinator_queue": {"GET": Page(frozenset({HUB, OFFICER}))},
+    "web.safety_net": {"GET": Page(frozenset({OFFICER}))},
+    "web.referral": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}), referral=True)},
+    "web.act": {"POST": Page(frozenset({HELPLINE, HUB, OFFICER}), referral=True)},
+    "web.record_consent_page": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
+    "web.referral_audit": {"GET": Page(frozenset({OFFICER, ADMIN}), referral=True)},
+}
+# Who: a person per role, plus another organisation of the same council and an officer of another council.
+WHO = {
+    "helpline": (HELPLINE, None),
+    "hub": (HUB, "hub"),  # the referral is offered to the hub
+    "food_bank": (HUB, "food_bank"),  # another organisation of the same council
+    "officer": (OFFICER, "sutton_safety_net"),
+    "coventry_officer": (OFFICER, "coventry_safety_net"),
+    "admin": (ADMIN, None),
+}
+NOT_VISIBLE = {"food_bank", "coventry_officer"}
+# The page is theirs, the action is not: an organisation only offered a referral may not cancel it (which
+# action each person may take is the access-rule matrix's).
+# And import job 1 does not exist: its pages answer "not found" to the admin who may open them.
+REFUSED_ACTION = {
+    ("web.act", "hub"): {403},
+    ("web.import_job", "admin"): {404},
+    ("web.import_status", "admin"): {404},
+}
+FORMS = {
+    "web.act": {"cancel-reason": "the page matrix"},
+    "web.record_consent_page": {"consent_to_share": "no", "consent-reason": "the page matrix"},
+    "web.preview_call": {"notes": "needs shopping"},
+    "web.new_call": {"notes": ""},
+}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("web."):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_every_page_route_has_a_rule(app):
+    missing = [
+        f"{method} {rule.rule} ({rule.endpoint})"
+        for rule, method in routes(app)
+        if method not in RULES.get(rule.endpoint, {})
+    ]
+    assert missing == [], "page routes without an access rule: add them to RULES"
+
+
+@pytest.fixture
+def people(app, session_factory, directory):
+    clients = {}
+    for key, (role, org) in WHO.items():
+        org_id = directory[org] if org else None
+        with session_factory() as session:
+            create_user(
+                session, username=f"page-{key}", display_name=key, password=PASSWORD, role=role, org_id=org_id
+            )
+        client = app.test_client()
+        assert sign_in(client, Person(f"page-{key}", role, org_id)).status_code == 302
+        clients[key] = client
+    return clients
+
+
+def test_page_route_role_organisation_council_matrix(app, client, session_factory, directory, people):
+    helpline = auth(token_for(session_factory, HELPLINE))
+
+    def new_referral() -> dict:
+        made = client.post("/api/v1/referrals", json=call(resident={"name": "Page Person"}), headers=helpline)
+        assert made.get_json()["current_offer"]["org_id"] == directory["hub"]
+        return made.get_json()
+
+    shared = new_referral()
+    values = {
+        "org_id": directory["hub"],
+        "volunteer_id": directory["volunteer"],
+        "job_id": 1,
+        "name": "cancel",
+    }
+    leaks = []
+    for rule, method in routes(app):
+        spec = RULES[rule.endpoint][method]
+        if not isinstance(spec, Page):
+            continue
+        for key, browser in people.items():
+            role = WHO[key][0]
+            referral = new_referral() if method == "POST" and spec.referral else shared
+            url = rule.build({**values, "referral_id": referral["id"]}, append_unknown=False)[1]
+            if method == "GET":
+                status = browser.get(url).status_code
+            else:
+                form = {**FORMS.get(rule.endpoint, {}), "csrf_token": csrf_token(browser, "/sign-in")}
+                status = browser.post(url, data=form).status_code
+            if role not in spec.roles:
+                expected = {403}
+            elif spec.referral and key in NOT_VISIBLE:
+                expected = {404}
+            else:
+                expected = REFUSED_ACTION.get((rule.endpoint, key))
+            where = f"{method} {rule.rule} as {key}: {status}"
+            if expected is not None and status not in expected:
+                leaks.append(f"{where}, expected {sorted(expected)}")
+            if expected is None and status in (401, 403, 404, 500):
+                leaks.append(f"{where}, expected the page")
+    assert leaks == [], "\n".join(leaks)
