@@ -32,6 +32,7 @@ def register_cli(app: Flask) -> None:
         audit_cli,
         directory_cli,
         retention_cli,
+        config_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_cli)
@@ -327,6 +328,31 @@ def audit_checkpoint():
     found = services()
     with found.session_factory() as session:
         click.echo(checkpoint(session, found.settings["AUDIT_SIGNING_KEY"]))
+
+
+@click.group("config", help="The configuration council staff edit, against the directory.", cls=AppGroup)
+def config_cli():
+    pass
+
+
+@config_cli.command(
+    "check", help="Check that every council area can route referrals; exit 1 naming each area that cannot."
+)
+def config_check():
+    from directory.config_check import check_areas
+
+    found = services()
+    with found.session_factory() as session:
+        report = check_areas(session, found.areas)
+    for finding in report.findings:
+        click.echo(str(finding))
+    if report.errors:
+        areas = ", ".join(dict.fromkeys(f.area for f in report.errors))
+        click.echo(f"FAILED: {len(report.errors)} error(s), in {areas}")
+        raise SystemExit(1)
+    click.echo(f"ok: {len(report.summaries)} areas, {report.active_organisations} active organisations")
+    for summary in report.summaries:
+        click.echo(f"  {summary.line()}")
 
 
 @click.group("directory", help="The directory: Open Referral UK (HSDS) and CSV interchange.", cls=AppGroup)

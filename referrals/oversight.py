@@ -10,7 +10,9 @@ from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation
 from referrals.lifecycle import OPEN_STATUSES
-from referrals.models import Offer, Referral
+from referrals.models import AuditEvent, Offer, Referral
+from referrals.routing import ROUTING_FAILED
+from triage import TIERS
 
 OWNED_WORK = ("accepted", "in_progress", "transferred")
 
@@ -22,6 +24,15 @@ class QueueItem:
     referral: Referral
     offer: Offer | None
     seconds_left: int | None
+
+
+@dataclass(frozen=True)
+class RoutingProblem(QueueItem):
+    """A call that was saved although routing it failed: what went wrong, from its audit trail."""
+
+    problem: str
+    error: str
+    at: datetime
 
 
 def org_ids_for(session: Session, principal: Principal) -> list[int]:
@@ -78,6 +89,8 @@ def safety_net_dashboard(session: Session, principal: Principal, now: datetime |
         "escalations": _referrals(session, in_area, Referral.status == "escalated"),
         "open_safeguarding": _referrals(session, in_area, is_open, Referral.safeguarding.is_(True)),
         "gaps": _referrals(session, in_area, is_open, Referral.gap.is_(True)),
+        "lowered_tiers": lowered_tiers(session, in_area),
+        "routing_problems": routing_problems(session, in_area),
         "unowned_count": session.scalar(
             select(func.count()).select_from(Referral).where(in_area, Referral.owner_org_id.is_(None))
         ),
@@ -87,3 +100,62 @@ def safety_net_dashboard(session: Session, principal: Principal, now: datetime |
 def _referrals(session: Session, *conditions) -> list[QueueItem]:
     rows = session.scalars(select(Referral).where(*conditions).order_by(Referral.created_at).limit(500))
     return [QueueItem(r, None, None) for r in rows]
+
+
+def routing_problems(session: Session, in_area=True) -> list[RoutingProblem]:
+    """Open referrals whose routing failed at intake (`referral.routing_failed`), oldest first, each with the
+    latest problem recorded for it."""
+    rows = session.execute(
+        select(Referral, AuditEvent)
+        .join(AuditEvent, AuditEvent.referral_id == Referral.id)
+        .where(in_area, Referral.status.in_(OPEN_STATUSES), AuditEvent.kind == ROUTING_FAILED)
+        .order_by(Referral.created_at, Referral.id, AuditEvent.seq)
+        .limit(500)
+    ).all()
+    latest: dict[int, RoutingProblem] = {}
+    for referral, event in rows:
+        problem = event.payload.get("problem") or event.reason
+        latest[referral.id] = RoutingProblem(
+            referral, None, None, problem, event.payload.get("error", ""), event.created_at
+        )
+    return list(latest.values())
+
+
+RETRIAGE_KINDS = ("triage.overridden", "triage.decided")  # a re-triage records the tier before it
+
+
+@dataclass(frozen=True)
+class LoweredTier(QueueItem):
+    """A person lowered the tier of an open referral (an override, or a re-triage whose new notes did): from
+    and to which tier, who and when; the reason they gave is in the referral's audit trail."""
+
+    from_tier: str
+    to_tier: str
+    by: str
+    by_role: str
+    at: datetime
+
+
+def lowered_tiers(session: Session, in_area=True) -> list[LoweredTier]:
+    """Open referrals whose tier a person lowered, newest lowering first (each lowering once)."""
+    rows = session.execute(
+        select(Referral, AuditEvent)
+        .join(AuditEvent, AuditEvent.referral_id == Referral.id)
+        .where(
+            in_area,
+            Referral.status.in_(OPEN_STATUSES),
+            AuditEvent.kind.in_(RETRIAGE_KINDS),
+            AuditEvent.actor_role != "system",
+            AuditEvent.payload[("before", "tier")].as_string().is_not(None),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(500)
+    ).all()
+    lowered = []
+    for referral, event in rows:
+        before = event.payload["before"]["tier"]
+        after = (event.payload.get("decision") or {}).get("tier")
+        if before in TIERS and after in TIERS and TIERS.index(after) < TIERS.index(before):
+            by = (event.actor, event.actor_role)
+            lowered.append(LoweredTier(referral, None, None, before, after, *by, event.created_at))
+    return lowered

@@ -1,14 +1,17 @@
 """Routing a triaged referral: match it against the directory, store the ranked candidates and why others
 were left out, then start the cascade (offer the first candidate, signpost, or hold it at the safety net)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import matching
 from accounts.tokens import Principal
+from directory.models import Organisation
 from referrals import audit, lifecycle
 from referrals.availability import cascade_availability
 from referrals.lifecycle import Candidate, RecurrencePlan
@@ -16,11 +19,14 @@ from referrals.models import Offer, Referral, Resident
 from referrals.policy import LifecyclePolicy
 from referrals.residents import age_on
 from referrals.snapshot import DirectorySnapshot, claimed, volunteer_load
-from referrals.workflow import Change, jsonable, persist
+from referrals.workflow import Change, jsonable, persist, to_value
 
+logger = logging.getLogger(__name__)
 HIGHER_TIERS = {"mutual_aid": ("vcs",), "vcs": (), "statutory": ()}
 HELPED_STATUSES = ("accepted", "in_progress", "completed", "transferred")
 MAX_RECOUNTS = 5
+ROUTING_FAILED = "referral.routing_failed"
+MAX_PROBLEM_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,88 @@ def route(
     if offer is not None and offer.volunteer_id is not None:
         context.snapshot.record_offer(offer.volunteer_id)
     return offer
+
+
+def route_or_hold(
+    session: Session,
+    row: Referral,
+    principal: Principal,
+    context: RoutingContext,
+    now: datetime,
+    recurrence: dict | None = None,
+    first_referral: bool = False,
+) -> Offer | None:
+    """`route` a referral just logged, and never lose the call: if anything in routing fails (an area the
+    directory cannot route, no safety-net team, an exception in matching), what routing wrote is rolled back
+    to a savepoint (the resident, the referral and its triage stay), the problem goes into the audit trail
+    (`referral.routing_failed`, listed on the safety-net dashboard) and the area's safety-net team holds
+    the referral (escalated to it). Validation happened before: nothing here answers 422."""
+    try:
+        with audit.savepoint(session):
+            return route(
+                session, row, principal, context, now, recurrence=recurrence, first_referral=first_referral
+            )
+    except Exception as error:  # whatever failed, the call is kept (and the error logged)
+        hold_at_safety_net(session, row, principal, now, error)
+        return None
+
+
+def hold_at_safety_net(
+    session: Session, row: Referral, principal: Principal, now: datetime, error: Exception
+) -> None:
+    """After a failed routing: the problem in the trail, and the referral escalated to the area's safety-net
+    team (looked up in the database, not in the matching directory, which may be what failed). An area with
+    no active safety-net team (`flask --app wsgi config check` reports it) leaves the referral escalated
+    without an owner: counted as unowned on the dashboard and listed there under routing problems, rather
+    than handed to another council's team, who may not see that person's details."""
+    problem = routing_problem(error)
+    row.safety_net_org_id = area_safety_net(session, row.area)
+    logger.error(
+        "referral %s (area %r) could not be routed; held by the safety-net team %s: %s",
+        row.id,
+        row.area,
+        row.safety_net_org_id,
+        problem,
+        exc_info=error,
+    )
+    audit.record(
+        session,
+        ROUTING_FAILED,
+        principal,
+        referral_id=row.id,
+        resident_id=row.resident_id,
+        reason=problem,
+        payload={
+            "error": type(error).__name__,
+            "problem": problem,
+            "area": row.area,
+            "safety_net_org_id": row.safety_net_org_id,
+        },
+        now=now,
+    )
+    value, events = to_value(row, None).escalate("routing failed: the safety-net team holds the referral")
+    persist(session, row, None, Change(value, events), principal, now)
+
+
+def routing_problem(error: Exception) -> str:
+    """What went wrong, for the trail and the dashboard. A configuration error says which area and what is
+    missing; a database error's text can quote the values of the statement (personal details), so only its
+    kind is kept (the log has the rest)."""
+    if isinstance(error, SQLAlchemyError):
+        return f"a database error ({type(error).__name__}) while routing; the server log has the details"
+    text = str(error) or "no message"
+    if not isinstance(error, matching.MatchingConfigError):
+        text = f"unexpected {type(error).__name__} while routing: {text}"
+    return text[:MAX_PROBLEM_CHARS]
+
+
+def area_safety_net(session: Session, area: str | None) -> int | None:
+    """The area's council safety-net team as matching chooses it (its first active one), or None."""
+    return session.scalar(
+        select(func.min(Organisation.id)).where(
+            Organisation.area == area, Organisation.kind == "safety_net", Organisation.active
+        )
+    )
 
 
 def _merged_candidates(results: list[matching.MatchResult]) -> list[dict]:

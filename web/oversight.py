@@ -5,7 +5,7 @@ from flask import render_template
 from referrals.oversight import queue, safety_net_dashboard
 from web.auth import current_principal, roles
 from web.blueprint import blp, db
-from web.lookups import area_names, need_labels, organisation_names
+from web.lookups import actor_words, area_names, need_labels, organisation_names
 
 
 def _names_for(*sections) -> dict[int, str]:
@@ -36,10 +36,15 @@ def coordinator_queue():
 def safety_net():
     principal = current_principal()
     board = safety_net_dashboard(db(), principal)
-    lists = [board[key] for key in ("overdue_offers", "escalations", "open_safeguarding", "gaps")]
+    lists = [
+        board[key]
+        for key in ("overdue_offers", "escalations", "open_safeguarding", "gaps", "routing_problems")
+    ]
+    lists.append(board["lowered_tiers"])
     return render_template(
         "safety_net.html",
         board=board,
+        actor_words=actor_words,
         names=_names_for(*lists),
         needs=need_labels(),
         areas=area_names(),
