@@ -1,5 +1,6 @@
-"""Triage on intake, re-triage and overrides: the engine decides, people may raise a tier, and only a
-safety-net officer with a reason may lower a safeguarding referral or clear its safeguarding flag."""
+"""Triage on intake, re-triage and overrides: the engine decides, people may raise a tier; who may lower
+it, in which cases, and what the reason must say is `config/tier_changes.yaml` (`referrals/tier_changes.py`),
+asked in one place, `_check_override_allowed`; only a safety-net officer may clear a safeguarding flag."""
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from referrals.models import Referral, Resident
 from referrals.residents import age_on
 from referrals.routing import RoutingContext, route
 from referrals.sealing import seal
+from referrals.tier_changes import Case, TierChangePolicy, statutory_needs
 from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
 
 TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
@@ -121,19 +123,43 @@ def _overridden(
     return replace(decision, tier=tier, safeguarding=safeguarding, reasons=reasons)
 
 
+def _case(current: Referral, engine: TriageDecision, rules: Rules) -> Case:
+    """The case as the lowering rules see it: the referral as it stands, or what triage finds in it now."""
+    stored = [reason.get("rule", "") for reason in (current.triage or {}).get("reasons", [])]
+    return Case(
+        safeguarding=bool(current.safeguarding or engine.safeguarding),
+        urgencies=frozenset(u for u in (current.urgency, engine.urgency) if u),
+        statutory_needs=statutory_needs(
+            rules, [*(current.needs or []), *engine.needs], [*stored, *(r.rule for r in engine.reasons)]
+        ),
+    )
+
+
 def _check_override_allowed(
-    current: Referral, new: TriageDecision, request: Retriage, principal: Principal
+    current: Referral,
+    engine: TriageDecision,
+    new: TriageDecision,
+    request: Retriage,
+    principal: Principal,
+    rules: Rules,
+    tier_changes: TierChangePolicy,
 ) -> None:
+    """The one rule for lowering: the role the configuration allows for this case, then a reason that says
+    something (the same for clearing a safeguarding flag, which only a safety-net officer may do)."""
     lowers_tier = current.tier is not None and TIER_RANK[new.tier] < TIER_RANK[current.tier]
-    clears_safeguarding = current.safeguarding and not new.safeguarding
-    if (lowers_tier or clears_safeguarding) and not request.reason.strip():
-        raise DomainValidationError("reason", "lowering a tier or clearing safeguarding needs a reason")
-    if (
-        current.safeguarding
-        and (lowers_tier or clears_safeguarding)
-        and principal.role != CLEARS_SAFEGUARDING
-    ):
-        raise Forbidden("only a safety-net officer may lower a safeguarding referral or clear its flag")
+    clears_safeguarding = (current.safeguarding or engine.safeguarding) and not new.safeguarding
+    if clears_safeguarding and principal.role != CLEARS_SAFEGUARDING:
+        raise Forbidden("only a safety-net officer may clear a referral's safeguarding flag")
+    if lowers_tier:
+        refusal = tier_changes.refusal(_case(current, engine, rules), principal.role)
+        if refusal:
+            raise Forbidden(refusal)
+    if lowers_tier or clears_safeguarding:
+        problem = tier_changes.reason.problem(request.reason)
+        if problem:
+            raise DomainValidationError(
+                "reason", f"lowering a tier or clearing safeguarding needs a reason: {problem}"
+            )
 
 
 def retriage(
@@ -143,6 +169,7 @@ def retriage(
     principal: Principal,
     rules: Rules,
     routing: RoutingContext,
+    tier_changes: TierChangePolicy,
     now: datetime | None = None,
 ) -> Referral:
     now = now or utcnow()
@@ -160,7 +187,7 @@ def retriage(
         referral.notes, referral.given_needs, resident.flags, resident.date_of_birth, rules, now.date()
     )
     new = _overridden(engine_decision, request, referral, principal)
-    _check_override_allowed(referral, new, request, principal)
+    _check_override_allowed(referral, engine_decision, new, request, principal, rules, tier_changes)
     before = {
         "tier": referral.tier,
         "safeguarding": referral.safeguarding,

@@ -1,0 +1,22 @@
+"""The safety-net page lists open referrals whose tier a person lowered: from, to, who and when."""
+
+from tests.builders import auth, token_for
+from tests.web.test_calls import referral_id_from, save
+
+
+def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_factory):
+    referral_id = referral_id_from(save(signed_in("helpline"), notes="Needs food bank referral"))
+    helpline = auth(token_for(session_factory, "helpline_staff", name="Hana Helpline"))
+    lowered = app.test_client().post(
+        f"/api/v1/referrals/{referral_id}/triage",
+        json={"tier": "mutual_aid", "reason": "A neighbour already brings food, only shopping is needed"},
+        headers=helpline,
+    )
+    assert lowered.status_code == 200, lowered.get_json()
+
+    board = signed_in("officer").get("/safety-net").get_data(as_text=True)
+    assert 'href="#section-lowered_tiers">Lowered tiers (1)' in board
+    section = board[board.index('id="section-lowered_tiers"') :]
+    assert f'href="/referrals/{referral_id}"' in section
+    assert f'href="/referrals/{referral_id}/audit"' in section
+    assert "From Vcs to Mutual aid by Hana Helpline (helpline staff)" in section
