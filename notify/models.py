@@ -70,7 +70,8 @@ class InboundMessage(Base):
 
 
 class PhoneTask(Base):
-    """A text that could not reach a lead: a person at the helpline phones them instead."""
+    """A person at the helpline phones a lead: a text could not reach them, or their reply could not be acted
+    on as it stood (a refused YES/NO/DONE, a DONE on a recurring task with nothing due or a time missed)."""
 
     __tablename__ = "phone_task"
     __table_args__ = (CheckConstraint(_in("status", PHONE_TASK_STATUSES), name="status"),)

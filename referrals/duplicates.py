@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from types import MappingProxyType
 
 from rapidfuzz import fuzz
@@ -293,6 +294,72 @@ def blocking_keys(person: PersonRecord) -> set[str]:
     if person.date_of_birth:
         keys.add(f"dob:{person.date_of_birth.isoformat()}")
     return keys
+
+
+_DIGIT_RUN = re.compile(r"\+?[0-9][0-9()\s./-]*[0-9]")
+MIN_ADDRESS_WORDS = 3
+MIN_NAME_PART = 3
+
+
+def mentioned_details(text: str, person: PersonRecord) -> tuple[str, ...]:
+    """Which of a person's details a free text (a text message) names, for erasure: "name" (every part of it
+    in any order, or the surname after a title or the initial), "phone" (any format), "address" (its first
+    comma-separated parts, at least three words, abbreviations expanded), "postcode" (the full postcode; a
+    district names nobody), and, weaker, "name_part" (one part of the name, three letters or more, alone)."""
+    found = []
+    named = _names(text, person.name)
+    if named:
+        found.append(named)
+    if person.phone and _has_phone(text, person.phone):
+        found.append("phone")
+    if person.address and _has_address(text, person.address):
+        found.append("address")
+    if person.postcode and _has_postcode(text, person.postcode):
+        found.append("postcode")
+    return tuple(found)
+
+
+def _names(text: str, name: str) -> str | None:
+    parts = name_tokens(name)
+    words = [
+        NICKNAMES.get(word, word) for word in re.findall(r"[a-z]+", _ascii(text).lower().replace("'", ""))
+    ]
+    if not parts or not words:
+        return None
+    if len(parts) > 1 and set(parts) <= set(words):
+        return "name"
+    surname, initial = parts[-1], parts[0][0]
+    if any(word == surname and (before in TITLES or before == initial) for before, word in pairwise(words)):
+        return "name"
+    if any(len(part) >= MIN_NAME_PART and part in words for part in parts):
+        return "name" if len(parts) == 1 else "name_part"
+    return None
+
+
+def _has_phone(text: str, phone: str) -> bool:
+    number = normalise_phone(phone)
+    if number is None:
+        return False
+    significant = number[1:]  # without the trunk 0 (national) or the + (international)
+    return any(significant in re.sub(r"[^0-9]", "", run) for run in _DIGIT_RUN.findall(text))
+
+
+def _has_address(text: str, address: str) -> bool:
+    words: list[str] = []
+    for part in address.split(","):
+        words += normalise_address(part).split()
+        if len(words) >= MIN_ADDRESS_WORDS:
+            break
+    if len(words) < MIN_ADDRESS_WORDS:
+        return False
+    return f" {' '.join(words)} " in f" {normalise_address(text)} "
+
+
+def _has_postcode(text: str, postcode: str) -> bool:
+    full = normalise_postcode(postcode)
+    if not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", full):
+        return False
+    return any(normalise_postcode(found) == full for found in _POSTCODE_IN_TEXT.findall(_ascii(text).lower()))
 
 
 def soundex(word: str) -> str:

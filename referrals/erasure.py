@@ -1,8 +1,11 @@
 """Erasure, on request or when retention ends: personal details leave the resident and their referrals,
-their sealing key is destroyed and open referrals are cancelled, in one transaction. The audit chain still
+their sealing key is destroyed and open referrals are cancelled, in one transaction. The person's other
+records (the same person logged twice), once an officer confirms them, go in the same transaction, and so
+does every stored text that names them, linked to a referral of theirs or not. The audit chain still
 verifies afterwards."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,14 +17,15 @@ from sqlalchemy.orm import Session
 from accounts.tokens import SYSTEM, Principal
 from config.settings import CONFIG_DIR, ConfigError
 from db.base import utcnow
-from referrals import audit
+from referrals import access, audit
 from referrals.actions import Action, apply_action, load_for_update
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import CLOSED_STATUSES
 from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
+from referrals.residents import person_record, possible_duplicates
 from referrals.sealing import destroy_key
-from referrals.sms import forget_texts
+from referrals.sms import forget_texts, forget_texts_naming
 from referrals.triaging import OVERRIDE
 
 ERASED = "(erased)"
@@ -56,6 +60,69 @@ def _erased_reason(reason: dict) -> dict:
     return {**reason, "evidence": "", **typed}
 
 
+MAX_OTHER_RECORDS = 20
+
+
+@dataclass(frozen=True)
+class OtherRecord:
+    """Another resident record that may be the same person (found as intake finds duplicates), listed for the
+    officer to confirm before one erasure takes them all."""
+
+    id: int
+    name: str
+    postcode: str
+    score: float
+    matched_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ErasureCheck:
+    resident: Resident
+    candidates: list[OtherRecord]
+
+
+def _resident_for(session: Session, resident_id: int, principal: Principal) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None or not access.may_erase(principal, resident):
+        raise NotFound(f"no resident with id {resident_id}")
+    return resident
+
+
+def _other_records(session: Session, resident: Resident, principal: Principal) -> list[OtherRecord]:
+    if resident.erased_at is not None:
+        return []
+    matches = possible_duplicates(session, person_record(resident), limit=MAX_OTHER_RECORDS)
+    rows = {
+        row.id: row
+        for row in session.scalars(select(Resident).where(Resident.id.in_([m.resident_id for m in matches])))
+    }
+    return [
+        OtherRecord(row.id, row.name, row.postcode, match.score, match.matched_fields)
+        for match in matches
+        if (row := rows.get(match.resident_id)) is not None and access.may_erase(principal, row)
+    ]
+
+
+def erasure_check(session: Session, resident_id: int, principal: Principal) -> ErasureCheck:
+    """Before an erasure: the person's other records, by the same blocking keys and scores as intake's
+    duplicate check (only those the caller may erase). Showing them is a read of personal details, audited
+    for each record shown. Commits."""
+    resident = _resident_for(session, resident_id, principal)
+    check = ErasureCheck(resident, _other_records(session, resident, principal))
+    if access.audits_personal_read(principal):
+        for shown in (resident.id, *(other.id for other in check.candidates)):
+            audit.record(
+                session,
+                "resident.read",
+                principal,
+                resident_id=shown,
+                reason="erasure check",
+                payload={"for_resident_id": resident.id},
+            )
+        session.commit()
+    return check
+
+
 def erase_resident(
     session: Session,
     resident_id: int,
@@ -63,31 +130,76 @@ def erase_resident(
     reason: str,
     policy: LifecyclePolicy,
     now: datetime | None = None,
+    also_erase: Iterable[int] = (),
 ) -> Resident:
+    """Erase a person; with `also_erase`, their other records too, each one listed by `erasure_check` (any
+    other id is refused and nothing is erased), in one transaction, each audited."""
     now = now or utcnow()
     if not reason.strip():
         raise DomainValidationError("reason", "an erasure needs a reason")
-    resident = session.get(Resident, resident_id)
-    outside_area = principal.role == "safety_net_officer" and principal.area not in (
-        None,
-        resident and resident.area,
+    resident = _resident_for(session, resident_id, principal)
+    other_ids = list(dict.fromkeys(also_erase))
+    if other_ids:
+        confirmed = {record.id for record in _other_records(session, resident, principal)}
+        refused = [rid for rid in other_ids if rid not in confirmed]
+        if refused:
+            raise DomainValidationError(
+                "also_erase", f"not among the records found for this person: {', '.join(map(str, refused))}"
+            )
+    # Locked in id order (two officers erasing overlapping records wait for each other, never deadlock);
+    # a record erased meanwhile is left as it is.
+    locked = session.scalars(
+        select(Resident)
+        .where(Resident.id.in_(sorted({resident_id, *other_ids})))
+        .order_by(Resident.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    people = sorted(
+        (person for person in locked if person.erased_at is None), key=lambda p: p.id != resident_id
     )
-    if resident is None or outside_area:
-        raise NotFound(f"no resident with id {resident_id}")
-    if resident.erased_at is not None:
+    if not people:
         return resident
+    referral_ids = {
+        person.id: list(session.scalars(select(Referral.id).where(Referral.resident_id == person.id)))
+        for person in people
+    }
+    everyone = [rid for ids in referral_ids.values() for rid in ids]
+    unlinked = forget_texts_naming(session, [person_record(person) for person in people], everyone)
+    for n, person in enumerate(people):
+        together = {"also_erased": other_ids} if person.id == resident_id else {"erased_with": resident_id}
+        if n == 0:
+            together["texts_naming_them_blanked"] = unlinked
+        _erase_one(session, person, referral_ids[person.id], principal, reason, policy, now, together)
+    session.commit()
+    return resident
+
+
+def _erase_one(
+    session: Session,
+    resident: Resident,
+    referral_ids: list[int],
+    principal: Principal,
+    reason: str,
+    policy: LifecyclePolicy,
+    now: datetime,
+    together: dict,
+) -> None:
+    """One resident record: open referrals cancelled, every text about them and stored answer blanked, keys
+    destroyed, audited. The caller commits."""
     open_ids = session.scalars(
         select(Referral.id).where(
-            Referral.resident_id == resident_id, Referral.status.not_in(CLOSED_STATUSES)
+            Referral.resident_id == resident.id, Referral.status.not_in(CLOSED_STATUSES)
         )
     ).all()
     cancel = Action("cancel", reason="the person's data was erased", reason_typed=False)
     for referral_id in open_ids:
         row, offer = load_for_update(session, referral_id)
         apply_action(session, row, offer, cancel, None, principal, policy, now)
-    referrals = session.scalars(select(Referral).where(Referral.resident_id == resident_id)).all()
+    referrals = session.scalars(select(Referral).where(Referral.resident_id == resident.id)).all()
     for referral in referrals:
         referral.notes = ERASED
+        referral.summary = ""
         referral.outcome_note = ""
         referral.occurrences = [{**occurrence, "note": None} for occurrence in referral.occurrences]
         if referral.triage:
@@ -104,31 +216,29 @@ def erase_resident(
     resident.lat, resident.lon = round(resident.lat, 2), round(resident.lon, 2)
     resident.geo_precision = "outcode"
     resident.erased_at = now
-    referral_ids = [referral.id for referral in referrals]
     texts = forget_texts(session, referral_ids)
     answers = session.execute(  # retries' stored answers repeat the person's details
         update(IdempotentRequest)
         .where(IdempotentRequest.referral_id.in_(referral_ids))
         .values(response=ERASED_ANSWER)
     ).rowcount
-    session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
-    destroy_key(session, resident_id)
+    session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident.id))
+    destroy_key(session, resident.id)
     audit.record(
         session,
         "resident.erased",
         principal,
-        resident_id=resident_id,
+        resident_id=resident.id,
         reason=reason,
         payload={
             "referrals": len(referrals),
             "cancelled": list(open_ids),
             "texts_blanked": texts,
             "stored_answers_blanked": answers or 0,
+            **together,
         },
         now=now,
     )
-    session.commit()
-    return resident
 
 
 def due_for_erasure(session: Session, retention: RetentionPolicy, now: datetime) -> list[int]:

@@ -45,7 +45,9 @@ def index_resident(session: Session, resident: Resident, new: bool = False) -> N
     )
 
 
-def possible_duplicates(session: Session, person: PersonRecord) -> list[DuplicateMatch]:
+def possible_duplicates(
+    session: Session, person: PersonRecord, limit: int = MAX_REPORTED
+) -> list[DuplicateMatch]:
     keys = blocking_keys(person)
     if not keys:
         return []
@@ -60,4 +62,4 @@ def possible_duplicates(session: Session, person: PersonRecord) -> list[Duplicat
     existing = session.scalars(
         select(Resident).where(Resident.id.in_(ids), Resident.erased_at.is_(None))
     ).all()
-    return find_duplicates(person, (person_record(r) for r in existing))[:MAX_REPORTED]
+    return find_duplicates(person, (person_record(r) for r in existing))[:limit]

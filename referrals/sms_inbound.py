@@ -3,23 +3,28 @@ offer went to; only the phone the offer was texted to may act on it. HELP explai
 back into texts. Each inbound text is stored with its Twilio SID, so a webhook Twilio retries acts once."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from accounts.tokens import Principal
 from db.base import utcnow
+from directory.models import Organisation, Volunteer
 from directory.phones import InvalidPhone, normalise_phone
 from notify.commands import Command, parse_command
 from notify.models import InboundMessage, OutboxMessage
-from referrals import audit
-from referrals.actions import Action, load_for_update, perform
+from referrals import access, audit
+from referrals.actions import Action, apply_action, load_for_update, perform
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
+from referrals.lifecycle import Occurrence
 from referrals.models import Offer, Referral
 from referrals.policy import LifecyclePolicy
-from referrals.sms import enqueue_details_text, lead_principal, set_opt_out
+from referrals.sms import enqueue_details_text, lead_principal, local_day, raise_phone_task, set_opt_out
+from referrals.workflow import to_value
 
 logger = logging.getLogger(__name__)
 MAX_STORED_BODY = 1600
@@ -32,7 +37,11 @@ HELP_TEXT = (
 NOT_UNDERSTOOD = (
     "Sorry, we didn't understand. Reply YES, NO or DONE with the task code (e.g. YES K7QX), or HELP."
 )
+REFUSED = "Sorry, that task can't be changed by text now. The helpline will be in touch."
 VERB = {"accept": "YES", "decline": "NO", "done": "DONE"}
+UNKNOWN_SENDER = "unknown sender"
+# A recurring task's time may be reported done from this share of the interval before it is due.
+EARLY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,7 @@ def handle_inbound(
     except (Conflict, Forbidden, NotFound, DomainValidationError) as exc:
         session.rollback()
         logger.info("text %s from a lead could not act: %s", text.sid, exc)
-        handled = Handled("Sorry, that task can't be changed by text now. The helpline will be in touch.")
-        handled.outcome = f"refused: {exc}"
+        handled = _refused(session, text, phone, command, exc, now)
     if session.scalar(select(InboundMessage.id).where(InboundMessage.twilio_sid == text.sid)) is None:
         _record(session, text, phone, command, handled, now)
     try:
@@ -112,22 +120,58 @@ def _record(
     resident_id = referral_id and session.scalar(
         select(Referral.resident_id).where(Referral.id == referral_id)
     )
+    # The audit trail cannot be erased: it names the sender only when we know them as a lead or volunteer
+    # (a resident texting the number is kept in `sms_inbound`, which erasure can blank), and a "code" only
+    # when it was a task's ("DONE WINIFRED" is not).
+    sender = phone if offer is not None or _known_phone(session, phone) else UNKNOWN_SENDER
     audit.record(
         session,
         "sms.received",
-        lead_principal(phone, offer.org_id if offer else None),
+        lead_principal(sender, offer.org_id if offer else None),
         referral_id=referral_id,
         resident_id=resident_id or None,
         reason=handled.outcome,
         payload={
             "twilio_sid": text.sid,
             "command": command.kind,
-            "code": command.code,
+            "code": command.code if offer is not None and command.code == offer.task_code else None,
+            "unmatched_code": bool(command.code) and (offer is None or command.code != offer.task_code),
             "guessed_from": command.guessed_from,
             "offer_id": offer.id if offer else None,
         },
         now=now,
     )
+
+
+def _known_phone(session: Session, phone: str) -> bool:
+    """A phone we have texted, or a volunteer's or group lead's in the directory."""
+    return any(
+        session.scalar(select(column).where(column == phone).limit(1)) is not None
+        for column in (OutboxMessage.to, Volunteer.phone, Organisation.contact_phone)
+    )
+
+
+def _refused(
+    session: Session, text: InboundText, phone: str, command: Command, exc: Exception, now: datetime
+) -> Handled:
+    """A text the lifecycle refused (the task changed meanwhile, or cannot change that way): nothing it asked
+    for is kept, and the helpline gets a phone task, as the reply promises."""
+    offers, _problem = _resolve(session, phone, command)
+    offer = offers[0] if len(offers) == 1 else None
+    handled = Handled(REFUSED, offer, f"refused: {exc}")
+    _record(session, text, phone, command, handled, now)
+    what = f"{VERB.get(command.kind, command.kind.upper())} {offer.task_code}" if offer else command.kind
+    raise_phone_task(
+        session,
+        phone,
+        f'Phone this lead: their text "{what}" could not be acted on ({exc}). Nothing was changed.',
+        lead_principal(phone, offer.org_id if offer else None),
+        now,
+        referral_id=offer.referral_id if offer else None,
+        offer_id=offer.id if offer else None,
+        payload={"twilio_sid": text.sid},
+    )
+    return handled
 
 
 def _dispatch(
@@ -287,13 +331,126 @@ def _done(
     policy: LifecyclePolicy,
     now: datetime,
 ) -> Handled:
+    """DONE: a one-off task is completed. On a recurring task (a weekly call) the lead means "this time is
+    done": the time due now is recorded (`this_time`), and the last one completes the task. One transaction:
+    a task accepted but not yet started is started in it, so a refusal leaves it exactly as it was."""
     principal = lead_principal(phone, offer.org_id)
-    row, _pending = load_for_update(session, offer.referral_id)
-    if row.status == "accepted":
-        perform(session, row.id, Action("start"), principal, policy, now)
-    complete = Action("complete", outcome_code=DONE_OUTCOME, note="marked done by text")
-    reply = f"Thank you! Task {offer.task_code} is marked done."
-    return _act(session, text, phone, command, offer, complete, reply, policy, now)
+    row, pending = load_for_update(session, offer.referral_id)
+    code = offer.task_code
+    if not row.occurrences:
+        _start(session, row, pending, principal, policy, now)
+        complete = Action("complete", outcome_code=DONE_OUTCOME, note="marked done by text")
+        reply = f"Thank you! Task {code} is marked done."
+        return _act(session, text, phone, command, offer, complete, reply, policy, now, locked=True)
+    value = to_value(row, pending)
+    index = this_time(value.occurrences, value.plan.every_days, now)
+    if index is None:
+        return _nothing_due(session, text, phone, command, offer, value.occurrences, now)
+    _start(session, row, pending, principal, policy, now)
+    occurrences, total = value.occurrences, len(value.occurrences)
+    missed = [o for o in occurrences[:index] if o.outcome_code is None]
+    later = [o for o in occurrences[index + 1 :] if o.outcome_code is None]
+    if not missed and not later:
+        reply = f"Thank you! Task {code}: time {index + 1} of {total} is recorded as done. That was the "
+        reply += "last: the task is complete."
+    else:
+        reply = f"Thank you! Task {code}: this time ({index + 1} of {total}) is recorded as done."
+        if later:
+            reply += f" The next is due {local_day(later[0].due_at)}: reply DONE {code} after it."
+        if missed:
+            reply += f" We'll phone you about the one due {local_day(missed[0].due_at)}."
+    handled = Handled(reply, offer, f"time {index + 1} of {total} recorded by text")
+    _record(session, text, phone, command, handled, now)
+    if missed:
+        times = ", ".join(f"{o.index + 1} of {total} (due {local_day(o.due_at)})" for o in missed)
+        has = "times {} have" if len(missed) > 1 else "time {} has"
+        raise_phone_task(
+            session,
+            phone,
+            f"Phone this lead about task {code}: they texted DONE for time {index + 1} of {total}, and "
+            f"{has.format(times)} no outcome. Ask whether it happened and record it.",
+            principal,
+            now,
+            referral_id=row.id,
+            offer_id=offer.id,
+            payload={"twilio_sid": text.sid},
+        )
+    record = Action(
+        "record_occurrence", outcome_code=DONE_OUTCOME, note="marked done by text", occurrence_index=index
+    )
+    perform(session, row.id, record, principal, policy, now)
+    return handled
+
+
+def this_time(occurrences: Sequence[Occurrence], every_days: int, now: datetime) -> int | None:
+    """The time of a recurring task a lead's DONE is about: the latest one due by now that has no outcome
+    (earlier ones with none were missed or not reported, and the helpline asks); else the next one, when it
+    is less than half an interval away (a weekly call made a day early); else none."""
+    open_ = [o for o in occurrences if o.outcome_code is None]
+    due = [o for o in open_ if o.due_at <= now]
+    if due:
+        return due[-1].index
+    early = timedelta(days=every_days * EARLY_SHARE)
+    return open_[0].index if open_ and open_[0].due_at - early <= now else None
+
+
+def _start(
+    session: Session,
+    row: Referral,
+    pending: Offer | None,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime,
+) -> None:
+    """A task accepted by text and not yet started is started by its DONE, in the same transaction."""
+    if row.status != "accepted":
+        return
+    refused = access.refusal(principal, row, pending, "start")
+    if refused is not None:
+        raise Conflict(refused.message, row.status)
+    apply_action(session, row, pending, Action("start"), principal.org_id, principal, policy, now)
+
+
+def _nothing_due(
+    session: Session,
+    text: InboundText,
+    phone: str,
+    command: Command,
+    offer: Offer,
+    occurrences: Sequence[Occurrence],
+    now: datetime,
+) -> Handled:
+    """DONE when no time of a recurring task is due: already reported, or the group means the support has
+    ended early. Nothing changes; the helpline phones the lead to find out."""
+    code = offer.task_code
+    upcoming = [o for o in occurrences if o.outcome_code is None]
+    if upcoming:
+        when = local_day(upcoming[0].due_at)
+        reply = (
+            f"Thanks. Task {code}: this time is already recorded and the next isn't due until {when}, "
+            "so nothing was changed. The helpline will phone you to check."
+        )
+        reason = (
+            f"Phone this lead about task {code}: they texted DONE but the next time "
+            f"({upcoming[0].index + 1} of {len(occurrences)}) is not due until {when}. Ask whether the "
+            "support should end early; nothing was changed."
+        )
+    else:
+        reply = f"Thanks. Task {code} is already recorded as done. The helpline will phone you to check."
+        reason = f"Phone this lead about task {code}: they texted DONE for a task already done."
+    handled = Handled(reply, offer, "nothing due: phone task")
+    _record(session, text, phone, command, handled, now)
+    raise_phone_task(
+        session,
+        phone,
+        reason,
+        lead_principal(phone, offer.org_id),
+        now,
+        referral_id=offer.referral_id,
+        offer_id=offer.id,
+        payload={"twilio_sid": text.sid},
+    )
+    return handled
 
 
 def _opt_out(

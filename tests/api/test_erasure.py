@@ -1,5 +1,6 @@
 """Erasure and retention: personal data goes, the audit chain still verifies, nothing in it is readable."""
 
+import itertools
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -209,4 +210,205 @@ def test_a_reason_typed_for_a_triage_override_is_sealed_and_goes_with_erasure(
 
     with session_factory() as session:
         assert "Desmond" not in str(session.get(Referral, created["id"]).triage)
+        assert verify_trail(session).ok
+
+
+WINIFRED = {
+    "name": "Winifred Quill",
+    "phone": "07700 900987",
+    "postcode": "SM1 2AB",
+    "address": "14 Larch Crescent, Sutton",
+    "flags": {},
+}
+# The same person logged again by someone else: a title, an initial, the international form of her phone.
+WINIFRED_AGAIN = {**WINIFRED, "name": "Mrs W. Quill", "phone": "+44 7700 900987"}
+# Her husband: same phone and address, a different person.
+ALBERT = {**WINIFRED, "name": "Albert Quill"}
+# What must not be left anywhere once she is erased.
+HER_DETAILS = (
+    "Winifred",
+    "Quill",
+    "+447700900987",
+    "07700 900987",
+    "07700900987",
+    "7700 900987",
+    "Larch Crescent",
+)
+
+
+def _log(client, helpline, resident: dict, **fields) -> dict:
+    response = client.post("/api/v1/referrals", json=call(resident=resident, **fields), headers=helpline)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+_SIDS = itertools.count(1)
+
+
+def _text_in(session_factory, body: str, from_phone: str = "+447700900444") -> str:
+    from referrals.sms_inbound import InboundText, handle_inbound
+
+    text = InboundText(
+        sid=f"SM{next(_SIDS):032x}",
+        from_phone=from_phone,
+        to_phone="+447700900000",
+        body=body,
+    )
+    with session_factory() as writer:
+        return handle_inbound(writer, text, load_lifecycle_policy())
+
+
+def test_a_person_logged_twice_is_listed_for_the_officer_and_erased_in_one_request(
+    client, helpline, headers_for, directory, session_factory
+):
+    first = _log(client, helpline, WINIFRED)
+    second = _log(client, helpline, WINIFRED_AGAIN, notes="Wants a prescription collected")
+    husband = _log(client, helpline, ALBERT, notes="Wants a prescription collected")
+    ids = [record["resident"]["id"] for record in (first, second, husband)]
+    assert len(set(ids)) == 3, "three resident records"
+    officer = headers_for("safety_net_officer", directory["sutton_safety_net"])
+
+    found = client.get(f"/api/v1/residents/{ids[0]}/erasure", headers=officer)
+
+    assert found.status_code == 200, found.get_json()
+    body = found.get_json()
+    assert body["resident"]["id"] == ids[0]
+    assert [(c["id"], c["name"], c["postcode"]) for c in body["candidates"]] == [
+        (ids[1], "Mrs W. Quill", "SM1 2AB")
+    ], "her other record, not her husband's"
+    assert {"name", "phone"} <= set(body["candidates"][0]["matched_fields"])
+    elsewhere = headers_for("safety_net_officer", directory["coventry_safety_net"])
+    assert client.get(f"/api/v1/residents/{ids[0]}/erasure", headers=elsewhere).status_code == 404
+    assert client.get(f"/api/v1/residents/{ids[0]}/erasure", headers=helpline).status_code == 403
+
+    wrong = client.post(
+        f"/api/v1/residents/{ids[0]}/erase",
+        json={"reason": "asked by phone", "also_erase": [ids[1], ids[2]]},
+        headers=officer,
+    )
+    assert wrong.status_code == 422, wrong.get_json()
+    assert wrong.mimetype == "application/problem+json"
+    assert "also_erase" in wrong.get_json()["errors"]
+    with session_factory() as session:
+        assert session.get(Resident, ids[0]).erased_at is None, "nothing erased by a refused request"
+
+    erased = client.post(
+        f"/api/v1/residents/{ids[0]}/erase",
+        json={"reason": "asked by phone", "also_erase": [ids[1]]},
+        headers=officer,
+    )
+
+    assert erased.status_code == 200, erased.get_json()
+    assert erased.get_json()["also_erased"] == [ids[1]]
+    with session_factory() as session:
+        names = [session.get(Resident, rid).name for rid in ids]
+        assert names == ["(erased)", "(erased)", "Albert Quill"]
+        statuses = [session.get(Referral, r["id"]).status for r in (first, second, husband)]
+        assert statuses[:2] == ["cancelled", "cancelled"]
+        assert statuses[2] != "cancelled"
+        events = session.scalars(select(AuditEvent).where(AuditEvent.kind == "resident.erased")).all()
+        assert sorted(event.resident_id for event in events) == ids[:2], "each record's erasure is audited"
+        assert verify_trail(session).ok
+
+
+def test_a_text_that_named_the_person_but_matched_no_task_is_blanked(
+    client, helpline, headers_for, directory, session_factory
+):
+    from notify.models import InboundMessage
+
+    created = _log(client, helpline, WINIFRED)
+    about_her = [
+        "Hello its winifred quill, can someone ring me back",
+        "my number is 07700900987 please call",
+        "Please call +44 (0)7700 900-987",
+        "I live at 14 Larch Cres sutton",
+        "help needed at sm12ab",
+    ]
+    unrelated = "Is this the number for the food bank? Albert"
+    for body in [*about_her, unrelated]:
+        _text_in(session_factory, body)
+    _text_in(session_factory, "hello?", from_phone="+447700900987")  # from her own phone
+
+    response = client.post(
+        f"/api/v1/residents/{created['resident']['id']}/erase",
+        json={"reason": "asked by phone"},
+        headers=headers_for("safety_net_officer", directory["sutton_safety_net"]),
+    )
+
+    assert response.status_code == 200
+    with session_factory() as session:
+        stored = session.execute(
+            select(InboundMessage.body, InboundMessage.from_phone).order_by(InboundMessage.id)
+        ).all()
+    assert [body for body, _phone in stored] == ["(erased)"] * len(about_her) + [unrelated, "(erased)"]
+    assert "+447700900987" not in [phone for _body, phone in stored]
+
+
+def dump_database(engine) -> dict[str, str]:
+    """Every table, every column, every row, as lower-case text."""
+    from sqlalchemy import MetaData
+
+    metadata = MetaData()
+    metadata.reflect(engine)
+    dumped = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            rows = connection.execute(select(table)).all()
+            dumped[table.name] = "\n".join(" | ".join(map(str, row)) for row in rows).lower()
+    return dumped
+
+
+def test_after_erasure_no_table_holds_her_name_phone_or_address(
+    client, helpline, headers_for, session_factory, engine
+):
+    """Two records of her, the helper's summary, a retried intake's stored answer, offers a lead took by text
+    (the details text names her), the lead's replies naming her (one with her name where the task code
+    goes), a text that matched no task, one from her own phone: after one erasure request the whole
+    database, read as text, holds none of her details."""
+    from notify.models import OutboxMessage
+    from tests.integration.notify.sms_builders import coventry_directory
+
+    directory = coventry_directory(session_factory)  # a mutual-aid group whose volunteers take tasks by text
+    in_coventry = {"postcode": "CV1 1AJ", "address": "14 Larch Crescent, Coventry"}
+    first = _log(
+        client,
+        {**helpline, "Idempotency-Key": "call-20261207-0001"},
+        {**WINIFRED, **in_coventry},
+        notes="Needs shopping picked up this week.",
+        summary="Winifred Quill is hard of hearing: knock loudly at 14 Larch Crescent",
+    )
+    second = _log(client, helpline, {**WINIFRED_AGAIN, **in_coventry}, notes="Needs a prescription collected")
+    for referral in (first, second):
+        offer = referral["current_offer"]
+        with session_factory() as session:
+            lead = session.scalar(select(OutboxMessage.to).where(OutboxMessage.offer_id == offer["id"]))
+        assert "is yours" in _text_in(session_factory, f"YES {offer['task_code']}", from_phone=lead)
+        _text_in(session_factory, f"DONE {offer['task_code']} Winifred was fine", from_phone=lead)
+        _text_in(session_factory, "Done Winifred", from_phone=lead)  # a name where the task code goes
+    _text_in(session_factory, "This is Winifred Quill of 14 Larch Crescent CV1 1AJ, 07700 900987")
+    _text_in(session_factory, "hello?", from_phone="+447700900987")
+    officer = headers_for("safety_net_officer", directory["safety_net"])
+    before = dump_database(engine)
+    assert "winifred" in before["resident"]
+    assert "larch crescent" in before["sms_outbox"]
+    assert "larch crescent" in before["sms_inbound"]
+    candidates = client.get(f"/api/v1/residents/{first['resident']['id']}/erasure", headers=officer)
+    other_ids = [c["id"] for c in candidates.get_json()["candidates"]]
+    assert other_ids == [second["resident"]["id"]]
+
+    response = client.post(
+        f"/api/v1/residents/{first['resident']['id']}/erase",
+        json={"reason": "asked by phone", "also_erase": other_ids},
+        headers=officer,
+    )
+
+    assert response.status_code == 200, response.get_json()
+    left = [
+        f"{detail!r} in {table}"
+        for table, text_ in dump_database(engine).items()
+        for detail in (*HER_DETAILS, *(("CV1 1AJ", "CV11AJ") if table != "postcode" else ()))
+        if detail.lower() in text_
+    ]
+    assert left == []
+    with session_factory() as session:
         assert verify_trail(session).ok
