@@ -4,7 +4,7 @@ from api.db import get_session
 from api.schemas import AuditQuerySchema, DashboardSchema, QueueSchema, TimelineEventSchema, VerifySchema
 from referrals.audit import verify_trail
 from referrals.oversight import queue, safety_net_dashboard
-from referrals.queries import audit_timeline, get_referral_for
+from referrals.reading import audit_timeline, get_referral_for
 
 blp = api_blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Queues, the safety net, the audit trail"

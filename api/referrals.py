@@ -21,7 +21,7 @@ from referrals import access
 from referrals.access import WHO_MAY
 from referrals.actions import Action, perform, record_consent
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.queries import describe, get_referral_for, record_personal_read
+from referrals.reading import describe, get_referral_for, record_personal_read
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")

@@ -17,8 +17,8 @@ from api.errors import problem
 from notify.factory import build_sms_sender
 from notify.outbox import OutboxSettings, SendReport, record_status, send_pending
 from referrals import audit
-from referrals.sms import ReferralSmsEvents
-from referrals.sms_inbound import InboundText, handle_inbound
+from texting.outbox_events import ReferralSmsEvents
+from texting.replies import InboundText, handle_inbound
 
 blp = Blueprint("sms", __name__, url_prefix="/sms")
 WEBHOOK_ACTOR = Principal(token_id=None, name="twilio-webhook", role="system", org_id=None)

@@ -4,7 +4,7 @@ coordination settings, a match request, and the ranked result with its audit tra
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 OrgKind = Literal["safety_net", "infrastructure", "hub", "vcs", "mutual_aid"]
 MutualAidMode = Literal["integrated", "supported", "arms_length"]
@@ -16,7 +16,7 @@ DataSharing = Literal["full", "minimal_until_accept", "none"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COORDINATION_MODELS = ("infrastructure_broker", "hub_network", "multi_agency_cell")
-TIERS = ("statutory", "vcs", "mutual_aid")
+TIERS = get_args(Tier)  # which tiers a request may name; their order is triage's (`triage.TIERS`)
 URGENCIES = ("emergency", "urgent", "routine")
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from referrals.lifecycle import LEGAL_ACTIONS, TERMINAL_STATES, State
+from referrals.lifecycle import HOLDING_STATES, LEGAL_ACTIONS, TERMINAL_STATES, State
 
 ACTIONS = (
     "accept",
@@ -55,7 +55,6 @@ PERSONAL_READ_AUDITED = frozenset(
 )
 COUNCIL_TEAM = "safety_net"
 ARMS_LENGTH = "arms_length"
-HOLDING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
 
 
 class Why(StrEnum):

@@ -14,10 +14,10 @@ from referrals import access, audit, lifecycle
 from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.models import Offer, Referral
+from referrals.persistence import Change, pending_offer, persist, to_value
 from referrals.policy import LifecyclePolicy
-from referrals.queries import organisation_facts
+from referrals.reading import organisation_facts
 from referrals.sealing import seal
-from referrals.workflow import Change, pending_offer, persist, to_value
 
 REFUSED_AS = {
     access.Why.NOT_VISIBLE: NotFound,

@@ -11,25 +11,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accounts.tokens import SYSTEM, Principal
 from config.settings import CONFIG_DIR, ConfigError
 from db.base import utcnow
+from directory.phones import InvalidPhone, normalise_phone
+from notify.models import InboundMessage, OutboxMessage
 from referrals import access, audit
 from referrals.actions import Action, apply_action, load_for_update
+from referrals.duplicates import PersonRecord, mentioned_details
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import CLOSED_STATUSES
-from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral, Resident, ResidentKey
+from referrals.models import ERASED_ANSWER, ERASED_TEXT, IdempotentRequest, Referral, Resident, ResidentKey
 from referrals.policy import LifecyclePolicy
 from referrals.residents import person_record, possible_duplicates
 from referrals.sealing import destroy_key
-from referrals.sms import forget_texts, forget_texts_naming
 from referrals.triaging import OVERRIDE
+from triage import TIERS
 
-ERASED = "(erased)"
-TIER_ORDER = ("mutual_aid", "vcs", "statutory")
 PERIOD = re.compile(r"^\s*(\d+)\s*([dy])\s*$")
 
 
@@ -44,7 +45,7 @@ def load_retention_policy(path: Path = CONFIG_DIR / "retention.yaml") -> Retenti
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read retention settings: {exc}") from exc
     periods = {}
-    for tier in TIER_ORDER:
+    for tier in TIERS:
         text = str((document.get("retention") or {}).get(tier, ""))
         found = PERIOD.match(text)
         if not found:
@@ -198,7 +199,7 @@ def _erase_one(
         apply_action(session, row, offer, cancel, None, principal, policy, now)
     referrals = session.scalars(select(Referral).where(Referral.resident_id == resident.id)).all()
     for referral in referrals:
-        referral.notes = ERASED
+        referral.notes = ERASED_TEXT
         referral.summary = ""
         referral.outcome_note = ""
         referral.occurrences = [{**occurrence, "note": None} for occurrence in referral.occurrences]
@@ -207,7 +208,7 @@ def _erase_one(
                 **referral.triage,
                 "reasons": [_erased_reason(reason_) for reason_ in referral.triage.get("reasons", [])],
             }
-    resident.name = ERASED
+    resident.name = ERASED_TEXT
     resident.phone = ""
     resident.address = ""
     resident.date_of_birth = None
@@ -239,6 +240,81 @@ def _erase_one(
         },
         now=now,
     )
+
+
+def forget_texts(session: Session, referral_ids: list[int]) -> int:
+    """For erasure: texts about these referrals that have not gone yet never will, and every body is blanked
+    (a details text names the person, a lead's reply may too). Returns how many texts were blanked; the
+    caller commits."""
+    if not referral_ids:
+        return 0
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.referral_id.in_(referral_ids), OutboxMessage.status.in_(("queued", "sending")))
+        .values(status="dead", last_error="the person's data was erased", claimed_by=None, claimed_until=None)
+    )
+    blanked = 0
+    for model in (OutboxMessage, InboundMessage):
+        result = session.execute(
+            update(model)
+            .where(model.referral_id.in_(referral_ids), model.body != ERASED_TEXT)
+            .values(body=ERASED_TEXT)
+        )
+        blanked += result.rowcount or 0
+    return blanked
+
+
+def forget_texts_naming(
+    session: Session, people: list[PersonRecord], own_referral_ids: list[int], batch: int = 1000
+) -> int:
+    """For erasure: the texts that name these people but are not linked to their referrals (a text that
+    matched no task, or a reply about another task). Each stored text is read once (the table is small next
+    to the outbox, and a phone number is found in any format only by reading it): a text linked to no
+    referral is blanked when it names them at all, one linked to someone else's referral only when it names
+    them unmistakably (not by one part of a name); the sender's number goes too when it was theirs, and a
+    reply we sent that repeats them. Returns how many texts were blanked; the caller commits."""
+    phones = {number for person in people if (number := _e164(person.phone or ""))}
+    query = (
+        select(
+            InboundMessage.id,
+            InboundMessage.body,
+            InboundMessage.reply,
+            InboundMessage.from_phone,
+            InboundMessage.referral_id,
+        )
+        .where(or_(InboundMessage.referral_id.is_(None), InboundMessage.referral_id.not_in(own_referral_ids)))
+        .execution_options(yield_per=batch)
+    )
+    bodies, replies, senders = [], [], []
+    for text_id, body, reply, from_phone, referral_id in session.execute(query):
+        linked_elsewhere = referral_id is not None
+        if from_phone in phones:
+            senders.append(text_id)
+        if body != ERASED_TEXT and (from_phone in phones or _names(body, people, linked_elsewhere)):
+            bodies.append(text_id)
+        if reply and reply != ERASED_TEXT and _names(reply, people, linked_elsewhere):
+            replies.append(text_id)
+    for ids, values in (
+        (bodies, {"body": ERASED_TEXT}),
+        (replies, {"reply": ERASED_TEXT}),
+        (senders, {"from_phone": ""}),
+    ):
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            session.execute(update(InboundMessage).where(InboundMessage.id.in_(chunk)).values(**values))
+    return len(bodies)
+
+
+def _names(text: str, people: list[PersonRecord], unmistakably: bool) -> bool:
+    found = {detail for person in people for detail in mentioned_details(text, person)}
+    return bool(found - {"name_part"}) if unmistakably else bool(found)
+
+
+def _e164(phone: str) -> str:
+    try:
+        return normalise_phone(phone) or ""
+    except InvalidPhone:
+        return ""
 
 
 def due_for_erasure(session: Session, retention: RetentionPolicy, now: datetime) -> list[int]:

@@ -16,11 +16,11 @@ from referrals.duplicates import DuplicateMatch
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import AuditEvent, Offer, Referral, Resident
+from referrals.persistence import Change, persist
 from referrals.residents import index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route_or_hold
 from referrals.sealing import new_key
 from referrals.triaging import decide, triage_on_intake
-from referrals.workflow import Change, persist
 from triage import Rules
 
 

@@ -26,6 +26,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from triage import TIERS
+
 Id = int | str  # organisation and volunteer ids: the database's integers, or any non-empty text
 
 
@@ -50,11 +52,30 @@ class Tier(StrEnum):
     STATUTORY = "statutory"
 
 
-TIER_ORDER = (Tier.MUTUAL_AID, Tier.VCS, Tier.STATUTORY)
+# Lowest first, in triage's order (the one definition of it): the cascade escalates up it.
+TIER_ORDER = tuple(Tier(tier) for tier in TIERS)
+
+# Groups of states; each is defined here only, and used by its name everywhere.
 TERMINAL_STATES = frozenset({State.COMPLETED, State.SIGNPOSTED, State.CANCELLED, State.CLOSED})
-# The same split as stored status values, for queries.
-OPEN_STATUSES = tuple(sorted(state.value for state in State if state not in TERMINAL_STATES))
-CLOSED_STATUSES = tuple(sorted(state.value for state in TERMINAL_STATES))
+# The organisation that accepted the referral holds it and works on it (a DONE by text applies here).
+HOLDING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
+# An organisation's own work: what it holds, and what it is handing on by transfer (it owns that until the
+# receiver accepts). Its queue of work and its workload count these.
+OWNED_STATES = HOLDING_STATES | {State.TRANSFERRED}
+# Someone took the referral on, finished or not: who has helped the person before (continuity).
+HELPED_STATES = OWNED_STATES | {State.COMPLETED}
+
+
+def _statuses(states: Iterable[State]) -> tuple[str, ...]:
+    return tuple(sorted(state.value for state in states))
+
+
+# The same groups as stored status values, for queries.
+OPEN_STATUSES = _statuses(set(State) - TERMINAL_STATES)
+CLOSED_STATUSES = _statuses(TERMINAL_STATES)
+HOLDING_STATUSES = _statuses(HOLDING_STATES)
+OWNED_STATUSES = _statuses(OWNED_STATES)
+HELPED_STATUSES = _statuses(HELPED_STATES)
 PLAN_COMPLETED = "plan_completed"
 
 LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(

@@ -5,6 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
 
+# What erasure leaves in a text that named the person (notes, name, an SMS), and what a reader is shown for
+# words sealed with a key that erasure destroyed.
+ERASED_TEXT = "(erased)"
 CHANNELS = ("phone", "email", "web", "partner_referral")
 STATUSES = (
     "received",

@@ -9,12 +9,10 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation
-from referrals.lifecycle import OPEN_STATUSES
+from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.routing import ROUTING_FAILED
 from triage import TIERS
-
-OWNED_WORK = ("accepted", "in_progress", "transferred")
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def queue(session: Session, principal: Principal, now: datetime | None = None) -
     ).all()
     work = session.scalars(
         select(Referral)
-        .where(Referral.owner_org_id.in_(orgs), Referral.status.in_(OWNED_WORK))
+        .where(Referral.owner_org_id.in_(orgs), Referral.status.in_(OWNED_STATUSES))
         .order_by(Referral.updated_at)
     ).all()
     held = session.scalars(

@@ -14,16 +14,15 @@ from accounts.tokens import Principal
 from directory.models import Organisation
 from referrals import audit, lifecycle
 from referrals.availability import cascade_availability
-from referrals.lifecycle import Candidate, RecurrencePlan
+from referrals.lifecycle import HELPED_STATUSES, Candidate, RecurrencePlan
 from referrals.models import Offer, Referral, Resident
+from referrals.persistence import Change, jsonable, persist, to_value
 from referrals.policy import LifecyclePolicy
 from referrals.residents import age_on
 from referrals.snapshot import DirectorySnapshot, claimed, volunteer_load
-from referrals.workflow import Change, jsonable, persist, to_value
 
 logger = logging.getLogger(__name__)
 HIGHER_TIERS = {"mutual_aid": ("vcs",), "vcs": (), "statutory": ()}
-HELPED_STATUSES = ("accepted", "in_progress", "completed", "transferred")
 MAX_RECOUNTS = 5
 ROUTING_FAILED = "referral.routing_failed"
 MAX_PROBLEM_CHARS = 500

@@ -17,11 +17,11 @@ from db.base import utcnow
 from directory.areas import Areas
 from directory.models import Organisation, Volunteer
 from directory.version import STATE_ID, DirectoryState, changes_since
+from referrals.lifecycle import OWNED_STATUSES
 from referrals.models import Offer, Referral
 from reports import response
 
 logger = logging.getLogger(__name__)
-OWNED_STATUSES = ("accepted", "in_progress", "transferred")
 CLAIM_SAVEPOINT = "volunteer_claim"
 CLAIM_LOCK_TIMEOUT_MS = 1000  # another intake holds a volunteer for tens of milliseconds
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock wait that timed out

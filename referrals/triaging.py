@@ -17,9 +17,9 @@ from referrals.residents import age_on
 from referrals.routing import RoutingContext, route
 from referrals.sealing import seal
 from referrals.tier_changes import Case, TierChangePolicy, statutory_needs
-from triage import Reason, Rules, TriageDecision, UnknownNeedError, triage
+from triage import TIERS, Reason, Rules, TriageDecision, UnknownNeedError, triage
 
-TIER_RANK = {"mutual_aid": 0, "vcs": 1, "statutory": 2}
+TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 RETRIAGE_STATES = frozenset({"received", "triaged", "offered", "escalated"})
 REROUTE_STATES = frozenset({"offered", "escalated"})
 CLEARS_SAFEGUARDING = "safety_net_officer"

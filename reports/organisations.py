@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from directory.models import Organisation
 from matching.coverage import is_area_wide
 from referrals.errors import NotFound
+from referrals.lifecycle import OWNED_STATUSES
 from referrals.models import Referral
-from referrals.snapshot import OWNED_STATUSES, to_matching_org
+from referrals.snapshot import to_matching_org
 from reports.response import NO_OFFERS, ResponseStats, response_stats
 
 

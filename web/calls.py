@@ -11,7 +11,7 @@ from referrals.duplicates import PersonRecord
 from referrals.errors import DomainValidationError, NotFound
 from referrals.intake import IntakeContext, locate, log_call
 from referrals.models import Resident
-from referrals.queries import record_people_shown
+from referrals.reading import record_people_shown
 from referrals.residents import possible_duplicates
 from referrals.triaging import decide
 from triage import Rules, TriageDecision

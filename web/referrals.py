@@ -11,7 +11,7 @@ from referrals import access
 from referrals.actions import Action, perform, record_consent
 from referrals.errors import Conflict, DomainValidationError
 from referrals.models import Referral
-from referrals.queries import (
+from referrals.reading import (
     RedactedResident,
     ReferralDetail,
     audit_timeline,

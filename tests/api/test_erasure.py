@@ -246,7 +246,7 @@ _SIDS = itertools.count(1)
 
 
 def _text_in(session_factory, body: str, from_phone: str = "+447700900444") -> str:
-    from referrals.sms_inbound import InboundText, handle_inbound
+    from texting.replies import InboundText, handle_inbound
 
     text = InboundText(
         sid=f"SM{next(_SIDS):032x}",

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from directory.models import Volunteer
 from notify.models import InboundMessage
 from notify.sms_text import segment_count
+from referrals.erasure import forget_texts
 from referrals.models import AuditEvent, Offer
 from referrals.policy import load_lifecycle_policy
-from referrals.sms import forget_texts
-from referrals.sms_inbound import HELP_TEXT, NOT_UNDERSTOOD, InboundText, handle_inbound
 from tests.integration.notify.sms_builders import (
     GROUP_PHONE,
     LEAD_PHONE,
@@ -26,6 +25,7 @@ from tests.integration.notify.sms_builders import (
     referral,
     texts,
 )
+from texting.replies import HELP_TEXT, NOT_UNDERSTOOD, InboundText, handle_inbound
 
 POLICY = load_lifecycle_policy()
 _sids = itertools.count(1)

@@ -12,9 +12,10 @@ from notify.outbox import OutboxSettings, enqueue, send_pending
 from notify.sms_text import segment_count
 from notify.twilio_client import TwilioSmsSender
 from referrals.models import Referral, Resident
+from referrals.offer_texts import details_text, offer_text
 from referrals.policy import load_lifecycle_policy
-from referrals.sms import ReferralSmsEvents, details_text, offer_text
 from tests.integration.notify.sms_builders import texts
+from texting.outbox_events import ReferralSmsEvents
 
 TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "2" * 32, "TWILIO_AUTH_TOKEN": "token"}
 EXPIRES = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)

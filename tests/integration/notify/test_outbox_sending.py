@@ -25,7 +25,6 @@ from notify.outbox import (
 from notify.twilio_client import TwilioSmsSender, make_twilio_client
 from referrals.models import AuditEvent, Offer
 from referrals.policy import load_lifecycle_policy
-from referrals.sms import ReferralSmsEvents
 from tests.conftest import is_postgres
 from tests.integration.notify.sms_builders import (
     LEAD_PHONE,
@@ -36,6 +35,7 @@ from tests.integration.notify.sms_builders import (
     pending_offer,
     texts,
 )
+from texting.outbox_events import ReferralSmsEvents
 
 ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "outbox-test-token"

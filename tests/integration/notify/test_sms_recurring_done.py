@@ -12,13 +12,11 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from notify.models import InboundMessage, PhoneTask
-from referrals import sms_inbound
 from referrals.audit import verify_trail
 from referrals.errors import Conflict
 from referrals.intake import CallLog, log_call
 from referrals.models import AuditEvent, Offer
 from referrals.policy import load_lifecycle_policy
-from referrals.sms_inbound import InboundText, handle_inbound
 from tests.integration.intake_helpers import HELPLINE, intake_context
 from tests.integration.notify.sms_builders import (
     LEAD_PHONE,
@@ -28,6 +26,8 @@ from tests.integration.notify.sms_builders import (
     pending_offer,
     referral,
 )
+from texting import replies
+from texting.replies import InboundText, handle_inbound
 
 POLICY = load_lifecycle_policy()
 WEEKLY = {"every_days": 7, "count": 3}
@@ -181,14 +181,14 @@ def test_a_done_that_is_refused_leaves_the_task_as_it_was_and_raises_a_phone_tas
     start = datetime.fromisoformat(referral(session, referral_id).created_at.isoformat())
     text_in(session_factory, f"YES {offer.task_code}", start + timedelta(minutes=5))
 
-    perform = sms_inbound.perform
+    perform = replies.perform
 
     def changed_meanwhile(session, referral_id, action, *args, **kwargs):
         if action.name == "start":  # before the fix, DONE started the task in a transaction of its own
             return perform(session, referral_id, action, *args, **kwargs)
         raise Conflict("the referral changed while you were acting on it; reload and try again")
 
-    monkeypatch.setattr(sms_inbound, "perform", changed_meanwhile)
+    monkeypatch.setattr(replies, "perform", changed_meanwhile)
     answer = text_in(session_factory, f"DONE {offer.task_code}", start + timedelta(hours=1))
 
     assert answer == "Sorry, that task can't be changed by text now. The helpline will be in touch."

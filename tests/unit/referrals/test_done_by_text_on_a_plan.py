@@ -1,4 +1,4 @@
-"""Which time of a recurring task a lead's DONE records (`referrals.sms_inbound.this_time`)."""
+"""Which time of a recurring task a lead's DONE records (`texting.replies.this_time`)."""
 
 from dataclasses import replace
 from datetime import timedelta
@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from referrals.lifecycle import Occurrence
-from referrals.sms_inbound import this_time
+from texting.replies import this_time
 
 from .builders import T0
 

@@ -15,21 +15,22 @@ from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation, Volunteer
 from directory.phones import InvalidPhone, normalise_phone
-from notify.commands import Command, parse_command
 from notify.models import InboundMessage, OutboxMessage
+from notify.reply_parsing import Command, parse_command
 from referrals import access, audit
 from referrals.actions import Action, apply_action, load_for_update, perform
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
-from referrals.lifecycle import Occurrence
+from referrals.lifecycle import HOLDING_STATUSES, Occurrence
 from referrals.models import Offer, Referral
+from referrals.offer_texts import enqueue_details_text, local_day
+from referrals.persistence import to_value
 from referrals.policy import LifecyclePolicy
-from referrals.sms import enqueue_details_text, lead_principal, local_day, raise_phone_task, set_opt_out
-from referrals.workflow import to_value
+from texting.opt_out import set_opt_out
+from texting.phone_tasks import raise_phone_task
 
 logger = logging.getLogger(__name__)
 MAX_STORED_BODY = 1600
 DONE_OUTCOME = "done_by_sms"
-WORKING = ("accepted", "in_progress")
 HELP_TEXT = (
     "One Route In: reply YES and the task code to take a task, NO and the code if you can't, DONE and the "
     "code when it's finished. Reply STOP to stop these texts."
@@ -42,6 +43,13 @@ VERB = {"accept": "YES", "decline": "NO", "done": "DONE"}
 UNKNOWN_SENDER = "unknown sender"
 # A recurring task's time may be reported done from this share of the interval before it is due.
 EARLY_SHARE = 0.5
+
+
+def lead_principal(phone: str, org_id: int | None) -> Principal:
+    """Who acts when a lead texts: the lead, for the group the offer went to (a coordinator of it)."""
+    return Principal(
+        token_id=None, name=f"sms:{phone}", role="hub_coordinator" if org_id else "system", org_id=org_id
+    )
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,7 @@ def _is_working_on(session: Session, offer: Offer) -> bool:
     return (
         offer.status == "accepted"
         and referral is not None
-        and referral.status in WORKING
+        and referral.status in HOLDING_STATUSES
         and referral.accepted_org_id == offer.org_id
         and (offer.volunteer_id is None or referral.volunteer_id == offer.volunteer_id)
     )

@@ -1,5 +1,6 @@
-"""The referral lifecycle as a service: load the pure state machine's value from the row, apply one action,
-write the new state, the offers and every event to the audit trail, in one transaction."""
+"""The referral lifecycle against the database: the pure state machine's value loaded from the referral row
+and its pending offer (`to_value`), and a transition written back (`persist`): the new state, the offers
+(each with its task code and offer text) and every event to the audit trail, in the caller's transaction."""
 
 import secrets
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from accounts.tokens import Principal
 from referrals import audit, lifecycle
 from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan
 from referrals.models import Offer, Referral
+from referrals.offer_texts import enqueue_offer_text
 from referrals.sealing import seal
-from referrals.sms import enqueue_offer_text
 
 TASK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 OFFER_CLOSED_BY = {

@@ -1,6 +1,6 @@
 import pytest
 
-from notify.commands import Command, parse_command, words_of
+from notify.reply_parsing import Command, parse_command, words_of
 
 
 @pytest.mark.parametrize(

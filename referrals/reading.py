@@ -1,4 +1,7 @@
-"""Reads, with the object-level rule of who may see which referral."""
+"""What a person may read of a referral, asking the access rule: the referral itself (`get_referral_for`: 404
+for one they may not see), the referral as they may see it (`describe`: redacted before their organisation
+owns it), its timeline and audit trail with sealed words read back or withheld, reads of personal details
+audited, and organisations as the access rule needs them."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,11 +14,10 @@ from directory.models import Organisation
 from referrals import access
 from referrals.audit import events_for_referral, record
 from referrals.errors import NotFound
-from referrals.models import AuditEvent, Offer, Referral
+from referrals.models import ERASED_TEXT, AuditEvent, Offer, Referral
+from referrals.persistence import pending_offer
 from referrals.sealing import PREFIX, unseal
-from referrals.workflow import pending_offer
 
-ERASED_TEXT = "(erased)"
 WITHHELD_TEXT = "(withheld until accepted)"
 
 
