@@ -21,14 +21,13 @@ from referrals import access
 from referrals.access import WHO_MAY
 from referrals.actions import Action, perform, record_consent
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.reading import describe, get_referral_for, record_personal_read
+from referrals.reading import describe, duplicates_shown, get_referral_for, record_personal_read
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
 INTAKE_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "admin")
 READ_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin")
 PARTNER_DUPLICATE_CHECK = "The helpline will check whether this person is already known."
-TRIAGE_ROLES = ("helpline_staff", "safety_net_officer", "hub_coordinator", "admin")
 
 
 def services():
@@ -61,14 +60,14 @@ class Referrals(MethodView):
         )
         session, principal = get_session(), current_principal()
         result = log_call(session, call, principal, intake_context())
-        shown = access.sees_duplicate_candidates(principal)
+        partner = not access.sees_duplicate_candidates(principal)
         return describe(
             session,
             result.referral,
             principal,
             known=(result.current_offer, result.timeline),
-            possible_duplicates=result.possible_duplicates if shown else [],
-            duplicate_check=None if shown else PARTNER_DUPLICATE_CHECK,
+            possible_duplicates=duplicates_shown(session, principal, result.possible_duplicates),
+            duplicate_check=PARTNER_DUPLICATE_CHECK if partner else None,
         )
 
 
@@ -80,9 +79,7 @@ class ReferralById(MethodView):
     def get(self, referral_id: int):
         """Read one referral: status, owner, current offer and timeline."""
         session, principal = get_session(), current_principal()
-        referral = get_referral_for(session, referral_id, principal)
-        record_personal_read(session, referral, principal, "api")
-        return describe(session, referral, principal)
+        return shown(session, get_referral_for(session, referral_id, principal), principal)
 
 
 @blp.route("/<int:referral_id>/candidates")
@@ -97,7 +94,7 @@ class ReferralCandidates(MethodView):
 
 @blp.route("/<int:referral_id>/triage")
 class ReferralTriage(MethodView):
-    @roles(*TRIAGE_ROLES)
+    @roles(*sorted(access.TRIAGE_ROLES))
     @idempotent
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(RetriageInSchema)
@@ -110,16 +107,22 @@ class ReferralTriage(MethodView):
         session, principal = get_session(), current_principal()
         referral = get_referral_for(session, referral_id, principal)
         found = services()
-        retriage(
+        row = retriage(
             session, referral, Retriage(**data), principal, found.rules, found.routing, found.tier_changes
         )
-        return describe(session, referral, principal)
+        return shown(session, row, principal)
+
+
+def shown(session, row, principal):
+    """A referral as the caller may see it; when that shows the person's details, the read is audited."""
+    record_personal_read(session, row, principal, "api")
+    return describe(session, row, principal)
 
 
 def _act(referral_id: int, action: Action):
     session, principal = get_session(), current_principal()
     row = perform(session, referral_id, action, principal, services().lifecycle_policy)
-    return describe(session, row, principal)
+    return shown(session, row, principal)
 
 
 def _action_route(name: str, schema, summary: str):
@@ -170,7 +173,7 @@ class ReferralConsent(MethodView):
             principal,
             services().lifecycle_policy,
         )
-        return describe(session, row, principal)
+        return shown(session, row, principal)
 
 
 @blp.route("/<int:referral_id>/occurrences/<int:index>")

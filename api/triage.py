@@ -1,11 +1,12 @@
 from flask import current_app
 
-from api.auth import BEARER_SECURITY, roles
+from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
 from api.schemas import PreviewInSchema, PreviewOutSchema
 from db.base import utcnow
 from referrals.duplicates import PersonRecord
+from referrals.reading import duplicates_shown
 from referrals.residents import possible_duplicates
 from referrals.triaging import decide
 
@@ -47,6 +48,8 @@ def preview(data):
                 "matched_fields": list(m.matched_fields),
                 "field_scores": dict(m.field_scores),
             }
-            for m in possible_duplicates(get_session(), person)
+            for m in duplicates_shown(
+                get_session(), current_principal(), possible_duplicates(get_session(), person)
+            )
         ]
     return body

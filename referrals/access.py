@@ -11,7 +11,8 @@ What it answers, for a principal and a referral:
   not in this state, not theirs); `allowed_actions` is the list of those with no refusal;
 - `transfer_refusal`: whether an organisation may receive the referral by transfer;
 - `may_attach`: whether a call may be attached to a known person;
-- `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller.
+- `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller;
+- `sees_match_results`: whether the candidates matching found (and why others were left out) are shown.
 """
 
 from collections.abc import Iterable
@@ -45,6 +46,8 @@ WHO_MAY = {
 }
 # Only the organisation that owns the referral does the work or hands it on.
 OWNER_ONLY = frozenset({"start", "complete", "record_occurrence", "transfer"})
+# The work itself: also by the sender while a transfer of work it had started is pending.
+WORK_ACTIONS = frozenset({"complete", "record_occurrence"})
 # A coordinator may cancel or escalate only what their organisation owns; the helpline and the area's
 # safety-net officers may do it to any referral they can see (the council stays accountable).
 OVERSIGHT = frozenset({"escalate", "cancel"})
@@ -117,6 +120,12 @@ def may_see(principal: Principal, referral: Any, offer: Any = None) -> bool:
     return False
 
 
+def area_scope(principal: Principal) -> str | None:
+    """The council area a principal's dashboards and reports are limited to, as `may_see` limits referrals:
+    a safety-net officer's council; None (every area) for admins, the helpline and an unbound officer."""
+    return principal.area if principal.role == "safety_net_officer" else None
+
+
 def may_hold_personal_data(consent_to_share: bool, kind: str | None, mode: str | None) -> bool:
     """Whether an organisation of this kind and mutual-aid mode may hold the person's details: never an
     arm's-length group (signpost only); without consent, only the council's own teams."""
@@ -142,7 +151,19 @@ def audits_personal_read(principal: Principal) -> bool:
 
 
 def sees_duplicate_candidates(principal: Principal) -> bool:
-    """Partner referrers never see other residents' ids, names or scores: the helpline checks."""
+    """Partner referrers never see other residents' ids, names or scores: the helpline checks. Each candidate
+    shown to the others is one they `may_attach` a call to (an officer: their council's residents)."""
+    return principal.role in CANDIDATE_READERS
+
+
+def sees_every_resident(principal: Principal) -> bool:
+    """Who may see which residents a call was matched against (in the trail) whatever their council."""
+    return principal.role in SEES_EVERY_AREA
+
+
+def sees_match_results(principal: Principal) -> bool:
+    """The candidates matching found and why others were left out (volunteer ids, scores, distances, who has
+    helped the person before): the helpline, officers and admins; never an organisation or a partner."""
     return principal.role in CANDIDATE_READERS
 
 
@@ -210,6 +231,12 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
         and referral.owner_org_id == referral.safety_net_org_id
     ):
         return Refusal(Why.STATE, "the safety-net team already holds this referral")
+    if (
+        action in WORK_ACTIONS
+        and state is State.TRANSFERRED
+        and getattr(offer, "return_state", None) != "in_progress"
+    ):
+        return Refusal(Why.STATE, "the work had not started when the transfer was offered")
     pending = pending_occurrences(referral)
     if action == "complete" and pending:
         return Refusal(
@@ -217,6 +244,24 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
         )
     if action == "record_occurrence" and not pending:
         return Refusal(Why.STATE, "there is no occurrence left to record")
+    return None
+
+
+TRIAGE_ROLES = frozenset({"helpline_staff", "safety_net_officer", "hub_coordinator", "admin"})
+
+
+def retriage_refusal(principal: Principal, referral: Any, offer: Any = None) -> Refusal | None:
+    """Who may triage a referral again (with more notes, or an override; which tier changes each may make
+    is `referrals.tier_changes`): the helpline, officers of its council, admins, and a coordinator only for
+    what their organisation owns (an organisation only offered it declines instead)."""
+    if principal.role not in TRIAGE_ROLES:
+        return Refusal(Why.ROLE, f"the {principal.role} role may not triage a referral")
+    if not may_see(principal, referral, offer):
+        return Refusal(Why.NOT_VISIBLE, f"no referral with id {referral.id}")
+    if principal.role == "hub_coordinator" and referral.owner_org_id != principal.org_id:
+        return Refusal(
+            Why.NOT_YOURS, "only the owning organisation may triage this referral again; decline it"
+        )
     return None
 
 

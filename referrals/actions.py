@@ -39,11 +39,11 @@ class Action:
 
 def _authorise(row: Referral, offer: Offer | None, action: Action, principal: Principal) -> int | None:
     """The access rule's answer, as the error each door maps to a status; the acting organisation."""
-    _raise_for(access.refusal(principal, row, offer, action.name), row)
+    raise_for(access.refusal(principal, row, offer, action.name), row)
     return access.acting_org(principal, row)
 
 
-def _raise_for(refused: access.Refusal | None, row: Referral) -> None:
+def raise_for(refused: access.Refusal | None, row: Referral) -> None:
     if refused is None:
         return
     if refused.why is access.Why.STATE:
@@ -68,7 +68,7 @@ def record_consent(
     longer hold the person's details goes back to the safety-net team. Audited, the reason sealed."""
     now = now or utcnow()
     row, offer = load_for_update(session, referral_id)
-    _raise_for(access.consent_refusal(principal, row, offer), row)
+    raise_for(access.consent_refusal(principal, row, offer), row)
     reason = _require(reason, "reason")
     if row.consent_to_share == consent:
         raise Conflict(f"consent is already recorded as {'given' if consent else 'withdrawn'}", row.status)
@@ -84,9 +84,10 @@ def record_consent(
         payload={"consent_to_share": consent},
         now=now,
     )
-    holder = offer.org_id if offer is not None else row.accepted_org_id
-    found = organisation_facts(session, ids=[holder]) if holder is not None and not consent else []
-    if found and not access.may_hold_personal_data(consent, found[0].kind, found[0].mutual_aid_mode):
+    # Both the organisation offered it (a cascade offer or a transfer) and the one holding it.
+    holders = {org for org in (offer and offer.org_id, row.accepted_org_id) if org is not None}
+    found = organisation_facts(session, ids=sorted(holders)) if holders and not consent else []
+    if any(not access.may_hold_personal_data(consent, org.kind, org.mutual_aid_mode) for org in found):
         escalate = Action("escalate", reason=CONSENT_WITHDRAWN, reason_typed=False)
         apply_action(session, row, offer, escalate, None, principal, policy, now)
     commit_or_conflict(session, row)

@@ -28,7 +28,7 @@ from referrals.models import ERASED_ANSWER, ERASED_TEXT, IdempotentRequest, Refe
 from referrals.policy import LifecyclePolicy
 from referrals.residents import person_record, possible_duplicates
 from referrals.sealing import destroy_key
-from referrals.triaging import OVERRIDE
+from referrals.triaging import detail_quotes_person
 from triage import TIERS
 
 PERIOD = re.compile(r"^\s*(\d+)\s*([dy])\s*$")
@@ -56,8 +56,8 @@ def load_retention_policy(path: Path = CONFIG_DIR / "retention.yaml") -> Retenti
 
 
 def _erased_reason(reason: dict) -> dict:
-    """A triage reason without words quoted from the notes, or typed by staff overriding the decision."""
-    typed = {"detail": ""} if reason.get("rule", "").startswith(OVERRIDE) else {}
+    """A triage reason without words quoted from the notes (as evidence or in a detail), or typed by staff."""
+    typed = {"detail": ""} if detail_quotes_person(reason.get("rule", "")) else {}
     return {**reason, "evidence": "", **typed}
 
 
@@ -139,6 +139,11 @@ def erase_resident(
     if not reason.strip():
         raise DomainValidationError("reason", "an erasure needs a reason")
     resident = _resident_for(session, resident_id, principal)
+    named = [d for d in mentioned_details(reason, person_record(resident)) if d != "name_part"]
+    if named:  # the reason stays in the audit trail, which erasure cannot reach
+        raise DomainValidationError(
+            "reason", f"the reason must not name the person (it gives their {', '.join(named)}): it is kept"
+        )
     other_ids = list(dict.fromkeys(also_erase))
     if other_ids:
         confirmed = {record.id for record in _other_records(session, resident, principal)}

@@ -87,7 +87,10 @@ LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(
         State.IN_PROGRESS: frozenset(
             {"complete", "record_occurrence", "transfer", "escalate", "cancel", "close"}
         ),
-        State.TRANSFERRED: frozenset({"accept", "decline", "expire", "escalate", "cancel", "close"}),
+        # While a transfer is pending the sender still does the work it had started.
+        State.TRANSFERRED: frozenset(
+            {"accept", "decline", "expire", "complete", "record_occurrence", "escalate", "cancel", "close"}
+        ),
         State.ESCALATED: frozenset(
             {"offer", "offer_next", "accept", "transfer", "signpost", "cancel", "close"}
         ),
@@ -359,6 +362,7 @@ class Referral:
 
     def complete(self, outcome_code: str, note: str | None = None) -> Transition:
         self._require("complete")
+        self._require_work_started("complete")
         _require_text(outcome_code, "outcome_code")
         pending = sum(1 for occurrence in self.occurrences if occurrence.outcome_code is None)
         if pending:
@@ -367,10 +371,11 @@ class Referral:
         event = Event(
             "completed", self.state, State.COMPLETED, self.owner_org_id, data=_outcome(outcome_code, note)
         )
-        return self._step([event], state=State.COMPLETED, outcome_code=outcome_code)
+        return self._step([event], state=State.COMPLETED, outcome_code=outcome_code, open_offer=None)
 
     def record_occurrence(self, index: int, outcome_code: str, note: str | None = None) -> Transition:
         self._require("record_occurrence")
+        self._require_work_started("record_occurrence")
         if self.plan is None:
             raise InvalidAction("the referral has no recurring plan")
         if not 0 <= index < len(self.occurrences):
@@ -381,14 +386,16 @@ class Referral:
         recorded = replace(self.occurrences[index], outcome_code=outcome_code, note=note)
         occurrences = (*self.occurrences[:index], recorded, *self.occurrences[index + 1 :])
         data = {"index": index, "due_at": recorded.due_at, **_outcome(outcome_code, note)}
-        events = [Event("occurrence_recorded", self.state, State.IN_PROGRESS, self.owner_org_id, data=data)]
+        events = [Event("occurrence_recorded", self.state, self.state, self.owner_org_id, data=data)]
         if all(occurrence.outcome_code is not None for occurrence in occurrences):
             done = _outcome(PLAN_COMPLETED, None)
-            events.append(
-                Event("completed", State.IN_PROGRESS, State.COMPLETED, self.owner_org_id, data=done)
-            )
+            events.append(Event("completed", self.state, State.COMPLETED, self.owner_org_id, data=done))
             return self._step(
-                events, state=State.COMPLETED, occurrences=occurrences, outcome_code=PLAN_COMPLETED
+                events,
+                state=State.COMPLETED,
+                occurrences=occurrences,
+                outcome_code=PLAN_COMPLETED,
+                open_offer=None,  # a pending transfer of finished work is withdrawn
             )
         return self._step(events, occurrences=occurrences)
 
@@ -446,6 +453,20 @@ class Referral:
     def _require(self, action: str) -> None:
         if action not in LEGAL_ACTIONS[self.state]:
             raise IllegalTransition(self.state, action)
+
+    def _require_work_started(self, action: str) -> None:
+        """Pending a transfer, the sender goes on only with work it had started."""
+        if self.state is State.TRANSFERRED and not self.work_goes_on:
+            raise IllegalTransition(
+                self.state, action, "the work had not started when the transfer was offered"
+            )
+
+    @property
+    def work_goes_on(self) -> bool:
+        """The work is under way: in progress, or in progress when the pending transfer was offered."""
+        if self.state is State.TRANSFERRED:
+            return self.open_offer is not None and self.open_offer.return_state is State.IN_PROGRESS
+        return self.state is State.IN_PROGRESS
 
     def _current_offer(self) -> Offer:
         assert self.open_offer is not None, "an offered referral always has an open offer"

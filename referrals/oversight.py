@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation
+from referrals import access
 from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.routing import ROUTING_FAILED
@@ -66,10 +67,8 @@ def queue(session: Session, principal: Principal, now: datetime | None = None) -
 
 
 def _area_filter(session: Session, principal: Principal):
-    if principal.org_id is None:
-        return True
-    area = session.scalar(select(Organisation.area).where(Organisation.id == principal.org_id))
-    return Referral.area == area
+    area = access.area_scope(principal)
+    return True if area is None else Referral.area == area
 
 
 def safety_net_dashboard(session: Session, principal: Principal, now: datetime | None = None) -> dict:

@@ -14,7 +14,7 @@ from directory.models import Organisation
 from referrals import access
 from referrals.audit import events_for_referral, record
 from referrals.errors import NotFound
-from referrals.models import ERASED_TEXT, AuditEvent, Offer, Referral
+from referrals.models import ERASED_TEXT, AuditEvent, Offer, Referral, Resident
 from referrals.persistence import pending_offer
 from referrals.sealing import PREFIX, unseal
 
@@ -62,15 +62,20 @@ class TimelineEvent:
     payload: dict
 
 
+MATCH_RESULTS = ("candidates", "excluded")
+
+
 def readable_timeline(
     session: Session,
     resident_id: int | None,
     events: list[AuditEvent],
     personal: bool,
-    candidates: bool = True,
+    residents: bool = True,
+    matching: bool = True,
 ) -> list[TimelineEvent]:
-    """`personal`: the reader may see the person's details; `candidates`: other residents who may be the
-    same person (their ids and scores), which partner referrers never see."""
+    """`personal`: the reader may see the person's details; `residents`: which other residents the call was
+    matched against as possible duplicates (ids and scores); `matching`: the candidates matching found and
+    why others were left out. What is not theirs is left out of the events' data."""
 
     def read(text, field: str):
         if not isinstance(text, str) or not text.startswith(PREFIX):
@@ -85,8 +90,11 @@ def readable_timeline(
         payload = dict(event.payload or {})
         if "note" in payload:
             payload["note"] = read(payload["note"], "note")
-        if not candidates:
+        if not residents:
             payload.pop("possible_duplicates", None)
+        if not matching:
+            for key in MATCH_RESULTS:
+                payload.pop(key, None)
         timeline.append(
             TimelineEvent(
                 event.seq,
@@ -152,24 +160,30 @@ def describe(
             "occurrences": [{**o, "note": None} for o in referral.occurrences or []],
             **extra,
         }
-    timeline = readable_timeline(
-        session, referral.resident_id, events, personal, access.sees_duplicate_candidates(principal)
-    )
+    timeline = timeline_for(session, referral, events, principal, personal)
     return ReferralDetail(referral, current_offer, timeline, resident, personal_details=personal, **extra)
 
 
+def timeline_for(
+    session: Session, referral: Referral, events: list[AuditEvent], principal: Principal, personal: bool
+) -> list[TimelineEvent]:
+    return readable_timeline(
+        session,
+        referral.resident_id,
+        events,
+        personal,
+        residents=access.sees_every_resident(principal),
+        matching=access.sees_match_results(principal),
+    )
+
+
 def without_quotes(decision: dict | None) -> dict | None:
-    """A triage decision without the words it quoted from the notes or the reasons people typed."""
+    """A triage decision as one who may not read the notes sees it: each reason's conclusion (the need, the
+    tier, the urgency) without the words it quoted (`evidence`) or its `detail`, which can repeat the caller's
+    own words (a misspelling read as a need) or the reason a person typed for an override."""
     if not decision:
         return decision
-    reasons = [
-        {
-            **r,
-            "evidence": "",
-            "detail": "" if r.get("rule", "").startswith("override.") else r.get("detail", ""),
-        }
-        for r in decision.get("reasons", [])
-    ]
+    reasons = [{**r, "evidence": "", "detail": ""} for r in decision.get("reasons", [])]
     return {**decision, "reasons": reasons}
 
 
@@ -210,6 +224,22 @@ def organisation_facts(
     return [access.OrgFacts(*row) for row in session.execute(query)]
 
 
+def duplicates_shown(session: Session, principal: Principal, matches: list) -> list:
+    """The possible duplicates (other residents who may be this caller) `principal` may be shown: none to a
+    partner referrer; to an officer, only their council's residents (those they may attach a call to)."""
+    if not access.sees_duplicate_candidates(principal) or not matches:
+        return []
+    if access.sees_every_resident(principal):
+        return list(matches)
+    ids = [match.resident_id for match in matches]
+    residents = {row.id: row for row in session.scalars(select(Resident).where(Resident.id.in_(ids)))}
+    return [
+        m
+        for m in matches
+        if m.resident_id in residents and access.may_attach(principal, residents[m.resident_id])
+    ]
+
+
 def record_people_shown(session: Session, resident_ids: list[int], principal: Principal, door: str) -> None:
     """People shown as possibly being a caller (name, address, date of birth) are read too: audited."""
     if not resident_ids or not access.audits_personal_read(principal):
@@ -227,8 +257,6 @@ def audit_timeline(
     events = events_for_referral(session, referral.id)
     offer = pending_offer(session, referral.id)
     personal = access.sees_personal_details(principal, referral, offer)
-    readable = readable_timeline(
-        session, referral.resident_id, events, personal, access.sees_duplicate_candidates(principal)
-    )
+    readable = timeline_for(session, referral, events, principal, personal)
     record_personal_read(session, referral, principal, door)
     return events, readable

@@ -174,8 +174,10 @@ def route_or_hold(
     now: datetime,
     recurrence: dict | None = None,
     first_referral: bool = False,
+    pending: Offer | None = None,
 ) -> Offer | None:
-    """`route` a referral just logged, and never lose the call: if anything in routing fails (an area the
+    """`route` a referral just logged (or routed again after re-triage, withdrawing its `pending` offer),
+    and never lose the call: if anything in routing fails (an area the
     directory cannot route, no safety-net team, an exception in matching), what routing wrote is rolled back
     to a savepoint (the resident, the referral and its triage stay), the problem goes into the audit trail
     (`referral.routing_failed`, listed on the safety-net dashboard) and the area's safety-net team holds
@@ -183,15 +185,27 @@ def route_or_hold(
     try:
         with audit.savepoint(session):
             return route(
-                session, row, principal, context, now, recurrence=recurrence, first_referral=first_referral
+                session,
+                row,
+                principal,
+                context,
+                now,
+                pending,
+                recurrence=recurrence,
+                first_referral=first_referral,
             )
     except Exception as error:  # whatever failed, the call is kept (and the error logged)
-        hold_at_safety_net(session, row, principal, now, error)
+        hold_at_safety_net(session, row, principal, now, error, pending)
         return None
 
 
 def hold_at_safety_net(
-    session: Session, row: Referral, principal: Principal, now: datetime, error: Exception
+    session: Session,
+    row: Referral,
+    principal: Principal,
+    now: datetime,
+    error: Exception,
+    pending: Offer | None = None,
 ) -> None:
     """After a failed routing: the problem in the trail, and the referral escalated to the area's safety-net
     team (looked up in the database, not in the matching directory, which may be what failed). An area with
@@ -223,20 +237,21 @@ def hold_at_safety_net(
         },
         now=now,
     )
-    value, events = to_value(row, None).escalate("routing failed: the safety-net team holds the referral")
-    persist(session, row, None, Change(value, events), principal, now)
+    if row.status == "escalated":  # routed again from the safety net, which keeps it
+        return
+    value, events = to_value(row, pending).escalate("routing failed: the safety-net team holds the referral")
+    persist(session, row, pending, Change(value, events), principal, now)
 
 
 def routing_problem(error: Exception) -> str:
     """What went wrong, for the trail and the dashboard. A configuration error says which area and what is
-    missing; a database error's text can quote the values of the statement (personal details), so only its
-    kind is kept (the log has the rest)."""
-    if isinstance(error, SQLAlchemyError):
-        return f"a database error ({type(error).__name__}) while routing; the server log has the details"
-    text = str(error) or "no message"
-    if not isinstance(error, matching.MatchingConfigError):
-        text = f"unexpected {type(error).__name__} while routing: {text}"
-    return text[:MAX_PROBLEM_CHARS]
+    missing; any other error's text can quote what it was working on (a database error, the values of the
+    statement: personal details), and the trail cannot be erased, so only its kind is kept (the log has the
+    rest)."""
+    if isinstance(error, matching.MatchingConfigError):
+        return (str(error) or "the area's routing is misconfigured")[:MAX_PROBLEM_CHARS]
+    what = "a database error" if isinstance(error, SQLAlchemyError) else "an unexpected error"
+    return f"{what} ({type(error).__name__}) while routing; the server log has the details"
 
 
 def area_safety_net(session: Session, area: str | None) -> int | None:

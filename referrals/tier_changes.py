@@ -12,7 +12,7 @@ import yaml
 from config.settings import CONFIG_DIR, ROOT_DIR, ConfigError
 from triage import URGENCIES, Rules
 
-# The roles that may triage a referral again (`api/referrals.py` TRIAGE_ROLES), in words for messages.
+# The roles that may triage a referral again (`referrals.access.TRIAGE_ROLES`), in words for messages.
 ROLE_WORDS = {
     "helpline_staff": "helpline staff",
     "safety_net_officer": "a safety-net officer",

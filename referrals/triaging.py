@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from referrals import audit
-from referrals.actions import commit_or_conflict, load_for_update
+from referrals import access, audit
+from referrals.actions import commit_or_conflict, load_for_update, raise_for
 from referrals.errors import Conflict, DomainValidationError, Forbidden
 from referrals.models import Referral, Resident
 from referrals.residents import age_on
-from referrals.routing import RoutingContext, route
+from referrals.routing import RoutingContext, route_or_hold
 from referrals.sealing import seal
 from referrals.tier_changes import Case, TierChangePolicy, statutory_needs
 from triage import TIERS, Reason, Rules, TriageDecision, UnknownNeedError, triage
@@ -24,6 +24,7 @@ RETRIAGE_STATES = frozenset({"received", "triaged", "offered", "escalated"})
 REROUTE_STATES = frozenset({"offered", "escalated"})
 CLEARS_SAFEGUARDING = "safety_net_officer"
 OVERRIDE = "override."  # the rules of reasons a person gave, overriding the engine
+QUOTING_RULES = (".fuzzy", ".negated")  # reasons whose detail quotes the notes
 
 
 def decide(
@@ -35,15 +36,26 @@ def decide(
         raise DomainValidationError("needs", str(exc)) from exc
 
 
+def detail_quotes_person(rule: str) -> bool:
+    """Reasons whose detail repeats words a person wrote: an override's typed reason, a misspelling read as
+    a need ("'shopng' read as 'shopping'"), a negated mention ("not counted: ... 'no longer'")."""
+    return rule.startswith(OVERRIDE) or rule.endswith(QUOTING_RULES)
+
+
 def audit_payload(session: Session, resident_id: int, decision: TriageDecision) -> dict:
-    """The decision for the audit trail; words quoted from the notes, and the reasons staff typed for an
-    override, are sealed with the resident's key."""
+    """The decision for the audit trail; words quoted from the notes (as evidence, or in a detail that repeats
+    them), and the reasons staff typed for an override, are sealed with the resident's key."""
     public = decision.to_dict()
     evidence = [reason.pop("evidence") for reason in public["reasons"]]
     sealed: dict = {"evidence": evidence}
     typed = {i: r.pop("detail") for i, r in enumerate(public["reasons"]) if r["rule"].startswith(OVERRIDE)}
     if typed:
         sealed["override_details"] = typed
+    quoting = {
+        i: r.pop("detail") for i, r in enumerate(public["reasons"]) if r["rule"].endswith(QUOTING_RULES)
+    }
+    if quoting:
+        sealed["quoting_details"] = quoting
     return {"decision": public, "evidence": seal(session, resident_id, sealed)}
 
 
@@ -174,8 +186,7 @@ def retriage(
 ) -> Referral:
     now = now or utcnow()
     referral, pending = load_for_update(session, referral.id)
-    if principal.role == "hub_coordinator" and referral.owner_org_id != principal.org_id:
-        raise Forbidden("only the owning organisation may triage this referral again; decline it instead")
+    raise_for(access.retriage_refusal(principal, referral, pending), referral)
     if referral.status not in RETRIAGE_STATES:
         raise Conflict(f"a referral that is {referral.status} cannot be triaged again", referral.status)
     if request.tier is not None and request.tier not in TIER_RANK:
@@ -211,6 +222,6 @@ def retriage(
     )
     if referral.status in REROUTE_STATES:
         plan = referral.plan and {"every_days": referral.plan["every_days"], "count": referral.plan["count"]}
-        route(session, referral, principal, routing, now, pending, recurrence=plan)
+        route_or_hold(session, referral, principal, routing, now, recurrence=plan, pending=pending)
     commit_or_conflict(session, referral)
     return referral

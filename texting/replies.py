@@ -20,7 +20,7 @@ from notify.reply_parsing import Command, parse_command
 from referrals import access, audit
 from referrals.actions import Action, apply_action, load_for_update, perform
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
-from referrals.lifecycle import HOLDING_STATUSES, Occurrence
+from referrals.lifecycle import OWNED_STATUSES, Occurrence
 from referrals.models import Offer, Referral
 from referrals.offer_texts import enqueue_details_text, local_day
 from referrals.persistence import to_value
@@ -231,7 +231,7 @@ def _is_working_on(session: Session, offer: Offer) -> bool:
     return (
         offer.status == "accepted"
         and referral is not None
-        and referral.status in HOLDING_STATUSES
+        and referral.status in OWNED_STATUSES  # a pending transfer: the sender's work goes on
         and referral.accepted_org_id == offer.org_id
         and (offer.volunteer_id is None or referral.volunteer_id == offer.volunteer_id)
     )

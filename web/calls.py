@@ -6,12 +6,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from db.base import utcnow
-from referrals import access
 from referrals.duplicates import PersonRecord
 from referrals.errors import DomainValidationError, NotFound
 from referrals.intake import IntakeContext, locate, log_call
 from referrals.models import Resident
-from referrals.reading import record_people_shown
+from referrals.reading import duplicates_shown, record_people_shown
 from referrals.residents import possible_duplicates
 from referrals.triaging import decide
 from triage import Rules, TriageDecision
@@ -87,12 +86,11 @@ def known_people(call: CallForm) -> list[dict]:
         address=details.address or None,
         date_of_birth=details.date_of_birth,
     )
-    matches = possible_duplicates(db(), record)
-    ids = [match.resident_id for match in matches]
     principal = current_principal()
+    shown = duplicates_shown(db(), principal, possible_duplicates(db(), record))
+    ids = [match.resident_id for match in shown]
     found = db().scalars(select(Resident).where(Resident.id.in_(ids))) if ids else []
-    people = {row.id: row for row in found if access.may_attach(principal, row)}
-    shown = [match for match in matches if match.resident_id in people]
+    people = {row.id: row for row in found}
     record_people_shown(db(), [match.resident_id for match in shown], principal, "call form: known people")
     return [_person(people[match.resident_id], match.matched_fields, match.score) for match in shown]
 

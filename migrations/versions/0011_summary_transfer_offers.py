@@ -23,6 +23,12 @@ def upgrade() -> None:
     with op.batch_alter_table("offer", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=20), nullable=False, server_default="cascade"))
         batch_op.add_column(sa.Column("return_state", sa.String(length=20), nullable=True))
+    # Before, a transfer handed the referral over at once: the receiver already owns such a row and no offer
+    # is pending, so it is accepted work (a 'transferred' referral now means a pending transfer offer).
+    op.execute(
+        "UPDATE referral SET status = 'accepted' WHERE status = 'transferred' AND NOT EXISTS "
+        "(SELECT 1 FROM offer WHERE offer.referral_id = referral.id AND offer.status = 'pending')"
+    )
 
 
 def downgrade() -> None:

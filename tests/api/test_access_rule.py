@@ -268,7 +268,20 @@ def test_every_read_of_a_persons_details_is_audited(
                 AuditEvent.kind == "resident.read", AuditEvent.referral_id == referral["id"]
             )
         ).all()
-    assert [(e.payload["door"], e.resident_id) for e in reads] == [("api", referral["resident"]["id"])]
+    expected = [("api", referral["resident"]["id"])] * (
+        2 if who == "hub" else 1
+    )  # hub: the accept's answer too
+    assert [(e.payload["door"], e.resident_id) for e in reads] == expected
+
+
+def test_an_action_whose_answer_shows_the_person_is_audited_as_a_read(client, helpline, hub, session_factory):
+    referral = log(client, helpline)
+    act(client, hub, referral["id"], "accept")
+    act(client, hub, referral["id"], "start")
+
+    with session_factory() as session:
+        reads = session.scalars(select(AuditEvent).where(AuditEvent.kind == "resident.read")).all()
+    assert [(e.actor_role, e.payload["door"]) for e in reads] == [("hub_coordinator", "api")] * 2
 
 
 def test_a_read_without_personal_details_is_not_logged_as_one(client, helpline, hub, session_factory):
@@ -276,3 +289,56 @@ def test_a_read_without_personal_details_is_not_logged_as_one(client, helpline, 
     read(client, hub, referral["id"])  # only offered: no details shown
     with session_factory() as session:
         assert session.scalars(select(AuditEvent).where(AuditEvent.kind == "resident.read")).all() == []
+
+
+def test_withdrawn_consent_during_a_transfer_takes_it_back_from_both_organisations(
+    client, helpline, hub, officer, directory
+):
+    referral = log(client, helpline)
+    act(client, hub, referral["id"], "accept")
+    act(
+        client,
+        hub,
+        referral["id"],
+        "transfer",
+        to_org_id=directory["sutton_safety_net"],
+        reason="council help",
+    )
+
+    after = act(
+        client, helpline, referral["id"], "consent", consent_to_share=False, reason="she rang: no sharing"
+    )
+
+    assert (after["status"], after["owner_org_id"]) == ("escalated", directory["sutton_safety_net"])
+    assert after["current_offer"] is None
+    read(client, hub, referral["id"], expected=404)
+
+
+def test_an_officer_of_another_council_is_not_told_who_is_known_there(
+    client, helpline, headers_for, directory
+):
+    log(client, helpline)  # Margaret Test, a Sutton resident
+    coventry = headers_for("safety_net_officer", directory["coventry_safety_net"])
+    person = {"name": "Margaret Test", "phone": "07700 900123", "postcode": "SM1 1AA"}
+
+    preview = client.post(
+        "/api/v1/triage/preview", json={"notes": "shopping", "resident": person}, headers=coventry
+    )
+    assert preview.status_code == 200
+    assert preview.get_json()["possible_duplicates"] == []
+    sutton = headers_for("safety_net_officer", directory["sutton_safety_net"])
+    shown = client.post(
+        "/api/v1/triage/preview", json={"notes": "shopping", "resident": person}, headers=sutton
+    )
+    assert [d["resident_id"] for d in shown.get_json()["possible_duplicates"]] == [1]
+
+
+def test_a_misspelt_word_of_the_notes_is_not_shown_to_an_offered_organisation(client, helpline, hub):
+    referral = log(client, helpline, notes="Needs her shopng done, lives alone")
+    assert "shopping" in referral["needs"]
+    assert "shopng" in str(referral["triage"]), "the helpline sees why"
+
+    before = read(client, hub, referral["id"])
+
+    assert "shopng" not in str(before)
+    assert [r["conclusion"] for r in before["triage"]["reasons"]]

@@ -412,3 +412,22 @@ def test_after_erasure_no_table_holds_her_name_phone_or_address(
     assert left == []
     with session_factory() as session:
         assert verify_trail(session).ok
+
+
+def test_an_erasure_reason_that_names_the_person_is_refused_as_it_stays_in_the_trail(
+    client, helpline, headers_for
+):
+    referral = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    admin = headers_for("admin")
+
+    refused = client.post(
+        f"/api/v1/residents/{referral['resident']['id']}/erase",
+        json={"reason": "Margaret Test asked by phone"},
+        headers=admin,
+    )
+
+    assert refused.status_code == 422
+    assert "must not name the person" in refused.get_json()["errors"]["reason"][0]
+    assert client.get(f"/api/v1/referrals/{referral['id']}", headers=helpline).get_json()["resident"][
+        "name"
+    ] == ("Margaret Test")

@@ -88,7 +88,8 @@ def test_an_exception_in_matching_still_saves_the_call(
     assert session.scalar(select(func.count()).select_from(Offer)) == 0
     failed = next(e for e in _events(session, body["id"]) if e.kind == "referral.routing_failed")
     assert failed.payload["error"] == "RuntimeError"
-    assert "index corrupted" in failed.payload["problem"]
+    assert failed.payload["problem"].startswith("an unexpected error (RuntimeError) while routing")
+    assert "index corrupted" not in failed.payload["problem"], "an error's text may quote personal details"
 
     board = _officer_board(client, headers_for, safety_net)
     assert [item["referral"]["id"] for item in board["routing_problems"]] == [body["id"]]
@@ -241,3 +242,29 @@ def test_a_database_error_in_routing_is_rolled_back_to_the_savepoint(
     assert failed.payload["error"] in ("OperationalError", "ProgrammingError")
     assert "database error" in failed.payload["problem"]
     assert "Margaret" not in str(failed.payload)
+
+
+def test_a_routing_failure_when_triaging_again_keeps_the_change_and_the_safety_net_holds_it(
+    client, helpline, directory, session, monkeypatch
+):
+    body = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()
+    assert body["status"] == "offered"
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("index corrupted")
+
+    monkeypatch.setattr(matching, "match", broken)
+    response = client.post(
+        f"/api/v1/referrals/{body['id']}/triage",
+        json={"notes_addendum": "Also needs a prescription collected."},
+        headers=helpline,
+    )
+
+    assert response.status_code == 200, response.get_json()
+    again = response.get_json()
+    assert (again["status"], again["owner_org_id"]) == ("escalated", directory["sutton_safety_net"])
+    assert again["current_offer"] is None
+    assert "prescription collected" in again["notes"], "the added notes are kept"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Offer).where(Offer.status == "pending")) == 0
+    assert [e.kind for e in _events(session, body["id"])].count("referral.routing_failed") == 1

@@ -23,3 +23,48 @@ def test_database_is_at_head(engine, database_url):
     script = ScriptDirectory.from_config(alembic_config(database_url))
     with engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == script.get_current_head()
+
+
+def test_0011_turns_a_handed_over_transfer_into_accepted_work(tmp_path):
+    """Before 0011 a transfer handed the referral over at once (status 'transferred', owned by the receiver,
+    no offer); after it, 'transferred' means a pending transfer offer, so those rows become accepted work."""
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0010")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, kind, area, description, services,"
+                " coverage_outcodes, capacity, contact_name, contact_phone, contact_email, public_contact,"
+                " sms_opted_out, active, created_at, updated_at) VALUES (1, 'Hub', 'hub', 'sutton', '',"
+                " '[]', '[]', 10, '', '', '', '', 0, 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO resident (id, name, phone, postcode, outcode, address, flags, lat, lon,"
+                " geo_precision, area, created_at) VALUES (1, 'A', '', 'SM1 1AA', 'SM1', '', '{}',"
+                " 51.3, -0.2, 'postcode', 'sutton', '2026-01-01')"
+            )
+        )
+        for referral_id, status in ((1, "transferred"), (2, "in_progress")):
+            connection.execute(
+                text(
+                    "INSERT INTO referral (id, resident_id, channel, notes, given_needs, consent_to_share,"
+                    " status, needs, safeguarding, owner_org_id, accepted_org_id, candidates, next_candidate,"
+                    " gap, unmet_needs, occurrences, outcome_note, created_by_role, version, created_at,"
+                    " updated_at) VALUES (:id, 1, 'phone', '', '[]', 1, :status, '[]', 0, 1, 1, '[]', 0, 0,"
+                    " '[]', '[]', '', 'helpline_staff', 1, '2026-01-01', '2026-01-01')"
+                ),
+                {"id": referral_id, "status": status},
+            )
+    upgrade(url, "head")
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(text("SELECT id, status FROM referral ORDER BY id")).all())
+    assert statuses == {1: "accepted", 2: "in_progress"}
+    downgrade(url, "0010")
+    engine.dispose()

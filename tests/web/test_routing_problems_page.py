@@ -17,7 +17,7 @@ def test_a_call_whose_routing_fails_is_saved_and_on_the_dashboard(signed_in, mon
     assert 'href="#section-routing_problems">Routing problems (1)' in board
     section = board[board.index('id="section-routing_problems"') :]
     assert f'href="/referrals/{referral_id}"' in section
-    assert "unexpected RuntimeError while routing: index corrupted" in section
+    assert "an unexpected error (RuntimeError) while routing" in section
     assert "Sutton Council safety net" in section, "the area's safety-net team holds it"
     page = officer.get(f"/referrals/{referral_id}")
     assert page.status_code == 200

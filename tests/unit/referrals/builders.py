@@ -38,6 +38,11 @@ def in_progress(plan: RecurrencePlan | None = None) -> Referral:
     return accepted(plan).start().referral
 
 
+def transferred(plan: RecurrencePlan | None = None) -> Referral:
+    """Work under way that its owner has offered to another organisation (pending)."""
+    return in_progress(plan).transfer("vcs-1", "needs a befriender", expires_at=EXPIRES).referral
+
+
 BUILDERS = {
     State.RECEIVED: received,
     State.TRIAGED: triaged,
@@ -45,9 +50,7 @@ BUILDERS = {
     State.DECLINED: lambda: replace(offered(), state=State.DECLINED),
     State.ACCEPTED: accepted,
     State.IN_PROGRESS: in_progress,
-    State.TRANSFERRED: lambda: (
-        accepted().transfer("vcs-1", "needs a befriender", expires_at=EXPIRES).referral
-    ),
+    State.TRANSFERRED: transferred,
     State.ESCALATED: lambda: triaged().escalate("safeguarding concern").referral,
     State.COMPLETED: lambda: in_progress().complete("helped").referral,
     State.SIGNPOSTED: lambda: received().signpost("citizens-advice").referral,
@@ -58,8 +61,8 @@ BUILDERS = {
 
 def build(state: State, plan: RecurrencePlan | None = None) -> Referral:
     if plan is not None:
-        assert state is State.IN_PROGRESS
-        return in_progress(plan)
+        assert state in (State.IN_PROGRESS, State.TRANSFERRED)
+        return in_progress(plan) if state is State.IN_PROGRESS else transferred(plan)
     return BUILDERS[state]()
 
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -48,8 +49,10 @@ LEGAL = {
     (S.IN_PROGRESS, "cancel"): S.CANCELLED,
     (S.IN_PROGRESS, "close"): S.CLOSED,
     (S.TRANSFERRED, "accept"): S.ACCEPTED,
-    (S.TRANSFERRED, "decline"): S.ACCEPTED,
-    (S.TRANSFERRED, "expire"): S.ACCEPTED,
+    (S.TRANSFERRED, "decline"): S.IN_PROGRESS,
+    (S.TRANSFERRED, "expire"): S.IN_PROGRESS,
+    (S.TRANSFERRED, "complete"): S.COMPLETED,
+    (S.TRANSFERRED, "record_occurrence"): S.TRANSFERRED,
     (S.TRANSFERRED, "escalate"): S.ESCALATED,
     (S.TRANSFERRED, "cancel"): S.CANCELLED,
     (S.TRANSFERRED, "close"): S.CLOSED,
@@ -309,3 +312,20 @@ def test_offer_expiry_uses_the_given_policy():
 def test_offer_expiry_rejects_bad_input(urgency, now, policy, message):
     with pytest.raises(ValueError, match=message):
         offer_expiry(urgency, now, policy)
+
+
+def test_pending_a_transfer_the_sender_goes_on_with_work_it_had_started():
+    plan = replace(SIX_WEEKLY_CALLS, count=1)
+    sent = build(S.TRANSFERRED, plan)
+
+    done, events = sent.record_occurrence(0, "call_made", "all well")
+
+    assert (done.state, done.open_offer, done.owner_org_id) == (S.COMPLETED, None, "ma-1")
+    assert [e.kind for e in events] == ["occurrence_recorded", "completed"]
+
+
+def test_work_not_started_when_the_transfer_was_offered_waits_for_the_receiver():
+    sent = build(S.ACCEPTED).transfer("vcs-2", "needs debt advice", expires_at=EXPIRES).referral
+    assert not sent.work_goes_on
+    with pytest.raises(IllegalTransition, match="had not started"):
+        sent.complete("helped")
