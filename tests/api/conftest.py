@@ -19,3 +19,18 @@ def headers_for(session_factory):
 @pytest.fixture(autouse=True)
 def directory(session_factory) -> dict[str, int]:
     return small_directory(session_factory)
+
+
+@pytest.fixture
+def hub(headers_for, directory):
+    return headers_for("hub_coordinator", directory["hub"])
+
+
+@pytest.fixture
+def food_bank(headers_for, directory):
+    return headers_for("hub_coordinator", directory["food_bank"])
+
+
+@pytest.fixture
+def officer(headers_for, directory):
+    return headers_for("safety_net_officer", directory["sutton_safety_net"])

@@ -7,37 +7,11 @@ from sqlalchemy import select
 
 from notify.models import OutboxMessage
 from referrals.models import AuditEvent
-from tests.builders import call, organisation
+from tests.api.http import act, log
+from tests.builders import organisation
 
 SECRET_NOTES = "Key safe code 4471, HIV positive, daughter Sharon at 3 Birch Road. Needs shopping."
 SUMMARY = "Weekly shop for an older person living alone; needs it by Friday."
-
-
-@pytest.fixture
-def hub(headers_for, directory):
-    return headers_for("hub_coordinator", directory["hub"])
-
-
-@pytest.fixture
-def food_bank(headers_for, directory):
-    return headers_for("hub_coordinator", directory["food_bank"])
-
-
-@pytest.fixture
-def officer(headers_for, directory):
-    return headers_for("safety_net_officer", directory["sutton_safety_net"])
-
-
-def log(client, headers, **overrides) -> dict:
-    response = client.post("/api/v1/referrals", json=call(**overrides), headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def act(client, headers, referral_id, action, expected=200, **body):
-    response = client.post(f"/api/v1/referrals/{referral_id}/{action}", json=body, headers=headers)
-    assert response.status_code == expected, response.get_json()
-    return response.get_json()
 
 
 def read(client, headers, referral_id, expected=200) -> dict:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.builders import call, organisation
+from tests.api.http import act, log
+from tests.builders import organisation
 
 LIST = "/api/v1/organisations"
 
@@ -10,18 +11,6 @@ LIST = "/api/v1/organisations"
 @pytest.fixture
 def admin(headers_for):
     return headers_for("admin")
-
-
-def log(client, headers, **overrides) -> dict:
-    response = client.post("/api/v1/referrals", json=call(**overrides), headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def act(client, headers, referral_id, action, **body) -> dict:
-    response = client.post(f"/api/v1/referrals/{referral_id}/{action}", json=body, headers=headers)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
 
 
 def by_name(body: list[dict]) -> dict[str, dict]:

@@ -2,38 +2,16 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from db.base import utcnow
 from referrals.actions import expire_due_offers
 from referrals.models import IdempotentRequest, Referral
 from referrals.policy import load_lifecycle_policy
+from tests.api.http import act, log
 from tests.builders import call
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def hub(headers_for, directory):
-    return headers_for("hub_coordinator", directory["hub"])
-
-
-@pytest.fixture
-def officer(headers_for, directory):
-    return headers_for("safety_net_officer", directory["sutton_safety_net"])
-
-
-def log(client, headers, **overrides) -> dict:
-    response = client.post("/api/v1/referrals", json=call(**overrides), headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def act(client, headers, referral_id, action, expected=200, **body):
-    response = client.post(f"/api/v1/referrals/{referral_id}/{action}", json=body, headers=headers)
-    assert response.status_code == expected, response.get_json()
-    return response.get_json()
 
 
 def kinds(body) -> list[str]:
