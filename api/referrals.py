@@ -84,7 +84,7 @@ class ReferralById(MethodView):
 
 @blp.route("/<int:referral_id>/candidates")
 class ReferralCandidates(MethodView):
-    @roles("helpline_staff", "safety_net_officer", "admin")
+    @roles(*sorted(access.CANDIDATE_READERS))
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, CandidateOutSchema(many=True))
     def get(self, referral_id: int):
