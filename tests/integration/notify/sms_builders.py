@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from notify.models import OutboxMessage
 from referrals.intake import CallLog, ResidentDetails, log_call
@@ -91,3 +92,30 @@ def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         time.sleep(0.02)
+
+
+WEBHOOK_PUBLIC = "https://oneroutein.example.org"
+
+
+def webhook_settings(auth_token: str) -> dict[str, str]:
+    """What an app needs to check Twilio's signatures: its public address and a Twilio configuration."""
+    return {
+        "PUBLIC_BASE_URL": WEBHOOK_PUBLIC,
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": auth_token,
+        "TWILIO_FROM": "+447700900000",
+    }
+
+
+def inbound_form(body: str = "HELP", sid: str = "SM" + "b" * 32) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "From": LEAD_PHONE,
+        "To": "+447700900000",
+        "Body": body,
+        "AccountSid": "AC" + "1" * 32,
+    }
+
+
+def signed(url: str, form: dict[str, str], token: str) -> dict[str, str]:
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}

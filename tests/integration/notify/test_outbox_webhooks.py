@@ -5,14 +5,21 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from notify.models import InboundMessage
 from referrals.models import AuditEvent
-from tests.integration.notify.sms_builders import LEAD_PHONE, coventry_directory, log_coventry_call, texts
+from tests.integration.notify import sms_builders
+from tests.integration.notify.sms_builders import (
+    WEBHOOK_PUBLIC,
+    coventry_directory,
+    inbound_form,
+    log_coventry_call,
+    texts,
+    webhook_settings,
+)
 
 AUTH_TOKEN = "webhook-test-token"
-PUBLIC = "https://oneroutein.example.org"
+PUBLIC = WEBHOOK_PUBLIC
 PROBLEM = "application/problem+json"
 
 
@@ -20,32 +27,13 @@ PROBLEM = "application/problem+json"
 def app(database_url, session_factory) -> Iterator:
     from api import create_app
 
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "PUBLIC_BASE_URL": PUBLIC,
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": "+447700900000",
-        }
-    )
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, **webhook_settings(AUTH_TOKEN)})
     yield app
     app.extensions["oneroute"].engine.dispose()
 
 
-def inbound_form(body: str = "HELP", sid: str = "SM" + "b" * 32) -> dict[str, str]:
-    return {
-        "MessageSid": sid,
-        "From": LEAD_PHONE,
-        "To": "+447700900000",
-        "Body": body,
-        "AccountSid": "AC" + "1" * 32,
-    }
-
-
 def signed(url: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}
+    return sms_builders.signed(url, form, token)
 
 
 def rejections(session) -> list[str]:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
 from notify.models import InboundMessage, PhoneTask
 from referrals.audit import verify_trail
@@ -22,9 +21,13 @@ from tests.integration.notify.sms_builders import (
     LEAD_PHONE,
     NOTES,
     RESIDENT,
+    WEBHOOK_PUBLIC,
     coventry_directory,
+    inbound_form,
     pending_offer,
     referral,
+    signed,
+    webhook_settings,
 )
 from texting import replies
 from texting.replies import InboundText, handle_inbound
@@ -203,37 +206,21 @@ def test_a_done_that_is_refused_leaves_the_task_as_it_was_and_raises_a_phone_tas
 
 
 AUTH_TOKEN = "recurring-done-token"
-PUBLIC = "https://oneroutein.example.org"
 
 
 @pytest.fixture
 def app(database_url, session_factory) -> Iterator:
     from api import create_app
 
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "PUBLIC_BASE_URL": PUBLIC,
-            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": "+447700900000",
-        }
-    )
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, **webhook_settings(AUTH_TOKEN)})
     yield app
     app.extensions["oneroute"].engine.dispose()
 
 
 def post_text(client, body: str):
-    form = {
-        "MessageSid": f"SM{next(_sids):032x}",
-        "From": LEAD_PHONE,
-        "To": "+447700900000",
-        "Body": body,
-        "AccountSid": "AC" + "1" * 32,
-    }
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(f"{PUBLIC}/sms/inbound", form)
-    return client.post("/sms/inbound", data=form, headers={"X-Twilio-Signature": signature})
+    form = inbound_form(body, f"SM{next(_sids):032x}")
+    headers = signed(f"{WEBHOOK_PUBLIC}/sms/inbound", form, AUTH_TOKEN)
+    return client.post("/sms/inbound", data=form, headers=headers)
 
 
 def test_done_by_text_through_the_webhook_records_the_weeks_call(client, session, session_factory, directory):
