@@ -21,7 +21,7 @@ from referrals import access
 from referrals.access import WHO_MAY
 from referrals.actions import Action, perform, record_consent
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.reading import describe, duplicates_shown, get_referral_for, record_personal_read
+from referrals.reading import describe, duplicates_shown, get_referral_for, shown_to
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
@@ -79,7 +79,7 @@ class ReferralById(MethodView):
     def get(self, referral_id: int):
         """Read one referral: status, owner, current offer and timeline."""
         session, principal = get_session(), current_principal()
-        return shown(session, get_referral_for(session, referral_id, principal), principal)
+        return shown_to(session, get_referral_for(session, referral_id, principal), principal, "api")
 
 
 @blp.route("/<int:referral_id>/candidates")
@@ -110,19 +110,13 @@ class ReferralTriage(MethodView):
         row = retriage(
             session, referral, Retriage(**data), principal, found.rules, found.routing, found.tier_changes
         )
-        return shown(session, row, principal)
-
-
-def shown(session, row, principal):
-    """A referral as the caller may see it; when that shows the person's details, the read is audited."""
-    record_personal_read(session, row, principal, "api")
-    return describe(session, row, principal)
+        return shown_to(session, row, principal, "api")
 
 
 def _act(referral_id: int, action: Action):
     session, principal = get_session(), current_principal()
     row = perform(session, referral_id, action, principal, services().lifecycle_policy)
-    return shown(session, row, principal)
+    return shown_to(session, row, principal, "api")
 
 
 def _action_route(name: str, schema, summary: str):
@@ -173,7 +167,7 @@ class ReferralConsent(MethodView):
             principal,
             services().lifecycle_policy,
         )
-        return shown(session, row, principal)
+        return shown_to(session, row, principal, "api")
 
 
 @blp.route("/<int:referral_id>/occurrences/<int:index>")

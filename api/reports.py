@@ -96,7 +96,7 @@ def _report(query: dict) -> NeedsReport:
         session,
         current_app.extensions["oneroute"].areas,
         since=query["since"],
-        area=report_area(session, current_principal(), query["area"]),
+        area=report_area(current_principal(), query["area"]),
         open_data=query["open_data"],
         threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
     )

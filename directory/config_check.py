@@ -124,17 +124,18 @@ def _safety_net_findings(
                 "without an owner)",
             )
         ]
-    count = found[(area.code, "safety_net")][0]
-    if count > 1:
-        return [
-            Finding(
-                "warning",
-                area.code,
-                f"{label} has {count} active safety-net teams: referrals go to the first, "
-                f"{_named(safety_net)}",
-            )
-        ]
-    return []
+    return _several(label, area, found, "safety_net", "safety-net teams", safety_net)
+
+
+def _several(
+    label: str, area: Area, found: dict, kind: str, words: str, first: tuple[int, str]
+) -> list[Finding]:
+    """A warning when an area has more than one active organisation of a kind routing takes only one of."""
+    count = found[(area.code, kind)][0]
+    if count <= 1:
+        return []
+    message = f"{label} has {count} active {words}: referrals go to the first, {_named(first)}"
+    return [Finding("warning", area.code, message)]
 
 
 def _model_findings(
@@ -153,16 +154,7 @@ def _model_findings(
                     "safety-net team)",
                 )
             ]
-        count = found[(area.code, "infrastructure")][0]
-        if count > 1:
-            return [
-                Finding(
-                    "warning",
-                    area.code,
-                    f"{label} has {count} active infrastructure organisations: referrals go to the first, "
-                    f"{_named(infrastructure)}",
-                )
-            ]
+        return _several(label, area, found, "infrastructure", "infrastructure organisations", infrastructure)
     if model == "hub_network" and (area.code, "hub") not in found:
         return [
             Finding(

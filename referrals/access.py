@@ -108,7 +108,7 @@ def may_see(principal: Principal, referral: Any, offer: Any = None) -> bool:
     if role in SEES_EVERY_AREA:
         return True
     if role == "safety_net_officer":
-        return principal.area is None or referral.area == principal.area
+        return _in_officers_council(principal, referral)
     if role == "partner_referrer":
         own_token = principal.token_id is not None and referral.created_by_token_id == principal.token_id
         return own_token or (principal.org_id is not None and referral.created_by_org_id == principal.org_id)
@@ -124,6 +124,11 @@ def area_scope(principal: Principal) -> str | None:
     """The council area a principal's dashboards and reports are limited to, as `may_see` limits referrals:
     a safety-net officer's council; None (every area) for admins, the helpline and an unbound officer."""
     return principal.area if principal.role == "safety_net_officer" else None
+
+
+def _in_officers_council(principal: Principal, thing: Any) -> bool:
+    """A safety-net officer's reach: their council's referrals and residents (bound to none: every area)."""
+    return principal.area is None or thing.area == principal.area
 
 
 def may_hold_personal_data(consent_to_share: bool, kind: str | None, mode: str | None) -> bool:
@@ -173,7 +178,7 @@ def may_attach(principal: Principal, resident: Any, referred_before: bool = Fals
     if principal.role in SEES_EVERY_AREA:
         return True
     if principal.role == "safety_net_officer":
-        return principal.area is None or resident.area == principal.area
+        return _in_officers_council(principal, resident)
     if principal.role == "partner_referrer":
         return referred_before
     return False
@@ -186,7 +191,7 @@ def may_erase(principal: Principal, resident: Any) -> bool:
     """Who may erase whom: admins (and retention, as the system) anyone; a safety-net officer the people of
     their own council area (an officer bound to no organisation, anyone's)."""
     if principal.role == "safety_net_officer":
-        return principal.area is None or resident.area == principal.area
+        return _in_officers_council(principal, resident)
     return principal.role in ERASERS
 
 

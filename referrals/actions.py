@@ -37,7 +37,7 @@ class Action:
     reason_typed: bool = True  # False where the service supplies the reason itself (SMS, erasure)
 
 
-def _authorise(row: Referral, offer: Offer | None, action: Action, principal: Principal) -> int | None:
+def authorise(row: Referral, offer: Offer | None, action: Action, principal: Principal) -> int | None:
     """The access rule's answer, as the error each door maps to a status; the acting organisation."""
     raise_for(access.refusal(principal, row, offer, action.name), row)
     return access.acting_org(principal, row)
@@ -161,7 +161,7 @@ def perform(
     """A person's action: checked against who they are, applied, committed."""
     now = now or utcnow()
     row, offer = load_for_update(session, referral_id)
-    org = _authorise(row, offer, action, principal)
+    org = authorise(row, offer, action, principal)
     if action.name == "transfer" and action.to_org_id is not None:
         _check_transfer_target(session, row, action.to_org_id)
     apply_action(session, row, offer, action, org, principal, policy, now)

@@ -66,14 +66,14 @@ def queue(session: Session, principal: Principal, now: datetime | None = None) -
     }
 
 
-def _area_filter(session: Session, principal: Principal):
+def _area_filter(principal: Principal):
     area = access.area_scope(principal)
     return True if area is None else Referral.area == area
 
 
 def safety_net_dashboard(session: Session, principal: Principal, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    in_area = _area_filter(session, principal)
+    in_area = _area_filter(principal)
     is_open = Referral.status.in_(OPEN_STATUSES)
     overdue = session.execute(
         select(Offer, Referral)

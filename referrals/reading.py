@@ -187,12 +187,22 @@ def without_quotes(decision: dict | None) -> dict | None:
     return {**decision, "reasons": reasons}
 
 
-def record_personal_read(session: Session, referral: Referral, principal: Principal, door: str) -> None:
+def shown_to(session: Session, referral: Referral, principal: Principal, door: str) -> ReferralDetail:
+    """The referral as `principal` may see it (`describe`), the read audited when it shows the person: one
+    door's answer, whichever door (`door`: api, web)."""
+    offer = pending_offer(session, referral.id)
+    record_personal_read(session, referral, principal, door, offer)
+    return describe(session, referral, principal, known=(offer, events_for_referral(session, referral.id)))
+
+
+def record_personal_read(
+    session: Session, referral: Referral, principal: Principal, door: str, offer: Offer | None
+) -> None:
     """Every read of a person's details is itself audited, whichever door it came through (`door`: api,
-    web, audit page, export)."""
+    web, audit page, export). `offer`: the referral's pending offer."""
     if not access.audits_personal_read(principal):
         return
-    if not access.sees_personal_details(principal, referral, pending_offer(session, referral.id)):
+    if not access.sees_personal_details(principal, referral, offer):
         return
     record(
         session,
@@ -258,5 +268,5 @@ def audit_timeline(
     offer = pending_offer(session, referral.id)
     personal = access.sees_personal_details(principal, referral, offer)
     readable = timeline_for(session, referral, events, principal, personal)
-    record_personal_read(session, referral, principal, door)
+    record_personal_read(session, referral, principal, door, offer)
     return events, readable

@@ -1,14 +1,12 @@
 """Whose figures a caller may see: a safety-net officer bound to a council team sees that council's area
 (as on the safety-net dashboard); admins and unbound officers choose any area, or all of them."""
 
-from sqlalchemy.orm import Session
-
 from accounts.tokens import Principal
 from referrals import access
 from referrals.errors import Forbidden
 
 
-def report_area(session: Session, principal: Principal, requested: str | None) -> str | None:
+def report_area(principal: Principal, requested: str | None) -> str | None:
     own = access.area_scope(principal)
     if own is None:
         return requested

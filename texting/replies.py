@@ -17,8 +17,8 @@ from directory.models import Organisation, Volunteer
 from directory.phones import InvalidPhone, normalise_phone
 from notify.models import InboundMessage, OutboxMessage
 from notify.reply_parsing import Command, parse_command
-from referrals import access, audit
-from referrals.actions import Action, apply_action, load_for_update, perform
+from referrals import audit
+from referrals.actions import Action, apply_action, authorise, load_for_update, perform
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.lifecycle import OWNED_STATUSES, Occurrence
 from referrals.models import Offer, Referral
@@ -413,10 +413,10 @@ def _start(
     """A task accepted by text and not yet started is started by its DONE, in the same transaction."""
     if row.status != "accepted":
         return
-    refused = access.refusal(principal, row, pending, "start")
-    if refused is not None:
-        raise Conflict(refused.message, row.status)
-    apply_action(session, row, pending, Action("start"), principal.org_id, principal, policy, now)
+    start = Action("start")
+    apply_action(
+        session, row, pending, start, authorise(row, pending, start, principal), principal, policy, now
+    )
 
 
 def _nothing_due(

@@ -9,17 +9,14 @@ from accounts.tokens import Principal
 from db.base import utcnow
 from referrals import access
 from referrals.actions import Action, perform, record_consent
-from referrals.errors import Conflict, DomainValidationError
-from referrals.models import Referral
+from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.reading import (
     RedactedResident,
     ReferralDetail,
     audit_timeline,
-    describe,
     get_referral_for,
     organisation_facts,
-    pending_offer,
-    record_personal_read,
+    shown_to,
 )
 from web.auth import HOME_BY_ROLE, current_principal, roles
 from web.blueprint import blp, db, services
@@ -92,9 +89,7 @@ def transfer_choices(detail: ReferralDetail) -> list[tuple[int, str]]:
 
 def render_referral(referral_id: int, errors: dict | None = None, values: dict | None = None, status=200):
     session, principal = db(), current_principal()
-    referral = get_referral_for(session, referral_id, principal)
-    record_personal_read(session, referral, principal, "web")
-    detail = describe(session, referral, principal)
+    detail = shown_to(session, get_referral_for(session, referral_id, principal), principal, "web")
     actions = available_actions(detail, principal)
     offer = detail.current_offer
     names = organisation_names(
@@ -175,11 +170,6 @@ def act(referral_id: int, name: str):
     return _land(session, referral_id)
 
 
-def _with_offer(session, referral_id: int):
-    session.rollback()
-    return session.get(Referral, referral_id), pending_offer(session, referral_id)
-
-
 @blp.post("/referrals/<int:referral_id>/consent")
 @roles(*sorted(access.CONSENT_ROLES))
 def record_consent_page(referral_id: int):
@@ -206,7 +196,10 @@ def record_consent_page(referral_id: int):
 
 def _land(session, referral_id: int):
     """Every action ends on a page the user may see: the referral, or their own start page."""
-    if not access.may_see(current_principal(), *_with_offer(session, referral_id)):
+    session.rollback()  # see the action's result
+    try:
+        get_referral_for(session, referral_id, current_principal())
+    except NotFound:
         return redirect(url_for(HOME_BY_ROLE[current_principal().role]))
     return redirect(url_for("web.referral", referral_id=referral_id))
 
