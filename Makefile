@@ -61,6 +61,7 @@ fuzz: $(BIN)/.installed ## Fuzz the API with schemathesis, all checks, a token p
 bench: $(BIN)/.installed ## Benchmarks (printed as ratios against a baseline measured in the same run)
 	$(BIN)/python -m bench.triage_eval
 	$(BIN)/python -m bench.matching --sizes 10000,100000 --queries 200
+	$(BIN)/python -m bench.duplicate_people
 
 clean: ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance

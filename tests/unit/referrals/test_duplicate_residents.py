@@ -71,6 +71,27 @@ SAME_PERSON = [
         {"name", "address", "postcode"},
         id="postcode-inside-address",
     ),
+    pytest.param(
+        person(name="Mags Smith", phone="0113 496 0000"), {"name", "phone"}, id="shortened-name-same-phone"
+    ),
+    pytest.param(
+        person(name="Marg Smith", phone="+44 113 496 0000"), {"name", "phone"}, id="short-form-same-phone"
+    ),
+    pytest.param(
+        person(name="Margaret Smitj", postcode="LS6 2AB", address="Flat 3, 12 Cardigan Road"),
+        {"name", "postcode", "address"},
+        id="surname-one-letter-off-same-postcode-and-address",
+    ),
+    pytest.param(
+        person(name="Margaret Smiht", postcode="LS6 2AB", address="Flat 3 12 Cardigan Rd"),
+        {"name", "postcode", "address"},
+        id="surname-letters-swapped-same-postcode-and-address",
+    ),
+    pytest.param(
+        person(name="Margaret Smith", postcode="LS6", address="Flat 3, 12 Cardigan Road"),
+        {"name", "address"},
+        id="district-only-same-address",
+    ),
 ]
 DIFFERENT_PEOPLE = [
     pytest.param(
@@ -356,3 +377,130 @@ def test_reformatted_copies_are_found_and_share_a_blocking_key(candidate):
 
     assert [match.resident_id for match in matches] == [1]
     assert blocking_keys(candidate) & blocking_keys(MARGARET)
+
+
+# The two kinds of repeat call measured as missed (issue: repeat callers).
+BRENDA = PersonRecord(5, "Brenda Lee", None, "SM1 6QE", "20 Park Way")
+SHAZIA = PersonRecord(6, "Shazia Ali", "07700 900555", "CV1 7GP", "32 Lime Lane, Coventry")
+
+
+@pytest.mark.parametrize("short", ["Mags", "Marg", "Maggie", "Peggy", "M", "Mrs M."])
+def test_a_shortened_first_name_on_the_same_phone_is_the_same_person(short):
+    candidate = person(name=f"{short} Smith", phone="01134960000")
+
+    assert [match.resident_id for match in find_duplicates(candidate, [MARGARET])] == [1]
+    assert blocking_keys(candidate) & blocking_keys(MARGARET)
+
+
+@pytest.mark.parametrize(
+    ("known", "candidate"),
+    [
+        (BRENDA, PersonRecord(None, "Brenda Lew", None, "SM1 6QE", "20 Park Way")),
+        (BRENDA, PersonRecord(None, "brenda lwe", None, "sm16qe", "20 Park Way")),
+        (SHAZIA, PersonRecord(None, "Shazia Ail", None, "CV1 7GP", "32 Lime Lane")),
+        (SHAZIA, PersonRecord(None, "Shazia Alo", None, "CV17GP", "32 Lime Ln, Coventry")),
+        (MARGARET, person(name="Margaret Smitj", postcode="LS6 2AB", address="Flat 3, 12 Cardigan Road")),
+        (MARGARET, person(name="Margaret Snith", postcode="LS6 2AB", address="Flat 3 12 Cardigan Rd")),
+    ],
+)
+def test_a_surname_one_letter_off_at_the_same_postcode_and_address_is_the_same_person(known, candidate):
+    assert [match.resident_id for match in find_duplicates(candidate, [known])] == [known.id]
+    assert blocking_keys(candidate) & blocking_keys(known)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Maggie Smith",  # nickname
+        "Marg Smith",  # shortened
+        "M Smith",  # initial
+        "Margeret Smith",  # one slip in the given name
+        "Margaret Smyth",  # one slip in the surname
+        "Margaret Smtih",  # letters swapped
+        "SMITH Margaret",  # surname first, no comma
+        "Smith, Mags",
+        "Mrs Margaret Smith",
+        "Margaret Anne Smith",  # a middle name given this time
+    ],
+)
+@pytest.mark.parametrize("phone", ["0113 496 0000", "+44 113 496 0000", "(0113) 4960000"])
+def test_the_same_phone_with_a_plausible_name_always_matches(name, phone):
+    """Whatever else differs (here: moved house, no date of birth)."""
+    candidate = person(name=name, phone=phone, postcode="BD1 1AA", address="4 Mill Lane, Bradford")
+
+    assert [match.resident_id for match in find_duplicates(candidate, [MARGARET])] == [1]
+
+
+@pytest.mark.parametrize(
+    ("known", "relative"),
+    [
+        ("Paul Smith", "Paula Smith"),
+        ("Paul Smith", "Pauline Smith"),
+        ("John Smith", "Joan Smith"),
+        ("Jean Smith", "Joan Smith"),
+        ("Daniel Smith", "Danielle Smith"),
+        ("Christine Smith", "Christian Smith"),
+        ("Christopher Smith", "Christine Smith"),
+        ("Julie Smith", "Julia Smith"),
+        ("Carol Smith", "Carl Smith"),
+        ("Harry Smith", "Barry Smith"),
+        ("Louise Smith", "Louis Smith"),
+        ("Michael Smith", "Michaela Smith"),
+        ("Maria Smith", "Mario Smith"),
+        ("Margaret Smith", "John Smith"),
+    ],
+)
+def test_a_relative_with_a_look_alike_given_name_at_the_same_phone_and_address_is_not_a_match(
+    known, relative
+):
+    existing = PersonRecord(1, known, "0113 496 0000", "LS6 2AB", "Flat 3, 12 Cardigan Road")
+    candidate = PersonRecord(None, relative, "0113 496 0000", "LS6 2AB", "Flat 3, 12 Cardigan Road")
+
+    assert name_score(known, relative) <= 70
+    assert find_duplicates(candidate, [existing]) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "low", "high"),
+    [
+        ("Mags Smith", "Margaret Smith", 100, 100),
+        ("Krzys Nowak", "Krzysztof Nowak", 90, 90),  # a short form not in the table
+        ("Val Cooper", "Valerie Cooper", 90, 100),
+        ("Margart Brown", "Margaret Brown", 90, 90),
+        ("Daviid Wilson", "David Wilson", 90, 90),  # a letter doubled
+        ("Anjali Kuar", "Anjali Kaur", 90, 90),  # letters swapped in a four-letter surname
+        ("Brenda Lew", "Brenda Lee", 90, 90),  # a neighbouring key in a three-letter surname
+        ("Tim Smith", "Tom Smith", 0, 70),  # but not in a three-letter given name
+        ("Dean Smith", "Sean Smith", 0, 70),  # nor a given name's first letter
+        ("Sandy Smith", "Sandra Smith", 100, 100),  # a nickname of several names matches each
+        ("Sandy Smith", "Alexander Smith", 100, 100),
+        ("Chris Smith", "Christine Smith", 100, 100),
+        ("Margaret Rich", "Margaret Richard", 0, 89),  # nicknames are for given names, not surnames
+        ("Declan O Brien", "Declan O'Brien", 100, 100),
+        ("Declan Mc Donald", "Declan McDonald", 100, 100),
+        ("Małgorzata Nowak", "Malgorzata Nowak", 100, 100),
+        ("Gosia Nowak", "Małgorzata Nowak", 100, 100),
+        ("Mohamed Khan", "Muhammad Khan", 100, 100),
+        ("Duncan McDonald", "Hamish Duncan McDonald", 100, 100),
+    ],
+)
+def test_name_score_rules(first, second, low, high):
+    assert low <= name_score(first, second) <= high
+    assert name_score(first, second) == pytest.approx(name_score(second, first))
+
+
+def test_a_name_written_apart_shares_a_blocking_key():
+    known = PersonRecord(1, "Declan Kieran O'Brien", None, "SL2 3PJ", "Flat 8, 7 Cedar Road")
+    candidate = PersonRecord(None, "Declan O Brien", None, "SL2", "flat 8, 7 Cedar Road")
+
+    assert blocking_keys(candidate) & blocking_keys(known)
+    assert [match.resident_id for match in find_duplicates(candidate, [known])] == [1]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "score"),
+    [("SM1", "SM1 1AA", 75), ("sm1", "SM11AA", 75), ("SM1", "SM2 1AA", 0), ("SM1", "SM1", 100)],
+)
+def test_a_district_alone_agrees_with_a_postcode_in_it(first, second, score):
+    assert postcode_score(first, second) == score
+    assert postcode_score(second, first) == score
