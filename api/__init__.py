@@ -59,7 +59,14 @@ API_DESCRIPTION = """Referral triage and volunteer matching for local crisis res
   the person gave no consent and it is not one of the council's own teams. `personal_details` says which.
 - Transfers are offers: the receiving organisation accepts or declines; the referral stays with the sender
   until then and returns to it on a decline or expiry.
-- Partner referrers get `duplicate_check` instead of other residents' ids and scores.
+- **Repeat callers**: a call for someone who looks like a person already known (the same phone in any
+  format, or a similar name with the same postcode, address or date of birth) is not saved: `409` with
+  `code: possible_repeat_caller` and `possible_duplicates`; send it again with `resident_id` (that person:
+  a call for a need already open is added to their open referral) or `new_person: true`. Partner referrers
+  are never shown other residents and never held: they get `duplicate_check`, and the helpline settles the
+  call from `GET /api/v1/repeat-callers`.
+- A call must be contactable: a phone number, an address or `resident.contact.safe_phone`, or a
+  `no_contact_reason` in words.
 - Every read that shows a person's details is audited.
 """
 

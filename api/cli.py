@@ -32,6 +32,7 @@ def register_cli(app: Flask) -> None:
         audit_cli,
         directory_cli,
         retention_cli,
+        residents_cli,
         config_cli,
     ):
         app.cli.add_command(group)
@@ -419,6 +420,21 @@ def directory_import_volunteers(path, batch_size):
                 session, path, geocoder=found.geocoder, batch_size=batch_size, progress=True
             )
         )
+
+
+@click.group("residents", help="The people on record.", cls=AppGroup)
+def residents_cli():
+    pass
+
+
+@residents_cli.command(
+    "reindex", help="Rewrite every person's duplicate-check keys (after an upgrade changes name reading)."
+)
+def residents_reindex():
+    from referrals.residents import reindex_residents
+
+    with services().session_factory() as session:
+        click.echo(f"reindexed {reindex_residents(session)} resident(s)")
 
 
 @click.group("retention", help="Retention of personal data (config/retention.yaml).", cls=AppGroup)

@@ -1,10 +1,19 @@
 from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
-from api.schemas import AuditQuerySchema, DashboardSchema, QueueSchema, TimelineEventSchema, VerifySchema
+from api.schemas import (
+    AuditQuerySchema,
+    DashboardSchema,
+    QueueSchema,
+    RepeatCallerSchema,
+    TimelineEventSchema,
+    VerifySchema,
+)
+from referrals.access import CANDIDATE_READERS
 from referrals.audit import verify_trail
 from referrals.oversight import queue, safety_net_dashboard
 from referrals.reading import audit_timeline, get_referral_for
+from referrals.repeat_callers import to_check
 
 blp = api_blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Queues, the safety net, the audit trail"
@@ -29,6 +38,16 @@ def safety_net():
     them failed (`routing_problems`, with the problem), and unowned referrals (0 unless an area has no
     safety-net team)."""
     return safety_net_dashboard(get_session(), current_principal())
+
+
+@blp.get("/repeat-callers")
+@roles(*sorted(CANDIDATE_READERS))
+@blp.doc(security=BEARER_SECURITY)
+@blp.response(200, RepeatCallerSchema(many=True))
+def repeat_callers():
+    """Partner referrals of people who may already be known, waiting for the helpline to check (oldest
+    first), each with the known people it may be; settle one with POST /referrals/{id}/repeat-caller."""
+    return to_check(get_session(), current_principal())
 
 
 @blp.get("/audit")

@@ -4,24 +4,29 @@ from flask.views import MethodView
 from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint, body_optional
 from api.db import get_session
+from api.errors import problem
 from api.idempotency import idempotent
 from api.schemas import (
     CandidateOutSchema,
     ConsentInSchema,
+    DuplicateSchema,
     NoBodySchema,
     OutcomeInSchema,
     ReasonInSchema,
     ReferralCreatedSchema,
     ReferralInSchema,
     ReferralOutSchema,
+    RepeatCallerInSchema,
     RetriageInSchema,
     TransferInSchema,
 )
 from referrals import access
 from referrals.access import WHO_MAY
 from referrals.actions import Action, perform, record_consent
-from referrals.intake import CallLog, IntakeContext, ResidentDetails, log_call
-from referrals.reading import describe, duplicates_shown, get_referral_for, shown_to
+from referrals.contact import ContactDetails
+from referrals.intake import CallLog, IntakeContext, PossibleRepeatCaller, ResidentDetails, log_call
+from referrals.reading import describe, duplicates_shown, get_referral_for, record_people_shown, shown_to
+from referrals.repeat_callers import settle
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
@@ -48,15 +53,19 @@ class Referrals(MethodView):
     @blp.response(201, ReferralCreatedSchema)
     def post(self, data):
         """Log a call: the resident and the referral, triaged, matched and offered, in one transaction."""
+        resident = dict(data["resident"])
+        resident["contact"] = ContactDetails(**resident.get("contact", {}))
         call = CallLog(
             channel=data["channel"],
-            resident=ResidentDetails(**data["resident"]),
+            resident=ResidentDetails(**resident),
             notes=data["notes"],
             summary=data["summary"],
             needs=data["needs"],
             consent_to_share=data["consent_to_share"],
             resident_id=data["resident_id"],
             recurrence=data["recurrence"],
+            no_contact_reason=data["no_contact_reason"],
+            new_person=data["new_person"],
         )
         session, principal = get_session(), current_principal()
         result = log_call(session, call, principal, intake_context())
@@ -69,6 +78,24 @@ class Referrals(MethodView):
             possible_duplicates=duplicates_shown(session, principal, result.possible_duplicates),
             duplicate_check=PARTNER_DUPLICATE_CHECK if partner else None,
         )
+
+
+@blp.errorhandler(PossibleRepeatCaller)
+def _possible_repeat_caller(error: PossibleRepeatCaller):
+    """Nothing was saved: the caller is asked who the person is. The candidates are only those the caller may
+    attach a call to (never shown to partner referrers, whose calls are not held); showing them is a read."""
+    session, principal = get_session(), current_principal()
+    session.rollback()
+    record_people_shown(
+        session, [match.resident_id for match in error.matches], principal, "intake: possible repeat caller"
+    )
+    return problem(
+        409,
+        "Conflict",
+        str(error),
+        code="possible_repeat_caller",
+        possible_duplicates=DuplicateSchema(many=True).dump(error.matches),
+    )
 
 
 @blp.route("/<int:referral_id>")
@@ -167,6 +194,21 @@ class ReferralConsent(MethodView):
             principal,
             services().lifecycle_policy,
         )
+        return shown_to(session, row, principal, "api")
+
+
+@blp.route("/<int:referral_id>/repeat-caller")
+class ReferralRepeatCaller(MethodView):
+    @roles(*sorted(access.CANDIDATE_READERS))
+    @idempotent
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(RepeatCallerInSchema)
+    @blp.response(200, ReferralOutSchema)
+    def post(self, data, referral_id: int):
+        """Settle a call on the repeat-callers list: `same_as` the known person it is (the call's new record
+        is folded into theirs: its referrals move there) or null for someone else."""
+        session, principal = get_session(), current_principal()
+        row = settle(session, referral_id, principal, data["same_as"])
         return shown_to(session, row, principal, "api")
 
 

@@ -66,6 +66,38 @@ class FlagsSchema(InSchema):
     del _flag
 
 
+class ContactInSchema(InSchema):
+    class Meta:
+        ordered = True
+
+    safe_to_contact = ma.fields.String(
+        load_default="",
+        validate=validate.OneOf(("yes", "no", "")),
+        metadata={
+            "description": "Is it safe to contact them as usual: yes, no (use safe_phone or safe_times "
+            'only), or "" when not asked'
+        },
+    )
+    safe_times = ma.fields.String(load_default="", validate=validate.Length(max=200))
+    safe_phone = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=40),
+        metadata={"description": "The number to use when it is not their own"},
+    )
+    no_message = StrictBoolean(
+        load_default=False,
+        metadata={"description": "Do not leave a voicemail or a text that says who called"},
+    )
+    emergency_contact = ma.fields.String(load_default="", validate=validate.Length(max=300))
+    access_notes = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=1000),
+        metadata={"description": "Key safe, pets, which door: shown like the call notes, after acceptance"},
+    )
+    language = ma.fields.String(load_default="", validate=validate.Length(max=100))
+    communication_needs = ma.fields.String(load_default="", validate=validate.Length(max=300))
+
+
 class ResidentInSchema(InSchema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = ma.fields.String(load_default="", validate=validate.Length(max=40))
@@ -73,6 +105,7 @@ class ResidentInSchema(InSchema):
     address = ma.fields.String(load_default="", validate=validate.Length(max=500))
     date_of_birth = ma.fields.Date(load_default=None, allow_none=True, validate=BORN_SINCE_1900)
     flags = ma.fields.Nested(FlagsSchema, load_default=dict)
+    contact = ma.fields.Nested(ContactInSchema, load_default=dict)
     for _flag in RESIDENT_FLAGS:
         locals()[_flag] = StrictBoolean(
             load_only=True, metadata={"description": f"shorthand for flags.{_flag}"}
@@ -127,6 +160,15 @@ class ReferralInSchema(InSchema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Attach the call to a person already known (from possible_duplicates)"},
     )
+    new_person = StrictBoolean(
+        load_default=False,
+        metadata={"description": "The caller is none of the possible_duplicates a 409 listed: a new person"},
+    )
+    no_contact_reason = ma.fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "Required, in words, when there is no phone number and no address"},
+    )
 
     @ma.validates_schema
     def notes_or_needs(self, data, **_kwargs):
@@ -151,6 +193,13 @@ class ResidentOutSchema(ma.Schema):
     address = ma.fields.String()
     date_of_birth = ma.fields.Date(allow_none=True)
     flags = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean())
+    contact = ma.fields.Dict(
+        metadata={
+            "description": "How to reach them safely and what a helper must know at the door (only what was "
+            "given: safe_to_contact, safe_times, safe_phone, no_message, emergency_contact, access_notes, "
+            "language, communication_needs)"
+        }
+    )
     area = ma.fields.String(allow_none=True)
     location = ma.fields.Method("_location", metadata={"type": "object"})
 
@@ -243,6 +292,9 @@ class ReferralOutSchema(ma.Schema):
     )
     resident = ma.fields.Nested(ResidentOutSchema)
     notes = ma.fields.String(allow_none=True)
+    no_contact_reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why there is no phone number or address (like notes)"}
+    )
     summary = ma.fields.String(
         metadata={"description": "What the helper needs to know (shown before accepting)"}
     )
@@ -404,3 +456,40 @@ class VerifySchema(ma.Schema):
     head_hash = ma.fields.String()
     first_bad_seq = ma.fields.Integer(allow_none=True)
     problem = ma.fields.String(allow_none=True)
+
+
+class KnownPersonSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    postcode = ma.fields.String()
+    address = ma.fields.String()
+    date_of_birth = ma.fields.Date(allow_none=True)
+
+
+class CandidatePersonSchema(DuplicateSchema):
+    person = ma.fields.Nested(KnownPersonSchema)
+
+
+class RepeatCallerSchema(ma.Schema):
+    referral_id = ma.fields.Function(lambda item: item.referral.id)
+    status = ma.fields.Function(lambda item: item.referral.status)
+    channel = ma.fields.Function(lambda item: item.referral.channel)
+    logged_at = ma.fields.DateTime()
+    person = ma.fields.Function(lambda item: KnownPersonSchema().dump(item.referral.resident))
+    candidates = ma.fields.Function(
+        lambda item: [
+            {**DuplicateSchema().dump(m), "person": KnownPersonSchema().dump(item.people[m.resident_id])}
+            for m in item.candidates
+            if m.resident_id in item.people
+        ],
+        metadata={"description": "The people already known this call may be (CandidatePersonSchema)"},
+    )
+
+
+class RepeatCallerInSchema(InSchema):
+    same_as = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "The known person this call is (one of its candidates), or null"},
+    )

@@ -152,6 +152,9 @@ def erase_resident(
             raise DomainValidationError(
                 "also_erase", f"not among the records found for this person: {', '.join(map(str, refused))}"
             )
+    # Records the helpline found to be this same person (their referrals moved here) go with it.
+    merged = session.scalars(select(Resident.id).where(Resident.same_as_id == resident_id)).all()
+    other_ids += [rid for rid in merged if rid not in other_ids]
     # Locked in id order (two officers erasing overlapping records wait for each other, never deadlock);
     # a record erased meanwhile is left as it is.
     locked = session.scalars(
@@ -206,6 +209,7 @@ def _erase_one(
     for referral in referrals:
         referral.notes = ERASED_TEXT
         referral.summary = ""
+        referral.no_contact_reason = ""
         referral.outcome_note = ""
         referral.occurrences = [{**occurrence, "note": None} for occurrence in referral.occurrences]
         if referral.triage:
@@ -219,6 +223,7 @@ def _erase_one(
     resident.date_of_birth = None
     resident.postcode = resident.outcode
     resident.flags = {}
+    resident.contact = {}
     resident.lat, resident.lon = round(resident.lat, 2), round(resident.lon, 2)
     resident.geo_precision = "outcode"
     resident.erased_at = now

@@ -1,6 +1,6 @@
 """The single route in: a call as helpline staff log it becomes a triaged referral, in one transaction."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,14 +12,18 @@ from directory.areas import Areas
 from directory.phones import InvalidPhone, normalise_phone
 from geo import Geocoder, InvalidPostcode, Location, is_outcode, normalise_outcode, normalise_postcode
 from referrals import access, audit, lifecycle
+from referrals.contact import ContactDetails, contactable_problem
 from referrals.duplicates import DuplicateMatch
-from referrals.errors import DomainValidationError, NotFound
+from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.lifecycle import OPEN_STATUSES
 from referrals.models import AuditEvent, Offer, Referral, Resident
+from referrals.offer_texts import enqueue_rang_again_text
 from referrals.persistence import Change, persist
+from referrals.reading import duplicates_shown
+from referrals.repeat_callers import CHECK, note_on_open_referrals
 from referrals.residents import index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route_or_hold
-from referrals.sealing import new_key
+from referrals.sealing import new_key, seal
 from referrals.triaging import decide, triage_on_intake
 from triage import Rules
 
@@ -32,6 +36,7 @@ class ResidentDetails:
     address: str = ""
     date_of_birth: date | None = None
     flags: dict[str, bool] = field(default_factory=dict)
+    contact: ContactDetails = field(default_factory=ContactDetails)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,20 @@ class CallLog:
     resident_id: int | None = None
     recurrence: dict | None = None
     summary: str = ""  # what the helper needs to know: shown before they accept (the notes are not)
+    no_contact_reason: str = ""  # why there is neither a phone number nor an address
+    new_person: bool = False  # the call-taker checked the people already known: this is someone else
+
+
+class PossibleRepeatCaller(Conflict):
+    """The caller looks like someone already on record and the call-taker has not said who they are: nothing
+    is saved; the call is sent again with `resident_id` (the same person) or `new_person` (someone else)."""
+
+    def __init__(self, matches: list[DuplicateMatch]):
+        super().__init__(
+            "the caller may already be known: send the call again with resident_id (one of "
+            "possible_duplicates) or with new_person: true"
+        )
+        self.matches = matches
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,7 @@ class IntakeResult:
     possible_duplicates: list[DuplicateMatch]
     current_offer: Offer | None = None
     timeline: list[AuditEvent] = field(default_factory=list)
+    added_to: Referral | None = None  # the person's open referral this call was added to
 
 
 def locate(postcode: str, context: IntakeContext) -> tuple[str, Location, str]:
@@ -90,6 +110,30 @@ def normalised_phone(raw: str, field_name: str = "resident.phone") -> str:
         raise DomainValidationError(field_name, str(exc)) from exc
 
 
+def check_contact(call: CallLog, known: Resident | None = None) -> None:
+    """The contact details make sense and the person can be reached (a phone, an address, a safe number, or a
+    reason in words why none): the same rule for the API and the call form."""
+    contact = call.resident.contact
+    for name, message in contact.problems().items():
+        raise DomainValidationError(f"resident.contact.{name}", message)
+    phone = call.resident.phone or (known.phone if known is not None else "")
+    address = call.resident.address or (known.address if known is not None else "")
+    stored = ContactDetails.from_stored(known.contact) if known is not None else ContactDetails()
+    problem = contactable_problem(
+        phone, address, stored if contact.empty else contact, call.no_contact_reason
+    )
+    if problem:
+        raise DomainValidationError("no_contact_reason", problem)
+
+
+def _contact_to_store(contact: ContactDetails) -> dict:
+    if contact.safe_phone:
+        contact = replace(
+            contact, safe_phone=normalised_phone(contact.safe_phone, "resident.contact.safe_phone")
+        )
+    return contact.stored()
+
+
 def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetime) -> Resident:
     postcode, location, area = locate(details.postcode, context)
     return Resident(
@@ -100,6 +144,7 @@ def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetim
         address=details.address,
         date_of_birth=details.date_of_birth,
         flags=dict(details.flags),
+        contact=_contact_to_store(details.contact),
         lat=location.lat,
         lon=location.lon,
         geo_precision=location.precision,
@@ -155,13 +200,21 @@ def log_call(
     duplicates: list[DuplicateMatch] = []
     if call.resident_id is not None:
         resident = _known_resident(session, call.resident_id, principal)
+        check_contact(call, resident)
+        _update_contact(session, resident, call.resident.contact, principal, now)
     else:
+        check_contact(call)
         resident = _new_resident(call.resident, context, now)
         duplicates = possible_duplicates(session, person_record(resident))
+        if duplicates and not call.new_person:
+            shown = duplicates_shown(session, principal, duplicates)
+            if shown:  # the call-taker can tell who it is: ask before a second record is made
+                raise PossibleRepeatCaller(shown)
     decision = decide(
         call.notes, call.needs, resident.flags, resident.date_of_birth, context.rules, now.date()
     )
-    linked = open_referral_with_same_needs(session, resident, decision.needs)
+    # A request for regular support is a new plan, so it is never folded into an open referral.
+    linked = None if call.recurrence else open_referral_with_same_needs(session, resident, decision.needs)
     first_call = resident.id is None
     if first_call:
         session.add(resident)
@@ -173,6 +226,7 @@ def log_call(
         channel=call.channel,
         notes=call.notes,
         summary=call.summary.strip(),
+        no_contact_reason=call.no_contact_reason.strip(),
         given_needs=list(call.needs),
         consent_to_share=call.consent_to_share,
         status="received",
@@ -199,6 +253,17 @@ def log_call(
             "possible_duplicates": [{"resident_id": d.resident_id, "score": d.score} for d in duplicates],
         },
     )
+    if duplicates and not call.new_person:  # a partner cannot be shown who: the helpline checks
+        audit.record(
+            session,
+            CHECK,
+            principal,
+            referral_id=referral.id,
+            resident_id=resident.id,
+            now=now,
+            reason="the caller may already be known: the helpline checks",
+            payload={"possible_duplicates": [d.resident_id for d in duplicates]},
+        )
     triage_on_intake(session, referral, resident, decision, principal, now)
     offer = None
     if linked is not None:
@@ -213,16 +278,39 @@ def log_call(
             recurrence=call.recurrence,
             first_referral=first_call,
         )
+        if not first_call:
+            note_on_open_referrals(session, referral, principal, now)
     timeline = audit.pending_events(session, referral.id)
     session.commit()
-    return IntakeResult(referral, duplicates, offer, timeline)
+    return IntakeResult(referral, duplicates, offer, timeline, added_to=linked)
+
+
+def _update_contact(
+    session: Session, resident: Resident, contact: ContactDetails, principal: Principal, now: datetime
+) -> None:
+    """A known caller's new call may bring new contact details: what was given replaces what was stored."""
+    if contact.empty:
+        return
+    merged = {**(resident.contact or {}), **_contact_to_store(contact)}
+    if merged == resident.contact:
+        return
+    resident.contact = merged
+    audit.record(
+        session,
+        "resident.contact_updated",
+        principal,
+        resident_id=resident.id,
+        now=now,
+        payload={"fields": sorted(contact.stored())},
+    )
 
 
 def _link_to_open_referral(
     session: Session, referral: Referral, linked: Referral, principal: Principal, now: datetime
 ) -> None:
-    """The same need is already being handled: record the call against it instead of offering it twice.
-    The new referral closes through the state machine and stays with the safety net, so nobody new sees it."""
+    """The same need is already being handled: the call is added to that referral (its notes on the
+    timeline, sealed like any note about the person; whoever holds it told) instead of being offered twice.
+    The new referral closes through the state machine as the record of the call, linked to the open one."""
     referral.linked_referral_id = linked.id
     referral.safety_net_org_id = linked.safety_net_org_id
     value, events = lifecycle.Referral(safety_net_org_id=linked.safety_net_org_id).close(
@@ -239,3 +327,17 @@ def _link_to_open_referral(
         payload={"linked_referral_id": linked.id},
         now=now,
     )
+    payload = {"call_referral_id": referral.id, "channel": referral.channel, "needs": list(referral.needs)}
+    if referral.notes:
+        payload["note"] = seal(session, linked.resident_id, {"note": referral.notes})
+    audit.record(
+        session,
+        "referral.call_added",
+        principal,
+        referral_id=linked.id,
+        resident_id=linked.resident_id,
+        reason="they rang again about this request",
+        payload=payload,
+        now=now,
+    )
+    enqueue_rang_again_text(session, linked, now)

@@ -40,12 +40,19 @@ class Resident(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     date_of_birth: Mapped[date | None]
     flags: Mapped[dict] = mapped_column(default=dict)
+    # How to reach them safely and what a helper must know at the door (referrals.contact.ContactDetails):
+    # personal details, shown only to those who see the person's details, blanked by erasure.
+    contact: Mapped[dict] = mapped_column(default=dict, server_default="{}")
     lat: Mapped[float]
     lon: Mapped[float]
     geo_precision: Mapped[str] = mapped_column(String(10))
     area: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
+    # A record the helpline found to be the same person as another (a partner's referral of someone already
+    # known): its referrals moved there; it is kept only for the words sealed with its key, and goes when
+    # that person is erased (referrals/repeat_callers.py).
+    same_as_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class Referral(Base):
@@ -63,6 +70,8 @@ class Referral(Base):
     summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     given_needs: Mapped[list] = mapped_column(default=list)
     consent_to_share: Mapped[bool]
+    # Why the call-taker could take neither a phone number nor an address (a referral must be contactable).
+    no_contact_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="received")
     tier: Mapped[str | None] = mapped_column(String(20))
     needs: Mapped[list] = mapped_column(default=list)

@@ -129,3 +129,29 @@ def enqueue_details_text(
         return None
     body = details_text(offer.task_code, row, row.resident)
     return enqueue(session, phone, body, "details", referral_id=row.id, offer_id=offer.id, now=now)
+
+
+def enqueue_rang_again_text(session: Session, row: Referral, now: datetime) -> OutboxMessage | None:
+    """The person rang the helpline again about a request a volunteer or mutual-aid lead has taken by text:
+    tell them (task code and need only, no personal details), so they are not the last to know."""
+    offer = session.scalars(
+        select(Offer)
+        .where(Offer.referral_id == row.id, Offer.status == "accepted", Offer.task_code.is_not(None))
+        .order_by(Offer.id.desc())
+        .limit(1)
+    ).first()
+    if offer is None or row.accepted_org_id != offer.org_id:
+        return None
+    raw, _org = recipient(session, offer)
+    try:
+        phone = normalise_phone(raw)
+    except InvalidPhone:
+        return None
+    if not phone:
+        return None
+    needs = ", ".join(need_labels(list(row.needs))) or "their request"
+    body = _fit(
+        f"One Route In: task {offer.task_code} ({needs}): they rang the helpline again about it. "
+        "Please get in touch with them soon, or ring the helpline if you can no longer help."
+    )
+    return enqueue(session, phone, body, "notice", referral_id=row.id, offer_id=offer.id, now=now)

@@ -77,19 +77,22 @@ def readable_timeline(
     matched against as possible duplicates (ids and scores); `matching`: the candidates matching found and
     why others were left out. What is not theirs is left out of the events' data."""
 
-    def read(text, field: str):
+    def read(text, field: str, sealed_for: int | None):
         if not isinstance(text, str) or not text.startswith(PREFIX):
             return text
         if not personal:
             return WITHHELD_TEXT
-        opened = resident_id is not None and unseal(session, resident_id, text)
+        # Sealed with the key of the record the event was written for: a referral moved to the same
+        # person's other record (referrals/repeat_callers.py) still reads its earlier words.
+        owner = sealed_for or resident_id
+        opened = owner is not None and unseal(session, owner, text)
         return opened.get(field, ERASED_TEXT) if opened else ERASED_TEXT
 
     timeline = []
     for event in events:
         payload = dict(event.payload or {})
         if "note" in payload:
-            payload["note"] = read(payload["note"], "note")
+            payload["note"] = read(payload["note"], "note", event.resident_id)
         if not residents:
             payload.pop("possible_duplicates", None)
         if not matching:
@@ -103,7 +106,7 @@ def readable_timeline(
                 event.actor,
                 event.actor_role,
                 event.actor_org_id,
-                read(event.reason or "", "reason"),
+                read(event.reason or "", "reason", event.resident_id),
                 payload,
             )
         )
@@ -156,6 +159,7 @@ def describe(
         resident = RedactedResident(resident.id, resident.outcode, resident.area, {})
         extra = {
             "notes": None,
+            "no_contact_reason": None,
             "triage": without_quotes(referral.triage),
             "occurrences": [{**o, "note": None} for o in referral.occurrences or []],
             **extra,

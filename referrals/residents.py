@@ -63,3 +63,27 @@ def possible_duplicates(
         select(Resident).where(Resident.id.in_(ids), Resident.erased_at.is_(None))
     ).all()
     return find_duplicates(person, (person_record(r) for r in existing))[:limit]
+
+
+REINDEX_BATCH = 1000
+
+
+def reindex_residents(session: Session, batch: int = REINDEX_BATCH) -> int:
+    """Rewrite every live record's blocking keys (after the matcher's name reading changes: a new nickname,
+    "O Brien" read as one word), in batches, each committed: returns how many were reindexed. Erased records
+    and records folded into another (`same_as_id`) keep none, so intake never finds them."""
+    done, after = 0, 0
+    while True:
+        people = session.scalars(
+            select(Resident)
+            .where(Resident.id > after, Resident.erased_at.is_(None), Resident.same_as_id.is_(None))
+            .order_by(Resident.id)
+            .limit(batch)
+        ).all()
+        if not people:
+            return done
+        for resident in people:
+            index_resident(session, resident)
+        session.commit()
+        done += len(people)
+        after = people[-1].id

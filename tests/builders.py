@@ -15,6 +15,8 @@ def call(**overrides) -> dict:
         },
         "notes": "Needs shopping picked up this week, lives alone.",
         "consent_to_share": True,
+        # Tests log this caller many times as separate cases; a repeat caller is tested with new_person unset.
+        "new_person": True,
     }
     resident = overrides.pop("resident", None)
     if resident:

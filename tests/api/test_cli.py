@@ -112,3 +112,22 @@ def test_directory_csv_import_reports_bad_rows(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["directory", "import-volunteers", str(path)])
     assert result.exit_code == 1
     assert "row 3" in result.output
+
+
+def test_residents_reindex_rewrites_the_duplicate_check_keys(app, client, helpline, session):
+    from sqlalchemy import delete, select
+
+    from referrals.models import ResidentKey
+    from tests.api.http import log
+
+    first = log(client, helpline)
+    resident_id = first["resident"]["id"]
+    session.execute(delete(ResidentKey).where(ResidentKey.resident_id == resident_id))
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["residents", "reindex"])
+
+    assert result.exit_code == 0, result.output
+    assert "reindexed 1 resident(s)" in result.output
+    keys = session.scalars(select(ResidentKey.key).where(ResidentKey.resident_id == resident_id)).all()
+    assert any(key.startswith("phone:") for key in keys)

@@ -155,6 +155,15 @@ def test_what_intake_answers_is_what_a_read_returns_for_every_outcome(client, he
     for body in bodies:
         body.pop("possible_duplicates")
         body.pop("duplicate_check")
+    # The call for the same need was added to the first referral since intake answered.
+    read_first = client.get(f"/api/v1/referrals/{first['id']}", headers=helpline).get_json()
+    added = read_first["timeline"].pop()
+    assert added["kind"] == "referral.call_added"
+    assert added["data"]["call_referral_id"] == bodies[2]["id"]
+    assert added["data"]["note"] == again["notes"], "the call notes are on the open referral"
+    read_first.pop("updated_at"), first.pop("updated_at")
+    assert read_first == first
+    for body in bodies[1:]:
         assert client.get(f"/api/v1/referrals/{body['id']}", headers=helpline).get_json() == body
 
 

@@ -44,6 +44,7 @@ def log_calls(session_factory, count: int, notes: str = "needs shopping picked u
                 ),
                 notes=notes,
                 consent_to_share=True,
+                new_person=True,  # "Resident N" are different people with look-alike names
             )
             ids.append(log_call(session, call, HELPLINE, context).referral.id)
     return ids

@@ -54,6 +54,7 @@ def _call(n: int, postcode: str = "CV1 1AH") -> CallLog:
         resident=ResidentDetails(name=f"Resident {n}", postcode=postcode, address=f"{n} Test Street"),
         notes="needs shopping picked up",
         consent_to_share=True,
+        new_person=True,  # "Resident N" are different people with look-alike names
     )
 
 

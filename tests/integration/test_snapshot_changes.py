@@ -120,6 +120,7 @@ def _shopping_call(n: int) -> CallLog:
         resident=ResidentDetails(name=f"Resident {n}", postcode="CV1 1AH", address=f"{n} Test Street"),
         notes="needs shopping picked up",
         consent_to_share=True,
+        new_person=True,  # "Resident N" are different people with look-alike names
     )
 
 

@@ -63,7 +63,7 @@ def coventry_directory(session_factory, mode: str = "integrated", volunteers: in
 
 
 def log_coventry_call(session_factory, resident: ResidentDetails = RESIDENT, notes: str = NOTES) -> int:
-    call = CallLog(channel="phone", resident=resident, notes=notes, consent_to_share=True)
+    call = CallLog(channel="phone", resident=resident, notes=notes, consent_to_share=True, new_person=True)
     with session_factory() as session:
         return log_call(session, call, HELPLINE, intake_context(session_factory)).referral.id
 

@@ -159,7 +159,9 @@ def test_help_and_text_we_cannot_read(session_factory, session, offered):
 def test_several_open_offers_need_the_code(session_factory, session):
     coventry_directory(session_factory, volunteers=1)
     first = log_coventry_call(session_factory)
-    second = log_coventry_call(session_factory, ResidentDetails(name="Albert Sample", postcode="CV1 2AA"))
+    second = log_coventry_call(
+        session_factory, ResidentDetails(name="Albert Sample", postcode="CV1 2AA", phone="07700 900456")
+    )
     codes = [pending_offer(session, rid).task_code for rid in (first, second)]
     answer = reply(session_factory, "YES")
     assert answer == f"Which task? Reply YES {codes[0]} or YES {codes[1]}."
@@ -242,3 +244,33 @@ def test_erasure_can_forget_the_texts_about_a_person(session_factory, session, o
     stored = [m.body for m in texts(session)] + list(session.scalars(select(InboundMessage.body)))
     assert stored == ["(erased)"] * 3
     assert {t.status for t in texts(session)} == {"dead"}, "queued texts about the person never leave"
+
+
+def test_a_volunteer_who_took_a_task_is_told_when_the_person_rings_again_about_it(
+    session_factory, session, offered
+):
+    from referrals.intake import CallLog, log_call
+    from tests.integration.notify.sms_builders import HELPLINE, intake_context
+
+    referral_id, offer = offered
+    reply(session_factory, f"YES {offer.task_code}")
+    resident_id = referral(session, referral_id).resident_id
+    again = CallLog(
+        channel="phone",
+        resident=RESIDENT,
+        notes="Rang again: still needs the shopping, no bread left",
+        consent_to_share=True,
+        resident_id=resident_id,
+        needs=["shopping"],
+    )
+    with session_factory() as call_session:
+        added = log_call(call_session, again, HELPLINE, intake_context(session_factory)).added_to
+    assert added is not None
+    assert added.id == referral_id
+
+    notice = texts(session, kind="notice")
+    assert [(t.to, t.referral_id) for t in notice] == [(LEAD_PHONE, referral_id)]
+    assert offer.task_code in notice[0].body
+    assert "rang the helpline again" in notice[0].body
+    assert "Dorothy" not in notice[0].body
+    assert "Sample Street" not in notice[0].body

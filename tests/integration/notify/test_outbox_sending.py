@@ -93,7 +93,10 @@ def send(session_factory, sender, events, clock, settings=SETTINGS, worker="work
 
 def log_calls(session_factory, count: int) -> list[int]:
     return [
-        log_coventry_call(session_factory, ResidentDetails(name=f"Person {n}", postcode="CV1 1AH"))
+        log_coventry_call(
+            session_factory,
+            ResidentDetails(name=f"Person {n}", postcode="CV1 1AH", address=f"{n} Test Street"),
+        )
         for n in range(count)
     ]
 

@@ -33,6 +33,7 @@ class History:
             ),
             notes=notes,
             consent_to_share=True,
+            new_person=True,  # "Resident N" are different people with look-alike names
             resident_id=resident_id,
         )
         with self.session_factory() as session:
