@@ -12,7 +12,9 @@ What it answers, for a principal and a referral:
 - `transfer_refusal`: whether an organisation may receive the referral by transfer;
 - `may_attach`: whether a call may be attached to a known person;
 - `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller;
-- `sees_match_results`: whether the candidates matching found (and why others were left out) are shown.
+- `sees_match_results`: whether the candidates matching found (and why others were left out) are shown;
+- `may_find_person`, `people_scope`, `shows_on_person_page`, `sees_person_details`: who may find whom in
+  "Find a person" and what their person page shows.
 """
 
 from collections.abc import Iterable
@@ -312,3 +314,72 @@ def transfer_targets(referral: Any, organisations: Iterable[OrgFacts]) -> list[O
 
 def _words(action: str) -> str:
     return action.replace("_", " ")
+
+
+# Finding a person ("Find a person" and the person page)
+
+
+@dataclass(frozen=True)
+class PeopleScope:
+    """Which people a principal may find, as a database query narrows them before `may_find_person` decides
+    each one: everyone, a council area, the people a partner referred, or the people of the referrals an
+    organisation owns. It only narrows (never wider than the rule): the rule decides every person shown."""
+
+    everyone: bool = False
+    area: str | None = None
+    referred_by_token: int | None = None
+    referred_by_org: int | None = None
+    owned_by_org: int | None = None
+
+    @property
+    def nobody(self) -> bool:
+        return not self.everyone and not any(
+            (self.area, self.referred_by_token, self.referred_by_org, self.owned_by_org)
+        )
+
+
+def people_scope(principal: Principal) -> PeopleScope:
+    """The people `may_find_person` can answer yes for, as a query's filter (see `PeopleScope`)."""
+    role = principal.role
+    if role in SEES_EVERY_AREA or (role == "safety_net_officer" and principal.area is None):
+        return PeopleScope(everyone=True)
+    if role == "safety_net_officer":
+        return PeopleScope(area=principal.area)
+    if role == "partner_referrer":
+        return PeopleScope(referred_by_token=principal.token_id, referred_by_org=principal.org_id)
+    if role == "hub_coordinator" and principal.org_id is not None:
+        return PeopleScope(owned_by_org=principal.org_id)
+    return PeopleScope()
+
+
+def shows_on_person_page(principal: Principal, referral: Any, offer: Any = None) -> bool:
+    """A referral listed on a person's page (and counted in a search result) names the person it is about,
+    so it is listed only to those who see that referral's personal details: an organisation only offered a
+    referral, which sees a district and not a name, does not learn whose it is from a person's page."""
+    return sees_personal_details(principal, referral, offer)
+
+
+def may_find_person(principal: Principal, resident: Any, referrals: Iterable[tuple[Any, Any]] = ()) -> bool:
+    """Whether a person exists for this principal in "Find a person" and on a person page (otherwise: not
+    found). `referrals`: the person's referrals, each with its pending offer (or None), needed only for
+    partners and organisations. Helpline staff and admins find anyone; a safety-net officer the people of
+    their council (bound to none: anyone), as they may attach a call to them; a partner referrer the people
+    they referred; a hub coordinator only the people of a referral whose details their organisation sees
+    (it owns it and may hold them), never someone whose referral it was only offered."""
+    role = principal.role
+    if role in SEES_EVERY_AREA or role == "safety_net_officer":
+        return may_attach(principal, resident)
+    if role == "partner_referrer":
+        return any(may_see(principal, referral, offer) for referral, offer in referrals)
+    if role == "hub_coordinator":
+        return any(shows_on_person_page(principal, referral, offer) for referral, offer in referrals)
+    return False
+
+
+def sees_person_details(
+    principal: Principal, resident: Any, referrals: Iterable[tuple[Any, Any]] = ()
+) -> bool:
+    """Name, phone, address, date of birth, circumstances and how to contact them safely, in a search result
+    and on the person page: whoever may find the person, as on the referrals that led them there; never once
+    the person is erased."""
+    return resident.erased_at is None and may_find_person(principal, resident, referrals)

@@ -56,6 +56,10 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_close": {"POST": Api(frozenset({"safety_net_officer"}), True)},
     "referrals.ReferralConsent": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer"}), True)},
+    "referrals.ReferralRepeatCaller": {
+        "POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}), True)
+    },
+    "oversight.repeat_callers": {"GET": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
     "triage.preview": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
     "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES)},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
@@ -63,6 +67,8 @@ RULES: dict[str, dict[str, object]] = {
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
     "residents.erase": {"POST": Api(OFFICERS, referral=True)},
     "residents.erasure_candidates": {"GET": Api(OFFICERS, referral=True)},
+    # Everyone may search; the access rule decides whom each finds (tests/api/test_people_search.py).
+    "residents.search": {"GET": Api(EVERYONE)},
     "reports.needs": {"GET": Api(OFFICERS)},
     "reports.needs_map": {"GET": Api(OFFICERS)},
     "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
@@ -125,6 +131,8 @@ def _url(rule, world, referral) -> str:
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":
         url += f"?referral={referral['id']}"
+    if rule.endpoint == "residents.search":
+        url += "?q=Margaret+Test"
     return url
 
 
@@ -148,6 +156,7 @@ BODIES = {
     "referrals.referral_transfer": {**REASON, "to_org_id": 1},
     "residents.erase": REASON,
     "referrals.ReferralConsent": {**REASON, "consent_to_share": False},
+    "referrals.ReferralRepeatCaller": {"same_as": None},
     "triage.preview": {"notes": "needs shopping"},
 }
 
