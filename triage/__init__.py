@@ -4,7 +4,7 @@ from triage.decision import Reason, TriageDecision, format_decision
 from triage.engine import triage
 from triage.errors import RulesError, UnknownNeedError
 from triage.loader import load_rules
-from triage.rules import TIERS, URGENCIES, Rules
+from triage.rules import TIER_NAMES, TIERS, URGENCIES, Rules
 
 
 def __getattr__(name: str) -> frozenset[str]:
@@ -17,6 +17,7 @@ def __getattr__(name: str) -> frozenset[str]:
 __all__ = [
     "NEED_CODES",
     "TIERS",
+    "TIER_NAMES",
     "URGENCIES",
     "Reason",
     "Rules",

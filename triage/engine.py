@@ -9,7 +9,7 @@ from triage.errors import UnknownNeedError
 from triage.facts import Facts, quotes
 from triage.findings import Evidence, find_all
 from triage.loader import load_rules
-from triage.rules import TIERS, URGENCIES, PolicyRule, Rules
+from triage.rules import TIER_PHRASES, TIERS, URGENCIES, PolicyRule, Rules
 
 
 def triage(
@@ -47,7 +47,7 @@ def _decide_tier(rules: Rules, facts: Facts) -> tuple[str, list[Reason]]:
     candidates = []
     for code in facts.needs:
         tier = rules.tier_of(code)
-        detail = f"{rules.needs[code].detector.label} goes to {tier} (need_tiers in policy.yaml)"
+        detail = f"{rules.needs[code].detector.label}: usually for {TIER_PHRASES[tier]}"
         reason = Reason(f"policy.need_tier.{code}", f"tier:{tier}", facts.need_evidence(code), detail)
         candidates.append((tier, reason))
     candidates += _fired(rules.tier_rules, facts, "policy", "tier")
@@ -58,10 +58,13 @@ def _decide_tier(rules: Rules, facts: Facts) -> tuple[str, list[Reason]]:
     return tier, [reason for candidate, reason in candidates if candidate == tier]
 
 
+NOT_URGENT = "nothing in the call makes it urgent"
+
+
 def _decide_urgency(rules: Rules, facts: Facts) -> tuple[str, list[Reason]]:
     candidates = _fired(rules.urgency_rules, facts, "urgency", "urgency")
     if not candidates:
-        return "routine", [Reason("urgency.default", "urgency:routine", "", "no urgency rule matched")]
+        return "routine", [Reason("urgency.default", "urgency:routine", "", NOT_URGENT)]
     urgency = max((level for level, _ in candidates), key=URGENCIES.index)
     return urgency, [reason for level, reason in candidates if level == urgency]
 

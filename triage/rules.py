@@ -11,6 +11,13 @@ from triage.negation import NegationProfile, ScopeWords
 from triage.terms import TermSet
 
 TIERS = ("mutual_aid", "vcs", "statutory")
+# The tiers in plain words, as staff and callers say them (the pages, and the reasons below, use these).
+TIER_NAMES = {"mutual_aid": "Mutual aid", "vcs": "Local charity or hub", "statutory": "Council safety net"}
+TIER_PHRASES = {
+    "mutual_aid": "a mutual-aid group",
+    "vcs": "a local charity or hub",
+    "statutory": "the council safety net",
+}
 URGENCIES = ("routine", "urgent", "emergency")
 KNOWN_FLAGS = frozenset(
     {

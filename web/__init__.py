@@ -4,7 +4,16 @@ Core flows work without JavaScript; the scripts in static/ only add live checks 
 with a username and password (a session cookie); every form carries a CSRF token.
 """
 
-from web import admin, auth, calls, errors, oversight, referrals  # noqa: F401 (importing attaches the routes)
+from web import (  # noqa: F401 (importing attaches the routes)
+    admin,
+    auth,
+    calls,
+    errors,
+    oversight,
+    people,
+    referrals,
+    repeat_callers,
+)
 from web.blueprint import blp
 
 __all__ = ["blp"]

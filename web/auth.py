@@ -30,6 +30,7 @@ HOME_BY_ROLE = {
 NAVIGATION = (
     ("web.new_call", "Log a call", ("helpline_staff", "safety_net_officer", "admin")),
     ("web.coordinator_queue", "Queue", ("hub_coordinator", "safety_net_officer")),
+    ("web.repeat_callers", "Repeat callers", ("helpline_staff", "safety_net_officer", "admin")),
     ("web.safety_net", "Safety net", ("safety_net_officer",)),
     ("web.organisations", "Organisations", ("admin",)),
     ("web.volunteers", "Volunteers", ("admin",)),
@@ -102,17 +103,22 @@ def _guard():
     view = blp_view()
     if getattr(view, UPLOAD_ATTR, None):
         request.max_content_length = getattr(view, UPLOAD_ATTR)
-    if request.method in UNSAFE_METHODS:
-        csrf.protect()
     user = signed_in_user()
     g.web_user = user
-    if getattr(view, PUBLIC_ATTR, False):
-        return None
-    if user is None:
+    if user is None and not getattr(view, PUBLIC_ATTR, False):
+        # The session has ended (signed out in another tab, or the time limit): nothing is done, so this is
+        # said before the form's token is checked (it died with the session). A form sent from a page that
+        # can be shown again comes back to it after signing in: the call form's script restores the draft.
         if wants_json():
             return jsonify(error="Sign in again: your session has ended."), 401
-        target = request.full_path if request.method == "GET" else None
-        return redirect(url_for("web.sign_in", next=target))
+        shown_again = request.method == "GET" or "GET" in (request.url_rule.methods or ())
+        if request.method in UNSAFE_METHODS:
+            flash("Your session had ended, so that was not saved. Sign in again to carry on.", "error")
+        return redirect(url_for("web.sign_in", next=request.full_path if shown_again else None))
+    if request.method in UNSAFE_METHODS:
+        csrf.protect()
+    if getattr(view, PUBLIC_ATTR, False) or user is None:
+        return None
     if user.role not in getattr(view, ROLES_ATTR, frozenset()):
         abort(403)
     g.web_principal = principal_for(db(), user)

@@ -1,13 +1,24 @@
-"""Jinja filters: times in UK local time, time left on an offer, codes as words."""
+"""Jinja filters: times in UK local time, time left on an offer, codes as words, tiers and triage reasons in
+plain English, phone numbers as people in the UK write them."""
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from triage import TIER_NAMES
+from triage.rules import TIER_PHRASES
 
 LOCAL = ZoneInfo("Europe/London")
 EVENT_WORDS = {
     "referral.received": "Call logged",
     "referral.matched": "Matched to the directory",
     "referral.linked": "Linked to an open referral",
+    "referral.call_added": "They rang again about this",
+    "referral.new_request": "They rang again for something else",
+    "referral.repeat_caller_check": "May be someone already known: the helpline checks",
+    "referral.repeat_caller_checked": "Checked against people already known",
+    "resident.contact_updated": "Contact details updated",
+    "resident.folded": "Another record of theirs folded in",
     "referral.triaged": "Candidates lined up",
     "triage.decided": "Triage decided",
     "triage.overridden": "Triage overridden",
@@ -59,4 +70,72 @@ def event_words(kind: str) -> str:
     return words(name or kind)
 
 
-FILTERS = {"when": when, "iso": iso, "time_left": time_left, "words": words, "event_words": event_words}
+def tier_words(tier: str | None) -> str:
+    """'statutory' → 'Council safety net', 'vcs' → 'Local charity or hub', 'mutual_aid' → 'Mutual aid'."""
+    if not tier:
+        return ""
+    return TIER_NAMES.get(tier, words(tier))
+
+
+# Reasons stored before triage gave them in plain words (the words are now made that way in triage/engine.py).
+_OLD_NEED_TIER = re.compile(r"^(?P<need>.+) goes to (?P<tier>\w+) \(need_tiers in policy\.yaml\)$")
+_OLD_REASONS = {
+    "no urgency rule matched": "nothing in the call makes it urgent",
+    "unclear: call back": "not clear yet what they need: ask them, or call back to find out",
+}
+
+
+def reason_words(text: str | None) -> str:
+    """A triage reason as the call-taker reads it: no file or rule names."""
+    if not text:
+        return ""
+    found = _OLD_NEED_TIER.match(text)
+    if found and found["tier"] in TIER_PHRASES:
+        text = f"{found['need']}: usually for {TIER_PHRASES[found['tier']]}"
+    text = _OLD_REASONS.get(text, text)
+    return text[:1].upper() + text[1:]
+
+
+_UK = re.compile(r"^(?:\+44|0)(?P<rest>[1-9]\d{9})$")
+
+
+def phone(number: str | None) -> str:
+    """A UK number as people write it: '+447700900123' → '07700 900123', '+442079460000' → '020 7946 0000';
+    anything else (another country, an extension, words) as it was given."""
+    if not number:
+        return ""
+    text = str(number).strip()
+    found = _UK.match(text.replace(" ", ""))
+    if not found:
+        return text
+    national = "0" + found["rest"]
+    if national.startswith("02"):  # London, Cardiff, Belfast...: 020 7946 0000
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    if national.startswith("01") and "1" in (national[2], national[3]):  # 011x and 01x1: 0121 496 0000
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    if national.startswith(("03", "08", "09")):  # 0300 123 4567, 0800 123 4567
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    return f"{national[:5]} {national[5:]}"  # 07700 900123, 01632 960123
+
+
+def within(span: timedelta) -> str:
+    """How long, as the caller is told: '30 minutes', '4 hours', '48 hours', '7 days'."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours <= 72 or hours % 24:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours // 24} days"
+
+
+FILTERS = {
+    "when": when,
+    "iso": iso,
+    "time_left": time_left,
+    "words": words,
+    "event_words": event_words,
+    "tier_words": tier_words,
+    "reason_words": reason_words,
+    "phone": phone,
+}

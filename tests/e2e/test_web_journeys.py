@@ -16,6 +16,9 @@ except ImportError:  # the web_browser fixture then skips these tests with the r
     expect = None
 
 
+SAVED = re.compile(r"/calls/(\d+)/saved$")
+
+
 def focused_id(page) -> str:
     return page.evaluate("document.activeElement.id")
 
@@ -41,8 +44,8 @@ def log_call_with_the_keyboard(page, name: str, phone: str, notes: str) -> int:
     page.keyboard.press("Space")
     page.focus("#address")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/referrals/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
+    page.wait_for_url(SAVED)
+    return int(SAVED.search(page.url).group(1))
 
 
 def test_a_call_is_accepted_and_completed_and_the_safety_net_sees_the_declined_one(
@@ -59,7 +62,11 @@ def test_a_call_is_accepted_and_completed_and_the_safety_net_sees_the_declined_o
     shopping = log_call_with_the_keyboard(
         page, "Margaret Journey", "07700 900321", "Needs her shopping picked up this week, lives alone"
     )
-    expect(page.locator(".banner")).to_contain_text(f"Call saved as referral {shopping}")
+    expect(page.locator("h1")).to_have_text("Call saved")
+    expect(page.locator(".confirmation-reference")).to_have_text(str(shopping))
+    expect(page.locator(".tell-caller")).to_contain_text("Sutton Central Hub")
+    web_check(page, "call-saved")
+    page.click(f"a:has-text('See referral {shopping}')")
     expect(page.locator("h1")).to_contain_text("Offered")
     expect(page.locator("main")).to_contain_text("Offered to Sutton Central Hub")
     expect(page.locator("#timeline + ol")).to_contain_text("Call logged")
@@ -143,8 +150,8 @@ def test_a_known_caller_is_found_while_typing_and_the_call_is_attached_to_them(
     known.locator("input[type=radio]").first.check()
     page.click("#consent_to_share-yes")
     page.click("button:has-text('Save call')")
-    page.wait_for_url(re.compile(r"/referrals/\d+$"))
-    second = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_url(SAVED)
+    second = int(SAVED.search(page.url).group(1))
     with session_factory() as session:
         assert session.get(Referral, second).resident_id == session.get(Referral, first).resident_id
 
@@ -159,18 +166,20 @@ def test_the_call_form_works_without_javascript(web_context, web_server):
     summary = page.locator(".error-summary")
     expect(summary).to_contain_text("Enter the caller's postcode")
     expect(summary).to_contain_text("Choose whether the caller agrees to share their details")
+    expect(summary).to_contain_text("Enter a phone number or an address")
     expect(page).to_have_title(re.compile(r"^Error: Log a call"))
     web_check(page, "call-form-errors")
     summary.locator("a[href='#postcode']").click()
     assert focused_id(page) == "postcode"
     page.fill("#postcode", "SM2 5AA")
+    page.fill("#phone", "07700 900876")
     page.click("button:has-text('Check triage')")
     expect(page.locator("#triage-preview")).to_contain_text("Why")
     web_check(page, "call-form-checked")
     page.check("#consent_to_share-no")
     page.click("button:has-text('Save call')")
-    page.wait_for_url(re.compile(r"/referrals/\d+$"))
-    expect(page.locator("h1")).to_contain_text("Referral")
+    page.wait_for_url(SAVED)
+    expect(page.locator("h1")).to_have_text("Call saved")
 
 
 def test_a_wrong_password_and_a_missing_csrf_token_are_refused(web_page, web_server):
@@ -222,7 +231,7 @@ def test_an_admin_browses_the_directory_and_imports_a_csv(web_page, web_server, 
     expect(page.locator("h1")).to_have_text("Volunteers")
     web_check(page, "volunteers")
     page.click("a:has-text('Test Volunteer')")
-    expect(page.locator("main")).to_contain_text("+447700900501")
+    expect(page.locator("main")).to_contain_text("07700 900501")
     web_check(page, "volunteer")
 
     page.goto("/admin/imports/new")

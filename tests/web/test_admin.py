@@ -73,7 +73,7 @@ def test_the_directory_lists_and_pages(signed_in, directory):
     assert "1 volunteer<" in volunteers
     assert "Test Volunteer" in volunteers
     person = admin.get(f"/admin/volunteers/{directory['volunteer']}").get_data(as_text=True)
-    assert "+447700900501" in person
+    assert "07700 900501" in person, "phones in UK format"
     assert "SM1 Mutual Aid" in person
     assert admin.get("/admin/organisations/99999").status_code == 404
 

@@ -40,7 +40,7 @@ def test_a_coordinator_accepts_starts_and_completes_from_the_pages(signed_in, se
     after = hub.get(f"/referrals/{referral_id}").get_data(as_text=True)
     assert "Accepted: the resident&#39;s details are shown below." in after
     assert "Margaret Test" in after
-    assert "+447700900123" in after
+    assert "07700 900123" in after, "phones in UK format"
     assert act(hub, referral_id, "start").status_code == 302
 
     missing = act(hub, referral_id, "complete", note="All fine")
@@ -124,6 +124,7 @@ def test_safeguarding_and_gaps_show_on_the_dashboard(app, signed_in, session_fac
         phone="",
         postcode="CV1 1AH",
         address="",
+        no_contact_reason="Staying with friends, rings the helpline back on Mondays",
         notes="Wants help getting online to do video calls",
     )
     with session_factory() as db:

@@ -19,4 +19,4 @@ def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_fac
     section = board[board.index('id="section-lowered_tiers"') :]
     assert f'href="/referrals/{referral_id}"' in section
     assert f'href="/referrals/{referral_id}/audit"' in section
-    assert "From Vcs to Mutual aid by Hana Helpline (helpline staff)" in section
+    assert "From Local charity or hub to Mutual aid by Hana Helpline (helpline staff)" in section
