@@ -2,7 +2,7 @@
 plain English, phone numbers as people in the UK write them."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from triage import TIER_NAMES
@@ -30,6 +30,15 @@ def when(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(LOCAL)
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def day(moment: date | datetime | None) -> str:
+    """'27 March 1948'; a time is shown as its day in the UK."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(LOCAL).date()
+    return f"{moment.day} {moment:%B %Y}"
 
 
 def iso(moment: datetime | None) -> str:
@@ -132,6 +141,7 @@ def within(span: timedelta) -> str:
 FILTERS = {
     "when": when,
     "iso": iso,
+    "day": day,
     "time_left": time_left,
     "words": words,
     "event_words": event_words,

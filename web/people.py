@@ -6,8 +6,6 @@ asked by `referrals.people`), so a coordinator whose organisation has accepted n
 they may see matches, not refused the page; a person they may not find is "Page not found", whatever the id.
 """
 
-from datetime import date, datetime
-
 from flask import render_template, request
 
 from db.base import utcnow
@@ -19,7 +17,7 @@ from web.auth import current_principal, roles
 from web.blueprint import blp, db
 from web.call_form import FLAG_LABELS
 from web.calls import INTAKE_ROLES
-from web.formatting import LOCAL
+from web.formatting import day
 from web.lookups import actor_words, area_names, need_labels, organisation_names
 
 PEOPLE_ROLES = ("helpline_staff", "hub_coordinator", "safety_net_officer", "admin")
@@ -59,15 +57,6 @@ def status_sentence(referral: Referral, offer: Offer | None, names: dict[int, st
     owner = names.get(referral.owner_org_id, "the organisation that has it")
     offered = names.get(offer.org_id, "an organisation") if offer else "an organisation"
     return STATUS_SENTENCES.get(referral.status, referral.status).format(owner=owner, offered=offered)
-
-
-def day(moment: date | datetime | None) -> str:
-    """'27 March 1948'; a time is shown as its day in the UK."""
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(LOCAL).date()
-    return f"{moment.day} {moment:%B %Y}"
 
 
 @blp.get("/search")
