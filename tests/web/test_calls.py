@@ -461,3 +461,24 @@ def test_a_call_saved_for_someone_the_user_may_not_see_ends_on_the_page_after_sa
     assert f'href="/referrals/{referral_id}"' not in page
     assert coventry_officer.get(f"/referrals/{referral_id}").status_code == 404
     assert coventry_officer.get(f"/calls/{referral_id + 1}/saved").status_code == 404
+
+
+def test_a_person_known_only_by_the_time_of_saving_is_asked_about_not_saved_twice(
+    signed_in, session, monkeypatch
+):
+    """The form found no one while typing (someone else logged the same person a moment ago, say): intake's
+    own check holds the call and the form asks who they are, with nothing saved."""
+    import web.calls
+
+    client = signed_in("helpline")
+    first = referral_id_from(save(client, form_id="a"))
+    monkeypatch.setattr(web.calls, "known_people", lambda call: [])
+    before = session.scalar(select(func.count()).select_from(Referral))
+
+    held = save(client, form_id="b", notes="Now needs a prescription collected")
+
+    assert held.status_code == 422
+    resident_id = session.get(Referral, first).resident_id
+    assert f'id="resident_choice-{resident_id}"' in held.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Referral)) == before
