@@ -1,5 +1,6 @@
 """The single route in: a call as helpline staff log it becomes a triaged referral, in one transaction."""
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -21,7 +22,7 @@ from referrals.offer_texts import enqueue_rang_again_text
 from referrals.persistence import Change, persist
 from referrals.reading import duplicates_shown
 from referrals.repeat_callers import CHECK, note_on_open_referrals
-from referrals.residents import index_resident, person_record, possible_duplicates
+from referrals.residents import current_record, index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route_or_hold
 from referrals.sealing import new_key, seal
 from referrals.triaging import decide, triage_on_intake
@@ -156,7 +157,7 @@ def _new_resident(details: ResidentDetails, context: IntakeContext, now: datetim
 def _known_resident(session: Session, resident_id: int, principal: Principal) -> Resident:
     """A person the caller may attach a call to: anyone for helpline staff and admins, people in their own
     area for a safety-net officer, people they referred before for a partner referrer."""
-    resident = session.get(Resident, resident_id)
+    resident = current_record(session, session.get(Resident, resident_id))
     if resident is None or resident.erased_at is not None or not may_attach(session, resident, principal):
         raise NotFound(f"no resident with id {resident_id}")
     return resident
@@ -201,20 +202,27 @@ def log_call(
     if call.resident_id is not None:
         resident = _known_resident(session, call.resident_id, principal)
         check_contact(call, resident)
-        _update_contact(session, resident, call.resident.contact, principal, now)
+        _update_details(session, resident, call.resident, principal, now)
     else:
         check_contact(call)
         resident = _new_resident(call.resident, context, now)
         duplicates = possible_duplicates(session, person_record(resident))
-        if duplicates and not call.new_person:
+        # Only one who is shown the candidates can say the caller is none of them.
+        checked = call.new_person and access.sees_duplicate_candidates(principal)
+        if duplicates and not checked:
             shown = duplicates_shown(session, principal, duplicates)
             if shown:  # the call-taker can tell who it is: ask before a second record is made
                 raise PossibleRepeatCaller(shown)
     decision = decide(
         call.notes, call.needs, resident.flags, resident.date_of_birth, context.rules, now.date()
     )
-    # A request for regular support is a new plan, so it is never folded into an open referral.
-    linked = None if call.recurrence else open_referral_with_same_needs(session, resident, decision.needs)
+    # A request for regular support is a new plan, and a call that does not consent to sharing must not
+    # reach whoever holds a referral made with consent: either opens its own referral instead.
+    linked = None
+    if not call.recurrence:
+        linked = open_referral_with_same_needs(session, resident, decision.needs)
+        if linked is not None and linked.consent_to_share and not call.consent_to_share:
+            linked = None
     first_call = resident.id is None
     if first_call:
         session.add(resident)
@@ -253,7 +261,7 @@ def log_call(
             "possible_duplicates": [{"resident_id": d.resident_id, "score": d.score} for d in duplicates],
         },
     )
-    if duplicates and not call.new_person:  # a partner cannot be shown who: the helpline checks
+    if duplicates and not checked:  # a partner cannot be shown who: the helpline checks
         audit.record(
             session,
             CHECK,
@@ -285,23 +293,39 @@ def log_call(
     return IntakeResult(referral, duplicates, offer, timeline, added_to=linked)
 
 
-def _update_contact(
-    session: Session, resident: Resident, contact: ContactDetails, principal: Principal, now: datetime
+def _update_details(
+    session: Session, resident: Resident, given: ResidentDetails, principal: Principal, now: datetime
 ) -> None:
-    """A known caller's new call may bring new contact details: what was given replaces what was stored."""
-    if contact.empty:
+    """A known caller's new call may bring a new phone number, address or contact details: what was given
+    replaces what was stored (the name is kept), and the values it replaces are sealed in the audit event so a
+    wrong change can be put right."""
+    changed: dict = {}
+    phone = normalised_phone(given.phone) if given.phone.strip() else ""
+    if phone and phone != resident.phone:
+        changed["phone"] = resident.phone
+        resident.phone = phone
+    if given.address.strip() and given.address.strip() != resident.address:
+        changed["address"] = resident.address
+        resident.address = given.address.strip()
+    if not given.contact.empty:
+        merged = {**(resident.contact or {}), **_contact_to_store(given.contact)}
+        if merged != resident.contact:
+            changed["contact"] = resident.contact
+            resident.contact = merged
+    if not changed:
         return
-    merged = {**(resident.contact or {}), **_contact_to_store(contact)}
-    if merged == resident.contact:
-        return
-    resident.contact = merged
+    if "phone" in changed or "address" in changed:
+        index_resident(session, resident)
     audit.record(
         session,
-        "resident.contact_updated",
+        "resident.details_updated",
         principal,
         resident_id=resident.id,
         now=now,
-        payload={"fields": sorted(contact.stored())},
+        payload={
+            "fields": sorted(changed),
+            "note": seal(session, resident.id, {"note": "before: " + json.dumps(changed, sort_keys=True)}),
+        },
     )
 
 

@@ -16,6 +16,7 @@ from notify.models import OutboxMessage
 from notify.outbox import enqueue
 from notify.sms_text import fit_segments, to_gsm
 from referrals import access
+from referrals.contact import ContactDetails
 from referrals.models import Offer, Referral, Resident
 from triage import load_rules
 
@@ -80,11 +81,22 @@ def may_share_details(referral: Referral, org: Organisation | None) -> bool:
 
 
 def details_text(code: str, referral: Referral, resident: Resident) -> str:
+    """After YES: who, how to reach them safely (when it is not safe to ring their own number, only the safer
+    number or the safe times), where, and the needs."""
     needs = ", ".join(need_labels(list(referral.needs))) or "see the helpline"
     address = ", ".join(part for part in (resident.address, resident.postcode) if part)
+    contact = ContactDetails.from_stored(resident.contact)
+    if contact.safe_to_contact == "no":
+        ring = f"ring only {contact.safe_phone}" if contact.safe_phone else "do not ring their own phone"
+        when = f", {contact.safe_times}" if contact.safe_times else ""
+        reach = f"NOT SAFE TO CALL AS USUAL: {ring}{when}"
+    else:
+        reach = resident.phone or contact.safe_phone or "no phone"
+    if contact.no_message:
+        reach += ", leave no message"
     return _fit(
         f"Task {code} is yours, thank you. Reply DONE {code} when finished. "
-        f"{resident.name}, {resident.phone or 'no phone'}, {address}. Needs: {needs}."
+        f"{resident.name}, {reach}, {address}. Needs: {needs}."
     )
 
 

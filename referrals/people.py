@@ -48,6 +48,7 @@ from referrals.reading import (
     record_people_shown,
     timeline_for,
 )
+from referrals.residents import current_record
 from referrals.search_text import SearchTerms, name_match, read_query
 
 DEFAULT_LIMIT = 20
@@ -168,7 +169,7 @@ def _by_terms(
 
 
 def _narrowed(terms: SearchTerms) -> Select:
-    query = select(Resident).where(Resident.erased_at.is_(None))
+    query = select(Resident).where(Resident.erased_at.is_(None), Resident.same_as_id.is_(None))
     if terms.phone:
         query = query.where(Resident.phone == terms.phone)
     if terms.postcode:
@@ -343,7 +344,7 @@ def person_history(
     """A person as `principal` may see them (`access.may_find_person`; otherwise NotFound, whatever the id),
     their referrals that `access.shows_on_person_page`, newest first, and those referrals' timelines. The
     read of their details is audited, naming `door`. Commits when it records the read."""
-    resident = session.get(Resident, resident_id)
+    resident = current_record(session, session.get(Resident, resident_id))  # a folded record: the person
     if resident is None:
         raise NotFound(f"no person with id {resident_id}")
     pairs = _referrals_of(session, [resident.id]).get(resident.id, [])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from accounts.tokens import Principal
 from db.base import utcnow
@@ -45,11 +45,18 @@ def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) ->
     so a record erased or folded since is no longer offered). Showing them is a read, audited."""
     if not access.sees_duplicate_candidates(principal):
         return []
-    checked = select(AuditEvent.referral_id).where(AuditEvent.kind == CHECKED)
+    settled = aliased(AuditEvent)
     query = (
         select(AuditEvent.created_at, Referral)
         .join(Referral, Referral.id == AuditEvent.referral_id)
-        .where(AuditEvent.kind == CHECK, AuditEvent.referral_id.not_in(checked))
+        .join(Resident, Resident.id == Referral.resident_id)
+        .where(
+            AuditEvent.kind == CHECK,
+            Resident.erased_at.is_(None),
+            ~select(settled.seq)
+            .where(settled.referral_id == AuditEvent.referral_id, settled.kind == CHECKED)
+            .exists(),
+        )
         .order_by(AuditEvent.seq)
         .limit(limit)
     )
@@ -57,8 +64,6 @@ def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) ->
         query = query.where(Referral.area == area)
     found = []
     for logged_at, referral in session.execute(query).all():
-        if referral.resident.erased_at is not None:
-            continue
         matches = possible_duplicates(session, person_record(referral.resident))
         shown = duplicates_shown(session, principal, matches)
         ids = [match.resident_id for match in shown]
@@ -116,9 +121,21 @@ def settle(
     candidates = duplicates_shown(session, principal, possible_duplicates(session, person_record(duplicate)))
     if same_as not in {match.resident_id for match in candidates}:
         raise DomainValidationError("same_as", "choose one of the people this call may be")
-    known = session.get(Resident, same_as)
-    if known is None or known.erased_at is not None:
+    # Both records locked in id order (two settles, or a settle and an erasure, wait for each other), and
+    # checked again under the lock: neither erased nor already folded into someone.
+    both = session.scalars(
+        select(Resident)
+        .where(Resident.id.in_(sorted({duplicate.id, same_as})))
+        .order_by(Resident.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    people = {row.id: row for row in both}
+    known, duplicate = people.get(same_as), people.get(duplicate.id)
+    if known is None or duplicate is None:
         raise NotFound(f"no resident with id {same_as}")
+    if any(row.erased_at is not None or row.same_as_id is not None for row in both):
+        raise Conflict("one of these records was erased or folded meanwhile: check the list again")
     _fold(session, duplicate, known, locked, principal, now)
     session.commit()
     return locked
@@ -139,6 +156,11 @@ def _fold(
     )
     session.execute(delete(ResidentKey).where(ResidentKey.resident_id == duplicate.id))
     duplicate.same_as_id = known.id
+    # Records folded into this one before now stand for the known person too (erasure follows one step).
+    session.execute(
+        update(Resident).where(Resident.same_as_id == duplicate.id).values(same_as_id=known.id),
+        execution_options={"synchronize_session": False},
+    )
     audit.record(
         session,
         CHECKED,

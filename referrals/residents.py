@@ -87,3 +87,16 @@ def reindex_residents(session: Session, batch: int = REINDEX_BATCH) -> int:
         session.commit()
         done += len(people)
         after = people[-1].id
+
+
+MAX_FOLDS = 10
+
+
+def current_record(session: Session, resident: Resident | None) -> Resident | None:
+    """The record a person's details live on: a record the helpline folded into another
+    (`referrals/repeat_callers.py`) stands for that one."""
+    for _ in range(MAX_FOLDS):
+        if resident is None or resident.same_as_id is None:
+            return resident
+        resident = session.get(Resident, resident.same_as_id)
+    return None

@@ -17,7 +17,7 @@ from referrals.errors import DomainValidationError, NotFound
 from referrals.intake import IntakeContext, PossibleRepeatCaller, locate, log_call, may_attach
 from referrals.models import Referral, Resident
 from referrals.reading import describe, duplicates_shown, get_referral_for, record_people_shown, shown_to
-from referrals.residents import possible_duplicates
+from referrals.residents import current_record, possible_duplicates
 from referrals.triaging import decide
 from triage import Rules, TriageDecision
 from web.auth import current_principal, current_user, json_view, roles
@@ -235,7 +235,7 @@ def _start_call(person: str):
     add a call to them; otherwise an empty form that says why."""
     call = empty_form()
     if person:
-        resident = db().get(Resident, int(person)) if person.isdigit() else None
+        resident = current_record(db(), db().get(Resident, int(person))) if person.isdigit() else None
         principal = current_principal()
         if resident is None or resident.erased_at is not None or not may_attach(db(), resident, principal):
             call.errors.clear()

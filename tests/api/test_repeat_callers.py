@@ -187,7 +187,7 @@ def test_a_recurring_request_for_the_same_need_is_its_own_plan_not_folded_in(cli
 
 
 def test_the_helpline_settles_a_partners_call_as_the_same_person_and_the_records_fold(
-    client, helpline, headers_for, officer, session
+    client, helpline, headers_for, officer, session, directory
 ):
     from referrals.models import ResidentKey
 
@@ -201,6 +201,9 @@ def test_the_helpline_settles_a_partners_call_as_the_same_person_and_the_records
         notes="Befriending please, she is very isolated since her husband died",
     ).get_json()
     assert client.get("/api/v1/repeat-callers", headers=partner).status_code == 403
+    assert referred["current_offer"]["org_id"] == directory["hub"]
+    reason = "No befriender free for Maggie this month"
+    act(client, headers_for("hub_coordinator", directory["hub"]), referred["id"], "decline", reason=reason)
 
     listed = client.get("/api/v1/repeat-callers", headers=helpline).get_json()
     assert [item["referral_id"] for item in listed] == [referred["id"]]
@@ -226,10 +229,9 @@ def test_the_helpline_settles_a_partners_call_as_the_same_person_and_the_records
         f"/api/v1/referrals/{referred['id']}/repeat-caller", json={"same_as": None}, headers=helpline
     )
     assert again.status_code == 409
-    # The words written before the fold still read (sealed with the folded record's key).
-    decided = [e for e in body["timeline"] if e["kind"] == "triage.decided"]
-    assert decided
-    assert "(erased)" not in str(decided)
+    # Words written before the fold still read: sealed with the folded record's key.
+    declined = [e for e in body["timeline"] if e["kind"] == "referral.declined"]
+    assert [e["reason"] for e in declined] == [reason]
     open_first = client.get(f"/api/v1/referrals/{known['id']}", headers=helpline).get_json()
     assert referred["id"] in [e["data"].get("call_referral_id") for e in open_first["timeline"]]
     session.rollback()
@@ -258,3 +260,55 @@ def test_a_partners_call_settled_as_someone_else_stays_with_its_own_record(clien
     ).get_json()
     assert settled["resident"]["id"] == referred["resident"]["id"]
     assert client.get("/api/v1/repeat-callers", headers=helpline).get_json() == []
+
+
+def test_a_call_without_consent_is_not_added_to_a_referral_shared_with_consent(client, helpline, hub):
+    first = log(client, helpline, resident=FIRST)
+    act(client, hub, first["id"], "accept")
+
+    again = log(
+        client,
+        helpline,
+        resident_id=first["resident"]["id"],
+        notes="Still needs shopping, but now says she does not want her details shared",
+        needs=["shopping"],
+        consent_to_share=False,
+    )
+
+    assert again.get("linked_referral_id") is None
+    seen_by_hub = client.get(f"/api/v1/referrals/{first['id']}", headers=hub).get_json()
+    assert "does not want" not in str(seen_by_hub), "the hub does not read a call that did not consent"
+
+
+def test_a_partner_cannot_skip_the_helplines_check_by_saying_new_person(client, helpline, headers_for):
+    post(client, helpline, resident=FIRST)
+    partner = headers_for("partner_referrer")
+    referred = post(
+        client,
+        partner,
+        channel="partner_referral",
+        resident={**FIRST, "name": "Maggie Holloway"},
+        new_person=True,
+    ).get_json()
+    listed = client.get("/api/v1/repeat-callers", headers=helpline).get_json()
+    assert [item["referral_id"] for item in listed] == [referred["id"]]
+
+
+def test_a_known_callers_new_phone_and_address_are_kept_and_the_old_ones_recorded(client, helpline):
+    first = log(client, helpline, resident=FIRST)
+    again = log(
+        client,
+        helpline,
+        resident_id=first["resident"]["id"],
+        resident={"name": "ignored", "postcode": "SM1", "phone": "07700 900999", "address": "2 New Street"},
+        notes="Moved in with her daughter; would like a befriending call",
+        needs=["befriending"],
+    )
+    person = again["resident"]
+    assert (person["name"], person["phone"], person["address"]) == (
+        "Margaret Holloway",
+        "+447700900999",
+        "2 New Street",
+    )
+    listed = client.get("/api/v1/residents/search", query_string={"q": "07700 900999"}, headers=helpline)
+    assert [p["id"] for p in listed.get_json()["results"]] == [person["id"]], "found by the new number"

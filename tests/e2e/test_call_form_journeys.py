@@ -252,3 +252,14 @@ def test_a_call_for_someone_known_starts_filled_in(web_page, web_server, session
     second = int(SAVED.search(page.url).group(1))
     with session_factory() as session:
         assert session.get(Referral, second).resident_id == resident_id
+
+
+def test_signing_out_from_another_page_forgets_the_draft_too(web_page, web_server):
+    page = web_page
+    web_sign_in(page, "helpline")
+    start_a_call(page, "Sig Elsewhere")
+    page.fill("#notes", NOTES)
+    assert page.evaluate(DRAFTS) == 1
+    page.goto("/repeat-callers")
+    web_sign_out(page)
+    assert page.evaluate(DRAFTS) == 0

@@ -25,4 +25,19 @@
     box.focus();
     box.select();
   });
+  /* Signing out from any page forgets a call typed in this tab (web/static/call-form.js keeps it in
+     sessionStorage under "oneroute.call-draft.<user>"): the next person at this desk must not find it. */
+  Array.prototype.forEach.call(document.querySelectorAll('form[action$="/sign-out"]'), function (signOut) {
+    signOut.addEventListener("submit", function () {
+      try {
+        Object.keys(window.sessionStorage).forEach(function (key) {
+          if (key.indexOf("oneroute.call-draft.") === 0) {
+            window.sessionStorage.removeItem(key);
+          }
+        });
+      } catch (error) {
+        /* storage unavailable: there is no draft either */
+      }
+    });
+  });
 })();

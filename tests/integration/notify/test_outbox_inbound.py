@@ -274,3 +274,27 @@ def test_a_volunteer_who_took_a_task_is_told_when_the_person_rings_again_about_i
     assert "rang the helpline again" in notice[0].body
     assert "Dorothy" not in notice[0].body
     assert "Sample Street" not in notice[0].body
+
+
+def test_the_details_text_gives_only_the_safe_way_to_reach_someone_not_safe_to_call(
+    session_factory, session, directory
+):
+    from dataclasses import replace
+
+    from referrals.contact import ContactDetails
+
+    unsafe = replace(
+        RESIDENT,
+        contact=ContactDetails(
+            safe_to_contact="no", safe_phone="020 7946 0555", safe_times="weekday mornings", no_message=True
+        ),
+    )
+    referral_id = log_coventry_call(session_factory, unsafe)
+    offer = pending_offer(session, referral_id)
+    reply(session_factory, f"YES {offer.task_code}")
+
+    body = texts(session, kind="details")[0].body
+    assert "+442079460555" in body
+    assert "weekday mornings" in body
+    assert "leave no message" in body
+    assert "+447700900321" not in body, "never the number it is not safe to ring"
