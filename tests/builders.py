@@ -118,3 +118,15 @@ def small_directory(session_factory) -> dict[str, int]:
     )
     ids["volunteer"] = volunteer(session_factory, org_id=ids["mutual_aid"])
     return ids
+
+
+# People the search tests find (API, pages and browser alike).
+MARGARET = {
+    "name": "Margaret Smith",
+    "phone": "07700 900123",
+    "postcode": "SM1 1AA",
+    "address": "1 Example Road, Sutton",
+    "date_of_birth": "1948-03-27",
+}
+MARY = {"name": "Mary Smyth", "phone": "07700 900456", "postcode": "SM2 5AA", "address": "9 Other Street"}
+ALBERT = {"name": "Albert Jones", "phone": "07700 900789", "postcode": "CV1 1AH", "address": "3 Hill Street"}

@@ -7,16 +7,8 @@ from sqlalchemy import select
 
 from referrals.models import AuditEvent
 from tests.api.http import act, log
+from tests.builders import ALBERT, MARGARET, MARY
 
-MARGARET = {
-    "name": "Margaret Smith",
-    "phone": "07700 900123",
-    "postcode": "SM1 1AA",
-    "address": "1 Example Road, Sutton",
-    "date_of_birth": "1948-03-27",
-}
-MARY = {"name": "Mary Smyth", "phone": "07700 900456", "postcode": "SM2 5AA", "address": "9 Other Street"}
-ALBERT = {"name": "Albert Jones", "phone": "07700 900789", "postcode": "CV1 1AH", "address": "3 Hill Street"}
 PATRICIA = {"name": "Patricia Partner", "phone": "07700 900321", "postcode": "SM1 1AA", "address": "5 Lane"}
 
 

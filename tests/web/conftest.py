@@ -87,3 +87,19 @@ def post_form(client, path: str, data: dict, form_page: str | None = None):
     """POST like a browser: with the CSRF token of the page the form is on."""
     token = csrf_token(client, form_page or path)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+@pytest.fixture
+def coventry_officer(app, session_factory, directory):
+    with session_factory() as session:
+        create_user(
+            session,
+            username="coventry-officer",
+            display_name="Coventry Officer",
+            password=PASSWORD,
+            role="safety_net_officer",
+            org_id=directory["coventry_safety_net"],
+        )
+    client = app.test_client()
+    assert sign_in(client, Person("coventry-officer", "safety_net_officer", None)).status_code == 302
+    return client

@@ -4,10 +4,9 @@ before it accepts, the transfer form, audited reads, and every action ending on 
 import pytest
 from sqlalchemy import select
 
-from accounts.passwords import create_user
 from referrals.models import AuditEvent
 from tests.builders import auth, call, organisation, token_for
-from tests.web.conftest import PASSWORD, Person, csrf_token, post_form, sign_in
+from tests.web.conftest import csrf_token, post_form
 
 SECRET_NOTES = "Key safe code 4471, HIV positive. Needs shopping picked up."
 
@@ -25,22 +24,6 @@ def api(client, session_factory, directory):
         return response.get_json()
 
     return post
-
-
-@pytest.fixture
-def coventry_officer(app, session_factory, directory):
-    with session_factory() as session:
-        create_user(
-            session,
-            username="coventry-officer",
-            display_name="Coventry Officer",
-            password=PASSWORD,
-            role="safety_net_officer",
-            org_id=directory["coventry_safety_net"],
-        )
-    client = app.test_client()
-    assert sign_in(client, Person("coventry-officer", "safety_net_officer", None)).status_code == 302
-    return client
 
 
 def test_an_officer_of_another_council_cannot_open_or_act_on_a_referral(api, coventry_officer):

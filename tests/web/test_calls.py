@@ -8,10 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from accounts.passwords import create_user
 from api.schemas import RESIDENT_FLAGS
 from referrals.models import Referral
-from tests.web.conftest import PASSWORD, Person, csrf_token, post_form, sign_in
+from tests.web.conftest import csrf_token, post_form, sign_in
 from tests.web.test_access import call_form_data
 from web.call_form import FLAG_LABELS
 
@@ -395,22 +394,6 @@ def test_a_call_for_a_known_person_starts_filled_in_and_is_added_to_them(signed_
     second = referral_id_from(response)
     session.rollback()
     assert session.get(Referral, second).resident_id == resident_id
-
-
-@pytest.fixture
-def coventry_officer(app, session_factory, directory):
-    with session_factory() as session:
-        create_user(
-            session,
-            username="coventry-officer",
-            display_name="Coventry Officer",
-            password=PASSWORD,
-            role="safety_net_officer",
-            org_id=directory["coventry_safety_net"],
-        )
-    client = app.test_client()
-    assert sign_in(client, Person("coventry-officer", "safety_net_officer", None)).status_code == 302
-    return client
 
 
 def test_a_person_the_user_may_not_add_a_call_to_is_an_empty_form(signed_in, coventry_officer, session):
