@@ -186,23 +186,26 @@ def _fold(
 
 
 def note_on_open_referrals(session: Session, referral: Referral, principal: Principal, now: datetime) -> None:
-    """A known person's request for something new: their other open referrals' timelines say they rang
-    (or were referred) again, so whoever holds them knows."""
-    others = session.scalars(
-        select(Referral.id).where(
+    """A known person's new referral: their other open referrals' timelines say they rang (or were referred)
+    again, so whoever holds them knows, and whether it asks for the same help (a partner's referral folded in
+    here may: both go on, and the holders can see it)."""
+    others = session.execute(
+        select(Referral.id, Referral.needs).where(
             Referral.resident_id == referral.resident_id,
             Referral.status.in_(OPEN_STATUSES),
             Referral.id != referral.id,
         )
     ).all()
-    for other in others:
+    for other, needs in others:
+        same = sorted(set(referral.needs or []) & set(needs or []))
+        what = "for the same need as this one" if same else "for another need"
         audit.record(
             session,
             "referral.new_request",
             principal,
             referral_id=other,
             resident_id=referral.resident_id,
-            reason=f"they rang again: referral {referral.id} opened for another need",
-            payload={"call_referral_id": referral.id, "needs": list(referral.needs)},
+            reason=f"they rang again: referral {referral.id} opened {what}",
+            payload={"call_referral_id": referral.id, "needs": list(referral.needs), "same_needs": same},
             now=now,
         )

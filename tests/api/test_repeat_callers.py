@@ -233,7 +233,9 @@ def test_the_helpline_settles_a_partners_call_as_the_same_person_and_the_records
     declined = [e for e in body["timeline"] if e["kind"] == "referral.declined"]
     assert [e["reason"] for e in declined] == [reason]
     open_first = client.get(f"/api/v1/referrals/{known['id']}", headers=helpline).get_json()
-    assert referred["id"] in [e["data"].get("call_referral_id") for e in open_first["timeline"]]
+    rang = [e for e in open_first["timeline"] if e["kind"] == "referral.new_request"]
+    assert [e["data"]["call_referral_id"] for e in rang] == [referred["id"]]
+    assert rang[0]["reason"].endswith("for another need"), "befriending, where the open one is shopping"
     session.rollback()
     folded = session.get(Resident, referred["resident"]["id"])
     assert folded.same_as_id == known["resident"]["id"]
