@@ -199,6 +199,7 @@ def log_call(
 ) -> IntakeResult:
     now = now or utcnow()
     duplicates: list[DuplicateMatch] = []
+    checked = False  # whether one shown the candidates said the caller is none of them
     if call.resident_id is not None:
         resident = _known_resident(session, call.resident_id, principal)
         check_contact(call, resident)
@@ -207,7 +208,6 @@ def log_call(
         check_contact(call)
         resident = _new_resident(call.resident, context, now)
         duplicates = possible_duplicates(session, person_record(resident))
-        # Only one who is shown the candidates can say the caller is none of them.
         checked = call.new_person and access.sees_duplicate_candidates(principal)
         if duplicates and not checked:
             shown = duplicates_shown(session, principal, duplicates)
