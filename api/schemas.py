@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.blueprints import MAX_ID
+from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
 from referrals.models import CHANNELS
 from triage import TIERS, URGENCIES
 
@@ -78,24 +79,28 @@ class ContactInSchema(InSchema):
             'only), or "" when not asked'
         },
     )
-    safe_times = ma.fields.String(load_default="", validate=validate.Length(max=200))
+    safe_times = ma.fields.String(load_default="", validate=validate.Length(max=CONTACT_LIMITS["safe_times"]))
     safe_phone = ma.fields.String(
         load_default="",
-        validate=validate.Length(max=40),
+        validate=validate.Length(max=CONTACT_LIMITS["safe_phone"]),
         metadata={"description": "The number to use when it is not their own"},
     )
     no_message = StrictBoolean(
         load_default=False,
         metadata={"description": "Do not leave a voicemail or a text that says who called"},
     )
-    emergency_contact = ma.fields.String(load_default="", validate=validate.Length(max=300))
+    emergency_contact = ma.fields.String(
+        load_default="", validate=validate.Length(max=CONTACT_LIMITS["emergency_contact"])
+    )
     access_notes = ma.fields.String(
         load_default="",
-        validate=validate.Length(max=1000),
+        validate=validate.Length(max=CONTACT_LIMITS["access_notes"]),
         metadata={"description": "Key safe, pets, which door: shown like the call notes, after acceptance"},
     )
-    language = ma.fields.String(load_default="", validate=validate.Length(max=100))
-    communication_needs = ma.fields.String(load_default="", validate=validate.Length(max=300))
+    language = ma.fields.String(load_default="", validate=validate.Length(max=CONTACT_LIMITS["language"]))
+    communication_needs = ma.fields.String(
+        load_default="", validate=validate.Length(max=CONTACT_LIMITS["communication_needs"])
+    )
 
 
 class ResidentInSchema(InSchema):

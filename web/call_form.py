@@ -9,6 +9,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
 from referrals.contact import ContactDetails, contactable_problem
 from referrals.errors import DomainValidationError
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, locate, normalised_phone
@@ -41,14 +42,7 @@ TEXT_LIMITS = {
     "summary": 500,
 }
 FIELD_NAMES = {"no_contact_reason": "The reason there is no phone number or address"}
-CONTACT_TEXT = (
-    "safe_times",
-    "safe_phone",
-    "emergency_contact",
-    "access_notes",
-    "language",
-    "communication_needs",
-)
+CONTACT_TEXT = tuple(CONTACT_LIMITS)  # the contact details typed as text, in the domain's order
 DATE_PARTS = ("day", "month", "year")
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 FIELD_FOR_DOMAIN_ERROR = {
