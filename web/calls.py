@@ -36,7 +36,7 @@ from web.call_form import (
     resident_details,
     to_call_log,
 )
-from web.formatting import phone, reason_words, tier_words, within
+from web.formatting import day, phone, reason_words, tier_words, within
 from web.lookups import need_labels
 
 INTAKE_ROLES = ("helpline_staff", "safety_net_officer", "admin")
@@ -132,7 +132,7 @@ def _person(resident: Resident, matched: tuple[str, ...], score: float) -> dict:
         "name": resident.name,
         "postcode": resident.postcode,
         "address": resident.address,
-        "date_of_birth": f"{born.day} {born:%B %Y}" if (born := resident.date_of_birth) else None,
+        "date_of_birth": day(resident.date_of_birth) or None,
         "phone_ending": resident.phone[-4:] if resident.phone else "",
         "matched": [name.replace("_", " ") for name in matched],
         "score": round(score),
