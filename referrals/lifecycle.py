@@ -176,6 +176,10 @@ class Event:
     actor_org_id: Id | None = None
     reason: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    # Not a person's doing: the cascade moved on by itself after a decline or an expiry (passing a candidate
+    # over, escalating a tier, offering the next one). The trail credits these to the system, not to whoever
+    # declined.
+    automatic: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
@@ -486,6 +490,8 @@ class Referral:
         `available`, each candidate is asked first; one that cannot take it now is passed over for good
         (the `passed_over` event says why) and the next is asked."""
         tier = self.tier or Tier.STATUTORY
+        automatic = bool(events)  # moving on after a decline or expiry, rather than a person's "offer next"
+        first_new = len(events)
         index = self._remaining_candidate()
         resume_at = self.next_candidate
         while index is not None and available is not None:
@@ -509,10 +515,11 @@ class Referral:
             data = {"tier": tier, "to_org_id": self.safety_net_org_id}
             events.append(Event("escalated", state, State.ESCALATED, None, reason, data))
             escalated = _released(State.ESCALATED, tier=tier, escalated_to=self.safety_net_org_id)
-            return self._step(events, next_candidate=resume_at, **escalated)
+            return self._step(_marked(events, first_new, automatic), next_candidate=resume_at, **escalated)
         candidate = self.candidates[index]
         offer = Offer(candidate.org_id, candidate.volunteer_id, tier, expires_at)
         events.append(_offered_event(state, offer))
+        events = _marked(events, first_new, automatic)
         return self._step(
             events,
             state=State.OFFERED,
@@ -535,6 +542,13 @@ def _continuous(start: State, events: list[Event], end: State) -> bool:
             return False
         state = event.to_state
     return state is end
+
+
+def _marked(events: list[Event], first: int, automatic: bool) -> list[Event]:
+    """The events from `first` on, marked as the cascade's own doing when `automatic`."""
+    if not automatic:
+        return events
+    return events[:first] + [replace(event, automatic=True) for event in events[first:]]
 
 
 def _offered_event(from_state: State, offer: Offer) -> Event:

@@ -26,6 +26,8 @@ OFFER_CLOSED_BY = {
     "transfer_expired": "expired",
 }
 NEW_OFFER_EVENTS = frozenset({"offered", "transferred"})
+# Who the trail credits with what the cascade did by itself after a person's decline (`Event.automatic`).
+CASCADE_ACTOR = Principal(token_id=None, name="cascade", role="system", org_id=None)
 
 
 def jsonable(value):
@@ -128,7 +130,7 @@ def persist(
         audit.record(
             session,
             f"referral.{event.kind}",
-            principal,
+            CASCADE_ACTOR if event.automatic else principal,
             referral_id=row.id,
             resident_id=row.resident_id,
             reason=reason,

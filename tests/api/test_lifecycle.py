@@ -79,6 +79,9 @@ def test_decline_cascades_and_escalates_to_the_safety_net(client, helpline, hub,
     escalations = [event for event in declined["timeline"] if event["kind"] == "referral.escalated"]
     assert escalations
     assert all(event["reason"] for event in escalations)
+    declined_by = {event["kind"]: event["actor_role"] for event in declined["timeline"]}
+    assert declined_by["referral.declined"] == "hub_coordinator"
+    assert all(event["actor_role"] == "system" for event in escalations), "the cascade escalated, not the hub"
 
     dashboard = client.get("/api/v1/safety-net", headers=officer).get_json()
     assert referral["id"] in [item["referral"]["id"] for item in dashboard["escalations"]]

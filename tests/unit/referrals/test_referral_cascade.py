@@ -4,7 +4,7 @@ import pytest
 
 from referrals.lifecycle import Candidate, InvalidAction, Offer, Referral, State, Tier
 
-from .builders import CANDIDATES, EXPIRES, NEXT_EXPIRES, SAFETY_NET, T0, triaged
+from .builders import CANDIDATES, EXPIRES, NEXT_EXPIRES, SAFETY_NET, T0, offered, triaged
 
 
 def kinds(events):
@@ -318,3 +318,14 @@ def test_resuming_from_an_escalation_when_no_one_left_can_take_it_changes_nothin
     with pytest.raises(InvalidAction, match="none of the candidates left can take it now"):
         escalated.offer_next(expires_at=NEXT_EXPIRES, available=unavailable("vol-2", "vcs-1", "st-1"))
     assert escalated.state is State.ESCALATED
+
+
+def test_what_the_cascade_does_after_a_decline_is_its_own_not_the_decliners():
+    events = offered().decline("ma-1", "no one free", next_expires_at=NEXT_EXPIRES).events
+    assert [(event.kind, event.automatic) for event in events] == [("declined", False), ("offered", True)]
+
+
+def test_an_offer_a_person_asks_for_is_theirs():
+    events = triaged().offer_next(expires_at=EXPIRES).events
+    assert events
+    assert not any(event.automatic for event in events)
