@@ -1,17 +1,13 @@
 """Bulk CSV imports of organisations and volunteers, keyed on external_id (a second import updates).
 
-Columns (header names; a header may hold any subset, but the required ones):
-- organisations: external_id*, name*, kind*, area*, services (need codes, ";"-separated), coverage_outcodes,
-  base_postcode, radius_km, capacity, mutual_aid_mode, opening_hours ("mon-fri 09:00-17:00; sat
-  10:00-13:00, 14:00-16:00"; blank or "always" means open at all hours), min_age, max_age, contact_name,
-  contact_phone, contact_email, public_contact, active.
-- volunteers: external_id*, name*, postcode* (a full postcode, geocoded), phone and/or email (at least one
-  per row), skills (need codes), dbs_checked_on, dbs_expires_on (ISO dates), availability
-  ("mon:morning,afternoon;tue-thu:evening"), travel_radius_km, max_active_tasks, max_tasks_per_week,
-  org_external_id or org_id, active (true/false/yes/no/1/0).
-Columns the header lacks are left alone on update (and take the model's default on create); a blank cell
-in a present column sets the field's blank value or default. Phones are normalised to E.164, unknown need
-codes, days, slots or kinds reject the row. Rows are numbered as a spreadsheet shows them (header = row 1).
+The columns, whether each is required, what a cell holds and an example are defined once, below
+(`ORGANISATION_COLUMNS`, `VOLUNTEER_COLUMNS`): the importer validates with them, and the import page lists
+them and builds its downloadable templates from them. A header may hold any subset of the columns, but the
+required ones. Columns the header lacks are left alone on update (and take the model's default on create); a
+blank cell in a present column sets the field's blank value or default. Phones are normalised to E.164,
+unknown need codes, days, slots or kinds reject the row. Rows are numbered as a spreadsheet shows them
+(header = row 1). A file with only an id column and `active` changes nothing but whether each is active
+(`directory/csv_status.py`).
 
 Nothing is half-written: every row is validated before anything is written. By default the whole file is
 one batch, so one invalid row means nothing is imported. With `batch_size=N` the data rows are cut, in file
@@ -42,7 +38,7 @@ from directory.hsds import (
     read_csv,
     upsert_by_external_id,
 )
-from directory.models import MUTUAL_AID_MODES, ORG_KINDS, Organisation, Volunteer
+from directory.models import DBS_LEVELS, MUTUAL_AID_MODES, ORG_KINDS, Organisation, Volunteer
 from directory.phones import InvalidPhone, normalise_phone
 from geo import Geocoder, InvalidPostcode, normalise_outcode, normalise_postcode
 from matching.policy import SLOT_NAMES
@@ -85,6 +81,26 @@ class RowValidation:
 Parser = Callable[[str, RowContext], dict]
 
 
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: what the importer does with it and what the import page says about it."""
+
+    name: str
+    required: bool
+    parse: Parser
+    holds: str  # what a cell holds, in words
+    example: str  # the cell of the template's example row
+
+
+def columns(*listed: Column) -> dict[str, Column]:
+    return {column.name: column for column in listed}
+
+
+def template_rows(listed: Mapping[str, Column]) -> list[list[str]]:
+    """A template file: the header row and one example row."""
+    return [list(listed), [column.example for column in listed.values()]]
+
+
 def validate_organisation_rows(
     header: Sequence[str],
     rows: Iterable[tuple[int, Mapping[str, str]]],
@@ -115,11 +131,13 @@ def import_organisations_csv(
     progress: bool = False,
 ) -> InterchangeReport:
     header, rows = read_csv(path)
+    if _status_file(header):
+        return _import_status(session, Organisation, path, batch_size)
     context = RowContext(geocoder, known_need_codes(), areas)
     validation = validate_organisation_rows(
         header, _progress(rows, progress), context, source=Path(path).name
     )
-    return _write(session, Organisation, Path(path).name, rows, validation, batch_size)
+    return write_validated(session, Organisation, Path(path).name, rows, validation, batch_size)
 
 
 def import_volunteers_csv(
@@ -131,6 +149,8 @@ def import_volunteers_csv(
     progress: bool = False,
 ) -> InterchangeReport:
     header, rows = read_csv(path)
+    if _status_file(header):
+        return _import_status(session, Volunteer, path, batch_size)
     wanted = {row.get("org_external_id", "") for _, row in rows} - {""}
     found = session.execute(
         select(Organisation.external_id, Organisation.id).where(Organisation.external_id.in_(wanted))
@@ -140,21 +160,39 @@ def import_volunteers_csv(
     ids = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(numbers))))
     context = RowContext(geocoder, known_need_codes(), None, by_external_id, ids)
     validation = validate_volunteer_rows(header, _progress(rows, progress), context, source=Path(path).name)
-    return _write(session, Volunteer, Path(path).name, rows, validation, batch_size)
+    return write_validated(session, Volunteer, Path(path).name, rows, validation, batch_size)
+
+
+def _status_file(header: Sequence[str]) -> bool:
+    from directory.csv_status import is_status_file  # it builds on this module
+
+    return is_status_file(header)
+
+
+def _import_status(session: Session, model: type, path: Path | str, batch_size: int | None):
+    from directory.csv_status import import_status_csv
+
+    return import_status_csv(session, model, path, batch_size=batch_size)
 
 
 def _progress(rows: list, progress: bool) -> Iterable:
     return tqdm(rows, desc="validating", unit="row", disable=not progress)
 
 
-def _write(
+def _upsert(session: Session, model: type, batch: list[ValidRow], counts: InterchangeReport) -> None:
+    upsert_by_external_id(session, model, [(entry.external_id, entry.values) for entry in batch], counts)
+
+
+def write_validated(
     session: Session,
     model: type,
     source: str,
     rows: list[tuple[int, dict]],
     validation: RowValidation,
     batch_size: int | None,
+    writer: Callable[[Session, type, list[ValidRow], InterchangeReport], None] = _upsert,
 ) -> InterchangeReport:
+    """Write the valid rows in batches (a batch with an invalid row writes none), each batch committed."""
     report = InterchangeReport(errors=list(validation.errors))
     if validation.file_rejected:
         report.skipped = len(rows)
@@ -172,16 +210,16 @@ def _write(
                 message = f"rows {batch[0]}–{batch[-1]} not imported: {len(bad)} invalid in this batch"
                 report.errors.append(RowError(source, batch[0], "", message))
             continue
-        _write_batch(session, model, source, [valid[number] for number in batch], report)
+        _write_batch(session, model, source, [valid[number] for number in batch], report, writer)
     return report
 
 
 def _write_batch(
-    session: Session, model: type, source: str, batch: list[ValidRow], report: InterchangeReport
+    session: Session, model: type, source: str, batch: list[ValidRow], report: InterchangeReport, writer
 ) -> None:
     counts = InterchangeReport()
     try:
-        upsert_by_external_id(session, model, [(entry.external_id, entry.values) for entry in batch], counts)
+        writer(session, model, batch, counts)
         session.commit()
     except (IntegrityError, DataError) as exc:
         session.rollback()
@@ -202,7 +240,7 @@ def _validate(
     rows: Iterable[tuple[int, Mapping[str, str]]],
     context: RowContext,
     source: str,
-    columns: Mapping[str, tuple[bool, Parser]],
+    columns: Mapping[str, Column],
     check: Callable[[dict, Mapping[str, str], RowContext], list[tuple[str, str]]],
 ) -> RowValidation:
     result = RowValidation()
@@ -210,8 +248,8 @@ def _validate(
     for name in present:
         if name not in columns:
             result.errors.append(RowError(source, 1, name, "unknown column: nothing imported"))
-    for name, (required, _) in columns.items():
-        if required and name not in present:
+    for name, column in columns.items():
+        if column.required and name not in present:
             result.errors.append(RowError(source, 1, name, "required column missing: nothing imported"))
     if result.errors:
         return result
@@ -223,11 +261,11 @@ def _validate(
         cells = {name: (raw.get(name) or "").strip() for name in present}
         values: dict = {}
         for name in present:
-            required, parse = columns[name]
+            column = columns[name]
             try:
-                if required and not cells[name]:
+                if column.required and not cells[name]:
                     raise ValueError("required")
-                values.update(parse(cells[name], context))
+                values.update(column.parse(cells[name], context))
             except (ValueError, InvalidPostcode, InvalidPhone) as exc:
                 problems.append((name, str(exc)))
         if not problems:
@@ -310,11 +348,11 @@ def _number(name: str, low: float, high: float, default: float | None, *, whole:
     return parse
 
 
-def _flag(name: str) -> Parser:
+def _flag(name: str, *, blank: bool = True) -> Parser:
     def parse(text: str, _context: RowContext) -> dict:
         if text.casefold() not in TRUE | FALSE | {""}:
             raise ValueError(f"{text!r} is not true or false")
-        return {name: text.casefold() not in FALSE}
+        return {name: text.casefold() in TRUE if text else blank}
 
     return parse
 
@@ -440,41 +478,175 @@ def _organisation_id(text: str, context: RowContext) -> dict:
     return {"org_id": int(text)} if text else {}
 
 
-ORGANISATION_COLUMNS: dict[str, tuple[bool, Parser]] = {
-    "external_id": (True, _text("external_id")),
-    "name": (True, _text("name")),
-    "kind": (True, _choice("kind", ORG_KINDS)),
-    "area": (True, _area),
-    "services": (False, _needs("services")),
-    "coverage_outcodes": (False, _outcodes),
-    "base_postcode": (False, _located("base_postcode", "base_lat", "base_lon", required=False)),
-    "radius_km": (False, _number("radius_km", 0.1, 200, None)),
-    "capacity": (False, _number("capacity", 0, 100_000, 10, whole=True)),
-    "mutual_aid_mode": (False, _choice("mutual_aid_mode", MUTUAL_AID_MODES)),
-    "opening_hours": (False, _parsed("opening_hours", parse_opening_hours)),
-    "min_age": (False, _number("min_age", 0, 130, None, whole=True)),
-    "max_age": (False, _number("max_age", 0, 130, None, whole=True)),
-    "contact_name": (False, _text("contact_name")),
-    "contact_phone": (False, _phone("contact_phone")),
-    "contact_email": (False, _email("contact_email")),
-    "public_contact": (False, _text("public_contact", 300, one_line=False)),
-    "active": (False, _flag("active")),
-}
+NEED_CODES = "need codes separated by ; (the codes are listed below)"
+YES_NO = "yes or no (also true/false, 1/0)"
 
-VOLUNTEER_COLUMNS: dict[str, tuple[bool, Parser]] = {
-    "external_id": (True, _text("external_id")),
-    "name": (True, _text("name")),
-    "phone": (False, _phone("phone")),
-    "email": (False, _email("email")),
-    "postcode": (True, _located("postcode", "lat", "lon", required=True)),
-    "skills": (False, _needs("skills")),
-    "dbs_checked_on": (False, _date("dbs_checked_on")),
-    "dbs_expires_on": (False, _date("dbs_expires_on")),
-    "availability": (False, _parsed("availability", parse_availability)),
-    "travel_radius_km": (False, _number("travel_radius_km", 0.1, 100, 3.0)),
-    "max_active_tasks": (False, _number("max_active_tasks", 1, 100, 3, whole=True)),
-    "max_tasks_per_week": (False, _number("max_tasks_per_week", 1, 100, 5, whole=True)),
-    "org_external_id": (False, _organisation_ref),
-    "org_id": (False, _organisation_id),
-    "active": (False, _flag("active")),
-}
+ORGANISATION_COLUMNS = columns(
+    Column(
+        "external_id",
+        True,
+        _text("external_id"),
+        "your own unique id for it, so a second import updates it",
+        "acme:hub-1",
+    ),
+    Column("name", True, _text("name"), "its name, up to 200 characters", "Sutton Central Hub"),
+    Column("kind", True, _choice("kind", ORG_KINDS), f"one of {', '.join(ORG_KINDS)}", "hub"),
+    Column("area", True, _area, "the council area code it serves (listed below)", "sutton"),
+    Column("services", False, _needs("services"), f"what it offers: {NEED_CODES}", "shopping;prescriptions"),
+    Column("coverage_outcodes", False, _outcodes, "postcode districts it covers, separated by ;", "SM1;SM2"),
+    Column(
+        "base_postcode",
+        False,
+        _located("base_postcode", "base_lat", "base_lon", required=False),
+        "a full postcode it works from (for a radius)",
+        "SM1 1EA",
+    ),
+    Column(
+        "radius_km",
+        False,
+        _number("radius_km", 0.1, 200, None),
+        "how far from the base postcode it covers, in km (0.1 to 200)",
+        "5",
+    ),
+    Column(
+        "capacity",
+        False,
+        _number("capacity", 0, 100_000, 10, whole=True),
+        "how many referrals it can hold at once, a whole number (blank: 10)",
+        "20",
+    ),
+    Column(
+        "mutual_aid_mode",
+        False,
+        _choice("mutual_aid_mode", MUTUAL_AID_MODES),
+        f"for kind mutual_aid only: {', '.join(MUTUAL_AID_MODES)}",
+        "",
+    ),
+    Column(
+        "opening_hours",
+        False,
+        _parsed("opening_hours", parse_opening_hours),
+        "days and times, sessions separated by ; (blank or always: at all hours)",
+        "mon-fri 09:00-17:00; sat 10:00-13:00",
+    ),
+    Column(
+        "min_age",
+        False,
+        _number("min_age", 0, 130, None, whole=True),
+        "youngest age it helps (blank: any)",
+        "",
+    ),
+    Column(
+        "max_age", False, _number("max_age", 0, 130, None, whole=True), "oldest age it helps (blank: any)", ""
+    ),
+    Column("contact_name", False, _text("contact_name"), "who receives offers", "Sam Lead"),
+    Column(
+        "contact_phone",
+        False,
+        _phone("contact_phone"),
+        "a UK phone number; offers are texted to it",
+        "07700 900100",
+    ),
+    Column("contact_email", False, _email("contact_email"), "an email address", "hub@example.org"),
+    Column(
+        "public_contact",
+        False,
+        _text("public_contact", 300, one_line=False),
+        "what the public is told when signposted, up to 300 characters",
+        "Ring 020 7946 0000, weekdays 9 to 5",
+    ),
+    Column("active", False, _flag("active"), f"{YES_NO}; blank: yes", "yes"),
+)
+
+VOLUNTEER_COLUMNS = columns(
+    Column(
+        "external_id",
+        True,
+        _text("external_id"),
+        "your own unique id for them, so a second import updates them",
+        "acme:vol-1",
+    ),
+    Column("name", True, _text("name"), "their name, up to 200 characters", "Alex Example"),
+    Column(
+        "phone",
+        False,
+        _phone("phone"),
+        "a UK phone number; offers are texted to it (a phone or an email is needed)",
+        "07700 900501",
+    ),
+    Column(
+        "email",
+        False,
+        _email("email"),
+        "an email address (a phone or an email is needed)",
+        "alex@example.org",
+    ),
+    Column(
+        "postcode",
+        True,
+        _located("postcode", "lat", "lon", required=True),
+        "their full postcode: distances are measured from it",
+        "SM1 1EA",
+    ),
+    Column("skills", False, _needs("skills"), f"what they help with: {NEED_CODES}", "shopping;befriending"),
+    Column(
+        "dbs_level",
+        False,
+        _choice("dbs_level", DBS_LEVELS),
+        f"the level of their DBS check: {', '.join(DBS_LEVELS)} (enhanced with a barred-list check);"
+        " blank: not recorded",
+        "enhanced",
+    ),
+    Column(
+        "dbs_checked_on",
+        False,
+        _date("dbs_checked_on"),
+        "the date of their DBS check, YYYY-MM-DD",
+        "2025-01-10",
+    ),
+    Column(
+        "dbs_expires_on",
+        False,
+        _date("dbs_expires_on"),
+        "the date it stops counting, YYYY-MM-DD, after the check date",
+        "2028-01-10",
+    ),
+    Column("driver", False, _flag("driver", blank=False), f"can they give lifts? {YES_NO}; blank: no", "no"),
+    Column(
+        "availability",
+        False,
+        _parsed("availability", parse_availability),
+        f"day(s):slots, entries separated by ;, slots from {', '.join(SLOT_NAMES)}",
+        "mon-fri:morning,afternoon;sat:evening",
+    ),
+    Column(
+        "travel_radius_km",
+        False,
+        _number("travel_radius_km", 0.1, 100, 3.0),
+        "how far they travel, in km (0.1 to 100; blank: 3)",
+        "5",
+    ),
+    Column(
+        "max_active_tasks",
+        False,
+        _number("max_active_tasks", 1, 100, 3, whole=True),
+        "tasks at once, 1 to 100 (blank: 3)",
+        "3",
+    ),
+    Column(
+        "max_tasks_per_week",
+        False,
+        _number("max_tasks_per_week", 1, 100, 5, whole=True),
+        "tasks a week, 1 to 100 (blank: 5)",
+        "5",
+    ),
+    Column(
+        "org_external_id",
+        False,
+        _organisation_ref,
+        "the external_id of the organisation they volunteer with",
+        "acme:hub-1",
+    ),
+    Column("org_id", False, _organisation_id, "or the organisation's number in this directory", ""),
+    Column("active", False, _flag("active"), f"{YES_NO}; blank: yes", "yes"),
+)

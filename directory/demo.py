@@ -346,6 +346,8 @@ def plan_volunteers(
                     "skills": skills,
                     "dbs_checked_on": checked_on,
                     "dbs_expires_on": expires_on,
+                    "dbs_level": _dbs_level(checked_on, skills),
+                    "driver": "transport" in skills,
                     "availability": _availability(rng),
                     "travel_radius_km": float(radius),
                     "max_active_tasks": max_active,
@@ -368,6 +370,13 @@ def _dbs(rng: random.Random, group: str, today: date) -> tuple[date | None, date
     else:
         return None, None
     return checked_on, checked_on + timedelta(days=DBS_VALID_DAYS)
+
+
+def _dbs_level(checked_on: date | None, skills: list[str]) -> str | None:
+    """The level each check is: with the barred list for those who give personal care, else enhanced."""
+    if checked_on is None:
+        return None
+    return "enhanced_barred" if "personal_care" in skills else "enhanced"
 
 
 def _skills(rng: random.Random, spec: OrgSpec, dbs_checked: bool) -> list[str]:

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
+from matching.types import DBS_LEVELS  # lowest first; enhanced_barred: enhanced with the barred-list check
 
 ORG_KINDS = ("safety_net", "infrastructure", "hub", "vcs", "mutual_aid")
 MUTUAL_AID_MODES = ("integrated", "supported", "arms_length")
@@ -52,7 +53,10 @@ class Organisation(Base):
 
 class Volunteer(Base):
     __tablename__ = "volunteer"
-    __table_args__ = (Index("ix_volunteer_active_org", "active", "org_id"),)
+    __table_args__ = (
+        Index("ix_volunteer_active_org", "active", "org_id"),
+        CheckConstraint(f"dbs_level IS NULL OR {_in('dbs_level', DBS_LEVELS)}", name="dbs_level"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -66,6 +70,8 @@ class Volunteer(Base):
     skills: Mapped[list] = mapped_column(default=list)
     dbs_checked_on: Mapped[date | None]
     dbs_expires_on: Mapped[date | None]
+    dbs_level: Mapped[str | None] = mapped_column(String(20))
+    driver: Mapped[bool] = mapped_column(default=False, server_default=false())
     availability: Mapped[dict] = mapped_column(default=dict)
     travel_radius_km: Mapped[float] = mapped_column(default=3.0)
     max_active_tasks: Mapped[int] = mapped_column(default=3)

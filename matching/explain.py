@@ -5,7 +5,7 @@ from datetime import date
 from matching.context import MatchContext
 from matching.directory import Directory
 from matching.organisations import OrgOutcome, data_sharing_for
-from matching.types import Candidate, Exclusion, Organisation
+from matching.types import DBS_LEVEL_WORDS, DBS_LEVELS, Candidate, Exclusion, Organisation
 from matching.volunteers import FAILURES, RankedVolunteer, VolunteerSearch
 
 
@@ -35,13 +35,10 @@ def volunteer_candidate(
     group = directory.organisation(org_id) if org_id is not None else None
     row = store.row_of(ranked.volunteer_id)
     needs = ", ".join(ctx.request.needs)
-    if ctx.dbs_required:
-        dbs = f"DBS check recorded, valid until {date.fromordinal(int(store.dbs_day[row])).isoformat()}"
-    else:
-        dbs = f"no DBS check needed for {needs}"
     reasons = [
         f"has the skills for {needs}",
-        dbs,
+        dbs_reason(ctx, int(store.dbs_rank[row]), int(store.dbs_day[row])),
+        *(["drives: the task is a lift"] if ctx.driver_required else []),
         f"available {ctx.window_text}",
         f"{ranked.distance_km:.1f} km from the resident; travels up to {float(store.radius_km[row]):g} km",
         _group_reason(group),
@@ -58,6 +55,15 @@ def volunteer_candidate(
         distance_km=round(ranked.distance_km, 3),
         reasons=((lead,) if lead else ()) + tuple(reasons),
     )
+
+
+def dbs_reason(ctx: MatchContext, rank: int, day: int) -> str:
+    """'DBS enhanced recorded, valid until 2027-01-01' for a volunteer who met the task's DBS rule."""
+    if not ctx.dbs_required:
+        return f"no DBS check needed for {', '.join(ctx.request.needs)}"
+    level = f"DBS {DBS_LEVEL_WORDS[DBS_LEVELS[rank - 1]]}" if rank else "DBS check (level not recorded)"
+    needed = f" ({DBS_LEVEL_WORDS[ctx.dbs_level]} or higher needed)" if ctx.dbs_level else ""
+    return f"{level} recorded, valid until {date.fromordinal(day).isoformat()}{needed}"
 
 
 def ranking_reason(ranked: RankedVolunteer, position: int, qualified: int) -> str:

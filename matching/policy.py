@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 
 from matching.errors import MatchingConfigError
-from matching.types import URGENCIES
+from matching.types import DBS_LEVELS, URGENCIES
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "matching.yaml"
 SLOT_NAMES = ("morning", "afternoon", "evening")
@@ -38,6 +38,8 @@ class OrganisationWeights:
 @dataclass(frozen=True)
 class MatchingPolicy:
     need_dbs: Mapping[str, DbsRule]
+    need_dbs_level: Mapping[str, str]  # need → the lowest DBS level it accepts, for needs that name one
+    driver_needs: frozenset[str]  # needs only a volunteer recorded as a driver can meet (a lift)
     unknown_need_dbs: DbsRule
     vulnerable_flags: tuple[str, ...]
     max_active_tasks: int
@@ -51,12 +53,26 @@ class MatchingPolicy:
     excluded_sample_size: int
 
     def dbs_required(self, needs: Iterable[str], flags: Mapping[str, bool]) -> bool:
+        return bool(self._needs_with_dbs(needs, flags))
+
+    def dbs_level_required(self, needs: Iterable[str], flags: Mapping[str, bool]) -> str | None:
+        """The highest level named by the needs that call for a check here; None when none names one (any
+        recorded, unexpired check will do) or no check is needed."""
+        named = self.need_dbs_level
+        levels = [named[need] for need in self._needs_with_dbs(needs, flags) if need in named]
+        return max(levels, key=DBS_LEVELS.index) if levels else None
+
+    def driver_required(self, needs: Iterable[str]) -> bool:
+        return any(need in self.driver_needs for need in needs)
+
+    def _needs_with_dbs(self, needs: Iterable[str], flags: Mapping[str, bool]) -> list[str]:
         vulnerable = any(flags.get(flag) for flag in self.vulnerable_flags)
-        for need in needs:
-            rule = self.need_dbs.get(need, self.unknown_need_dbs)
-            if rule == "always" or (rule == "if_vulnerable" and vulnerable):
-                return True
-        return False
+        return [
+            need
+            for need in needs
+            if (rule := self.need_dbs.get(need, self.unknown_need_dbs)) == "always"
+            or (rule == "if_vulnerable" and vulnerable)
+        ]
 
 
 def load_matching_policy(path: Path | str | None = None) -> MatchingPolicy:
@@ -78,6 +94,12 @@ def _load(path: Path) -> MatchingPolicy:
 
 def parse_policy(raw: Mapping[str, Any]) -> MatchingPolicy:
     need_dbs = {str(code): _dbs_rule(rule["dbs"]) for code, rule in raw["needs"].items()}
+    need_dbs_level = {
+        str(code): _dbs_level(rule["dbs_level"])
+        for code, rule in raw["needs"].items()
+        if rule.get("dbs_level") is not None
+    }
+    driver_needs = frozenset(str(code) for code, rule in raw["needs"].items() if _flag(rule.get("driver")))
     windows = {urgency: float(raw["urgency_window_hours"][urgency]) for urgency in URGENCIES}
     if any(hours < 0 for hours in windows.values()):
         raise ValueError("urgency_window_hours must not be negative")
@@ -86,6 +108,8 @@ def parse_policy(raw: Mapping[str, Any]) -> MatchingPolicy:
     organisation = raw["ranking"]["organisation"]
     return MatchingPolicy(
         need_dbs=need_dbs,
+        need_dbs_level=need_dbs_level,
+        driver_needs=driver_needs,
         unknown_need_dbs=_dbs_rule(raw.get("unknown_need_dbs", "always")),
         vulnerable_flags=tuple(raw.get("vulnerable_flags", ())),
         max_active_tasks=_positive_int(caps["max_active_tasks"]),
@@ -115,6 +139,18 @@ def _dbs_rule(value: Any) -> DbsRule:
     if value not in DBS_RULES:
         raise ValueError(f"dbs rule must be one of {DBS_RULES}, not {value!r}")
     return value
+
+
+def _dbs_level(value: Any) -> str:
+    if value not in DBS_LEVELS:
+        raise ValueError(f"dbs_level must be one of {DBS_LEVELS}, not {value!r}")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if value not in (None, True, False):
+        raise ValueError(f"driver must be true or false, not {value!r}")
+    return bool(value)
 
 
 def _positive_int(value: Any) -> int:

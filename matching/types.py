@@ -18,6 +18,15 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COORDINATION_MODELS = ("infrastructure_broker", "hub_network", "multi_agency_cell")
 TIERS = get_args(Tier)  # which tiers a request may name; their order is triage's (`triage.TIERS`)
 URGENCIES = ("emergency", "urgent", "routine")
+# DBS check levels, lowest first: a need that names a level is met by that level or a higher one.
+# "enhanced_barred" is an enhanced check with a check of the adults' barred list.
+DBS_LEVELS = ("basic", "standard", "enhanced", "enhanced_barred")
+DBS_LEVEL_WORDS = {
+    "basic": "basic",
+    "standard": "standard",
+    "enhanced": "enhanced",
+    "enhanced_barred": "enhanced with barred-list check",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class Volunteer:
     org_id: int | None = None
     skills: Sequence[str] = ()
     dbs_expires_on: date | None = None
+    dbs_level: str | None = None  # one of DBS_LEVELS; None when the level is not recorded
+    driver: bool = False
     availability: Mapping[str, Sequence[str]] = field(default_factory=dict)
     travel_radius_km: float = 3.0
     max_active_tasks: int = 3

@@ -1,8 +1,10 @@
 """Volunteers as numpy columns, one row each, with a free list for removed rows and a grid index.
 
 Skills are a 64-bit mask over codes numbered as first seen; availability is a 21-bit mask (7 days × 3 slots);
-the DBS expiry is a day ordinal (0 = none recorded); groups are dense slots (0 = no group) so a query can look
-up per-group routing in one array. Matching code reads the columns directly and must not write to them.
+the DBS expiry is a day ordinal (0 = none recorded) and its level a rank (0 = not recorded, 1 basic to 4
+enhanced with barred-list check); being a driver is a flag; groups are dense slots (0 = no group) so a query
+can look up per-group routing in one array. Matching code reads the columns directly and must not write to
+them.
 """
 
 from collections.abc import Iterable
@@ -11,15 +13,17 @@ from itertools import islice
 
 import numpy as np
 
+from matching.context import dbs_rank
 from matching.errors import MatchingConfigError
 from matching.geo import chord2_within, unit_vectors
 from matching.policy import SLOT_NAMES
 from matching.schedule import SLOTS_PER_DAY, availability_bit
 from matching.spatial import GridIndex
-from matching.types import WEEKDAYS, Volunteer
+from matching.types import DBS_LEVELS, WEEKDAYS, Volunteer
 
 ACTIVE = np.uint8(1)
 OPTED_OUT = np.uint8(2)
+DRIVER = np.uint8(4)
 MAX_SKILLS = 64
 _INITIAL_CAPACITY = 1024
 _LOAD_CHUNK = 65536
@@ -125,6 +129,8 @@ class VolunteerStore:
             org_id=self._slot_orgs[int(self.org_slots[row])],
             skills=tuple(code for code, bit in self._skill_bits.items() if skills_mask >> bit & 1),
             dbs_expires_on=date.fromordinal(int(self.dbs_day[row])) if self.dbs_day[row] else None,
+            dbs_level=DBS_LEVELS[int(self.dbs_rank[row]) - 1] if self.dbs_rank[row] else None,
+            driver=bool(self.flags[row] & DRIVER),
             availability={
                 day: [
                     name for index, name in enumerate(SLOT_NAMES) if slots >> (d * SLOTS_PER_DAY + index) & 1
@@ -156,7 +162,13 @@ class VolunteerStore:
                 if day not in WEEKDAYS or name not in SLOT_NAMES:
                     raise ValueError(f"volunteer {volunteer.id}: unknown availability {day!r} {name!r}")
                 availability |= availability_bit(day, SLOT_NAMES.index(name))
-        flags = (ACTIVE if volunteer.active else 0) | (OPTED_OUT if volunteer.sms_opted_out else 0)
+        flags = (
+            (ACTIVE if volunteer.active else 0)
+            | (OPTED_OUT if volunteer.sms_opted_out else 0)
+            | (DRIVER if volunteer.driver else 0)
+        )
+        if volunteer.dbs_level is not None and volunteer.dbs_level not in DBS_LEVELS:
+            raise ValueError(f"volunteer {volunteer.id}: unknown DBS level {volunteer.dbs_level!r}")
         return (
             volunteer.id,
             volunteer.lat,
@@ -165,6 +177,7 @@ class VolunteerStore:
             self.org_slot(volunteer.org_id),
             skills,
             volunteer.dbs_expires_on.toordinal() if volunteer.dbs_expires_on else 0,
+            dbs_rank(volunteer.dbs_level),
             availability,
             volunteer.max_active_tasks,
             volunteer.max_tasks_per_week,
@@ -181,6 +194,7 @@ class VolunteerStore:
         ("org_slots", np.int32),
         ("skills", np.uint64),
         ("dbs_day", np.int32),
+        ("dbs_rank", np.int8),
         ("availability", np.uint32),
         ("max_active", np.int32),
         ("max_week", np.int32),

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from matching.context import MatchContext
 from matching.geo import km_from_chord2
-from matching.volunteer_store import ACTIVE, OPTED_OUT, VolunteerStore
+from matching.volunteer_store import ACTIVE, DRIVER, OPTED_OUT, VolunteerStore
 
 NOT_ROUTED, ROUTED, ARMS_LENGTH = np.int8(0), np.int8(1), np.int8(2)
 
@@ -22,11 +22,13 @@ FAILURES = {
     3: ("group_not_routed", "volunteer's group is not one this referral is routed to"),
     4: ("group_arms_length", "volunteer's group is arm's length: the group is signposted instead"),
     5: ("missing_skills", "volunteer lacks a needed skill"),
-    6: ("no_valid_dbs", "task needs a DBS check that is recorded and unexpired"),
-    7: ("unavailable", "volunteer is not available in the urgency window"),
-    8: ("active_task_cap", "volunteer is at their cap on active tasks"),
-    9: ("weekly_task_cap", "volunteer is at their cap on tasks this week"),
+    6: ("no_valid_dbs", "task needs a DBS check that is recorded, unexpired and of the level it names"),
+    7: ("not_a_driver", "task is a lift: volunteer is not recorded as a driver"),
+    8: ("unavailable", "volunteer is not available in the urgency window"),
+    9: ("active_task_cap", "volunteer is at their cap on active tasks"),
+    10: ("weekly_task_cap", "volunteer is at their cap on tasks this week"),
 }
+ACTIVE_TASK_CAP, WEEKLY_TASK_CAP = 9, 10
 OUTSIDE_RADIUS = ("outside_travel_radius", "resident is beyond the volunteer's travel radius")
 
 
@@ -115,11 +117,14 @@ def _failures(
 def _task_failures(store: VolunteerStore, ctx: MatchContext, rows: NDArray[np.int64]) -> NDArray[np.int8]:
     failures = np.zeros(len(rows), dtype=np.int8)
     active_cap, week_cap = _caps(store, ctx, rows)
-    np.copyto(failures, 9, where=store.week_tasks[rows] >= week_cap)
-    np.copyto(failures, 8, where=store.active_tasks[rows] >= active_cap)
-    np.copyto(failures, 7, where=(store.availability[rows] & np.uint32(ctx.slot_mask)) == 0)
+    np.copyto(failures, WEEKLY_TASK_CAP, where=store.week_tasks[rows] >= week_cap)
+    np.copyto(failures, ACTIVE_TASK_CAP, where=store.active_tasks[rows] >= active_cap)
+    np.copyto(failures, 8, where=(store.availability[rows] & np.uint32(ctx.slot_mask)) == 0)
+    if ctx.driver_required:
+        np.copyto(failures, 7, where=(store.flags[rows] & DRIVER) == 0)
     if ctx.dbs_required:
-        np.copyto(failures, 6, where=store.dbs_day[rows] <= ctx.dbs_valid_after)
+        too_low = store.dbs_rank[rows] < ctx.dbs_min_rank
+        np.copyto(failures, 6, where=(store.dbs_day[rows] <= ctx.dbs_valid_after) | too_low)
     need_mask = store.skill_mask(ctx.request.needs)
     if need_mask is None:
         failures[:] = 5

@@ -5,7 +5,7 @@ from dataclasses import replace
 from matching.directory import Directory
 from matching.policy import MatchingPolicy
 from matching.types import Volunteer
-from matching.volunteers import FAILURES
+from matching.volunteers import ACTIVE_TASK_CAP, FAILURES, WEEKLY_TASK_CAP
 
 
 def record_assignment(directory: Directory, volunteer_id: int) -> None:
@@ -36,7 +36,7 @@ def capacity_failure(
     """(reason, detail) when a volunteer with these counts is at a cap, their own or the policy's; else None.
     The same caps the index applies, for checking the counts as they stand just before an offer goes out."""
     if active_tasks >= min(volunteer.max_active_tasks, policy.max_active_tasks):
-        return FAILURES[8]
+        return FAILURES[ACTIVE_TASK_CAP]
     if tasks_this_week >= min(volunteer.max_tasks_per_week, policy.max_tasks_per_week):
-        return FAILURES[9]
+        return FAILURES[WEEKLY_TASK_CAP]
     return None

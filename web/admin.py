@@ -1,13 +1,18 @@
 """Admins: the directory (organisations and volunteers, listed and viewed) and CSV imports with progress."""
 
+import csv
+import io
 import os
 import tempfile
 from collections.abc import Callable
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from directory.csv_import import ORGANISATION_COLUMNS, VOLUNTEER_COLUMNS, template_rows
+from directory.csv_status import STATUS_COLUMNS
 from directory.models import ORG_KINDS, Organisation, Volunteer
+from matching.types import DBS_LEVEL_WORDS
 from web.auth import current_user, json_view, max_upload, roles
 from web.blueprint import blp, db, services
 from web.imports import ImportTools, job_status, start_import
@@ -17,6 +22,12 @@ from web.models import IMPORT_KINDS, ImportJob
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 100
+# The column guides the import page shows and the templates it offers: the importer's own definitions.
+COLUMN_GUIDES = {
+    "organisations": ("Organisations", ORGANISATION_COLUMNS),
+    "volunteers": ("Volunteers", VOLUNTEER_COLUMNS),
+    "status": ("Deactivating or reactivating", STATUS_COLUMNS),
+}
 
 
 def _page() -> int:
@@ -119,7 +130,11 @@ def volunteer(volunteer_id: int):
     if row is None:
         abort(404)
     return render_template(
-        "admin/volunteer.html", volunteer=row, names=organisation_names([row.org_id]), needs=need_labels()
+        "admin/volunteer.html",
+        volunteer=row,
+        names=organisation_names([row.org_id]),
+        needs=need_labels(),
+        dbs_levels=DBS_LEVEL_WORDS,
     )
 
 
@@ -133,6 +148,9 @@ def _render_import_form(values: dict, errors: dict, status: int = 200):
             kinds=IMPORT_KINDS,
             recent=[job_status(job) for job in recent],
             max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024),
+            guides=COLUMN_GUIDES,
+            needs=need_labels(),
+            areas=area_names(),
         ),
         status,
     )
@@ -178,6 +196,18 @@ def create_import():
         batch_size=int(values["batch_size"]),
     )
     return redirect(url_for("web.import_job", job_id=job_id))
+
+
+@blp.get("/admin/imports/template/<kind>.csv")
+@roles("admin")
+def import_template(kind: str):
+    """A CSV file with the header row and one example row, to fill in and upload."""
+    if kind not in COLUMN_GUIDES:
+        abort(404)
+    out = io.StringIO()
+    csv.writer(out).writerows(template_rows(COLUMN_GUIDES[kind][1]))
+    headers = {"Content-Disposition": f'attachment; filename="{kind}-template.csv"'}
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
 
 
 def _job(job_id: int) -> ImportJob:

@@ -27,8 +27,9 @@ from directory.csv_import import (
     validate_organisation_rows,
     validate_volunteer_rows,
 )
+from directory.csv_status import is_status_file, validate_status_rows
 from directory.hsds import InterchangeReport, known_need_codes, read_csv
-from directory.models import Organisation
+from directory.models import Organisation, Volunteer
 from geo import Geocoder
 from web.models import ImportJob
 
@@ -103,6 +104,10 @@ def run_import(tools: ImportTools, job_id: int, path: str) -> None:
 
 def _check(tools: ImportTools, kind: str, header, rows, source: str, job_id: int) -> RowValidation:
     counted = _counting(tools, job_id, rows)
+    if is_status_file(header):
+        model = Organisation if kind == "organisations" else Volunteer
+        with tools.session_factory() as session:
+            return validate_status_rows(session, model, header, counted, source=source)
     if kind == "organisations":
         context = RowContext(tools.geocoder, known_need_codes(), tools.areas)
         return validate_organisation_rows(header, counted, context, source=source)

@@ -52,6 +52,8 @@ def volunteer(volunteer_id: int, **fields) -> Volunteer:
         "org_id": GROUP,
         "skills": ("shopping", "prescriptions", "befriending"),
         "dbs_expires_on": VALID_DBS,
+        "dbs_level": "enhanced_barred",
+        "driver": True,
         "availability": EVERY_SLOT,
         "travel_radius_km": 5.0,
     }
