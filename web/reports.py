@@ -1,0 +1,212 @@
+"""Reports in the browser for safety-net officers and admins: needs against provision as a table and as a map,
+and how each organisation answers offers. Who may read them, and which area, is the API's rule
+(`reports.scope.report_for`): both doors ask it."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+
+from flask import Response, current_app, render_template, request
+
+from referrals.errors import DomainValidationError
+from reports.needs import NeedsReport, NeedsRow
+from reports.needs_map import render_needs_map
+from reports.organisations import DirectoryFilter, list_organisations
+from reports.render import cell_text
+from reports.response import RESPONSE_WINDOW, usually_accepts
+from reports.scope import REPORT_ROLES, outcomes_for, report_for
+from web.auth import current_principal, roles
+from web.blueprint import blp, db, services
+from web.errors import error_page
+from web.formatting import day
+from web.lookups import area_names, need_labels
+
+GROUPS = {
+    "council_area": "Council area",
+    "hub": "Community hub",
+    "outcode": "Postcode district",
+}
+OPEN_DATA_WORDS = {"": False, "false": False, "true": True}
+MOST_UNMET_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    area: str | None = None
+    since: date | None = None
+    open_data: bool = False
+    group: str = "council_area"
+
+    def query(self) -> dict[str, str]:
+        """The same filters as query parameters (for the map's address and the API's)."""
+        found = {"area": self.area, "since": self.since and self.since.isoformat()}
+        found["open_data"] = "true" if self.open_data else None
+        return {key: value for key, value in found.items() if value}
+
+
+def read_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str], dict[str, str]]:
+    """The filters from the query string as the API reads them; errors in words, keyed by field; and the
+    values as typed, to show again."""
+    typed = {name: args.get(name, "").strip() for name in ("area", "since", "open_data", "group")}
+    errors: dict[str, str] = {}
+    if len(typed["area"]) > 40:
+        errors["area"] = "Choose an area from the list"
+    since = None
+    if typed["since"]:
+        try:
+            since = date.fromisoformat(typed["since"])
+        except ValueError:
+            errors["since"] = "Enter the first day as a date, for example 2026-03-01"
+    if typed["open_data"] not in OPEN_DATA_WORDS:
+        errors["open_data"] = "Open data is either ticked or not"
+    if typed["group"] not in ("", *GROUPS):
+        errors["group"] = "Choose council areas, community hubs or postcode districts"
+    filters = Filters(
+        area=typed["area"] or None,
+        since=since,
+        open_data=OPEN_DATA_WORDS.get(typed["open_data"], False),
+        group=typed["group"] or "council_area",
+    )
+    return filters, errors, typed
+
+
+def scoped_report(filters: Filters) -> NeedsReport:
+    """The report as the signed-in person may read it: Forbidden (403) for another council's officer,
+    DomainValidationError for an area that is not served."""
+    return report_for(
+        db(),
+        current_principal(),
+        services().areas,
+        since=filters.since,
+        area=filters.area,
+        open_data=filters.open_data,
+        threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
+    )
+
+
+@dataclass(frozen=True)
+class RowView:
+    """A row of the table as it reads: each figure as text (suppressed ones as "<5" or "withheld"), and what
+    the row means for provision, in words."""
+
+    row: NeedsRow
+    cells: dict[str, str]
+    findings: tuple[str, ...]
+
+
+def findings(row: NeedsRow) -> tuple[str, ...]:
+    found = []
+    if row.unmet:
+        found.append(f"Gap: {row.unmet} referral{'s' if row.unmet != 1 else ''} no provider could take")
+    elif "unmet" in row.suppressed:
+        found.append("Gap: a few referrals no provider could take (how many is withheld in open data)")
+    if row.providers == 0 and (row.referrals is None or row.referrals > 0):
+        found.append("Gap: no provider of this need here")
+    if row.duplicated:
+        found.append(f"Duplicated: {row.providers} providers of this need here")
+    return tuple(found)
+
+
+def row_views(report: NeedsReport, group: str) -> list[list[RowView]]:
+    """The rows of one kind of place, a list per place (a row per need), in the report's order."""
+    columns = ("referrals", "accepted", "completed", "unmet", "median_hours_to_accept", "capacity_offered")
+    shown = [row for row in report.rows if row.area_type == group]
+    return [
+        [
+            RowView(row, {c: cell_text(row, c, report.suppression_threshold) for c in columns}, findings(row))
+            for row in rows
+        ]
+        for _place, rows in groupby(shown, key=lambda row: row.area)
+    ]
+
+
+def map_description(report: NeedsReport) -> str:
+    """The map's alt text: what it shows, and what it shows most."""
+    where = report.area_name if report.area else "all served areas"
+    where += f" since {day(report.since)}" if report.since else ""
+    shown = [d for d in report.districts if d.referrals is not None]
+    text = (
+        f"Map of {len(report.districts)} postcode districts in {where}. Each circle is a district, larger "
+        "for more referrals and darker for more referrals with an unmet need."
+    )
+    unmet = sorted((d for d in shown if d.unmet), key=lambda d: (-d.unmet, d.outcode))[:MOST_UNMET_SHOWN]
+    if unmet:
+        parts = [f"{d.outcode} ({d.unmet} of {d.referrals})" for d in unmet]
+        text += f" Most unmet needs: {', '.join(parts)}."
+    elif shown:
+        text += " No district shown has an unmet need."
+    hidden = len(report.districts) - len(shown)
+    if hidden:
+        text += (
+            f" {hidden} district{'s' if hidden != 1 else ''} with fewer than "
+            f"{report.suppression_threshold} referrals {'are' if hidden != 1 else 'is'} grey."
+        )
+    return text
+
+
+def hours_words(hours: float | None) -> str:
+    """4.5 → "4.5 hours", 0.25 → "15 minutes"; none → "no acceptances"."""
+    if hours is None:
+        return "no acceptances"
+    if hours < 1:
+        minutes = max(1, round(hours * 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+
+
+def _page(filters: Filters, typed: dict[str, str], errors: dict[str, str], report: NeedsReport | None):
+    own_area = current_principal().area if current_principal().role == "safety_net_officer" else None
+    areas = area_names()
+    organisations, outcomes = [], None
+    if report is not None:
+        organisations = list_organisations(db(), DirectoryFilter(area=report.area))
+        found = services()
+        if not filters.open_data:  # per organisation and unsuppressed: not part of the open data
+            outcomes = outcomes_for(
+                db(), current_principal(), found.areas, found.outcomes, since=filters.since, area=report.area
+            )
+    return render_template(
+        "reports.html",
+        filters=filters,
+        typed=typed,
+        errors=errors,
+        report=report,
+        rows=row_views(report, filters.group) if report else [],
+        groups=GROUPS,
+        areas={own_area: areas.get(own_area, own_area)} if own_area else areas,
+        needs=need_labels(),
+        map_alt=map_description(report) if report else "",
+        organisations=organisations,
+        usually_accepts=usually_accepts,
+        hours_words=hours_words,
+        window_days=RESPONSE_WINDOW.days,
+        outcomes=outcomes,
+        outcome_label=services().outcomes.label,
+    )
+
+
+@blp.get("/reports")
+@roles(*REPORT_ROLES)
+def reports():
+    filters, errors, typed = read_filters(request.args)
+    if errors:
+        return _page(filters, typed, errors, None), 422
+    try:
+        report = scoped_report(filters)
+    except DomainValidationError as exc:
+        return _page(filters, typed, {exc.field: "Choose an area from the list"}, None), 422
+    return _page(filters, typed, {}, report)
+
+
+@blp.get("/reports/needs.png")
+@roles(*REPORT_ROLES)
+def reports_map():
+    filters, errors, _typed = read_filters(request.args)
+    if errors:
+        return error_page(422, "The map could not be drawn", f"{next(iter(errors.values()))}.")
+    try:
+        report = scoped_report(filters)
+    except DomainValidationError:
+        return error_page(422, "The map could not be drawn", "Choose an area from the list.")
+    return Response(render_needs_map(report), mimetype="image/png")
