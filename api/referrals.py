@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from flask import current_app
 from flask.views import MethodView
 
@@ -11,7 +13,10 @@ from api.schemas import (
     ConsentInSchema,
     DuplicateSchema,
     NoBodySchema,
+    OccurrenceOutcomeInSchema,
+    OutcomeChoiceSchema,
     OutcomeInSchema,
+    PassOnInSchema,
     ReasonInSchema,
     ReferralCreatedSchema,
     ReferralInSchema,
@@ -98,6 +103,16 @@ def _possible_repeat_caller(error: PossibleRepeatCaller):
     )
 
 
+@blp.route("/outcomes")
+class OutcomeChoices(MethodView):
+    @roles(*READ_ROLES)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.response(200, OutcomeChoiceSchema(many=True))
+    def get(self):
+        """The outcomes that may be recorded when completing or closing a referral (config/outcomes.yaml)."""
+        return [asdict(outcome) for outcome in services().outcomes.choices]
+
+
 @blp.route("/<int:referral_id>")
 class ReferralById(MethodView):
     @roles(*READ_ROLES)
@@ -146,10 +161,10 @@ def _act(referral_id: int, action: Action):
     return shown_to(session, row, principal, "api")
 
 
-def _action_route(name: str, schema, summary: str):
+def _action_route(name: str, schema, summary: str, path: str | None = None):
     """One action's endpoint; who may take it is the access rule's table (`referrals.access.WHO_MAY`)."""
 
-    @blp.route(f"/<int:referral_id>/{name}", endpoint=f"referral_{name}")
+    @blp.route(f"/<int:referral_id>/{path or name}", endpoint=f"referral_{name}")
     class ActionView(MethodView):
         @roles(*sorted(WHO_MAY[name]))
         @body_optional if schema is NoBodySchema else (lambda view: view)
@@ -167,11 +182,19 @@ def _action_route(name: str, schema, summary: str):
 _action_route("accept", NoBodySchema, "Accept the offer made to your organisation")
 _action_route("decline", ReasonInSchema, "Decline the offer, with a reason; it moves on")
 _action_route("start", NoBodySchema, "Start the work you accepted")
-_action_route("complete", OutcomeInSchema, "Complete the work with an outcome code and note")
+_action_route(
+    "complete", OutcomeInSchema, "Complete the work with its outcomes (one or several codes) and a note"
+)
 _action_route("transfer", TransferInSchema, "Hand the referral to another organisation")
+_action_route(
+    "pass_on",
+    PassOnInSchema,
+    "Pass the work on to one of your volunteers or a mutual-aid group you work with, keeping the referral",
+    path="pass-on",
+)
 _action_route("cancel", ReasonInSchema, "Cancel: the help is no longer needed")
 _action_route("escalate", ReasonInSchema, "Escalate to the council safety net")
-_action_route("close", OutcomeInSchema, "Close with an outcome code")
+_action_route("close", OutcomeInSchema, "Close with its outcomes (one or several codes)")
 
 
 @blp.route("/<int:referral_id>/consent")
@@ -217,7 +240,7 @@ class ReferralOccurrence(MethodView):
     @roles(*sorted(WHO_MAY["record_occurrence"]))
     @idempotent
     @blp.doc(security=BEARER_SECURITY)
-    @blp.arguments(OutcomeInSchema)
+    @blp.arguments(OccurrenceOutcomeInSchema)
     @blp.response(200, ReferralOutSchema)
     def post(self, data, referral_id: int, index: int):
         """Record the outcome of one occurrence of recurring support (the last one completes the referral)."""

@@ -5,6 +5,7 @@ import unicodedata
 from datetime import date
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
 
 from api.blueprints import MAX_ID
@@ -245,7 +246,10 @@ class OfferOutSchema(ma.Schema):
     volunteer_id = ma.fields.Integer(allow_none=True)
     tier = ma.fields.String()
     kind = ma.fields.String(
-        metadata={"description": "cascade (matching offered it) or transfer (an organisation handed it on)"}
+        metadata={
+            "description": "cascade (matching offered it), transfer (an organisation handed it on) or "
+            "pass_on (the holder offered the work to its volunteer or a group, keeping the referral)"
+        }
     )
     status = ma.fields.String()
     task_code = ma.fields.String(allow_none=True)
@@ -283,6 +287,28 @@ class OccurrenceSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
 
 
+def _outcomes():
+    return current_app.extensions["oneroute"].outcomes
+
+
+class OutcomeChoiceSchema(ma.Schema):
+    code = ma.fields.String()
+    label = ma.fields.String()
+    result = ma.fields.String(metadata={"description": "helped, referred_on or not_helped"})
+
+
+def outcome_list(codes) -> list[dict]:
+    outcomes = _outcomes()
+    return [
+        {
+            "code": code,
+            "label": outcomes.label(code),
+            "result": found.result if (found := outcomes.get(code)) else None,
+        }
+        for code in codes or []
+    ]
+
+
 class ReferralOutSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()
@@ -314,6 +340,10 @@ class ReferralOutSchema(ma.Schema):
     safety_net_org_id = ma.fields.Integer(allow_none=True)
     accepted_org_id = ma.fields.Integer(allow_none=True)
     volunteer_id = ma.fields.Integer(allow_none=True)
+    assigned_org_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "A group doing the work for the organisation that holds it (passed on)"},
+    )
     signposted_org_id = ma.fields.Integer(allow_none=True)
     gap = ma.fields.Boolean()
     unmet_needs = ma.fields.List(ma.fields.String())
@@ -323,7 +353,14 @@ class ReferralOutSchema(ma.Schema):
     timeline = ma.fields.List(ma.fields.Nested(TimelineEventSchema))
     triage = ma.fields.Nested(DecisionSchema, allow_none=True)
     linked_referral_id = ma.fields.Integer(allow_none=True)
-    outcome_code = ma.fields.String(allow_none=True)
+    outcome_code = ma.fields.String(allow_none=True, metadata={"description": "The first of outcome_codes"})
+    outcome_codes = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Every outcome recorded when it was completed or closed"}
+    )
+    outcomes = ma.fields.Function(
+        lambda referral: outcome_list(referral.outcome_codes),
+        metadata={"description": "The same, in words: what came of the referral (told to whoever referred)"},
+    )
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
 
@@ -384,13 +421,72 @@ class NoBodySchema(InSchema):
 
 
 class OutcomeInSchema(InSchema):
+    """Completing or closing: one outcome or several, from config/outcomes.yaml (GET …/referrals/outcomes)."""
+
+    outcome_codes = ma.fields.List(
+        ma.fields.String(validate=[validate.Length(min=1, max=40), OUTCOME_CODE]),
+        load_default=None,
+        metadata={"example": ["shopping_delivered", "prescription_collected"]},
+    )
+    outcome_code = ma.fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=40), OUTCOME_CODE],
+        metadata={"description": "One outcome; or give outcome_codes for several"},
+    )
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @ma.validates_schema
+    def known_outcomes(self, data, **_kwargs):
+        codes = data.get("outcome_codes")
+        if codes is not None and data.get("outcome_code") is not None:
+            raise ma.ValidationError("give outcome_codes or outcome_code, not both", "outcome_codes")
+        if codes is None:
+            codes = [data["outcome_code"]] if data.get("outcome_code") is not None else []
+        problem = _outcomes().problem(codes)
+        if problem:
+            raise ma.ValidationError(
+                problem, "outcome_codes" if data.get("outcome_codes") is not None else "outcome_code"
+            )
+
+    @ma.post_load
+    def as_codes(self, data, **_kwargs):
+        codes = tuple(data["outcome_codes"] or [data["outcome_code"]])
+        return {"outcome_codes": codes, "outcome_code": codes[0], "note": data["note"]}
+
+
+class OccurrenceOutcomeInSchema(InSchema):
     outcome_code = ma.fields.String(required=True, validate=[validate.Length(min=1, max=40), OUTCOME_CODE])
     note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @ma.validates_schema
+    def known_outcome(self, data, **_kwargs):
+        problem = _outcomes().problem([data["outcome_code"]]) if "outcome_code" in data else None
+        if problem:
+            raise ma.ValidationError(problem, "outcome_code")
 
 
 class TransferInSchema(InSchema):
     to_org_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class PassOnInSchema(InSchema):
+    volunteer_id = ma.fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "One of your organisation's own volunteers (or give org_id)"},
+    )
+    org_id = ma.fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "A mutual-aid group you work with (or give volunteer_id)"},
+    )
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=1000))
+
+    @ma.validates_schema
+    def one_target(self, data, **_kwargs):
+        if (data.get("volunteer_id") is None) == (data.get("org_id") is None):
+            raise ma.ValidationError("give either volunteer_id or org_id", "volunteer_id")
 
 
 class QueueReferralSchema(ma.Schema):
@@ -405,6 +501,11 @@ class QueueReferralSchema(ma.Schema):
     area = ma.fields.String(allow_none=True)
     outcode = ma.fields.String(attribute="resident.outcode")
     owner_org_id = ma.fields.Integer(allow_none=True)
+    outcome_codes = ma.fields.List(ma.fields.String())
+    outcomes = ma.fields.Function(
+        lambda referral: outcome_list(referral.outcome_codes),
+        metadata={"description": "What came of it, once completed or closed"},
+    )
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
 
@@ -413,6 +514,17 @@ class QueueItemSchema(ma.Schema):
     referral = ma.fields.Nested(QueueReferralSchema)
     offer = ma.fields.Nested(OfferOutSchema, allow_none=True)
     seconds_left = ma.fields.Integer(allow_none=True)
+    held_by = ma.fields.String(
+        metadata={
+            "example": "Offered to Sutton Community Hub; Sutton Council safety net holds it until they accept"
+        }
+    )
+    due_at = ma.fields.DateTime(
+        allow_none=True,
+        metadata={"description": "When the next answer or action is due (null: no time limit)"},
+    )
+    due_what = ma.fields.String(metadata={"example": "Sutton Community Hub to answer"})
+    due_seconds_left = ma.fields.Integer(allow_none=True, metadata={"description": "Negative when late"})
 
 
 class RoutingProblemSchema(QueueItemSchema):
@@ -425,6 +537,13 @@ class QueueSchema(ma.Schema):
     offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     work = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    referred = ma.fields.List(
+        ma.fields.Nested(QueueItemSchema),
+        metadata={
+            "description": "A partner's own referrals, newest first (200 at most): where each is now, and "
+            "what came of it once finished (referral.outcomes)"
+        },
+    )
 
 
 class LoweredTierSchema(QueueItemSchema):
@@ -433,6 +552,30 @@ class LoweredTierSchema(QueueItemSchema):
     by = ma.fields.String(metadata={"description": "Who lowered it (as in the audit trail)"})
     by_role = ma.fields.String()
     at = ma.fields.DateTime()
+
+
+class LateItemSchema(QueueItemSchema):
+    kind = ma.fields.String(
+        metadata={
+            "description": "offer, transfer, escalation, missed_call, phone_task, lowered_tier or "
+            "possible_duplicate"
+        }
+    )
+    what = ma.fields.String(metadata={"example": "Escalation not acted on in time"})
+    late_since = ma.fields.DateTime(allow_none=True, metadata={"description": "null: waiting, no deadline"})
+
+
+class PhoneTaskSchema(ma.Schema):
+    id = ma.fields.Integer()
+    phone = ma.fields.String()
+    reason = ma.fields.String()
+    status = ma.fields.String()
+    referral_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class PhoneTaskItemSchema(ma.Schema):
+    task = ma.fields.Nested(PhoneTaskSchema)
 
 
 class DashboardSchema(ma.Schema):
@@ -448,6 +591,11 @@ class DashboardSchema(ma.Schema):
         ma.fields.Nested(RoutingProblemSchema),
         metadata={"description": "Calls saved although routing failed, held by the safety-net team"},
     )
+    late = ma.fields.List(
+        ma.fields.Nested(LateItemSchema),
+        metadata={"description": "Everything late or waiting on the safety net, most overdue first"},
+    )
+    phone_tasks = ma.fields.List(ma.fields.Nested(PhoneTaskItemSchema))
     unowned_count = ma.fields.Integer()
 
 

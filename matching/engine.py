@@ -9,6 +9,8 @@ the safety-net team only.
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from matching.context import MatchContext, build_context
 from matching.continuity import continuity
 from matching.directory import Directory
@@ -21,11 +23,20 @@ from matching.explain import (
     volunteer_summaries,
 )
 from matching.geo import great_circle_km
-from matching.organisations import OrgOutcome, evaluate_organisation
+from matching.organisations import OrgOutcome, coverage_reason, evaluate_organisation
 from matching.policy import MatchingPolicy, load_matching_policy
 from matching.routing import plan_routes, volunteer_group_codes
-from matching.types import AreaConfig, Candidate, Exclusion, MatchRequest, MatchResult, Organisation
-from matching.volunteers import search_volunteers
+from matching.types import (
+    AreaConfig,
+    Candidate,
+    Exclusion,
+    MatchRequest,
+    MatchResult,
+    Organisation,
+    Volunteer,
+)
+from matching.volunteer_store import VolunteerStore
+from matching.volunteers import NOT_ROUTED, ROUTED, assess_one, search_volunteers
 
 NO_CONSENT = "the resident has not consented to sharing details: volunteers are not searched"
 NO_NEEDS = "no need was recognised: volunteers are only offered a concrete task"
@@ -81,7 +92,12 @@ def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed
         excluded += volunteer_summaries(search)
     else:
         excluded.append(Exclusion(kind="volunteers", reason="no_consent", detail=NO_CONSENT, count=0))
-    offers = [organisation_candidate(o, ctx) for o in _by_score(o for o in listed if o.action == "offer")]
+    offers = [
+        _as_network_hub(organisation_candidate(o, ctx))
+        if o.org.id in plan.network
+        else organisation_candidate(o, ctx)
+        for o in _by_score((o for o in listed if o.action == "offer"), after=plan.network)
+    ]
     signposts = [
         organisation_candidate(o, ctx) for o in _by_score(o for o in listed if o.action == "signpost")
     ]
@@ -90,9 +106,16 @@ def _route(ctx: MatchContext, directory: Directory, area: AreaConfig) -> _Routed
     return _Routed([*known.candidates, *ranked, *signposts], excluded)
 
 
-def _by_score(outcomes: Iterable[OrgOutcome]) -> list[OrgOutcome]:
+def _as_network_hub(candidate: Candidate) -> Candidate:
+    """A hub of the network that does not cover the resident: its reasons start with why it is asked (the
+    role's own first reason says it covers the resident)."""
+    return replace(candidate, reasons=candidate.reasons[1:])
+
+
+def _by_score(outcomes: Iterable[OrgOutcome], after: frozenset[int] = frozenset()) -> list[OrgOutcome]:
+    """Qualified organisations by score; those in `after` (a hub network's other hubs) after the rest."""
     qualified = (outcome for outcome in outcomes if outcome.qualified)
-    return sorted(qualified, key=lambda outcome: (-outcome.score, outcome.org.id))
+    return sorted(qualified, key=lambda outcome: (outcome.org.id in after, -outcome.score, outcome.org.id))
 
 
 def _unmet_needs(ctx: MatchContext, directory: Directory, area: AreaConfig) -> tuple[str, ...]:
@@ -174,3 +197,43 @@ def _result(
         coordination_model=area.coordination_model,
         referral_id=ctx.request.referral_id,
     )
+
+
+@dataclass(frozen=True)
+class VolunteerFit:
+    """One of an organisation's own volunteers judged for a task it holds: `failure` is the first constraint
+    they fail (None: they may be offered it), `score` ranks the fit as the cascade ranks volunteers."""
+
+    volunteer_id: int
+    failure: str | None
+    distance_km: float | None = None
+    score: float = 0.0
+
+
+def own_volunteers(
+    request: MatchRequest, volunteers: Iterable[Volunteer], org_id: int, policy: MatchingPolicy | None = None
+) -> list[VolunteerFit]:
+    """An organisation passing on work it holds (a broker or hub assigning onward): its own volunteers, each
+    judged by every constraint the cascade applies to a volunteer (active, reachable by text, skills, DBS,
+    driving, availability in the urgency window, caps on their current counts, travel radius), those who
+    qualify first by the cascade's score, then the others with why not."""
+    ctx = build_context(request, policy or load_matching_policy())
+    mine = [volunteer for volunteer in volunteers if volunteer.org_id == org_id]
+    store = VolunteerStore(mine)
+    codes = np.full(store.org_slot_count, NOT_ROUTED, dtype=np.int8)
+    slot = store.known_org_slot(org_id)
+    if slot is not None:
+        codes[slot] = ROUTED
+    fits = []
+    for volunteer in mine:
+        ranked, failure = assess_one(store, ctx, codes, volunteer.id)
+        if ranked is None:
+            fits.append(VolunteerFit(volunteer.id, failure[1] if failure else "not assessed"))
+        else:
+            fits.append(VolunteerFit(volunteer.id, None, ranked.distance_km, ranked.score))
+    return sorted(fits, key=lambda fit: (fit.failure is not None, -fit.score, fit.volunteer_id))
+
+
+def covers(request: MatchRequest, org: Organisation, policy: MatchingPolicy | None = None) -> bool:
+    """Whether the organisation's coverage (districts, radius, or its whole area) includes the resident."""
+    return coverage_reason(org, build_context(request, policy or load_matching_policy())) is not None

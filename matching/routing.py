@@ -1,7 +1,8 @@
 """The coordination model decides which organisations a VCS or mutual-aid referral goes to, and in what role.
 
 - infrastructure_broker: the area's infrastructure organisation, which assigns the referral onward;
-- hub_network: the community hub(s) covering the resident;
+- hub_network: the community hub(s) covering the resident, then (when one does) the other hubs of the area's
+  network, so one hub's decline tries the next hub before the council; their volunteers are not searched;
 - multi_agency_cell: straight to the VCS organisations (tier vcs: kinds vcs and hub) or mutual-aid groups
   (tier mutual_aid) covering the resident and offering every need; independent volunteers (no group) too.
 Without consent to share, the model is bypassed: the covering service organisations are signposted only.
@@ -34,6 +35,8 @@ class RoutePlan:
     considered: list[tuple[Organisation, Role, str | None]]
     not_routed: list[tuple[Organisation, str]]
     independent_volunteers: bool
+    # Hubs of the network that do not cover the resident: offered after those that do, never their volunteers.
+    network: frozenset[int] = frozenset()
 
 
 def plan_routes(
@@ -42,6 +45,7 @@ def plan_routes(
     request = ctx.request
     kinds = SERVICE_KINDS[request.tier]
     model = area.coordination_model
+    network: list[Organisation] = []
     if not request.consent_to_share:
         considered = [(org, "signpost", coverage_reason(org, ctx)) for org in covering if org.kind in kinds]
         why = "no consent to share: only organisations offering the needs are signposted"
@@ -51,6 +55,9 @@ def plan_routes(
         why = f"{model}: {request.tier} referrals go to the infrastructure organisation {broker.id}"
     elif model == "hub_network":
         considered = [(org, "hub", coverage_reason(org, ctx)) for org in covering if org.kind == "hub"]
+        # Only behind a hub that covers the place: where none does, it stays a gap the reports show.
+        network = _network_hubs(area, directory, {org.id for org, _, _ in considered}) if considered else []
+        considered += [(org, "hub", NETWORK_HUB.format(area=area.name)) for org in network]
         why = f"{model}: {request.tier} referrals go to the community hub covering the resident"
     else:
         considered = [(org, "service", coverage_reason(org, ctx)) for org in covering if org.kind in kinds]
@@ -58,7 +65,24 @@ def plan_routes(
     chosen = {org.id for org, _role, _coverage in considered}
     not_routed = [(org, why) for org in covering if org.id not in chosen and org.kind != "safety_net"]
     independents = request.consent_to_share and model == "multi_agency_cell" and request.tier == "mutual_aid"
-    return RoutePlan(considered, not_routed, independents)
+    return RoutePlan(considered, not_routed, independents, frozenset(org.id for org in network))
+
+
+NETWORK_HUB = (
+    "another hub of the {area} network: offered if the hubs covering the resident decline or do not answer"
+)
+
+
+def _network_hubs(area: AreaConfig, directory: Directory, covering: set[int]) -> list[Organisation]:
+    """The area's other hubs, by id (the engine ranks them after the covering hubs, by score)."""
+    return sorted(
+        (
+            org
+            for org in directory.organisations()
+            if org.kind == "hub" and org.area == area.code and org.id not in covering
+        ),
+        key=lambda org: org.id,
+    )
 
 
 def continuity_role(org: Organisation, ctx: MatchContext) -> Role | None:
@@ -80,7 +104,7 @@ def volunteer_group_codes(
         if org.mutual_aid_mode == "arms_length":
             _set(codes, store.known_org_slot(org.id), ARMS_LENGTH)
     for outcome in outcomes:
-        if outcome.qualified:
+        if outcome.qualified and outcome.org.id not in plan.network:
             _set(
                 codes,
                 store.known_org_slot(outcome.org.id),

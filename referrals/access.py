@@ -10,6 +10,7 @@ What it answers, for a principal and a referral:
 - `refusal(…, action)`: None when the action is allowed now, else why not (not visible, the role may not,
   not in this state, not theirs); `allowed_actions` is the list of those with no refusal;
 - `transfer_refusal`: whether an organisation may receive the referral by transfer;
+- `pass_on_refusal`: whether the holder may pass the work on to one of its volunteers or to a group;
 - `may_attach`: whether a call may be attached to a known person;
 - `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller;
 - `sees_match_results`: whether the candidates matching found (and why others were left out) are shown;
@@ -31,6 +32,7 @@ ACTIONS = (
     "complete",
     "record_occurrence",
     "transfer",
+    "pass_on",
     "escalate",
     "cancel",
     "close",
@@ -42,12 +44,19 @@ WHO_MAY = {
     "complete": frozenset({"hub_coordinator", "safety_net_officer"}),
     "record_occurrence": frozenset({"hub_coordinator", "safety_net_officer"}),
     "transfer": frozenset({"hub_coordinator", "safety_net_officer"}),
+    # The holding organisation's coordinator; the council's own teams hand work on by transfer instead.
+    "pass_on": frozenset({"hub_coordinator"}),
     "escalate": frozenset({"hub_coordinator", "safety_net_officer", "helpline_staff"}),
     "cancel": frozenset({"hub_coordinator", "safety_net_officer", "helpline_staff"}),
     "close": frozenset({"safety_net_officer"}),
 }
 # Only the organisation that owns the referral does the work or hands it on.
-OWNER_ONLY = frozenset({"start", "complete", "record_occurrence", "transfer"})
+OWNER_ONLY = frozenset({"start", "complete", "record_occurrence", "transfer", "pass_on"})
+# ...and a group the owner passed the work on to, once it accepted, does the work too (its lead texts DONE).
+DOER_ACTIONS = frozenset({"start", "complete", "record_occurrence"})
+# The organisations that pass work on to their volunteers or to mutual-aid groups: a broker, a hub, a VCS.
+PASSING_KINDS = frozenset({"infrastructure", "hub", "vcs"})
+GROUP_KIND = "mutual_aid"
 # The work itself: also by the sender while a transfer of work it had started is pending.
 WORK_ACTIONS = frozenset({"complete", "record_occurrence"})
 # A coordinator may cancel or escalate only what their organisation owns; the helpline and the area's
@@ -118,14 +127,32 @@ def may_see(principal: Principal, referral: Any, offer: Any = None) -> bool:
         return principal.org_id is not None and principal.org_id in (
             referral.owner_org_id,
             offered_org(offer),
+            assigned_org(referral),
         )
     return False
+
+
+def assigned_org(referral: Any) -> int | None:
+    """The group doing the work for the organisation that holds the referral (a pass-on it accepted)."""
+    return getattr(referral, "assigned_org_id", None)
 
 
 def area_scope(principal: Principal) -> str | None:
     """The council area a principal's dashboards and reports are limited to, as `may_see` limits referrals:
     a safety-net officer's council; None (every area) for admins, the helpline and an unbound officer."""
     return principal.area if principal.role == "safety_net_officer" else None
+
+
+# Who rings a lead back when a text could not reach them or their reply could not be acted on.
+PHONE_TASK_ROLES = frozenset({"helpline_staff", "safety_net_officer"})
+
+
+def may_work_phone_task(principal: Principal, referral: Any) -> bool:
+    """Whether the principal sees and works a phone task: the helpline and safety-net officers, for a task
+    about a referral they may see (an officer: their council's) or about no referral."""
+    if principal.role not in PHONE_TASK_ROLES:
+        return False
+    return referral is None or may_see(principal, referral)
 
 
 def _in_officers_council(principal: Principal, thing: Any) -> bool:
@@ -146,7 +173,7 @@ def sees_personal_details(principal: Principal, referral: Any, offer: Any = None
     if not may_see(principal, referral, offer):
         return False
     if principal.role == "hub_coordinator":
-        if referral.owner_org_id != principal.org_id:
+        if principal.org_id not in (referral.owner_org_id, assigned_org(referral)):
             return False
         return may_hold_personal_data(referral.consent_to_share, principal.org_kind, principal.org_mode)
     return principal.role in CANDIDATE_READERS or principal.role == "partner_referrer"
@@ -213,6 +240,10 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
     """None if `principal` may take `action` on `referral` now; otherwise why not."""
     if principal.role not in WHO_MAY.get(action, ()):  # said of any id, so it reveals nothing
         return Refusal(Why.ROLE, f"the {principal.role} role may not {_words(action)} a referral")
+    if action == "pass_on" and principal.org_kind not in PASSING_KINDS:  # also of any id
+        return Refusal(
+            Why.ROLE, "only a broker, hub or VCS organisation passes work on to volunteers or groups"
+        )
     if not may_see(principal, referral, offer):
         return Refusal(Why.NOT_VISIBLE, f"no referral with id {referral.id}")
     state = State(referral.status)
@@ -228,7 +259,8 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
             return Refusal(Why.NOT_YOURS, "the referral is not offered to your organisation")
     if action == "decline" and (offer is None or org != offer_org):
         return Refusal(Why.NOT_YOURS, "the referral is not offered to your organisation")
-    if action in OWNER_ONLY and org != referral.owner_org_id:
+    doer = action in DOER_ACTIONS and org is not None and org == assigned_org(referral)
+    if action in OWNER_ONLY and org != referral.owner_org_id and not doer:
         return Refusal(Why.NOT_YOURS, f"only the owning organisation may {_words(action)} this referral")
     if action in OVERSIGHT and principal.role == "hub_coordinator" and org != referral.owner_org_id:
         return Refusal(Why.NOT_YOURS, f"only the owning organisation may {_words(action)} this referral")
@@ -238,6 +270,14 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
         and referral.owner_org_id == referral.safety_net_org_id
     ):
         return Refusal(Why.STATE, "the safety-net team already holds this referral")
+    if (
+        action == "escalate"
+        and principal.role == "safety_net_officer"
+        and org == (offer_org if offer is not None else referral.owner_org_id)
+    ):
+        # It is with their own team already (owned, or offered to it): escalating would send it to themselves.
+        # With an offer open to another organisation, escalating takes it back, which an officer may do.
+        return Refusal(Why.STATE, "your safety-net team already holds this referral")
     if (
         action in WORK_ACTIONS
         and state is State.TRANSFERRED
@@ -310,6 +350,61 @@ def transfer_refusal(referral: Any, target: OrgFacts | None) -> str | None:
 
 def transfer_targets(referral: Any, organisations: Iterable[OrgFacts]) -> list[OrgFacts]:
     return [org for org in organisations if transfer_refusal(referral, org) is None]
+
+
+@dataclass(frozen=True)
+class PassOnTarget:
+    """Who the holder may pass the work on to, as the rule needs to know them: one of its own volunteers
+    (`org` is the volunteer's organisation) or a mutual-aid group (`volunteer_id` None)."""
+
+    org: OrgFacts
+    volunteer_id: int | None = None
+    name: str = ""
+    reachable: bool = True  # a phone to text that has not opted out of texts
+    covers: bool = True  # a group: its coverage includes where the person lives
+    unavailable: str | None = None  # a volunteer: why matching would not offer them this task now
+    detail: str = ""  # how they fit (distance, skills), shown to the coordinator choosing
+
+    @property
+    def key(self) -> str:
+        """The one value a form or an API body names the target by."""
+        return f"volunteer:{self.volunteer_id}" if self.volunteer_id is not None else f"group:{self.org.id}"
+
+
+def pass_on_refusal(referral: Any, target: PassOnTarget | None) -> str | None:
+    """None if the holder may pass the work on to `target`; otherwise why not. A volunteer: the holder's own,
+    active, reachable by text, and fit for the task as matching judges it (skills, DBS, caps...). A group the
+    holder works with: an active mutual-aid group of the referral's council area whose coverage includes the
+    person, never an arm's-length one (no personal data), and only with the person's consent."""
+    if target is None or not target.org.active:
+        return "no active volunteer or group with that id"
+    if target.volunteer_id is not None:
+        if target.org.id != referral.owner_org_id:
+            return "only a volunteer of the organisation holding the referral"
+        if target.volunteer_id == getattr(referral, "volunteer_id", None):
+            return "they are already doing it"
+        if not target.reachable:
+            return "the volunteer has no phone to text or has opted out of texts"
+        return target.unavailable
+    if target.org.id == assigned_org(referral):
+        return "they are already doing it"
+    if target.org.kind != GROUP_KIND:
+        return "work is passed on to a mutual-aid group; another organisation is offered a transfer"
+    if target.org.area != referral.area:
+        return "only a group of the referral's own council area"
+    if target.org.mutual_aid_mode == ARMS_LENGTH:
+        return "an arm's-length group is signposted to, never passed personal work"
+    if not may_hold_personal_data(referral.consent_to_share, target.org.kind, target.org.mutual_aid_mode):
+        return "without the person's consent the work stays with the council's own teams"
+    if not target.covers:
+        return "the group does not cover where the person lives"
+    if not target.reachable:
+        return "the group's lead has no phone to text or has opted out of texts"
+    return None
+
+
+def pass_on_targets(referral: Any, targets: Iterable[PassOnTarget]) -> list[PassOnTarget]:
+    return [target for target in targets if pass_on_refusal(referral, target) is None]
 
 
 def _words(action: str) -> str:

@@ -1,5 +1,5 @@
-"""What people do to a referral (accept, decline, start, complete, transfer, cancel, escalate...), who may do
-it, and the timer that expires unanswered offers. Each call is one transaction."""
+"""What people do to a referral (accept, decline, start, complete, transfer, pass on, cancel, escalate...),
+who may do it, and the timer that expires unanswered offers. Each call is one transaction."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,7 @@ from referrals import access, audit, lifecycle
 from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.models import Offer, Referral
+from referrals.passing_on import pass_on_target
 from referrals.persistence import Change, pending_offer, persist, to_value
 from referrals.policy import LifecyclePolicy
 from referrals.reading import organisation_facts
@@ -31,8 +32,11 @@ class Action:
     name: str
     reason: str = ""
     outcome_code: str = ""
+    outcome_codes: tuple[str, ...] = ()  # complete and close: several outcomes (else outcome_code alone)
     note: str = ""
     to_org_id: int | None = None
+    volunteer_id: int | None = None  # pass on: to this volunteer of the holder's...
+    org_id: int | None = None  # ...or to this group
     occurrence_index: int | None = None
     reason_typed: bool = True  # False where the service supplies the reason itself (SMS, erasure)
 
@@ -85,13 +89,21 @@ def record_consent(
         now=now,
     )
     # Both the organisation offered it (a cascade offer or a transfer) and the one holding it.
-    holders = {org for org in (offer and offer.org_id, row.accepted_org_id) if org is not None}
+    holders = {
+        org for org in (offer and offer.org_id, row.accepted_org_id, row.assigned_org_id) if org is not None
+    }
     found = organisation_facts(session, ids=sorted(holders)) if holders and not consent else []
     if any(not access.may_hold_personal_data(consent, org.kind, org.mutual_aid_mode) for org in found):
         escalate = Action("escalate", reason=CONSENT_WITHDRAWN, reason_typed=False)
         apply_action(session, row, offer, escalate, None, principal, policy, now)
     commit_or_conflict(session, row)
     return row
+
+
+def _outcomes(action: Action) -> tuple[str, ...]:
+    if action.outcome_codes:
+        return tuple(action.outcome_codes)
+    return (_require(action.outcome_code, "outcome_code"),)
 
 
 def _require(text: str, field: str) -> str:
@@ -119,12 +131,17 @@ def _apply(
         case "start":
             return value.start()
         case "complete":
-            return value.complete(_require(action.outcome_code, "outcome_code"), action.note or None)
+            return value.complete(_outcomes(action), action.note or None)
         case "record_occurrence":
             if action.occurrence_index is None:
                 raise DomainValidationError("occurrence_index", "occurrence_index is required")
             return value.record_occurrence(
                 action.occurrence_index, _require(action.outcome_code, "outcome_code"), action.note or None
+            )
+        case "pass_on":
+            to_org = value.owner_org_id if action.volunteer_id is not None else action.org_id
+            return value.pass_on(
+                to_org, action.volunteer_id, expires_at=next_expiry, reason=action.reason.strip() or None
             )
         case "transfer":
             if action.to_org_id is None:
@@ -135,7 +152,7 @@ def _apply(
         case "escalate":
             return value.escalate(_require(action.reason, "reason"))
         case "close":
-            return value.close(_require(action.outcome_code, "outcome_code"), action.note or None)
+            return value.close(_outcomes(action), action.note or None)
     raise DomainValidationError("action", f"unknown action {action.name!r}")
 
 
@@ -164,6 +181,8 @@ def perform(
     org = authorise(row, offer, action, principal)
     if action.name == "transfer" and action.to_org_id is not None:
         _check_transfer_target(session, row, action.to_org_id)
+    if action.name == "pass_on":
+        _check_pass_on_target(session, row, action, policy, now)
     apply_action(session, row, offer, action, org, principal, policy, now)
     commit_or_conflict(session, row)
     return row
@@ -196,6 +215,27 @@ def _check_transfer_target(session: Session, row: Referral, org_id: int) -> None
     refused = access.transfer_refusal(row, found[0] if found else None)
     if refused is not None:
         raise DomainValidationError("to_org_id", f"cannot transfer to organisation {org_id}: {refused}")
+
+
+def _check_pass_on_target(
+    session: Session, row: Referral, action: Action, policy: LifecyclePolicy, now: datetime
+) -> None:
+    """One volunteer of the holder's, or one group, that the access rule allows; a volunteer is checked
+    again under a lock on their row (as the cascade does), so two holders never both give their last slot."""
+    if (action.volunteer_id is None) == (action.org_id is None):
+        raise DomainValidationError("volunteer_id", "name either a volunteer_id or a group's org_id")
+    field = "volunteer_id" if action.volunteer_id is not None else "org_id"
+    chosen = action.volunteer_id if action.volunteer_id is not None else action.org_id
+    target = pass_on_target(
+        session, row, policy.matching_policy, now, volunteer_id=action.volunteer_id, org_id=action.org_id
+    )
+    refused = access.pass_on_refusal(row, target)
+    if refused is None and target.volunteer_id is not None:
+        candidate = lifecycle.Candidate(row.owner_org_id, row.cascade_tier or "vcs", target.volunteer_id)
+        refused = cascade_availability(session, policy.matching_policy, now)(candidate)
+    if refused is not None:
+        what = "volunteer" if field == "volunteer_id" else "group"
+        raise DomainValidationError(field, f"cannot pass it on to {what} {chosen}: {refused}")
 
 
 def commit_or_conflict(session: Session, row: Referral) -> None:

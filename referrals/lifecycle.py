@@ -14,6 +14,14 @@ accepts; on a decline or an expiry it returns to the state it was in with the se
 team, escalated), so ownership never lapses while a handover is pending. Which organisations may receive
 a transfer is the access rule's (`referrals.access.transfer_refusal`).
 
+Passing work on is an offer too: a holder that has accepted a referral (a broker, hub or VCS organisation)
+offers the work to one of its own volunteers (the offer's organisation is the holder, with the volunteer) or
+to a mutual-aid group it works with (state `passed_on`, an open offer of kind "pass_on", on the same timers).
+The holder keeps owning the referral throughout: the volunteer's or group's YES records who is doing it
+(`volunteer_id`, or `assigned_org_id` for a group) and the referral goes back to the state it was in; a
+decline or an expiry returns it to the holder as it was. Which volunteers and groups are allowed is the
+access rule's (`referrals.access.pass_on_refusal`).
+
 `declined` is transient: an offer that is declined or expires passes through it and the cascade moves on to
 the next candidate, escalating mutual_aid -> vcs -> statutory as each tier runs out, and finally to the
 safety-net team (state `escalated`).
@@ -39,6 +47,7 @@ class State(StrEnum):
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
     TRANSFERRED = "transferred"
+    PASSED_ON = "passed_on"
     ESCALATED = "escalated"
     COMPLETED = "completed"
     SIGNPOSTED = "signposted"
@@ -59,9 +68,10 @@ TIER_ORDER = tuple(Tier(tier) for tier in TIERS)
 TERMINAL_STATES = frozenset({State.COMPLETED, State.SIGNPOSTED, State.CANCELLED, State.CLOSED})
 # The organisation that accepted the referral holds it and works on it (a DONE by text applies here).
 HOLDING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
-# An organisation's own work: what it holds, and what it is handing on by transfer (it owns that until the
-# receiver accepts). Its queue of work and its workload count these.
-OWNED_STATES = HOLDING_STATES | {State.TRANSFERRED}
+# An organisation's own work: what it holds, what it is handing on by transfer (it owns that until the
+# receiver accepts) and what it has passed on to a volunteer or group (it keeps that). Its queue of work and
+# its workload count these.
+OWNED_STATES = HOLDING_STATES | {State.TRANSFERRED, State.PASSED_ON}
 # Someone took the referral on, finished or not: who has helped the person before (continuity).
 HELPED_STATES = OWNED_STATES | {State.COMPLETED}
 
@@ -83,14 +93,16 @@ LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(
         State.RECEIVED: frozenset({"triage", "escalate", "signpost", "cancel", "close"}),
         State.TRIAGED: frozenset({"offer", "offer_next", "escalate", "signpost", "cancel", "close"}),
         State.OFFERED: frozenset({"accept", "decline", "expire", "escalate", "signpost", "cancel", "close"}),
-        State.ACCEPTED: frozenset({"start", "transfer", "escalate", "cancel", "close"}),
+        State.ACCEPTED: frozenset({"start", "transfer", "pass_on", "escalate", "cancel", "close"}),
         State.IN_PROGRESS: frozenset(
-            {"complete", "record_occurrence", "transfer", "escalate", "cancel", "close"}
+            {"complete", "record_occurrence", "transfer", "pass_on", "escalate", "cancel", "close"}
         ),
         # While a transfer is pending the sender still does the work it had started.
         State.TRANSFERRED: frozenset(
             {"accept", "decline", "expire", "complete", "record_occurrence", "escalate", "cancel", "close"}
         ),
+        # Passed on: the volunteer or group answers (or the timer does); the holder waits for it.
+        State.PASSED_ON: frozenset({"accept", "decline", "expire", "escalate", "cancel", "close"}),
         State.ESCALATED: frozenset(
             {"offer", "offer_next", "accept", "transfer", "signpost", "cancel", "close"}
         ),
@@ -150,6 +162,9 @@ Availability = Callable[[Candidate], str | None]
 
 CASCADE = "cascade"
 TRANSFER = "transfer"
+PASS_ON = "pass_on"
+# Offers that return the referral to the organisation holding it when they are declined or expire.
+RETURNING_KINDS = frozenset({TRANSFER, PASS_ON})
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,7 @@ class Offer:
     tier: Tier
     expires_at: datetime
     kind: str = CASCADE
-    return_state: State | None = None  # a transfer's: where the referral goes back to if it is not taken
+    return_state: State | None = None  # a transfer's or pass-on's: the state it goes back to if not taken
 
     def __post_init__(self) -> None:
         """Accept plain strings, as a row loaded from the database gives them."""
@@ -233,17 +248,19 @@ class Referral:
     open_offer: Offer | None = None
     accepted_org_id: Id | None = None
     volunteer_id: Id | None = None
+    assigned_org_id: Id | None = None  # a group doing the work for the holder, after a pass-on it accepted
     escalated_to: Id | None = None
     plan: RecurrencePlan | None = None
     occurrences: tuple[Occurrence, ...] = ()
     outcome_code: str | None = None
+    outcome_codes: tuple[str, ...] = ()  # every outcome recorded at the end; outcome_code is the first
     history: tuple[Event, ...] = ()
 
     def __post_init__(self) -> None:
         """Accept plain strings and lists, as a row loaded from the database gives them."""
         object.__setattr__(self, "state", State(self.state))
         object.__setattr__(self, "tier", None if self.tier is None else Tier(self.tier))
-        for name in ("candidates", "occurrences", "history"):
+        for name in ("candidates", "occurrences", "outcome_codes", "history"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @classmethod
@@ -307,6 +324,8 @@ class Referral:
                 raise InvalidAction(f"the offer is to {offer.org_id}, not {by_org}")
             if now is not None and now > offer.expires_at:
                 raise InvalidAction(f"the offer expired at {offer.expires_at.isoformat()}")
+            if offer.kind == PASS_ON:
+                return self._pass_on_accepted(offer, by_org)
             volunteer_id = offer.volunteer_id
         elif by_org in (self.escalated_to, self.safety_net_org_id):
             volunteer_id = None
@@ -324,8 +343,23 @@ class Referral:
             state=State.ACCEPTED,
             accepted_org_id=by_org,
             volunteer_id=volunteer_id,
+            assigned_org_id=None,
             open_offer=None,
             escalated_to=None,
+        )
+
+    def _pass_on_accepted(self, offer: Offer, by_org: Id) -> Transition:
+        """The volunteer or group takes the work on; the holder keeps it, back in the state it was in."""
+        back = offer.return_state or State.ACCEPTED
+        group = None if offer.volunteer_id is not None else offer.org_id
+        data = {
+            "holder_org_id": self.owner_org_id,
+            "org_id": offer.org_id,
+            "volunteer_id": offer.volunteer_id,
+        }
+        event = Event("pass_on_accepted", self.state, back, by_org, data=data)
+        return self._step(
+            [event], state=back, open_offer=None, volunteer_id=offer.volunteer_id, assigned_org_id=group
         )
 
     def decline(
@@ -337,8 +371,8 @@ class Referral:
             raise InvalidAction(f"the offer is to {offer.org_id}, not {by_org}")
         _require_text(reason, "reason")
         _require_aware(next_expires_at, "next_expires_at")
-        if offer.kind == TRANSFER:
-            return self._transfer_returned("transfer_declined", by_org, reason)
+        if offer.kind in RETURNING_KINDS:
+            return self._returned(f"{offer.kind}_declined", by_org, reason)
         event = Event("declined", self.state, State.DECLINED, by_org, reason, _offer_data(offer))
         return self._cascade([event], State.DECLINED, next_expires_at, available)
 
@@ -351,10 +385,10 @@ class Referral:
         _require_aware(next_expires_at, "next_expires_at")
         if now < offer.expires_at:
             raise InvalidAction(f"the offer does not expire until {offer.expires_at.isoformat()}")
-        if offer.kind == TRANSFER:
-            return self._transfer_returned(
-                "transfer_expired", None, f"transfer to {offer.org_id} expired unanswered"
-            )
+        if offer.kind in RETURNING_KINDS:
+            to = offer.org_id if offer.volunteer_id is None else f"volunteer {offer.volunteer_id}"
+            what = "transfer" if offer.kind == TRANSFER else "work passed on"
+            return self._returned(f"{offer.kind}_expired", None, f"{what} to {to} expired unanswered")
         reason = f"offer to {offer.org_id} expired unanswered"
         event = Event("expired", self.state, State.DECLINED, None, reason, _offer_data(offer))
         return self._cascade([event], State.DECLINED, next_expires_at, available)
@@ -364,18 +398,19 @@ class Referral:
         event = Event("started", self.state, State.IN_PROGRESS, self.owner_org_id)
         return self._step([event], state=State.IN_PROGRESS)
 
-    def complete(self, outcome_code: str, note: str | None = None) -> Transition:
+    def complete(self, outcome_codes: str | Iterable[str], note: str | None = None) -> Transition:
+        """Finish the work with one outcome code or several (what was done: "shopping delivered" and
+        "prescription collected"); the first is `outcome_code`."""
         self._require("complete")
         self._require_work_started("complete")
-        _require_text(outcome_code, "outcome_code")
+        codes = _codes(outcome_codes)
         pending = sum(1 for occurrence in self.occurrences if occurrence.outcome_code is None)
         if pending:
             detail = f"{pending} occurrence(s) of the recurring plan have no outcome; close it early instead"
             raise IllegalTransition(self.state, "complete", detail)
-        event = Event(
-            "completed", self.state, State.COMPLETED, self.owner_org_id, data=_outcome(outcome_code, note)
-        )
-        return self._step([event], state=State.COMPLETED, outcome_code=outcome_code, open_offer=None)
+        data = {**_outcome(codes, note), **self.done_by}
+        event = Event("completed", self.state, State.COMPLETED, self.owner_org_id, data=data)
+        return self._step([event], state=State.COMPLETED, open_offer=None, **_finished(codes))
 
     def record_occurrence(self, index: int, outcome_code: str, note: str | None = None) -> Transition:
         self._require("record_occurrence")
@@ -387,19 +422,21 @@ class Referral:
         if self.occurrences[index].outcome_code is not None:
             raise InvalidAction(f"occurrence {index} already has an outcome")
         _require_text(outcome_code, "outcome_code")
-        recorded = replace(self.occurrences[index], outcome_code=outcome_code, note=note)
+        recorded = replace(self.occurrences[index], outcome_code=_codes(outcome_code)[0], note=note)
         occurrences = (*self.occurrences[:index], recorded, *self.occurrences[index + 1 :])
-        data = {"index": index, "due_at": recorded.due_at, **_outcome(outcome_code, note)}
+        data = {"index": index, "due_at": recorded.due_at, **_outcome((recorded.outcome_code,), note)}
         events = [Event("occurrence_recorded", self.state, self.state, self.owner_org_id, data=data)]
         if all(occurrence.outcome_code is not None for occurrence in occurrences):
-            done = _outcome(PLAN_COMPLETED, None)
+            # The plan's end, then what its visits or calls did (each once), for the reports.
+            codes = tuple(dict.fromkeys([PLAN_COMPLETED, *(o.outcome_code for o in occurrences)]))
+            done = {**_outcome(codes, None), **self.done_by}
             events.append(Event("completed", self.state, State.COMPLETED, self.owner_org_id, data=done))
             return self._step(
                 events,
                 state=State.COMPLETED,
                 occurrences=occurrences,
-                outcome_code=PLAN_COMPLETED,
                 open_offer=None,  # a pending transfer of finished work is withdrawn
+                **_finished(codes),
             )
         return self._step(events, occurrences=occurrences)
 
@@ -417,7 +454,38 @@ class Referral:
         event = Event("transferred", self.state, State.TRANSFERRED, self.owner_org_id, reason, data)
         return self._step([event], state=State.TRANSFERRED, open_offer=offer)
 
-    def _transfer_returned(self, kind: str, by_org: Id | None, reason: str) -> Transition:
+    def pass_on(
+        self, to_org: Id, volunteer_id: Id | None = None, *, expires_at: datetime, reason: str | None = None
+    ) -> Transition:
+        """Offer the work to one of the holder's own volunteers (`to_org` is the holder itself) or to a group
+        (`to_org`, no volunteer); the holder keeps owning the referral whatever the answer."""
+        self._require("pass_on")
+        _require_id(to_org, "to_org")
+        _require_aware(expires_at, "expires_at")
+        holder = self.owner_org_id
+        if volunteer_id is None and to_org == holder:
+            raise InvalidAction("pass the work on to a volunteer or to a group, not to the holder itself")
+        if volunteer_id is not None:
+            _require_id(volunteer_id, "volunteer_id")
+            if to_org != holder:
+                raise InvalidAction(f"a volunteer is offered work through their own organisation, {holder}")
+        doing = (
+            self.volunteer_id == volunteer_id if volunteer_id is not None else self.assigned_org_id == to_org
+        )
+        if doing:
+            raise InvalidAction("they are already doing it")
+        offer = Offer(to_org, volunteer_id, self.tier or Tier.STATUTORY, expires_at, PASS_ON, self.state)
+        data = {"holder_org_id": holder, "to_org_id": to_org, "volunteer_id": volunteer_id}
+        event = Event("passed_on", self.state, State.PASSED_ON, holder, reason or None, data)
+        return self._step([event], state=State.PASSED_ON, open_offer=offer)
+
+    @property
+    def done_by(self) -> dict[str, Id]:
+        """Who is doing the holder's work for it, when someone is: its volunteer, or a group."""
+        found = {"volunteer_id": self.volunteer_id, "assigned_org_id": self.assigned_org_id}
+        return {key: value for key, value in found.items() if value is not None}
+
+    def _returned(self, kind: str, by_org: Id | None, reason: str) -> Transition:
         offer = self._current_offer()
         back = offer.return_state or State.ESCALATED
         data = {**_offer_data(offer), "returned_to_org_id": self.owner_org_id}
@@ -444,15 +512,11 @@ class Referral:
         event = Event("signposted", self.state, State.SIGNPOSTED, self.owner_org_id, data={"org_id": org_id})
         return self._step([event], **_released(State.SIGNPOSTED))
 
-    def close(self, outcome_code: str, note: str | None = None) -> Transition:
+    def close(self, outcome_codes: str | Iterable[str], note: str | None = None) -> Transition:
         self._require("close")
-        _require_text(outcome_code, "outcome_code")
-        event = Event(
-            "closed", self.state, State.CLOSED, self.owner_org_id, data=_outcome(outcome_code, note)
-        )
-        return self._step(
-            [event], state=State.CLOSED, open_offer=None, escalated_to=None, outcome_code=outcome_code
-        )
+        codes = _codes(outcome_codes)
+        event = Event("closed", self.state, State.CLOSED, self.owner_org_id, data=_outcome(codes, note))
+        return self._step([event], state=State.CLOSED, open_offer=None, escalated_to=None, **_finished(codes))
 
     def _require(self, action: str) -> None:
         if action not in LEGAL_ACTIONS[self.state]:
@@ -561,12 +625,37 @@ def _offer_data(offer: Offer) -> dict[str, Any]:
     return {"org_id": offer.org_id, "volunteer_id": offer.volunteer_id, "tier": offer.tier}
 
 
-def _outcome(outcome_code: str, note: str | None) -> dict[str, Any]:
-    return {"outcome_code": outcome_code, "note": note}
+def _codes(value: str | Iterable[str]) -> tuple[str, ...]:
+    """One outcome code or several, each non-empty text, each once."""
+    codes = (value,) if isinstance(value, str) else tuple(value)
+    if not codes:
+        raise InvalidAction("outcome_code must be a non-empty string")
+    for code in codes:
+        _require_text(code, "outcome_code")
+    if len(set(codes)) != len(codes):
+        raise InvalidAction("each outcome code once")
+    return codes
+
+
+def _outcome(codes: tuple[str, ...], note: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"outcome_code": codes[0], "note": note}
+    if len(codes) > 1:
+        data["outcome_codes"] = list(codes)
+    return data
+
+
+def _finished(codes: tuple[str, ...]) -> dict[str, Any]:
+    return {"outcome_code": codes[0], "outcome_codes": codes}
 
 
 def _released(state: State, **overrides: Any) -> dict[str, Any]:
-    released = {"accepted_org_id": None, "volunteer_id": None, "open_offer": None, "escalated_to": None}
+    released = {
+        "accepted_org_id": None,
+        "volunteer_id": None,
+        "assigned_org_id": None,
+        "open_offer": None,
+        "escalated_to": None,
+    }
     return {**released, "state": state, **overrides}
 
 

@@ -20,6 +20,7 @@ STATUSES = (
     "escalated",
     "signposted",
     "transferred",
+    "passed_on",
     "cancelled",
     "closed",
 )
@@ -87,6 +88,8 @@ class Referral(Base):
     next_candidate: Mapped[int] = mapped_column(default=0)
     accepted_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    # A mutual-aid group doing the work for the organisation that holds the referral (a pass-on it accepted).
+    assigned_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     escalated_to_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     signposted_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     gap: Mapped[bool] = mapped_column(default=False)
@@ -94,6 +97,8 @@ class Referral(Base):
     plan: Mapped[dict | None]
     occurrences: Mapped[list] = mapped_column(default=list)
     outcome_code: Mapped[str | None] = mapped_column(String(40))
+    # Every outcome recorded when it was completed or closed (config/outcomes.yaml); outcome_code: the first.
+    outcome_codes: Mapped[list] = mapped_column(default=list, server_default="[]")
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_by_role: Mapped[str] = mapped_column(String(30))

@@ -152,7 +152,7 @@ def enqueue_rang_again_text(session: Session, row: Referral, now: datetime) -> O
         .order_by(Offer.id.desc())
         .limit(1)
     ).first()
-    if offer is None or row.accepted_org_id != offer.org_id:
+    if offer is None or offer.org_id not in (row.accepted_org_id, row.assigned_org_id):
         return None
     raw, _org = recipient(session, offer)
     try:

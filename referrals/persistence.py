@@ -24,8 +24,11 @@ OFFER_CLOSED_BY = {
     "expired": "expired",
     "transfer_declined": "declined",
     "transfer_expired": "expired",
+    "pass_on_accepted": "accepted",
+    "pass_on_declined": "declined",
+    "pass_on_expired": "expired",
 }
-NEW_OFFER_EVENTS = frozenset({"offered", "transferred"})
+NEW_OFFER_EVENTS = frozenset({"offered", "transferred", "passed_on"})
 # Who the trail credits with what the cascade did by itself after a person's decline (`Event.automatic`).
 CASCADE_ACTOR = Principal(token_id=None, name="cascade", role="system", org_id=None)
 
@@ -69,6 +72,7 @@ def to_value(row: Referral, offer: Offer | None) -> lifecycle.Referral:
         ),
         accepted_org_id=row.accepted_org_id,
         volunteer_id=row.volunteer_id,
+        assigned_org_id=row.assigned_org_id,
         escalated_to=row.escalated_to_org_id,
         plan=plan,
         occurrences=[
@@ -76,6 +80,7 @@ def to_value(row: Referral, offer: Offer | None) -> lifecycle.Referral:
             for o in row.occurrences
         ],
         outcome_code=row.outcome_code,
+        outcome_codes=row.outcome_codes or ([row.outcome_code] if row.outcome_code else []),
     )
 
 
@@ -105,9 +110,11 @@ def persist(
     row.next_candidate = value.next_candidate
     row.accepted_org_id = value.accepted_org_id
     row.volunteer_id = value.volunteer_id
+    row.assigned_org_id = value.assigned_org_id
     row.escalated_to_org_id = value.escalated_to
     row.owner_org_id = value.owner_org_id
     row.outcome_code = value.outcome_code
+    row.outcome_codes = list(value.outcome_codes)
     row.plan = value.plan and jsonable(
         {"every_days": value.plan.every_days, "count": value.plan.count, "start": value.plan.start}
     )

@@ -232,7 +232,8 @@ def _is_working_on(session: Session, offer: Offer) -> bool:
         offer.status == "accepted"
         and referral is not None
         and referral.status in OWNED_STATUSES  # a pending transfer: the sender's work goes on
-        and referral.accepted_org_id == offer.org_id
+        # the organisation holding it, or a group doing the work for it (the holder passed it on)
+        and offer.org_id in (referral.accepted_org_id, referral.assigned_org_id)
         and (offer.volunteer_id is None or referral.volunteer_id == offer.volunteer_id)
     )
 

@@ -41,6 +41,7 @@ STATUS_SENTENCES = {
     "escalated": "With {owner}",
     "signposted": "Signposted to another service",
     "transferred": "{owner} is handing it to {offered}",
+    "passed_on": "{owner} has it and has passed the work on to a volunteer or group",
     "cancelled": "Cancelled",
     "closed": "Closed",
 }

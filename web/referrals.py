@@ -1,19 +1,19 @@
 """One referral: its status, owner, current offer, triage and timeline, the actions the viewer may take, and
 (for safety-net officers and admins) the full audit trail."""
 
+import re
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from referrals import access
+from referrals import access, passing_on
 from referrals.actions import Action, perform, record_consent
 from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.reading import (
     RedactedResident,
     ReferralDetail,
-    audit_timeline,
     get_referral_for,
     organisation_facts,
     shown_to,
@@ -25,17 +25,17 @@ from web.lookups import actor_words, area_names, need_labels, organisation_names
 
 VIEW_ROLES = ("helpline_staff", "hub_coordinator", "safety_net_officer", "admin")
 AUDIT_ROLES = ("safety_net_officer", "admin")
-OUTCOMES = {
-    "help_given": "Help given",
-    "shopping_delivered": "Shopping delivered",
-    "prescription_collected": "Prescription collected and delivered",
-    "food_parcel_delivered": "Food parcel delivered",
-    "call_made": "Check-in call made",
-    "advice_given": "Advice given",
-    "referred_elsewhere": "Referred to another service",
-    "no_longer_needed": "No longer needed",
-    "could_not_contact": "Could not contact the resident",
-}
+
+
+def outcome_labels() -> dict[str, str]:
+    """Every outcome code (the service's own and older names included) → its words, for showing them."""
+    outcomes = services().outcomes
+    return {code: outcomes.label(code) for code in [*outcomes.by_code, *outcomes.aliases]}
+
+
+def outcome_choices() -> list[tuple[str, str]]:
+    """The outcomes a person may record, in config/outcomes.yaml's order."""
+    return [(outcome.code, outcome.label) for outcome in services().outcomes.choices]
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,17 @@ ACTION_FORMS = {
         ActionForm("accept", "Accept this referral"),
         ActionForm("decline", "Decline", ("reason",), "Why are you declining?", warning=True),
         ActionForm("start", "Start the work"),
-        ActionForm("complete", "Complete", ("outcome_code", "note")),
+        ActionForm("complete", "Complete", ("outcome_codes", "note")),
         ActionForm("record_occurrence", "Record this visit or call", ("outcome_code", "note")),
         ActionForm("transfer", "Transfer", ("to_org_id", "reason"), "Why are you transferring it?"),
+        ActionForm("pass_on", "Pass it on to a volunteer or group", ("pass_to", "note")),
         ActionForm("escalate", "Escalate to the safety net", ("reason",), "Why does it need escalating?"),
         ActionForm("cancel", "Cancel the referral", ("reason",), "Why is it no longer needed?", warning=True),
-        ActionForm("close", "Close", ("outcome_code", "note")),
+        ActionForm("close", "Close", ("outcome_codes", "note")),
     )
 }
-ACTION_FIELDS = ("reason", "outcome_code", "note", "to_org_id")
+ACTION_FIELDS = ("reason", "outcome_code", "note", "to_org_id", "pass_to")
+PASS_TO = re.compile(r"^(volunteer|group):(\d+)$")
 DONE_MESSAGES = {
     "accept": "Accepted: the resident's details are shown below.",
     "decline": "Declined: the referral has moved on.",
@@ -69,6 +71,8 @@ DONE_MESSAGES = {
     "complete": "Completed.",
     "record_occurrence": "Recorded.",
     "transfer": "Transfer offered: the referral stays with you until they accept it.",
+    "pass_on": "Passed on: they are texted the offer. It stays yours, and comes back to you if they say no "
+    "or do not answer in time.",
     "escalate": "Escalated to the council safety net.",
     "cancel": "Cancelled.",
     "close": "Closed.",
@@ -85,6 +89,20 @@ def transfer_choices(detail: ReferralDetail) -> list[tuple[int, str]]:
     """The organisations the access rule lets this referral be transferred to."""
     candidates = organisation_facts(db(), area=detail.area)
     return [(org.id, org.name) for org in access.transfer_targets(detail, candidates)]
+
+
+def pass_on_choices(detail: ReferralDetail) -> list[tuple[str, str]]:
+    """The volunteers and groups the access rule lets the holder pass this referral's work on to."""
+    allowed = passing_on.pass_on_choices(
+        db(), detail._referral, services().lifecycle_policy.matching_policy, utcnow()
+    )
+    return [(target.key, _target_words(target)) for target in allowed]
+
+
+def _target_words(target) -> str:
+    if target.volunteer_id is None:
+        return f"{target.name} (mutual-aid group)"
+    return f"{target.name} (volunteer{', ' + target.detail if target.detail else ''})"
 
 
 def render_referral(referral_id: int, errors: dict | None = None, values: dict | None = None, status=200):
@@ -108,8 +126,11 @@ def render_referral(referral_id: int, errors: dict | None = None, values: dict |
         flag_labels=FLAG_LABELS,
         redacted=isinstance(detail.resident, RedactedResident),
         actions=actions,
-        outcomes=OUTCOMES,
+        outcomes=outcome_labels(),
+        outcome_choices=outcome_choices(),
         transfer_choices=transfer_choices(detail) if any(a.name == "transfer" for a in actions) else [],
+        pass_on_choices=pass_on_choices(detail) if any(a.name == "pass_on" for a in actions) else [],
+        doing=passing_on.who_is_doing(session, [detail._referral])[detail.id],
         next_occurrence=pending[0] if pending else None,
         may_audit=principal.role in AUDIT_ROLES,
         may_record_consent=access.consent_refusal(principal, detail, offer) is None,
@@ -132,17 +153,27 @@ def _read_action(name: str) -> tuple[Action, dict, dict[str, str]]:
     errors: dict[str, str] = {}
     if "reason" in form.fields and not values["reason"]:
         errors[f"{name}-reason"] = f"Enter the reason: {form.reason_label[:1].lower()}{form.reason_label[1:]}"
-    if "outcome_code" in form.fields and values["outcome_code"] not in OUTCOMES:
+    chosen = tuple(dict.fromkeys(request.form.getlist(f"{name}-outcome_codes")))
+    values["outcome_codes"] = chosen
+    if "outcome_codes" in form.fields and (problem := services().outcomes.problem(chosen)):
+        errors[f"{name}-outcome_codes"] = "Choose what came of it: " + problem.replace("choose ", "")
+    if "outcome_code" in form.fields and services().outcomes.problem([values["outcome_code"]]):
         errors[f"{name}-outcome_code"] = "Choose the outcome"
     if "to_org_id" in form.fields and not values["to_org_id"].isdigit():
         errors[f"{name}-to_org_id"] = "Choose the organisation to transfer to"
+    pass_to = PASS_TO.match(values["pass_to"]) if "pass_to" in form.fields else None
+    if "pass_to" in form.fields and pass_to is None:
+        errors[f"{name}-pass_to"] = "Choose the volunteer or group to pass it on to"
     occurrence = request.form.get("occurrence_index", "")
     action = Action(
         name=name,
-        reason=values["reason"][:1000],
+        reason=values["note" if name == "pass_on" else "reason"][:1000],  # a pass-on's note is its reason
         outcome_code=values["outcome_code"] if "outcome_code" in form.fields else "",
+        outcome_codes=chosen if "outcome_codes" in form.fields else (),
         note=values["note"][:2000],
         to_org_id=int(values["to_org_id"]) if values["to_org_id"].isdigit() else None,
+        volunteer_id=int(pass_to[2]) if pass_to and pass_to[1] == "volunteer" else None,
+        org_id=int(pass_to[2]) if pass_to and pass_to[1] == "group" else None,
         occurrence_index=int(occurrence) if occurrence.isdigit() else None,
     )
     return action, {name: values}, errors
@@ -161,7 +192,8 @@ def act(referral_id: int, name: str):
         perform(session, referral_id, action, current_principal(), services().lifecycle_policy)
     except DomainValidationError as exc:
         session.rollback()
-        return render_referral(referral_id, {f"{name}-{exc.field}": _sentence(exc.message)}, values, 422)
+        field = "pass_to" if name == "pass_on" else exc.field  # the form names the volunteer or group in one
+        return render_referral(referral_id, {f"{name}-{field}": _sentence(exc.message)}, values, 422)
     except Conflict as exc:
         session.rollback()
         message = f"This could not be done: {exc}. The page now shows the referral as it is."
@@ -206,19 +238,3 @@ def _land(session, referral_id: int):
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-@blp.get("/referrals/<int:referral_id>/audit")
-@roles(*AUDIT_ROLES)
-def referral_audit(referral_id: int):
-    session, principal = db(), current_principal()
-    row = get_referral_for(session, referral_id, principal)
-    events, readable = audit_timeline(session, row, principal, "web audit page")
-    return render_template(
-        "audit.html",
-        referral=row,
-        events=events,
-        readable={event.seq: shown for event, shown in zip(events, readable, strict=True)},
-        names=organisation_names(event.actor_org_id for event in events),
-        actor_words=actor_words,
-    )

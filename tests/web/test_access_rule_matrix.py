@@ -52,6 +52,7 @@ WHO = {
     "hub": Who("hub_coordinator", "hub"),
     "food_bank": Who("hub_coordinator", "food_bank"),
     "coventry_hub": Who("hub_coordinator", "coventry_hub"),
+    "group": Who("hub_coordinator", "mutual_aid"),  # the mutual-aid group the hub passes work on to
     "officer": Who("safety_net_officer", "sutton_safety_net"),
     "coventry_officer": Who("safety_net_officer", "coventry_safety_net"),
     "admin": Who("admin", None),
@@ -143,6 +144,13 @@ class Builder:
         body = {"to_org_id": self.world["directory"]["food_bank"], "reason": REASON}
         return self.act("hub", self.recurring(), "transfer", body)
 
+    def passed_on_to_group(self) -> int:
+        body = {"org_id": self.world["directory"]["mutual_aid"], "reason": REASON}
+        return self.act("hub", self.in_progress(), "pass-on", body)
+
+    def taken_by_group(self) -> int:
+        return self.act("group", self.passed_on_to_group(), "accept")
+
     def consent_withdrawn(self) -> int:
         body = {"consent_to_share": False, "reason": REASON}
         return self.act("helpline", self.accepted(), "consent", body)
@@ -174,6 +182,8 @@ STATES: dict[str, Callable[[Builder], int]] = {
     "transfer to the council team pending": Builder.transfer_to_council_pending,
     "recurring, transfer to the food bank pending": Builder.recurring_transfer_pending,
     "transferred to the food bank": Builder.transferred_and_taken,
+    "passed on by the hub to the mutual-aid group": Builder.passed_on_to_group,
+    "taken on by the mutual-aid group for the hub": Builder.taken_by_group,
     "consent withdrawn, held by the safety net": Builder.consent_withdrawn,
     "escalated to the safety net": Builder.escalated,
     "held by the safety net": Builder.held_by_safety_net,
@@ -209,13 +219,18 @@ def api_body(world, referral, name: str) -> tuple[str, dict]:
         return f"/api/v1/referrals/{referral.id}/occurrences/{index}", {"outcome_code": OUTCOME}
     if name == "transfer":
         return path, {"to_org_id": transfer_target(world, referral), "reason": REASON}
+    if name == "pass_on":
+        return f"/api/v1/referrals/{referral.id}/pass-on", {"org_id": world["directory"]["mutual_aid"]}
     return path, {}
 
 
 def web_form(world, referral, name: str) -> dict:
-    form = {f"{name}-reason": REASON, f"{name}-outcome_code": OUTCOME, f"{name}-note": ""}
+    form = {f"{name}-reason": REASON, f"{name}-outcome_code": OUTCOME, f"{name}-outcome_codes": OUTCOME}
+    form[f"{name}-note"] = ""
     if name == "transfer":
         form[f"{name}-to_org_id"] = str(transfer_target(world, referral))
+    if name == "pass_on":
+        form[f"{name}-pass_to"] = f"group:{world['directory']['mutual_aid']}"
     pending = access.pending_occurrences(referral)
     if pending:
         form["occurrence_index"] = str(pending[0]["index"])
@@ -230,6 +245,12 @@ def transfer_target(world, referral) -> int:
         if directory[key] in allowed:
             return directory[key]
     return directory["food_bank"]
+
+
+def group_target(world) -> access.PassOnTarget:
+    """The mutual-aid group every pass-on in the matrix names: it covers the person and has a lead's phone."""
+    [group] = [org for org in world["organisations"] if org.id == world["directory"]["mutual_aid"]]
+    return access.PassOnTarget(org=group)
 
 
 def web_post(client, referral_id: int, name: str, form: dict):
@@ -305,6 +326,8 @@ def test_every_door_answers_as_the_access_rule_says(client, world, session_facto
                     no_target = name == "transfer" and not access.transfer_targets(
                         row, world["organisations"]
                     )
+                    if name == "pass_on":
+                        no_target = access.pass_on_refusal(row, group_target(world)) is not None
                     if refused is None and no_target:
                         expected = 422  # allowed, but no organisation may receive it: the target is refused
                     if (expected == "success" and not ok) or (expected != "success" and status != expected):

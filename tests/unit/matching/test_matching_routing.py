@@ -80,14 +80,35 @@ def test_broker_model_offers_the_broker_before_its_volunteers():
     assert "assigns mutual_aid referrals onward" in result.candidates[0].reasons[0]
 
 
-def test_hub_network_picks_the_hub_covering_the_resident():
+def test_hub_network_picks_the_hub_covering_the_resident_then_the_other_hubs_of_the_network():
+    """One hub's decline tries the next hub of the network before the council: the hubs covering the
+    resident come first, then the area's other hubs (by score), whose volunteers are not searched."""
     orgs = with_orgs(
         organisation(30, "hub", coverage_outcodes=["SM2"]), organisation(31, "hub", coverage_outcodes=["SM1"])
     )
+    people = [volunteer(10, org_id=30)]
+    result = match(request(), directory(orgs, volunteers=people, model="hub_network"))
+
+    assert org_ids(result) == [HUB, 31, 30]
+    network_hub = next(c for c in result.candidates if c.org_id == 30)
+    assert network_hub.reasons[0].startswith("another hub of the London Borough of Sutton network")
+    assert 30 not in exclusion_reasons(result, "organisation")
+    assert volunteer_ids(result) == []
+
+
+def test_where_no_hub_covers_the_resident_the_network_is_not_asked_and_it_is_a_gap():
+    orgs = [o for o in with_orgs(organisation(30, "hub", coverage_outcodes=["SM2"])) if o.id != HUB]
     result = match(request(), directory(orgs, model="hub_network"))
 
-    assert org_ids(result) == [HUB, 31]
-    assert 30 not in exclusion_reasons(result, "organisation")
+    assert 30 not in org_ids(result)
+    assert result.gap
+
+
+def test_a_hub_of_the_network_that_cannot_take_it_is_not_offered_it():
+    orgs = with_orgs(organisation(30, "hub", coverage_outcodes=["SM2"], active=False))
+    result = match(request(), directory(orgs, model="hub_network"))
+
+    assert 30 not in org_ids(result)
 
 
 def test_statutory_tier_goes_only_to_the_safety_net_team():

@@ -43,6 +43,11 @@ def transferred(plan: RecurrencePlan | None = None) -> Referral:
     return in_progress(plan).transfer("vcs-1", "needs a befriender", expires_at=EXPIRES).referral
 
 
+def passed_on(plan: RecurrencePlan | None = None) -> Referral:
+    """Work its holder (ma-1) has passed on to one of its own volunteers, waiting for their answer."""
+    return accepted(plan).pass_on("ma-1", "vol-7", expires_at=EXPIRES).referral
+
+
 BUILDERS = {
     State.RECEIVED: received,
     State.TRIAGED: triaged,
@@ -51,6 +56,7 @@ BUILDERS = {
     State.ACCEPTED: accepted,
     State.IN_PROGRESS: in_progress,
     State.TRANSFERRED: transferred,
+    State.PASSED_ON: passed_on,
     State.ESCALATED: lambda: triaged().escalate("safeguarding concern").referral,
     State.COMPLETED: lambda: in_progress().complete("helped").referral,
     State.SIGNPOSTED: lambda: received().signpost("citizens-advice").referral,
@@ -83,6 +89,7 @@ def perform(referral: Referral, action: str) -> Transition:
         "complete": lambda: referral.complete("helped", "shopping delivered"),
         "record_occurrence": lambda: referral.record_occurrence(0, "called", "all well"),
         "transfer": lambda: referral.transfer("vcs-9", "needs a befriender", expires_at=EXPIRES),
+        "pass_on": lambda: referral.pass_on(referral.owner_org_id, "vol-7", expires_at=EXPIRES),
         "cancel": lambda: referral.cancel("resident withdrew"),
         "escalate": lambda: referral.escalate("safeguarding concern"),
         "signpost": lambda: referral.signpost("citizens-advice"),

@@ -39,12 +39,14 @@ LEGAL = {
     (S.OFFERED, "close"): S.CLOSED,
     (S.ACCEPTED, "start"): S.IN_PROGRESS,
     (S.ACCEPTED, "transfer"): S.TRANSFERRED,
+    (S.ACCEPTED, "pass_on"): S.PASSED_ON,
     (S.ACCEPTED, "escalate"): S.ESCALATED,
     (S.ACCEPTED, "cancel"): S.CANCELLED,
     (S.ACCEPTED, "close"): S.CLOSED,
     (S.IN_PROGRESS, "complete"): S.COMPLETED,
     (S.IN_PROGRESS, "record_occurrence"): S.IN_PROGRESS,
     (S.IN_PROGRESS, "transfer"): S.TRANSFERRED,
+    (S.IN_PROGRESS, "pass_on"): S.PASSED_ON,
     (S.IN_PROGRESS, "escalate"): S.ESCALATED,
     (S.IN_PROGRESS, "cancel"): S.CANCELLED,
     (S.IN_PROGRESS, "close"): S.CLOSED,
@@ -56,6 +58,12 @@ LEGAL = {
     (S.TRANSFERRED, "escalate"): S.ESCALATED,
     (S.TRANSFERRED, "cancel"): S.CANCELLED,
     (S.TRANSFERRED, "close"): S.CLOSED,
+    (S.PASSED_ON, "accept"): S.ACCEPTED,
+    (S.PASSED_ON, "decline"): S.ACCEPTED,
+    (S.PASSED_ON, "expire"): S.ACCEPTED,
+    (S.PASSED_ON, "escalate"): S.ESCALATED,
+    (S.PASSED_ON, "cancel"): S.CANCELLED,
+    (S.PASSED_ON, "close"): S.CLOSED,
     (S.ESCALATED, "offer"): S.OFFERED,
     (S.ESCALATED, "offer_next"): S.OFFERED,
     (S.ESCALATED, "accept"): S.ACCEPTED,
@@ -66,7 +74,7 @@ LEGAL = {
 }
 ALL_ACTIONS = sorted(
     {"triage", "offer", "offer_next", "accept", "decline", "expire", "start", "complete"}
-    | {"record_occurrence", "transfer", "cancel", "escalate", "signpost", "close"}
+    | {"record_occurrence", "transfer", "pass_on", "cancel", "escalate", "signpost", "close"}
 )
 ILLEGAL = [(state, action) for state in State for action in ALL_ACTIONS if (state, action) not in LEGAL]
 

@@ -43,6 +43,7 @@ ARGUMENTS = {
     "record_occurrence": st.tuples(INDEX, st.sampled_from(["called", "no_answer"])),
     "complete": st.tuples(st.sampled_from(["helped", "helped", "helped", ""])),
     "transfer": st.tuples(ORGS, TEXT, MINUTES),
+    "pass_on": st.tuples(ORGS, st.sampled_from([None, "vol-1", "vol-7"]), MINUTES),
     "escalate": st.tuples(TEXT, st.none() | ORGS),
     "cancel": st.tuples(TEXT),
     "signpost": st.tuples(ORGS),
@@ -58,8 +59,8 @@ NOTHING_ACCEPTED = {
     State.SIGNPOSTED,
     State.CANCELLED,
 }
-SOMETHING_ACCEPTED = {State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED}
-OPEN_OFFER_STATES = {State.OFFERED, State.TRANSFERRED}
+SOMETHING_ACCEPTED = {State.ACCEPTED, State.IN_PROGRESS, State.COMPLETED, State.PASSED_ON}
+OPEN_OFFER_STATES = {State.OFFERED, State.TRANSFERRED, State.PASSED_ON}
 
 
 def apply(referral: Referral, name: str, args: tuple) -> Transition:
@@ -80,6 +81,8 @@ def apply(referral: Referral, name: str, args: tuple) -> Transition:
             return referral.expire(now=args[0], next_expires_at=args[1])
         case "transfer":
             return referral.transfer(args[0], args[1], expires_at=args[2])
+        case "pass_on":
+            return referral.pass_on(args[0], args[1], expires_at=args[2])
         case _:
             return getattr(referral, name)(*args)
 
@@ -103,6 +106,14 @@ def check_invariants(referral: Referral) -> None:
     if referral.state is State.TRANSFERRED:
         assert referral.open_offer.kind == "transfer"
         assert referral.open_offer.org_id != referral.owner_org_id
+    if referral.state is State.PASSED_ON:  # the holder keeps it: a volunteer's offer goes through the holder
+        assert referral.open_offer.kind == "pass_on"
+        assert (referral.open_offer.org_id == referral.owner_org_id) == (
+            referral.open_offer.volunteer_id is not None
+        )
+    if referral.assigned_org_id is not None:  # a group doing the holder's work
+        assert referral.accepted_org_id is not None
+        assert referral.volunteer_id is None
     assert referral.history[-1].to_state is referral.state
 
 
