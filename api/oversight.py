@@ -1,3 +1,5 @@
+from flask import current_app
+
 from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
@@ -21,12 +23,14 @@ blp = api_blueprint(
 
 
 @blp.get("/queue")
-@roles("hub_coordinator", "safety_net_officer")
+@roles("hub_coordinator", "safety_net_officer", "partner_referrer")
 @blp.doc(security=BEARER_SECURITY)
 @blp.response(200, QueueSchema)
 def coordinator_queue():
-    """Your organisation's open offers (with time left), accepted work and escalations it holds."""
-    return queue(get_session(), current_principal())
+    """Your organisation's open offers (with time left), accepted work and escalations it holds, each saying
+    who holds it now and when its next answer or action is due. For a partner referrer: `referred`, the
+    referrals they made, where each is now and what came of it."""
+    return queue(get_session(), current_principal(), policy=_policy())
 
 
 @blp.get("/safety-net")
@@ -34,10 +38,17 @@ def coordinator_queue():
 @blp.doc(security=BEARER_SECURITY)
 @blp.response(200, DashboardSchema)
 def safety_net():
-    """Overdue offers, escalations, open safeguarding referrals, gaps, calls saved although routing
-    them failed (`routing_problems`, with the problem), and unowned referrals (0 unless an area has no
-    safety-net team)."""
-    return safety_net_dashboard(get_session(), current_principal())
+    """Everything late or waiting on the safety net in one list (`late`: offers and transfers,
+    escalations untouched past their time, missed visits or calls of recurring plans, phone tasks, lowered
+    tiers, partners' calls that may be someone known), then overdue offers, escalations, open safeguarding
+    referrals, gaps, calls saved although routing them failed (`routing_problems`, with the problem), open
+    phone tasks, and unowned referrals (0 unless an area has no safety-net team). Every item says who holds
+    it now (`held_by`) and when its next answer or action is due (`due_at`, `due_seconds_left`)."""
+    return safety_net_dashboard(get_session(), current_principal(), policy=_policy())
+
+
+def _policy():
+    return current_app.extensions["oneroute"].lifecycle_policy
 
 
 @blp.get("/repeat-callers")

@@ -1,28 +1,50 @@
 """Reads for the people who carry the work: a coordinator's queue and the safety net's dashboard."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from directory.models import Organisation
+from directory.models import Organisation, Volunteer
+from notify.models import PhoneTask
 from referrals import access
-from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES
+from referrals.holding import Holding, holding
+from referrals.lifecycle import HOLDING_STATUSES, OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
 from referrals.models import AuditEvent, Offer, Referral
+from referrals.policy import LifecyclePolicy
+from referrals.repeat_callers import waiting_for_check
 from referrals.routing import ROUTING_FAILED
 from triage import TIERS
+
+ESCALATED = "referral.escalated"
 
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One line of a queue: the offer (if any) and the referral, without personal details."""
+    """One line of a queue: the offer (if any) and the referral, without personal details; `holding` says who
+    holds it now and when its next answer or action is due (filled in by `described`)."""
 
     referral: Referral
     offer: Offer | None
     seconds_left: int | None
+    holding: Holding | None = field(default=None, kw_only=True)
+    due_seconds_left: int | None = field(default=None, kw_only=True)
+
+    @property
+    def held_by(self) -> str:
+        return self.holding.words if self.holding else ""
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.holding.due_at if self.holding else None
+
+    @property
+    def due_what(self) -> str:
+        return self.holding.due_what if self.holding else ""
 
 
 @dataclass(frozen=True)
@@ -42,28 +64,55 @@ def org_ids_for(session: Session, principal: Principal) -> list[int]:
     return []
 
 
-def queue(session: Session, principal: Principal, now: datetime | None = None) -> dict[str, list[QueueItem]]:
+def queue(
+    session: Session, principal: Principal, now: datetime | None = None, policy: LifecyclePolicy | None = None
+) -> dict[str, list[QueueItem]]:
     now = now or utcnow()
+    if principal.role == "partner_referrer":
+        return described(session, {"referred": referred_by(session, principal, now)}, now, policy)
     orgs = org_ids_for(session, principal)
     offers = session.execute(
         select(Offer, Referral)
         .join(Referral, Referral.id == Offer.referral_id)
-        .where(Offer.org_id.in_(orgs), Offer.status == "pending")
+        .where(
+            Offer.org_id.in_(orgs),
+            Offer.status == "pending",
+            # The holder's own pass-on to one of its volunteers is its work, waiting on the volunteer.
+            ~((Offer.kind == PASS_ON) & Referral.owner_org_id.in_(orgs)),
+        )
         .order_by(Offer.expires_at)
     ).all()
     work = session.scalars(
         select(Referral)
-        .where(Referral.owner_org_id.in_(orgs), Referral.status.in_(OWNED_STATUSES))
+        .where(
+            Referral.owner_org_id.in_(orgs)
+            | Referral.assigned_org_id.in_(orgs),  # held, or done for the holder
+            Referral.status.in_(OWNED_STATUSES),
+        )
         .order_by(Referral.updated_at)
     ).all()
     held = session.scalars(
         select(Referral).where(Referral.escalated_to_org_id.in_(orgs), Referral.status == "escalated")
     ).all()
-    return {
+    sections = {
         "offers": [QueueItem(r, o, int((o.expires_at - now).total_seconds())) for o, r in offers],
         "work": [QueueItem(r, None, None) for r in work],
         "escalated": [QueueItem(r, None, None) for r in held],
     }
+    return described(session, sections, now, policy)
+
+
+REFERRED_LISTED = 200
+
+
+def referred_by(session: Session, principal: Principal, now: datetime) -> list[QueueItem]:
+    """A partner's own referrals, newest first (as `access.may_see` decides: made with their token or by their
+    organisation): where each is now and, once finished, what came of it (its outcomes)."""
+    mine = Referral.created_by_token_id == principal.token_id
+    if principal.org_id is not None:
+        mine = mine | (Referral.created_by_org_id == principal.org_id)
+    rows = session.scalars(select(Referral).where(mine).order_by(Referral.id.desc()).limit(REFERRED_LISTED))
+    return [QueueItem(row, None, None) for row in rows if access.may_see(principal, row)]
 
 
 def _area_filter(principal: Principal):
@@ -71,7 +120,9 @@ def _area_filter(principal: Principal):
     return True if area is None else Referral.area == area
 
 
-def safety_net_dashboard(session: Session, principal: Principal, now: datetime | None = None) -> dict:
+def safety_net_dashboard(
+    session: Session, principal: Principal, now: datetime | None = None, policy: LifecyclePolicy | None = None
+) -> dict:
     now = now or utcnow()
     in_area = _area_filter(principal)
     is_open = Referral.status.in_(OPEN_STATUSES)
@@ -81,17 +132,203 @@ def safety_net_dashboard(session: Session, principal: Principal, now: datetime |
         .where(in_area, Offer.status == "pending", Offer.expires_at < now)
         .order_by(Offer.expires_at)
     ).all()
-    return {
+    sections = {
         "overdue_offers": [QueueItem(r, o, int((o.expires_at - now).total_seconds())) for o, r in overdue],
         "escalations": _referrals(session, in_area, Referral.status == "escalated"),
         "open_safeguarding": _referrals(session, in_area, is_open, Referral.safeguarding.is_(True)),
         "gaps": _referrals(session, in_area, is_open, Referral.gap.is_(True)),
         "lowered_tiers": lowered_tiers(session, in_area),
         "routing_problems": routing_problems(session, in_area),
-        "unowned_count": session.scalar(
-            select(func.count()).select_from(Referral).where(in_area, Referral.owner_org_id.is_(None))
-        ),
     }
+    board: dict = described(session, sections, now, policy)
+    board["late"] = late_items(session, principal, board, now, policy)
+    board["phone_tasks"] = phone_tasks(session, principal)
+    board["unowned_count"] = session.scalar(
+        select(func.count()).select_from(Referral).where(in_area, Referral.owner_org_id.is_(None))
+    )
+    return board
+
+
+def described(
+    session: Session,
+    sections: dict[str, list[QueueItem]],
+    now: datetime,
+    policy: LifecyclePolicy | None,
+) -> dict[str, list[QueueItem]]:
+    """Each item with who holds it now and when its next answer or action is due (`referrals.holding`), looked
+    up for all the items at once: pending offers, organisation and volunteer names, escalation times."""
+    items = [item for listed in sections.values() for item in listed]
+    ids = {item.referral.id for item in items}
+    offers = {
+        offer.referral_id: offer
+        for offer in session.scalars(
+            select(Offer).where(Offer.referral_id.in_(ids), Offer.status == "pending")
+        )
+    }
+    org_ids, volunteer_ids = set(), set()
+    for item in items:
+        row, offer = item.referral, offers.get(item.referral.id)
+        org_ids |= {row.owner_org_id, row.accepted_org_id, row.escalated_to_org_id, row.safety_net_org_id}
+        org_ids |= {row.signposted_org_id, row.assigned_org_id, offer and offer.org_id}
+        volunteer_ids |= {row.volunteer_id, offer and offer.volunteer_id}
+    orgs = _names(session, Organisation, org_ids)
+    volunteers = _names(session, Volunteer, volunteer_ids)
+    escalated_at = dict(
+        session.execute(
+            select(AuditEvent.referral_id, func.max(AuditEvent.created_at))
+            .where(AuditEvent.referral_id.in_(ids), AuditEvent.kind == ESCALATED)
+            .group_by(AuditEvent.referral_id)
+        ).all()
+    )
+    act_within = policy.offer_expiry if policy else None
+
+    def describe(item: QueueItem) -> QueueItem:
+        found = holding(
+            item.referral,
+            offers.get(item.referral.id),
+            lambda org_id: orgs.get(org_id, "the safety-net team" if org_id else "no one"),
+            lambda volunteer_id: volunteers.get(volunteer_id, ""),
+            escalated_at=_aware(escalated_at.get(item.referral.id)),
+            act_within=act_within,
+        )
+        left = int((found.due_at - now).total_seconds()) if found.due_at else None
+        return replace(item, holding=found, due_seconds_left=left)
+
+    return {key: [describe(item) for item in listed] for key, listed in sections.items()}
+
+
+def _names(session: Session, model: type, ids: Iterable) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive UTC datetimes from an aggregate."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@dataclass(frozen=True)
+class LateItem(QueueItem):
+    """One line of the safety net's list of what is late or waiting on it: what (`kind`, and `what` in words)
+    and since when it has been due (`late_since`; None for what has no deadline, such as a lowered tier)."""
+
+    kind: str
+    what: str
+    late_since: datetime | None
+    source: QueueItem | None = None  # the dashboard's own item it comes from (a lowered tier's details)
+
+
+LATE_KINDS = {
+    "offer": "Offer not answered in time",
+    "transfer": "Transfer waiting for an answer",
+    "escalation": "Escalation not acted on in time",
+    "missed_call": "Visit or call of a recurring plan missed",
+    "phone_task": "Phone a lead",
+    "lowered_tier": "Tier lowered by a person: check it",
+    "possible_duplicate": "Partner's call: may be someone already known",
+}
+
+
+def late_items(
+    session: Session, principal: Principal, board: dict, now: datetime, policy: LifecyclePolicy | None
+) -> list[LateItem]:
+    """Everything late or waiting on the safety net, in one list, most overdue first: offers past their time
+    (the worker moves them on within a minute, so one here means the worker is behind), transfers waiting for
+    an answer, escalations untouched past their time, missed visits or calls of recurring plans, open phone
+    tasks, tiers a person lowered and partners' calls that may be someone known."""
+    in_area = _area_filter(principal)
+    late: list[LateItem] = []
+
+    def add(item: QueueItem, kind: str, since: datetime | None, what: str = "") -> None:
+        fields = {"holding": item.holding, "due_seconds_left": item.due_seconds_left}
+        late.append(
+            LateItem(
+                item.referral,
+                item.offer,
+                item.seconds_left,
+                **fields,
+                kind=kind,
+                what=what or LATE_KINDS[kind],
+                late_since=since,
+                source=item if isinstance(item, LoweredTier) else None,
+            )
+        )
+
+    for item in board["overdue_offers"]:
+        add(item, "transfer" if item.offer.kind == TRANSFER else "offer", item.offer.expires_at)
+    transfers = session.execute(
+        select(Offer, Referral)
+        .join(Referral, Referral.id == Offer.referral_id)
+        .where(in_area, Offer.status == "pending", Offer.kind == TRANSFER, Offer.expires_at >= now)
+        .order_by(Offer.expires_at)
+    ).all()
+    waiting = [QueueItem(r, o, int((o.expires_at - now).total_seconds())) for o, r in transfers]
+    for item in described(session, {"transfers": waiting}, now, policy)["transfers"]:
+        add(item, "transfer", None)
+    for item in board["escalations"]:
+        if item.due_at is not None and item.due_at < now:
+            add(item, "escalation", item.due_at)
+    grace = policy.recurring_call_grace if policy else timedelta(days=1)
+    planned = _referrals(session, in_area, Referral.status.in_(HOLDING_STATUSES), Referral.plan.is_not(None))
+    for item in described(session, {"planned": planned}, now, policy)["planned"]:
+        missed = [
+            o
+            for o in item.referral.occurrences or []
+            if o.get("outcome_code") is None and datetime.fromisoformat(o["due_at"]) + grace < now
+        ]
+        if missed:
+            what = f"{len(missed)} visit(s) or call(s) of the recurring plan missed"
+            add(item, "missed_call", datetime.fromisoformat(missed[0]["due_at"]) + grace, what)
+    tasks = [task for task in phone_tasks(session, principal) if task.referral is not None]
+    by_referral = {task.referral.id: task for task in tasks}
+    tasked = [QueueItem(task.referral, None, None) for task in by_referral.values()]
+    for item in described(session, {"tasks": tasked}, now, policy)["tasks"]:
+        add(
+            item,
+            "phone_task",
+            by_referral[item.referral.id].task.created_at,
+            f"Phone a lead: {by_referral[item.referral.id].task.reason}",
+        )
+    for item in board["lowered_tiers"]:
+        add(item, "lowered_tier", None)
+    checks = [
+        QueueItem(referral, None, None)
+        for _, referral in waiting_for_check(session, access.area_scope(principal))
+    ]
+    for item in described(session, {"checks": checks}, now, policy)["checks"]:
+        add(item, "possible_duplicate", None)
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(
+        late, key=lambda item: (item.late_since is None, item.late_since or never, item.referral.id)
+    )
+
+
+@dataclass(frozen=True)
+class PhoneTaskItem:
+    """An open phone task with the referral it is about (None: about no referral, e.g. an opt-out text)."""
+
+    task: PhoneTask
+    referral: Referral | None
+
+
+def phone_tasks(session: Session, principal: Principal, status: str = "open") -> list[PhoneTaskItem]:
+    """Phone tasks the principal may work (`access.may_work_phone_task`), oldest first."""
+    rows = session.execute(
+        select(PhoneTask, Referral)
+        .outerjoin(Referral, Referral.id == PhoneTask.referral_id)
+        .where(PhoneTask.status == status)
+        .order_by(PhoneTask.created_at, PhoneTask.id)
+        .limit(500)
+    ).all()
+    return [
+        PhoneTaskItem(task, referral)
+        for task, referral in rows
+        if access.may_work_phone_task(principal, referral)
+    ]
 
 
 def _referrals(session: Session, *conditions) -> list[QueueItem]:

@@ -21,6 +21,8 @@ class LifecyclePolicy:
     offer_expiry: dict[str, timedelta]
     sweep_interval_seconds: float
     matching_policy: MatchingPolicy
+    # A visit or call of a recurring plan with no outcome this long after it was due is late (the dashboard).
+    recurring_call_grace: timedelta = timedelta(days=1)
 
 
 def parse_duration(text: str, where: str) -> timedelta:
@@ -44,5 +46,8 @@ def load_lifecycle_policy(
     return LifecyclePolicy(
         offer_expiry={u: parse_duration(expiry[u], f"{path}: offer_expiry.{u}") for u in URGENCIES},
         sweep_interval_seconds=float(document.get("sweep_interval_seconds", 30)),
+        recurring_call_grace=parse_duration(
+            document.get("recurring_call_grace", "1d"), f"{path}: recurring_call_grace"
+        ),
         matching_policy=matching_policy or load_matching_policy(),
     )

@@ -40,11 +40,9 @@ class ToCheck:
     logged_at: datetime
 
 
-def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) -> list[ToCheck]:
-    """Calls waiting for the check, oldest first, each with the known people it may be (scored again now,
-    so a record erased or folded since is no longer offered). Showing them is a read, audited."""
-    if not access.sees_duplicate_candidates(principal):
-        return []
+def waiting_for_check(session: Session, area: str | None, limit: int = MAX_LISTED) -> list[tuple]:
+    """(when it was logged, referral) of each call waiting for the check, oldest first, in `area` (None:
+    every area). Nothing about the people it may be: that is `to_check`'s, for those who may see them."""
     settled = aliased(AuditEvent)
     query = (
         select(AuditEvent.created_at, Referral)
@@ -60,10 +58,18 @@ def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) ->
         .order_by(AuditEvent.seq)
         .limit(limit)
     )
-    if (area := access.area_scope(principal)) is not None:
+    if area is not None:
         query = query.where(Referral.area == area)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) -> list[ToCheck]:
+    """Calls waiting for the check, oldest first, each with the known people it may be (scored again now,
+    so a record erased or folded since is no longer offered). Showing them is a read, audited."""
+    if not access.sees_duplicate_candidates(principal):
+        return []
     found = []
-    for logged_at, referral in session.execute(query).all():
+    for logged_at, referral in waiting_for_check(session, access.area_scope(principal), limit):
         matches = possible_duplicates(session, person_record(referral.resident))
         shown = duplicates_shown(session, principal, matches)
         ids = [match.resident_id for match in shown]

@@ -3,8 +3,9 @@
 from flask import render_template
 
 from referrals.oversight import queue, safety_net_dashboard
+from referrals.passing_on import who_is_doing
 from web.auth import current_principal, roles
-from web.blueprint import blp, db
+from web.blueprint import blp, db, services
 from web.lookups import actor_words, area_names, need_labels, organisation_names
 
 
@@ -20,10 +21,11 @@ def _names_for(*sections) -> dict[int, str]:
 @roles("hub_coordinator", "safety_net_officer")
 def coordinator_queue():
     principal = current_principal()
-    sections = queue(db(), principal)
+    sections = queue(db(), principal, policy=services().lifecycle_policy)
     return render_template(
         "queue.html",
         sections=sections,
+        who=who_is_doing(db(), [item.referral for item in sections["work"]]),
         names=_names_for(*sections.values()),
         needs=need_labels(),
         areas=area_names(),
@@ -35,10 +37,10 @@ def coordinator_queue():
 @roles("safety_net_officer")
 def safety_net():
     principal = current_principal()
-    board = safety_net_dashboard(db(), principal)
+    board = safety_net_dashboard(db(), principal, policy=services().lifecycle_policy)
     lists = [
         board[key]
-        for key in ("overdue_offers", "escalations", "open_safeguarding", "gaps", "routing_problems")
+        for key in ("late", "overdue_offers", "escalations", "open_safeguarding", "gaps", "routing_problems")
     ]
     lists.append(board["lowered_tiers"])
     return render_template(

@@ -15,8 +15,8 @@ def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_fac
     assert lowered.status_code == 200, lowered.get_json()
 
     board = signed_in("officer").get("/safety-net").get_data(as_text=True)
-    assert 'href="#section-lowered_tiers">Lowered tiers (1)' in board
-    section = board[board.index('id="section-lowered_tiers"') :]
+    section = board[board.index('id="section-late"') : board.index('id="section-phone_tasks"')]
+    assert "Tier lowered by a person: check it" in section
     assert f'href="/referrals/{referral_id}"' in section
     assert f'href="/referrals/{referral_id}/audit"' in section
     assert "From Local charity or hub to Mutual aid by Hana Helpline (helpline staff)" in section

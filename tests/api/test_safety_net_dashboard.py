@@ -1,0 +1,176 @@
+"""The safety net's dashboard: who holds each referral now, the time left on it, and everything late or
+waiting on the safety net in one list (issue 19)."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from accounts.tokens import SYSTEM, authenticate
+from db.base import utcnow
+from referrals.models import Offer, Referral
+from referrals.oversight import safety_net_dashboard
+from referrals.policy import load_lifecycle_policy
+from tests.api.http import act, log
+from tests.builders import call
+from texting.phone_calls import record_call
+from texting.phone_tasks import raise_phone_task
+
+
+def principal(session, headers):
+    return authenticate(session, headers["Authorization"].removeprefix("Bearer "))
+
+
+def dashboard(client, officer) -> dict:
+    response = client.get("/api/v1/safety-net", headers=officer)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def late(board: dict) -> dict[tuple[int, str], dict]:
+    return {(item["referral"]["id"], item["kind"]): item for item in board["late"]}
+
+
+def test_an_offered_referral_says_who_is_offered_it_and_who_holds_it_with_the_time_left(
+    client, helpline, hub
+):
+    referral = log(client, helpline)
+    queue = client.get("/api/v1/queue", headers=hub).get_json()
+    offered = next(item for item in queue["offers"] if item["referral"]["id"] == referral["id"])
+    assert offered["held_by"].startswith("Offered to Sutton Central Hub;")
+    assert "safety" in offered["held_by"].casefold()
+    assert offered["due_what"] == "Sutton Central Hub to answer"
+    assert 0 < offered["due_seconds_left"] <= 48 * 3600
+
+
+def test_accepted_work_says_who_has_it_and_has_no_deadline(client, helpline, hub):
+    referral = log(client, helpline)
+    act(client, hub, referral["id"], "accept")
+    item = client.get("/api/v1/queue", headers=hub).get_json()["work"][0]
+    assert item["referral"]["id"] == referral["id"]
+    assert item["held_by"] == "Accepted by Sutton Central Hub; not started yet"
+    assert item["due_at"] is None
+
+
+def test_an_escalation_untouched_past_its_time_is_late_with_who_holds_it(
+    client, helpline, hub, officer, session_factory
+):
+    referral = log(client, helpline)
+    act(client, hub, referral["id"], "decline", reason="no volunteers free this week")
+    board = dashboard(client, officer)
+    escalation = next(i for i in board["escalations"] if i["referral"]["id"] == referral["id"])
+    assert escalation["held_by"].startswith("Escalated to ")
+    assert escalation["due_seconds_left"] > 0, "routine: 48 hours to act"
+    assert (referral["id"], "escalation") not in late(board)
+
+    with session_factory() as session:  # the trail is append-only, so the clock moves on instead: 49 hours
+        board = safety_net_dashboard(
+            session,
+            principal(session, officer),
+            now=utcnow() + timedelta(hours=49),
+            policy=load_lifecycle_policy(),
+        )
+    found = [item for item in board["late"] if item.referral.id == referral["id"]]
+    assert [item.kind for item in found] == ["escalation"]
+    assert found[0].due_seconds_left < 0
+
+
+def test_a_transfer_waiting_and_one_past_its_time_are_listed(
+    client, helpline, hub, food_bank, officer, directory, session_factory
+):
+    waiting = log(client, helpline)
+    act(client, hub, waiting["id"], "accept")
+    act(client, hub, waiting["id"], "transfer", to_org_id=directory["food_bank"], reason="they have a van")
+    overdue = log(client, helpline, resident={"name": "Second Person", "phone": "07700 900777"})
+    act(client, hub, overdue["id"], "accept")
+    act(client, hub, overdue["id"], "transfer", to_org_id=directory["food_bank"], reason="they have a van")
+    with session_factory() as session:
+        offer = session.scalar(
+            select(Offer).where(Offer.referral_id == overdue["id"], Offer.kind == "transfer")
+        )
+        offer.expires_at = utcnow() - timedelta(minutes=10)
+        session.commit()
+
+    listed = late(dashboard(client, officer))
+    assert listed[(waiting["id"], "transfer")]["late_since"] is None
+    assert listed[(waiting["id"], "transfer")]["due_seconds_left"] > 0
+    assert listed[(overdue["id"], "transfer")]["late_since"] is not None
+    assert listed[(overdue["id"], "transfer")]["due_seconds_left"] < 0
+    assert "has offered it to Sutton Food Bank by transfer" in listed[(overdue["id"], "transfer")]["held_by"]
+    assert next(key for key in listed if key[1] == "transfer") == (overdue["id"], "transfer"), (
+        "most late first"
+    )
+
+
+def test_a_missed_visit_of_a_recurring_plan_is_late(client, helpline, hub, officer, session_factory):
+    referral = log(
+        client,
+        helpline,
+        notes="Lonely, would like a weekly check-in call",
+        recurrence={"every_days": 7, "count": 3},
+    )
+    act(client, hub, referral["id"], "accept")
+    act(client, hub, referral["id"], "start")
+    assert (referral["id"], "missed_call") not in late(dashboard(client, officer))
+    with session_factory() as session:
+        row = session.get(Referral, referral["id"])
+        first = row.occurrences[0]
+        row.occurrences = [
+            {**first, "due_at": (utcnow() - timedelta(days=2)).isoformat()},
+            *row.occurrences[1:],
+        ]
+        session.commit()
+    item = late(dashboard(client, officer))[(referral["id"], "missed_call")]
+    assert item["what"] == "1 visit(s) or call(s) of the recurring plan missed"
+    assert item["held_by"] == "Sutton Central Hub is working on it"
+
+
+def test_a_phone_task_is_late_listed_and_worked_until_done(client, helpline, officer, session_factory):
+    referral = log(client, helpline)
+    with session_factory() as session:
+        task = raise_phone_task(
+            session,
+            "+447700900999",
+            "the offer text could not be delivered",
+            SYSTEM,
+            utcnow(),
+            referral_id=referral["id"],
+        )
+        session.commit()
+        task_id = task.id
+    board = dashboard(client, officer)
+    assert (
+        late(board)[(referral["id"], "phone_task")]["what"]
+        == "Phone a lead: the offer text could not be delivered"
+    )
+    assert [item["task"]["id"] for item in board["phone_tasks"]] == [task_id]
+
+    with session_factory() as session:
+        record_call(session, task_id, principal(session, officer), "no_answer")
+    assert [item["task"]["id"] for item in dashboard(client, officer)["phone_tasks"]] == [task_id]
+    with session_factory() as session:
+        record_call(session, task_id, principal(session, officer), "will_do", done=True)
+    board = dashboard(client, officer)
+    assert board["phone_tasks"] == []
+    assert (referral["id"], "phone_task") not in late(board)
+
+
+def test_a_partners_call_that_may_be_someone_known_is_listed(
+    client, helpline, headers_for, officer, directory
+):
+    known = log(client, helpline)
+    partner = headers_for("partner_referrer")
+    body = call(channel="partner_referral", resident={"name": "Maggie Test"})
+    body.pop("new_person", None)
+    response = client.post("/api/v1/referrals", json=body, headers=partner)
+    assert response.status_code == 201
+    listed = late(dashboard(client, officer))
+    assert (response.get_json()["id"], "possible_duplicate") in listed
+    assert (known["id"], "possible_duplicate") not in listed
+
+
+def test_another_councils_officer_sees_none_of_it(client, helpline, hub, headers_for, directory):
+    referral = log(client, helpline)
+    act(client, hub, referral["id"], "decline", reason="no volunteers free this week")
+    coventry = headers_for("safety_net_officer", directory["coventry_safety_net"])
+    board = dashboard(client, coventry)
+    assert all(item["referral"]["id"] != referral["id"] for item in board["late"] + board["escalations"])
