@@ -19,6 +19,7 @@ from directory.areas import Areas, load_areas
 from directory.config_check import log_area_problems
 from geo import DATA_DIR, Geocoder, build_geocoder
 from matching import load_matching_policy
+from referrals.outcomes import Outcomes, load_outcomes
 from referrals.policy import LifecyclePolicy, load_lifecycle_policy
 from referrals.routing import RoutingContext
 from referrals.snapshot import DirectorySnapshot
@@ -45,6 +46,7 @@ class Services:
     routing: RoutingContext
     lifecycle_policy: LifecyclePolicy
     tier_changes: TierChangePolicy
+    outcomes: Outcomes
 
 
 API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.
@@ -114,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
         ),
         lifecycle_policy=lifecycle_policy,
         tier_changes=load_tier_change_policy(),
+        outcomes=load_outcomes(),
     )
     log_area_problems(readonly_sessions, areas)  # logged, not refused: calls are still saved (see the module)
     request_db.init_app(app)

@@ -1,4 +1,5 @@
-"""Needs against provision over HTTP: the report as JSON or CSV, and as a map picture (reports/README.md)."""
+"""Reports over HTTP: needs against provision as JSON or CSV and as a map picture (reports/README.md), and
+what came of referrals (the outcomes recorded)."""
 
 import marshmallow as ma
 from flask import Response, current_app
@@ -8,13 +9,13 @@ from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
 from api.schemas import InSchema
-from reports.needs import NeedsReport, needs_report
+from reports.needs import NeedsReport
 from reports.needs_map import render_needs_map
+from reports.outcomes import as_dict
 from reports.render import report_dict, to_csv
-from reports.scope import report_area
+from reports.scope import REPORT_ROLES, outcomes_for, report_for
 
 blp = api_blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Needs against provision")
-REPORT_ROLES = ("safety_net_officer", "admin")
 PNG_RESPONSE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
 CSV_RESPONSE = {"text/csv": {"schema": {"type": "string"}}}
 
@@ -91,12 +92,12 @@ class NeedsReportSchema(ma.Schema):
 
 
 def _report(query: dict) -> NeedsReport:
-    session = get_session()
-    return needs_report(
-        session,
+    return report_for(
+        get_session(),
+        current_principal(),
         current_app.extensions["oneroute"].areas,
         since=query["since"],
-        area=report_area(current_principal(), query["area"]),
+        area=query["area"],
         open_data=query["open_data"],
         threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
     )
@@ -141,3 +142,61 @@ def needs(query):
 def needs_map(query):
     """A map of postcode districts coloured by unmet needs and sized by referrals, drawn offline."""
     return Response(render_needs_map(_report(query)), mimetype="image/png")
+
+
+class OutcomesQuerySchema(InSchema):
+    since = ma.fields.Date(
+        load_default=None, metadata={"description": "Referrals created on or after this day (UTC)"}
+    )
+    area = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "A council area code (config/areas.yaml); all served areas when left out"},
+    )
+
+
+class OutcomeCountSchema(ma.Schema):
+    code = ma.fields.String(metadata={"example": "shopping_delivered"})
+    label = ma.fields.String(metadata={"example": "Shopping delivered"})
+    count = ma.fields.Integer()
+
+
+class OutcomeRowSchema(ma.Schema):
+    key = ma.fields.String(metadata={"description": "Area code or organisation id"})
+    name = ma.fields.String()
+    finished = ma.fields.Integer(metadata={"description": "Referrals completed or closed with an outcome"})
+    outcomes = ma.fields.List(ma.fields.Nested(OutcomeCountSchema))
+    results = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Referrals per result: helped, referred_on, not_helped"},
+    )
+
+
+class OutcomesReportSchema(ma.Schema):
+    since = ma.fields.Date(allow_none=True)
+    area = ma.fields.String(allow_none=True)
+    total = ma.fields.Nested(OutcomeRowSchema)
+    by_area = ma.fields.List(ma.fields.Nested(OutcomeRowSchema))
+    by_organisation = ma.fields.List(ma.fields.Nested(OutcomeRowSchema))
+
+
+@blp.get("/outcomes")
+@roles(*REPORT_ROLES)
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(OutcomesQuerySchema, location="query")
+@blp.response(200, OutcomesReportSchema)
+def outcomes(query):
+    """What came of referrals completed or closed: each outcome's count (config/outcomes.yaml; several may be
+    recorded for one referral) per council area and per organisation that held it, and how many were
+    helped, referred on or not helped."""
+    found = current_app.extensions["oneroute"]
+    report = outcomes_for(
+        get_session(),
+        current_principal(),
+        found.areas,
+        found.outcomes,
+        since=query["since"],
+        area=query["area"],
+    )
+    return as_dict(report, found.outcomes)

@@ -256,7 +256,7 @@ def test_recurring_support_records_each_occurrence(client, helpline, hub):
     act(client, hub, referral["id"], "accept")
     act(client, hub, referral["id"], "start")
     early = client.post(
-        f"/api/v1/referrals/{referral['id']}/complete", json={"outcome_code": "done"}, headers=hub
+        f"/api/v1/referrals/{referral['id']}/complete", json={"outcome_code": "help_given"}, headers=hub
     )
     assert early.status_code == 409
     for index in range(3):

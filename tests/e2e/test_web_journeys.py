@@ -98,14 +98,17 @@ def test_a_call_is_accepted_and_completed_and_the_safety_net_sees_the_declined_o
     expect(page.locator("main")).to_contain_text("Margaret Journey")
     page.click("button:has-text('Start the work')")
     page.click("button:has-text('Complete')")
-    expect(page.locator(".error-summary")).to_contain_text("Choose the outcome")
+    expect(page.locator(".error-summary")).to_contain_text("Choose what came of it")
     expect(page.locator(".error-summary")).to_be_focused()
     web_check(page, "referral-complete-error")
-    page.select_option("#complete-outcome_code", "shopping_delivered")
+    page.check("#complete-outcome_codes-shopping_delivered")
+    page.check("#complete-outcome_codes-prescription_collected")
     page.fill("#complete-note", "Delivered on Tuesday")
     page.click("button:has-text('Complete')")
     expect(page.locator("h1")).to_contain_text("Completed")
-    expect(page.locator("main")).to_contain_text("Completed: Shopping delivered")
+    expect(page.locator("main")).to_contain_text(
+        "Completed: Shopping delivered, Prescription collected and delivered"
+    )
     web_check(page, "referral-completed")
 
     page.goto(f"/referrals/{prescriptions}")
@@ -121,7 +124,10 @@ def test_a_call_is_accepted_and_completed_and_the_safety_net_sees_the_declined_o
     expect(escalations).to_contain_text(f"Referral {prescriptions}")
     web_check(page, "safety-net")
     escalations.locator(f"a[href='/referrals/{prescriptions}/audit']").click()
-    expect(page.locator("main")).to_contain_text("No one free to go to the chemist this week")
+    expect(page.locator("main")).to_contain_text(
+        # the reason, read back for an officer
+        "declined the offer: no one free to go to the chemist this week"
+    )
     web_check(page, "audit-trail")
     page.goto(f"/referrals/{shopping}")
     expect(page.locator("main")).to_contain_text("Completed: Shopping delivered")

@@ -45,19 +45,23 @@ def test_a_coordinator_accepts_starts_and_completes_from_the_pages(signed_in, se
 
     missing = act(hub, referral_id, "complete", note="All fine")
     assert missing.status_code == 422
-    assert '<a href="#complete-outcome_code">Choose the outcome</a>' in missing.get_data(as_text=True)
-    assert (
-        act(hub, referral_id, "complete", outcome_code="shopping_delivered", note="All fine").status_code
-        == 302
-    )
+    link = '<a href="#complete-outcome_codes-shopping_delivered">Choose what came of it: at least one outcome'
+    assert link in missing.get_data(as_text=True)
+    page = f"/referrals/{referral_id}"
+    both = {
+        "complete-outcome_codes": ["shopping_delivered", "prescription_collected"],
+        "complete-note": "All fine",
+    }
+    assert post_form(hub, f"{page}/actions/complete", both, form_page=page).status_code == 302
     session.rollback()
     row = session.get(Referral, referral_id)
     assert (row.status, row.outcome_code) == ("completed", "shopping_delivered")
+    assert row.outcome_codes == ["shopping_delivered", "prescription_collected"]
     done = hub.get(f"/referrals/{referral_id}").get_data(as_text=True)
-    assert "Completed: Shopping delivered" in done
+    assert "Completed: Shopping delivered, Prescription collected and delivered" in done
     assert "What you can do" not in done
     audit = signed_in("officer").get(f"/referrals/{referral_id}/audit").get_data(as_text=True)
-    assert re.search(r"<dt>Note</dt><dd>All fine <span", audit), "the sealed note, read back for an officer"
+    assert '<p class="audit-note">Note: All fine</p>' in audit, "the sealed note, read back for an officer"
 
 
 def test_declining_needs_a_reason_on_the_field(signed_in):
@@ -80,10 +84,9 @@ def test_a_decline_escalates_to_the_safety_net_dashboard(signed_in):
     assert f'href="/referrals/{referral_id}"' in escalations
     assert f'href="/referrals/{referral_id}/audit"' in escalations
     audit = officer.get(f"/referrals/{referral_id}/audit").get_data(as_text=True)
-    assert "Declined" in audit
-    assert "no volunteers free" in audit
-    assert "(sealed in the trail)" in audit, "read back with the person's key, stored sealed"
-    assert re.search(r'<code class="hash">[0-9a-f]{16}…</code>', audit)
+    assert "Hub Person (hub coordinator, Sutton Central Hub) declined the offer: no volunteers free." in audit
+    assert "sealed:v1:" in audit, "read back with the person's key, stored sealed (the raw record)"
+    assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', audit)
 
 
 def test_another_organisations_referral_is_not_found(signed_in):
