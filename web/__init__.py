@@ -6,13 +6,17 @@ with a username and password (a session cookie); every form carries a CSRF token
 
 from web import (  # noqa: F401 (importing attaches the routes)
     admin,
+    audit,
     auth,
     calls,
+    directory_pages,
     errors,
     oversight,
     people,
+    phone_tasks,
     referrals,
     repeat_callers,
+    reports,
 )
 from web.blueprint import blp
 

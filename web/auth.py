@@ -32,6 +32,8 @@ NAVIGATION = (
     ("web.coordinator_queue", "Queue", ("hub_coordinator", "safety_net_officer")),
     ("web.repeat_callers", "Repeat callers", ("helpline_staff", "safety_net_officer", "admin")),
     ("web.safety_net", "Safety net", ("safety_net_officer",)),
+    ("web.phone_task_list", "Phone tasks", ("helpline_staff", "safety_net_officer")),
+    ("web.reports", "Reports", ("safety_net_officer", "admin")),
     ("web.organisations", "Organisations", ("admin",)),
     ("web.volunteers", "Volunteers", ("admin",)),
     ("web.new_import", "Import", ("admin",)),

@@ -22,6 +22,18 @@ EVENT_WORDS = {
     "referral.triaged": "Candidates lined up",
     "triage.decided": "Triage decided",
     "triage.overridden": "Triage overridden",
+    "referral.passed_on": "Passed on to a volunteer or group: the holder keeps it",
+    "referral.pass_on_accepted": "Taken on by the volunteer or group it was passed to",
+    "referral.pass_on_declined": "Passed on, declined: back with the holder",
+    "referral.pass_on_expired": "Passed on, not answered in time: back with the holder",
+    "directory.organisation_added": "Organisation added to the directory",
+    "directory.organisation_changed": "Organisation's directory entry changed",
+    "directory.organisation_deactivated": "Organisation deactivated: offered no new work",
+    "directory.organisation_reactivated": "Organisation reactivated",
+    "directory.volunteer_added": "Volunteer added to the directory",
+    "directory.volunteer_changed": "Volunteer's directory entry changed",
+    "directory.volunteer_deactivated": "Volunteer deactivated: offered no new work",
+    "directory.volunteer_reactivated": "Volunteer reactivated",
 }
 
 

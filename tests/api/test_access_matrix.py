@@ -51,6 +51,8 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.referral_start": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_complete": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_transfer": {"POST": Api(OFFER_ROLES, True, True)},
+    # The holding organisation's coordinator (a broker, hub or VCS) passes work on; not the council's team.
+    "referrals.referral_pass_on": {"POST": Api(frozenset({"hub_coordinator"}), True, True)},
     "referrals.ReferralOccurrence": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_cancel": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True, True)},
@@ -61,7 +63,7 @@ RULES: dict[str, dict[str, object]] = {
     },
     "oversight.repeat_callers": {"GET": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
     "triage.preview": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
-    "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES)},
+    "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES | {"partner_referrer"})},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
@@ -71,6 +73,8 @@ RULES: dict[str, dict[str, object]] = {
     "residents.search": {"GET": Api(EVERYONE)},
     "reports.needs": {"GET": Api(OFFICERS)},
     "reports.needs_map": {"GET": Api(OFFICERS)},
+    "reports.outcomes": {"GET": Api(OFFICERS)},
+    "referrals.OutcomeChoices": {"GET": Api(READERS)},
     "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "sms.inbound": {"POST": SIGNED},
@@ -127,6 +131,8 @@ def _url(rule, world, referral) -> str:
         "volunteer_id": world["directory"]["volunteer"],
         "job_id": 1,
         "name": "accept",
+        "kind": "volunteers",
+        "task_id": 1,
     }
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":
@@ -144,7 +150,7 @@ def _fresh_referral(client, world) -> dict:
 
 
 REASON = {"reason": "matrix test"}
-OUTCOME = {"outcome_code": "matrix_test"}
+OUTCOME = {"outcome_code": "help_given"}
 BODIES = {
     "referrals.Referrals": call(resident={"name": "Matrix Caller"}),
     "referrals.referral_decline": REASON,
@@ -154,6 +160,7 @@ BODIES = {
     "referrals.referral_close": OUTCOME,
     "referrals.ReferralOccurrence": OUTCOME,
     "referrals.referral_transfer": {**REASON, "to_org_id": 1},
+    "referrals.referral_pass_on": {"volunteer_id": 1},
     "residents.erase": REASON,
     "referrals.ReferralConsent": {**REASON, "consent_to_share": False},
     "referrals.ReferralRepeatCaller": {"same_as": None},
