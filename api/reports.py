@@ -20,7 +20,7 @@ PNG_RESPONSE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
 CSV_RESPONSE = {"text/csv": {"schema": {"type": "string"}}}
 
 
-class MapQuerySchema(InSchema):
+class ReportQuerySchema(InSchema):
     since = ma.fields.Date(
         load_default=None, metadata={"description": "Referrals created on or after this day (UTC)"}
     )
@@ -29,6 +29,9 @@ class MapQuerySchema(InSchema):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "A council area code (config/areas.yaml); all served areas when left out"},
     )
+
+
+class MapQuerySchema(ReportQuerySchema):
     open_data = ma.fields.Boolean(
         load_default=False,
         truthy={"true"},
@@ -144,17 +147,6 @@ def needs_map(query):
     return Response(render_needs_map(_report(query)), mimetype="image/png")
 
 
-class OutcomesQuerySchema(InSchema):
-    since = ma.fields.Date(
-        load_default=None, metadata={"description": "Referrals created on or after this day (UTC)"}
-    )
-    area = ma.fields.String(
-        load_default=None,
-        validate=validate.Length(min=1, max=40),
-        metadata={"description": "A council area code (config/areas.yaml); all served areas when left out"},
-    )
-
-
 class OutcomeCountSchema(ma.Schema):
     code = ma.fields.String(metadata={"example": "shopping_delivered"})
     label = ma.fields.String(metadata={"example": "Shopping delivered"})
@@ -184,7 +176,7 @@ class OutcomesReportSchema(ma.Schema):
 @blp.get("/outcomes")
 @roles(*REPORT_ROLES)
 @blp.doc(security=BEARER_SECURITY)
-@blp.arguments(OutcomesQuerySchema, location="query")
+@blp.arguments(ReportQuerySchema, location="query")
 @blp.response(200, OutcomesReportSchema)
 def outcomes(query):
     """What came of referrals completed or closed: each outcome's count (config/outcomes.yaml; several may be

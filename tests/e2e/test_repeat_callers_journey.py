@@ -2,14 +2,13 @@
 (partners are never shown other people) but listed for the helpline, who settles it from the "Repeat callers"
 page with the keyboard; the call then sits on the known person's page. axe-core checks each page."""
 
-import json
 import re
-import urllib.request
 
 from sqlalchemy import select
 
 from referrals.models import Referral
 from tests.builders import call, token_for
+from tests.e2e.api_calls import post_call
 from tests.e2e.conftest import web_check, web_sign_in
 
 try:
@@ -18,17 +17,6 @@ except ImportError:  # the web_browser fixture then skips these tests with the r
     expect = None
 
 KNOWN = {"name": "Dorothy Ringback", "phone": "07700 900432", "postcode": "SM1 1AA", "address": "9 Bell Lane"}
-
-
-def post_call(web_server, token: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{web_server.url}/api/v1/referrals",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 def test_the_helpline_settles_a_partners_referral_of_someone_known(web_page, web_server, session_factory):

@@ -2,8 +2,6 @@
 clear message; the safety net's dashboard then shows the transfer, late, with who holds it, and a phone task,
 which the officer works to the end in the browser. axe-core checks every page."""
 
-import json
-import urllib.request
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from db.base import utcnow
 from notify.models import PhoneTask
 from referrals.models import Offer
 from tests.builders import call, token_for
+from tests.e2e.api_calls import post_call
 from tests.e2e.conftest import web_check, web_sign_in, web_sign_out
 from texting.phone_tasks import raise_phone_task
 
@@ -20,17 +19,6 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the web_browser fixture then skips these tests with the reason (or fails when CI=true)
     expect = None
-
-
-def post_call(web_server, token: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{web_server.url}/api/v1/referrals",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 def test_decline_and_transfer_land_on_pages_the_hub_may_see_and_the_dashboard_shows_what_is_late(
