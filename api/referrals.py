@@ -17,6 +17,7 @@ from api.schemas import (
     OutcomeChoiceSchema,
     OutcomeInSchema,
     PassOnInSchema,
+    PassOnTargetSchema,
     ReasonInSchema,
     ReferralCreatedSchema,
     ReferralInSchema,
@@ -25,11 +26,13 @@ from api.schemas import (
     RetriageInSchema,
     TransferInSchema,
 )
-from referrals import access
+from db.base import utcnow
+from referrals import access, passing_on
 from referrals.access import WHO_MAY
-from referrals.actions import Action, perform, record_consent
+from referrals.actions import Action, perform, raise_for, record_consent
 from referrals.contact import ContactDetails
 from referrals.intake import CallLog, IntakeContext, PossibleRepeatCaller, ResidentDetails, log_call
+from referrals.persistence import pending_offer
 from referrals.reading import describe, duplicates_shown, get_referral_for, record_people_shown, shown_to
 from referrals.repeat_callers import settle
 from referrals.triaging import Retriage, retriage
@@ -122,6 +125,22 @@ class ReferralById(MethodView):
         """Read one referral: status, owner, current offer and timeline."""
         session, principal = get_session(), current_principal()
         return shown_to(session, get_referral_for(session, referral_id, principal), principal, "api")
+
+
+@blp.route("/<int:referral_id>/pass-on-targets")
+class ReferralPassOnTargets(MethodView):
+    @roles(*sorted(WHO_MAY["pass_on"]))
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.response(200, PassOnTargetSchema(many=True))
+    def get(self, referral_id: int):
+        """Whom you may pass this referral's work on to now, as the referral page lists them: your volunteers
+        who fit the task (best fit first), then the mutual-aid groups you work with. 403/404/409 as for
+        POST …/pass-on, by the same access rule."""
+        session, principal = get_session(), current_principal()
+        row = get_referral_for(session, referral_id, principal)
+        raise_for(access.refusal(principal, row, pending_offer(session, row.id), "pass_on"), row)
+        policy = services().lifecycle_policy.matching_policy
+        return passing_on.pass_on_choices(session, row, policy, utcnow())
 
 
 @blp.route("/<int:referral_id>/candidates")

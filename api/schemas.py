@@ -489,6 +489,16 @@ class PassOnInSchema(InSchema):
             raise ma.ValidationError("give either volunteer_id or org_id", "volunteer_id")
 
 
+class PassOnTargetSchema(ma.Schema):
+    key = ma.fields.String(metadata={"example": "volunteer:12"})
+    volunteer_id = ma.fields.Integer(allow_none=True, metadata={"description": "Send as volunteer_id, or..."})
+    org_id = ma.fields.Integer(
+        attribute="org.id", metadata={"description": "...a group's id, sent as org_id (volunteer_id null)"}
+    )
+    name = ma.fields.String()
+    detail = ma.fields.String(metadata={"description": "How a volunteer fits: distance, skills"})
+
+
 class QueueReferralSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String()

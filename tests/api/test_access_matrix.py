@@ -53,6 +53,7 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.referral_transfer": {"POST": Api(OFFER_ROLES, True, True)},
     # The holding organisation's coordinator (a broker, hub or VCS) passes work on; not the council's team.
     "referrals.referral_pass_on": {"POST": Api(frozenset({"hub_coordinator"}), True, True)},
+    "referrals.ReferralPassOnTargets": {"GET": Api(frozenset({"hub_coordinator"}), True, True)},
     "referrals.ReferralOccurrence": {"POST": Api(OFFER_ROLES, True, True)},
     "referrals.referral_cancel": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True, True)},

@@ -4,11 +4,13 @@ gets it back on a NO or when the offer expires; who may do it (403/404/409/422, 
 network one hub's decline tries the next hub before the council."""
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from accounts.passwords import create_user
 from db.base import utcnow
 from notify.models import OutboxMessage
 from referrals.actions import expire_due_offers
@@ -17,6 +19,7 @@ from referrals.passing_on import who_is_doing
 from referrals.policy import load_lifecycle_policy
 from tests.api.http import act, log
 from tests.builders import organisation, volunteer
+from tests.web.conftest import PASSWORD, Person, sign_in
 from texting.replies import InboundText, handle_inbound
 
 PROBLEM = "application/problem+json"
@@ -277,3 +280,33 @@ def pass_on_code(session_factory, referral_id: int) -> str:
         return session.scalar(
             select(Offer.task_code).where(Offer.referral_id == referral_id, Offer.status == "pending")
         )
+
+
+def test_the_api_lists_the_same_targets_as_the_page_by_the_same_rule(
+    client, app, helpline, hub, food_bank, vera, directory, session_factory
+):
+    held = held_by_hub(client, helpline, hub)
+    listed = client.get(f"/api/v1/referrals/{held['id']}/pass-on-targets", headers=hub)
+    assert listed.status_code == 200
+    keys = [target["key"] for target in listed.get_json()]
+    assert keys == [f"volunteer:{vera}", f"group:{directory['mutual_aid']}"]
+
+    with session_factory() as session:
+        create_user(
+            session,
+            username="hub-page",
+            display_name="Hub Page",
+            password=PASSWORD,
+            role="hub_coordinator",
+            org_id=directory["hub"],
+        )
+    browser = app.test_client()
+    assert sign_in(browser, Person("hub-page", "hub_coordinator", directory["hub"])).status_code == 302
+    page = browser.get(f"/referrals/{held['id']}").get_data(as_text=True)
+    assert re.findall(r'<option value="((?:volunteer|group):\d+)"', page) == keys, "one rule, two doors"
+
+    other = client.get(f"/api/v1/referrals/{held['id']}/pass-on-targets", headers=food_bank)
+    assert other.status_code == 404
+    pass_on(client, hub, held["id"], volunteer_id=vera)
+    waiting = client.get(f"/api/v1/referrals/{held['id']}/pass-on-targets", headers=hub)
+    assert waiting.status_code == 409, "already passed on: nothing to choose until it comes back"
