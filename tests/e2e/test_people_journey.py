@@ -124,6 +124,7 @@ def test_a_caller_ringing_back_is_found_with_the_keyboard_and_a_new_call_logged_
     web_check(page, "person-page")
 
     # From the person page (nothing focused), "/" again: find her by phone number in another format.
+    page.wait_for_load_state()
     page.keyboard.press("/")
     expect(search_box).to_be_focused()
     page.keyboard.type("+44 7700 900321")
@@ -144,7 +145,9 @@ def test_what_a_coordinator_finds_before_and_after_accepting(web_page, web_serve
     page = web_page
     web_sign_in(page, "hub")
     expect(page.locator("h1")).to_have_text("Queue")
+    page.wait_for_load_state()  # "/" is the deferred find-person.js's: wait until it has run
     page.keyboard.press("/")
+    expect(page.locator("#header-search-q")).to_be_focused()
     page.keyboard.type("Margaret Journey")
     page.keyboard.press("Enter")
     expect(page.locator("#results-heading")).to_have_text("No one found")
