@@ -73,7 +73,7 @@ def holding(
         State.COMPLETED: f"Completed by {owner}",
         State.SIGNPOSTED: f"Signposted to {org_name(getattr(referral, 'signposted_org_id', None))}",
         State.CANCELLED: "Cancelled",
-        State.CLOSED: f"Closed by {owner}",
+        State.CLOSED: f"Closed by {org_name(referral.safety_net_org_id)}",  # only its officers close
     }
     return Holding(finished.get(state, owner), None, "")
 

@@ -69,7 +69,8 @@ def queue(
 ) -> dict[str, list[QueueItem]]:
     now = now or utcnow()
     if principal.role == "partner_referrer":
-        return described(session, {"referred": referred_by(session, principal, now)}, now, policy)
+        referred = {"referred": referred_by(session, principal, now)}
+        return described(session, referred, now, policy, name_volunteers=False)  # volunteers are not theirs
     orgs = org_ids_for(session, principal)
     offers = session.execute(
         select(Offer, Referral)
@@ -154,6 +155,8 @@ def described(
     sections: dict[str, list[QueueItem]],
     now: datetime,
     policy: LifecyclePolicy | None,
+    *,
+    name_volunteers: bool = True,
 ) -> dict[str, list[QueueItem]]:
     """Each item with who holds it now and when its next answer or action is due (`referrals.holding`), looked
     up for all the items at once: pending offers, organisation and volunteer names, escalation times."""
@@ -187,7 +190,11 @@ def described(
             item.referral,
             offers.get(item.referral.id),
             lambda org_id: orgs.get(org_id, "the safety-net team" if org_id else "no one"),
-            lambda volunteer_id: volunteers.get(volunteer_id, ""),
+            lambda volunteer_id: (
+                volunteers.get(volunteer_id, "")
+                if name_volunteers
+                else ("a volunteer" if volunteer_id else "")
+            ),
             escalated_at=_aware(escalated_at.get(item.referral.id)),
             act_within=act_within,
         )
@@ -284,7 +291,9 @@ def late_items(
             what = f"{len(missed)} visit(s) or call(s) of the recurring plan missed"
             add(item, "missed_call", datetime.fromisoformat(missed[0]["due_at"]) + grace, what)
     tasks = [task for task in phone_tasks(session, principal) if task.referral is not None]
-    by_referral = {task.referral.id: task for task in tasks}
+    by_referral: dict[int, PhoneTaskItem] = {}
+    for task in tasks:  # oldest first: a referral is late since its oldest open task
+        by_referral.setdefault(task.referral.id, task)
     tasked = [QueueItem(task.referral, None, None) for task in by_referral.values()]
     for item in described(session, {"tasks": tasked}, now, policy)["tasks"]:
         add(
@@ -293,7 +302,10 @@ def late_items(
             by_referral[item.referral.id].task.created_at,
             f"Phone a lead: {by_referral[item.referral.id].task.reason}",
         )
-    for item in board["lowered_tiers"]:
+    lowered_once = {}
+    for item in board["lowered_tiers"]:  # newest lowering first: one line per referral
+        lowered_once.setdefault(item.referral.id, item)
+    for item in lowered_once.values():
         add(item, "lowered_tier", None)
     checks = [
         QueueItem(referral, None, None)
@@ -315,14 +327,20 @@ class PhoneTaskItem:
     referral: Referral | None
 
 
+PHONE_TASKS_LISTED = 500
+
+
 def phone_tasks(session: Session, principal: Principal, status: str = "open") -> list[PhoneTaskItem]:
     """Phone tasks the principal may work (`access.may_work_phone_task`), oldest first."""
+    if principal.role not in access.PHONE_TASK_ROLES:
+        return []
+    query = select(PhoneTask, Referral).outerjoin(Referral, Referral.id == PhoneTask.referral_id)
+    if (area := access.area_scope(principal)) is not None:  # in the query, so no council crowds out another
+        query = query.where((Referral.area == area) | PhoneTask.referral_id.is_(None))
     rows = session.execute(
-        select(PhoneTask, Referral)
-        .outerjoin(Referral, Referral.id == PhoneTask.referral_id)
-        .where(PhoneTask.status == status)
+        query.where(PhoneTask.status == status)
         .order_by(PhoneTask.created_at, PhoneTask.id)
-        .limit(500)
+        .limit(PHONE_TASKS_LISTED)
     ).all()
     return [
         PhoneTaskItem(task, referral)

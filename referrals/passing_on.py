@@ -22,7 +22,8 @@ from referrals.snapshot import VOLUNTEER_COLUMNS, to_matching_org, to_matching_v
 SMS_ACTOR = "sms:"
 ACCEPTED_EVENTS = ("referral.accepted", "referral.pass_on_accepted")
 CAME_BACK = {"referral.pass_on_declined": "declined", "referral.pass_on_expired": "did not answer in time"}
-EVENTS = (*ACCEPTED_EVENTS, "referral.passed_on", *CAME_BACK)
+# "started": the holder took the work back up itself, so it no longer "came back" to be dealt with.
+EVENTS = (*ACCEPTED_EVENTS, "referral.passed_on", *CAME_BACK, "referral.started")
 
 
 def _request(row: Referral, now: datetime) -> matching.MatchRequest:

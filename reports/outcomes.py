@@ -56,7 +56,7 @@ def outcomes_report(
     by_area: dict[str, OutcomeCounts] = {}
     by_org: dict[int, OutcomeCounts] = defaultdict(lambda: OutcomeCounts("", ""))
     for referral_area, org_id, codes, first in rows:
-        recorded = [outcomes.canonical(code) for code in (codes or ([first] if first else []))]
+        recorded = list(dict.fromkeys(outcomes.canonical(c) for c in (codes or ([first] if first else []))))
         if not recorded:
             continue  # cancelled or signposted: nothing was recorded as done
         area_key = referral_area or "unknown"
@@ -68,7 +68,10 @@ def outcomes_report(
             if not by_org[org_id].key:
                 by_org[org_id] = OutcomeCounts(str(org_id), org_names.get(org_id, f"organisation {org_id}"))
             counts.append(by_org[org_id])
-        results = {found.result for code in recorded if (found := outcomes.get(code))}
+        # What a person recorded says how it went; the service's own codes ("every visit of the plan done")
+        # only when there is nothing else.
+        said = [code for code in recorded if (found := outcomes.get(code)) and not found.system] or recorded
+        results = {found.result for code in said if (found := outcomes.get(code))}
         for count in counts:
             count.finished += 1
             count.codes.update(recorded)

@@ -13,7 +13,7 @@ from notify.models import PhoneTask
 from referrals import access, audit
 from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.models import AuditEvent, Referral
-from referrals.sealing import seal
+from referrals.sealing import seal, unseal
 
 CALL_OUTCOMES = {
     "will_do": "Spoke to them: they will do it",
@@ -86,3 +86,12 @@ def calls_made(session: Session, task_ids: list[int]) -> dict[int, list[AuditEve
     for event in events:
         found.setdefault(event.payload["phone_task_id"], []).append(event)
     return found
+
+
+def call_note(session: Session, event: AuditEvent) -> str:
+    """The note recorded with a call, unsealed (empty once the person is erased, or when there was none).
+    Only the helpline and officers who may work the task are shown it, as they may see the person."""
+    sealed = event.payload.get("note") or ""
+    if not sealed or event.resident_id is None:
+        return ""
+    return (unseal(session, event.resident_id, sealed) or {}).get("note", "")

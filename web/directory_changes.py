@@ -81,12 +81,13 @@ def set_active(session: Session, principal: Principal, row: Organisation | Volun
 
 
 def open_work_of(session: Session, row: Organisation | Volunteer) -> tuple[int, int]:
-    """(referrals they hold now, offers to them awaiting an answer)."""
+    """(referrals they hold now or are doing for the holder after a pass-on, offers to them awaiting an
+    answer)."""
     if isinstance(row, Volunteer):
         holding = Referral.volunteer_id == row.id
         offered = Offer.volunteer_id == row.id
     else:
-        holding = Referral.owner_org_id == row.id
+        holding = (Referral.owner_org_id == row.id) | (Referral.assigned_org_id == row.id)
         offered = (Offer.org_id == row.id) & Offer.volunteer_id.is_(None)
     with session.no_autoflush:
         held = session.scalar(

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from referrals.access import PHONE_TASK_ROLES
 from referrals.errors import Conflict, DomainValidationError
 from referrals.oversight import phone_tasks
-from texting.phone_calls import CALL_OUTCOMES, NOTE_LIMIT, calls_made, get_task, record_call
+from texting.phone_calls import CALL_OUTCOMES, NOTE_LIMIT, call_note, calls_made, get_task, record_call
 from web.auth import current_principal, roles
 from web.blueprint import blp, db
 from web.lookups import actor_words
@@ -29,7 +29,7 @@ def _render_task(task_id: int, errors: dict | None = None, values: dict | None =
     page = render_template(
         "phone_task.html",
         task=task,
-        calls=calls_made(db(), [task.id]).get(task.id, []),
+        calls=[(call, call_note(db(), call)) for call in calls_made(db(), [task.id]).get(task.id, [])],
         outcomes=CALL_OUTCOMES,
         actor_words=actor_words,
         errors=errors or {},

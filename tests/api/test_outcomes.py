@@ -111,3 +111,23 @@ def test_the_partner_who_referred_is_told_what_came_of_it(client, hub, headers_f
     assert own["outcomes"][0]["code"] == "shopping_delivered"
     other_partner = headers_for("partner_referrer")
     assert client.get("/api/v1/queue", headers=other_partner).get_json()["referred"] == []
+
+
+def test_a_plan_whose_calls_all_went_unanswered_is_not_counted_as_helped(client, helpline, hub, officer):
+    referral = log(
+        client,
+        helpline,
+        notes="Lonely, would like a weekly check-in call",
+        recurrence={"every_days": 7, "count": 2},
+    )
+    act(client, hub, referral["id"], "accept")
+    act(client, hub, referral["id"], "start")
+    act(client, hub, referral["id"], "occurrences/0", outcome_code="no_answer")
+    done = act(client, hub, referral["id"], "occurrences/1", outcome_code="could_not_contact")
+    assert done["status"] == "completed"
+    total = client.get("/api/v1/reports/outcomes", headers=officer).get_json()["total"]
+    assert total["results"] == {"helped": 0, "referred_on": 0, "not_helped": 1}
+    assert {item["code"]: item["count"] for item in total["outcomes"]} == {
+        "plan_completed": 1,
+        "no_answer": 1,
+    }

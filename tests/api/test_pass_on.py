@@ -18,7 +18,7 @@ from referrals.models import AuditEvent, Offer, Referral
 from referrals.passing_on import who_is_doing
 from referrals.policy import load_lifecycle_policy
 from tests.api.http import act, log
-from tests.builders import organisation, volunteer
+from tests.builders import call, organisation, volunteer
 from tests.web.conftest import PASSWORD, Person, sign_in
 from texting.replies import InboundText, handle_inbound
 
@@ -110,6 +110,9 @@ def test_the_volunteers_no_by_text_brings_it_back_to_the_hub(
     row = session.get(Referral, held["id"])
     doing = who_is_doing(session, [row])[row.id]
     assert (doing.came_back_from, doing.came_back) == ("Vera Volunteer", "declined by text")
+    act(client, hub, held["id"], "start")  # the hub does it itself: nothing has "come back" any more
+    session.rollback()
+    assert who_is_doing(session, [session.get(Referral, held["id"])])[held["id"]].came_back == ""
 
 
 def test_an_unanswered_pass_on_expires_back_to_the_hub_on_the_worker_sweep(
@@ -310,3 +313,13 @@ def test_the_api_lists_the_same_targets_as_the_page_by_the_same_rule(
     pass_on(client, hub, held["id"], volunteer_id=vera)
     waiting = client.get(f"/api/v1/referrals/{held['id']}/pass-on-targets", headers=hub)
     assert waiting.status_code == 409, "already passed on: nothing to choose until it comes back"
+
+
+def test_the_partner_who_referred_is_not_told_the_volunteers_name(client, hub, vera, headers_for):
+    partner = headers_for("partner_referrer")
+    made = client.post("/api/v1/referrals", json=call(channel="partner_referral"), headers=partner).get_json()
+    act(client, hub, made["id"], "accept")
+    pass_on(client, hub, made["id"], volunteer_id=vera)
+    [item] = client.get("/api/v1/queue", headers=partner).get_json()["referred"]
+    assert "Vera" not in item["held_by"]
+    assert "passed the work on to a volunteer of Sutton Central Hub" in item["held_by"]

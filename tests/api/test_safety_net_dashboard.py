@@ -174,3 +174,37 @@ def test_another_councils_officer_sees_none_of_it(client, helpline, hub, headers
     coventry = headers_for("safety_net_officer", directory["coventry_safety_net"])
     board = dashboard(client, coventry)
     assert all(item["referral"]["id"] != referral["id"] for item in board["late"] + board["escalations"])
+
+
+def test_another_councils_many_phone_tasks_do_not_crowd_out_an_officers_own(
+    client, helpline, officer, session_factory, monkeypatch
+):
+    import referrals.oversight
+
+    monkeypatch.setattr(referrals.oversight, "PHONE_TASKS_LISTED", 2)
+    coventry = log(client, helpline, resident={"name": "Cora Coventry", "postcode": "CV1 1AH"})
+    sutton = log(client, helpline, resident={"name": "Sue Sutton", "phone": "07700 900611"})
+    with session_factory() as session:
+        for referral_id in (coventry["id"], coventry["id"], coventry["id"], sutton["id"]):
+            raise_phone_task(session, "+447700900999", "no reply", SYSTEM, utcnow(), referral_id=referral_id)
+        session.commit()
+    listed = dashboard(client, officer)["phone_tasks"]
+    assert [item["task"]["referral_id"] for item in listed] == [sutton["id"]]
+
+
+def test_a_referral_lowered_twice_is_listed_once(client, helpline, officer):
+    referral = log(client, helpline, notes="Needs food bank referral")
+    for tier, reason in (  # lowered, raised again, lowered again
+        ("mutual_aid", "A neighbour already brings food, only shopping is needed"),
+        ("vcs", "The neighbour has moved away, so the food bank is needed after all"),
+        ("mutual_aid", "The neighbour is back and says collecting shopping is all that is needed"),
+    ):
+        body = {"tier": tier, "reason": reason}
+        lowered = client.post(f"/api/v1/referrals/{referral['id']}/triage", json=body, headers=helpline)
+        assert lowered.status_code == 200, lowered.get_json()
+    kinds = [
+        item["kind"]
+        for item in dashboard(client, officer)["late"]
+        if item["referral"]["id"] == referral["id"]
+    ]
+    assert kinds.count("lowered_tier") == 1

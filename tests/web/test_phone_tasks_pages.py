@@ -68,6 +68,7 @@ def test_a_phone_task_is_listed_rung_and_ended_in_the_browser(client, signed_in,
     landing = helpline.get("/phone-tasks").get_data(as_text=True)
     assert f"Phone task {task_id} is done" in landing
     assert "No phone tasks are open." in landing
+    assert "Note: Mrs T will go at 3pm" in helpline.get(path).get_data(as_text=True), "read back, unsealed"
     with session_factory() as session:
         assert session.get(PhoneTask, task_id).status == "done"
         events = session.scalars(

@@ -158,3 +158,23 @@ def test_consent_is_recorded_by_the_helpline_and_officers_on_open_referrals():
     assert access.consent_refusal(HUB_COORDINATOR, *HELD_BY_HUB).why is Why.ROLE
     assert access.consent_refusal(COVENTRY_OFFICER, *OFFERED_TO_HUB).why is Why.NOT_VISIBLE
     assert access.consent_refusal(HELPLINE, R(status="signposted")).why is Why.STATE
+
+
+def test_a_closed_referral_says_the_safety_net_closed_it_whoever_held_it():
+    from types import SimpleNamespace
+
+    from referrals.holding import holding
+
+    closed = SimpleNamespace(
+        status="closed",
+        owner_org_id=4,
+        safety_net_org_id=1,
+        accepted_org_id=4,
+        volunteer_id=None,
+        assigned_org_id=None,
+        escalated_to_org_id=None,
+        urgency="routine",
+        occurrences=[],
+    )
+    names = {1: "Sutton Council safety net", 4: "Sutton Central Hub"}
+    assert holding(closed, None, names.get, lambda _id: "").words == "Closed by Sutton Council safety net"
