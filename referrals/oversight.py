@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
@@ -218,6 +218,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+def has_plan():
+    """Referrals with a recurring plan (one without stores JSON null, of which IS NOT NULL is true)."""
+    return Referral.plan.is_not(None) & (cast(Referral.plan, Text) != "null")
+
+
 @dataclass(frozen=True)
 class LateItem(QueueItem):
     """One line of the safety net's list of what is late or waiting on it: what (`kind`, and `what` in words)
@@ -280,7 +285,12 @@ def late_items(
         if item.due_at is not None and item.due_at < now:
             add(item, "escalation", item.due_at)
     grace = policy.recurring_call_grace if policy else timedelta(days=1)
-    planned = _referrals(session, in_area, Referral.status.in_(HOLDING_STATUSES), Referral.plan.is_not(None))
+    planned = _referrals(
+        session,
+        in_area,
+        Referral.status.in_(HOLDING_STATUSES),
+        has_plan(),
+    )
     for item in described(session, {"planned": planned}, now, policy)["planned"]:
         missed = [
             o

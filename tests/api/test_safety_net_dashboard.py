@@ -208,3 +208,19 @@ def test_a_referral_lowered_twice_is_listed_once(client, helpline, officer):
         if item["referral"]["id"] == referral["id"]
     ]
     assert kinds.count("lowered_tier") == 1
+
+
+def test_only_referrals_with_a_plan_are_looked_at_for_missed_visits(client, helpline, session):
+    from referrals.oversight import has_plan
+
+    plain = log(client, helpline)
+    planned = log(
+        client,
+        helpline,
+        notes="Lonely, would like a weekly check-in call",
+        recurrence={"every_days": 7, "count": 2},
+        resident={"name": "Percy Plan", "phone": "07700 900613"},
+    )
+    session.rollback()
+    found = session.scalars(select(Referral.id).where(has_plan())).all()
+    assert found == [planned["id"]], f"not {plain['id']}, whose plan is stored as JSON null"
