@@ -7,6 +7,8 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 FAKE_TWILIO ?= 1
 FAKE_TWILIO_PORT ?= 8099
+# Test processes for `make test` (pytest-xdist), each with its own database: auto is one per CPU, 0 runs in one.
+PYTEST_WORKERS ?= auto
 # Development only: the fake Twilio accepts these made-up credentials; real ones come from the environment.
 DEV_TWILIO := TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000 TWILIO_AUTH_TOKEN=dev-token-for-the-fake-twilio \
 	TWILIO_FROM=+447700900000 TWILIO_BASE_URL=http://127.0.0.1:$(FAKE_TWILIO_PORT) PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
@@ -41,8 +43,8 @@ run: $(BIN)/.installed instance/.postcodes-loaded ## Serve the demo on http://12
 	$(BIN)/flask worker & worker=$$!; \
 	$(BIN)/gunicorn -c config/gunicorn.py --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: $(BIN)/.installed ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest -q
+test: $(BIN)/.installed ## Run the whole test suite (SQLite unless TEST_DATABASE_URL is set; PYTEST_WORKERS=auto)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 test-pg: $(BIN)/.installed ## Run the suite on a fresh PostgreSQL database (127.0.0.1:5432)
 	bash .ci/with-postgres $(MAKE) test

@@ -146,7 +146,9 @@ def web_sign_in(page, username: str, password: str = WEB_PASSWORD) -> None:
     page.goto("/sign-in")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("button:has-text('Sign in')")
+    # Wait for the next page's load event, so its deferred scripts (the "/" shortcut) have run.
+    with page.expect_navigation():
+        page.click("button:has-text('Sign in')")
 
 
 def web_sign_out(page) -> None:
