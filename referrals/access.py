@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from referrals.lifecycle import HOLDING_STATES, LEGAL_ACTIONS, TERMINAL_STATES, State
+from referrals.lifecycle import (
+    HOLDING_STATES,
+    LEGAL_ACTIONS,
+    NOT_STARTED,
+    PENDING_HANDOVER_STATES,
+    TERMINAL_STATES,
+    State,
+)
 
 ACTIONS = (
     "accept",
@@ -57,7 +64,8 @@ DOER_ACTIONS = frozenset({"start", "complete", "record_occurrence"})
 # The organisations that pass work on to their volunteers or to mutual-aid groups: a broker, a hub, a VCS.
 PASSING_KINDS = frozenset({"infrastructure", "hub", "vcs"})
 GROUP_KIND = "mutual_aid"
-# The work itself: also by the sender while a transfer of work it had started is pending.
+# The work itself: also by the sender while a transfer of work it had started is pending, and by whoever is
+# doing it while the holder passes it on to someone else.
 WORK_ACTIONS = frozenset({"complete", "record_occurrence"})
 # A coordinator may cancel or escalate only what their organisation owns; the helpline and the area's
 # safety-net officers may do it to any referral they can see (the council stays accountable).
@@ -280,10 +288,10 @@ def refusal(principal: Principal, referral: Any, offer: Any, action: str) -> Ref
         return Refusal(Why.STATE, "your safety-net team already holds this referral")
     if (
         action in WORK_ACTIONS
-        and state is State.TRANSFERRED
+        and state in PENDING_HANDOVER_STATES
         and getattr(offer, "return_state", None) != "in_progress"
     ):
-        return Refusal(Why.STATE, "the work had not started when the transfer was offered")
+        return Refusal(Why.STATE, NOT_STARTED[state])
     pending = pending_occurrences(referral)
     if action == "complete" and pending:
         return Refusal(

@@ -72,6 +72,14 @@ HOLDING_STATES = frozenset({State.ACCEPTED, State.IN_PROGRESS})
 # receiver accepts) and what it has passed on to a volunteer or group (it keeps that). Its queue of work and
 # its workload count these.
 OWNED_STATES = HOLDING_STATES | {State.TRANSFERRED, State.PASSED_ON}
+# Handing the work to someone else is pending; work already under way goes on meanwhile.
+PENDING_HANDOVER_STATES = frozenset({State.TRANSFERRED, State.PASSED_ON})
+NOT_STARTED = MappingProxyType(
+    {
+        State.TRANSFERRED: "the work had not started when the transfer was offered",
+        State.PASSED_ON: "the work had not started when it was passed on",
+    }
+)
 # Someone took the referral on, finished or not: who has helped the person before (continuity).
 HELPED_STATES = OWNED_STATES | {State.COMPLETED}
 
@@ -101,8 +109,11 @@ LEGAL_ACTIONS: Mapping[State, frozenset[str]] = MappingProxyType(
         State.TRANSFERRED: frozenset(
             {"accept", "decline", "expire", "complete", "record_occurrence", "escalate", "cancel", "close"}
         ),
-        # Passed on: the volunteer or group answers (or the timer does); the holder waits for it.
-        State.PASSED_ON: frozenset({"accept", "decline", "expire", "escalate", "cancel", "close"}),
+        # Passed on: the volunteer or group answers (or the timer does); the holder waits for it. Work
+        # already under way goes on meanwhile (whoever was doing it may finish it).
+        State.PASSED_ON: frozenset(
+            {"accept", "decline", "expire", "complete", "record_occurrence", "escalate", "cancel", "close"}
+        ),
         State.ESCALATED: frozenset(
             {"offer", "offer_next", "accept", "transfer", "signpost", "cancel", "close"}
         ),
@@ -523,16 +534,15 @@ class Referral:
             raise IllegalTransition(self.state, action)
 
     def _require_work_started(self, action: str) -> None:
-        """Pending a transfer, the sender goes on only with work it had started."""
-        if self.state is State.TRANSFERRED and not self.work_goes_on:
-            raise IllegalTransition(
-                self.state, action, "the work had not started when the transfer was offered"
-            )
+        """Pending a transfer or a pass-on, the work goes on only if it had started."""
+        if self.state in PENDING_HANDOVER_STATES and not self.work_goes_on:
+            raise IllegalTransition(self.state, action, NOT_STARTED[self.state])
 
     @property
     def work_goes_on(self) -> bool:
-        """The work is under way: in progress, or in progress when the pending transfer was offered."""
-        if self.state is State.TRANSFERRED:
+        """The work is under way: in progress, or in progress when the pending transfer or pass-on was
+        offered."""
+        if self.state in PENDING_HANDOVER_STATES:
             return self.open_offer is not None and self.open_offer.return_state is State.IN_PROGRESS
         return self.state is State.IN_PROGRESS
 

@@ -13,7 +13,7 @@ from directory.models import Organisation, Volunteer
 from notify.models import PhoneTask
 from referrals import access
 from referrals.holding import Holding, holding
-from referrals.lifecycle import HOLDING_STATUSES, OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
+from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.policy import LifecyclePolicy
 from referrals.repeat_callers import waiting_for_check
@@ -285,10 +285,11 @@ def late_items(
         if item.due_at is not None and item.due_at < now:
             add(item, "escalation", item.due_at)
     grace = policy.recurring_call_grace if policy else timedelta(days=1)
+    # held, or held while a transfer or pass-on of it waits: a visit is missed all the same
     planned = _referrals(
         session,
         in_area,
-        Referral.status.in_(HOLDING_STATUSES),
+        Referral.status.in_(OWNED_STATUSES),
         has_plan(),
     )
     for item in described(session, {"planned": planned}, now, policy)["planned"]:

@@ -155,6 +155,31 @@ def test_a_group_the_hub_works_with_takes_the_work_by_text_and_sees_the_person(
     assert (done["status"], done["owner_org_id"]) == ("completed", directory["hub"])
 
 
+def test_the_first_volunteers_done_finishes_the_work_while_a_second_pass_on_waits(
+    client, helpline, hub, vera, directory, session, session_factory
+):
+    held = act(client, hub, held_by_hub(client, helpline, hub)["id"], "start")
+    first = pass_on(client, hub, held["id"], volunteer_id=vera)["current_offer"]["task_code"]
+    text(session_factory, f"YES {first}", VERA_PHONE)
+    other = volunteer(session_factory, name="Walter", phone="+447700900702", org_id=directory["hub"])
+    second = pass_on(client, hub, held["id"], volunteer_id=other)["current_offer"]["task_code"]
+
+    assert "is marked done" in text(session_factory, f"DONE {first}", VERA_PHONE)
+    done = client.get(f"/api/v1/referrals/{held['id']}", headers=hub).get_json()
+    assert (done["status"], done["volunteer_id"], done["current_offer"]) == ("completed", vera, None)
+    session.rollback()
+    withdrawn = session.scalars(select(Offer).where(Offer.task_code == second)).one()
+    assert withdrawn.status == "withdrawn"
+    assert "no longer open" in text(session_factory, f"YES {second}", "+447700900702")
+
+
+def test_work_not_started_waits_for_the_answer_to_a_pass_on(client, helpline, hub, vera):
+    held = held_by_hub(client, helpline, hub)
+    pass_on(client, hub, held["id"], volunteer_id=vera)
+    refused = act(client, hub, held["id"], "complete", 409, outcome_codes=["shopping_delivered"])
+    assert "had not started when it was passed on" in refused["detail"]
+
+
 def problem(response, status: int) -> dict:
     assert response.status_code == status, response.get_json()
     assert response.mimetype == PROBLEM

@@ -1,7 +1,7 @@
 """The safety net's dashboard: who holds each referral now, the time left on it, and everything late or
 waiting on the safety net in one list (issue 19)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from referrals.models import Offer, Referral
 from referrals.oversight import safety_net_dashboard
 from referrals.policy import load_lifecycle_policy
 from tests.api.http import act, log
-from tests.builders import call
+from tests.builders import call, volunteer
 from texting.phone_calls import record_call
 from texting.phone_tasks import raise_phone_task
 
@@ -101,7 +101,9 @@ def test_a_transfer_waiting_and_one_past_its_time_are_listed(
     )
 
 
-def test_a_missed_visit_of_a_recurring_plan_is_late(client, helpline, hub, officer, session_factory):
+def test_a_missed_visit_of_a_recurring_plan_is_late(
+    client, helpline, hub, officer, directory, session_factory
+):
     referral = log(
         client,
         helpline,
@@ -122,6 +124,12 @@ def test_a_missed_visit_of_a_recurring_plan_is_late(client, helpline, hub, offic
     item = late(dashboard(client, officer))[(referral["id"], "missed_call")]
     assert item["what"] == "1 visit(s) or call(s) of the recurring plan missed"
     assert item["held_by"] == "Sutton Central Hub is working on it"
+
+    checked = {"dbs_level": "enhanced", "dbs_checked_on": date.today(), "dbs_expires_on": date(2099, 1, 1)}
+    volunteer_id = volunteer(session_factory, org_id=directory["hub"], **checked)
+    act(client, hub, referral["id"], "pass-on", volunteer_id=volunteer_id)  # waiting for their answer
+    item = late(dashboard(client, officer))[(referral["id"], "missed_call")]
+    assert item["what"] == "1 visit(s) or call(s) of the recurring plan missed", "still missed meanwhile"
 
 
 def test_a_phone_task_is_late_listed_and_worked_until_done(client, helpline, officer, session_factory):

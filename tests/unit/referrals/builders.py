@@ -44,8 +44,9 @@ def transferred(plan: RecurrencePlan | None = None) -> Referral:
 
 
 def passed_on(plan: RecurrencePlan | None = None) -> Referral:
-    """Work its holder (ma-1) has passed on to one of its own volunteers, waiting for their answer."""
-    return accepted(plan).pass_on("ma-1", "vol-7", expires_at=EXPIRES).referral
+    """Work under way that its holder (ma-1) has passed on to one of its own volunteers, waiting for their
+    answer (the work goes on meanwhile)."""
+    return in_progress(plan).pass_on("ma-1", "vol-7", expires_at=EXPIRES).referral
 
 
 BUILDERS = {
@@ -67,8 +68,10 @@ BUILDERS = {
 
 def build(state: State, plan: RecurrencePlan | None = None) -> Referral:
     if plan is not None:
-        assert state in (State.IN_PROGRESS, State.TRANSFERRED)
-        return in_progress(plan) if state is State.IN_PROGRESS else transferred(plan)
+        assert state in (State.IN_PROGRESS, State.TRANSFERRED, State.PASSED_ON)
+        return {State.IN_PROGRESS: in_progress, State.TRANSFERRED: transferred, State.PASSED_ON: passed_on}[
+            state
+        ](plan)
     return BUILDERS[state]()
 
 

@@ -112,13 +112,26 @@ def test_only_work_the_holder_has_taken_on_is_passed_on(state):
 
 def test_while_passed_on_the_holder_neither_works_on_it_nor_hands_it_on_again():
     passed = in_progress().pass_on(HOLDER, "vol-7", expires_at=EXPIRES).referral
+    not_started = accepted().pass_on(HOLDER, "vol-7", expires_at=EXPIRES).referral
     for action in (
-        lambda: passed.complete("helped"),
+        lambda: not_started.complete("helped"),
         lambda: passed.transfer("vcs-1", "reason", expires_at=EXPIRES),
         lambda: passed.pass_on(HOLDER, "vol-8", expires_at=EXPIRES),
     ):
         with pytest.raises(IllegalTransition):
             action()
+
+
+def test_work_under_way_is_finished_by_whoever_is_doing_it_while_the_holder_passes_it_on_again():
+    doing = in_progress().pass_on(HOLDER, "vol-7", expires_at=EXPIRES).referral.accept(HOLDER).referral
+    again = doing.pass_on(HOLDER, "vol-8", expires_at=EXPIRES).referral
+    assert (again.state, again.volunteer_id) == (State.PASSED_ON, "vol-7")
+
+    finished, (completed,) = again.complete("shopping_delivered")
+
+    assert finished.state is State.COMPLETED
+    assert finished.open_offer is None  # the offer to vol-8 is withdrawn
+    assert completed.data["volunteer_id"] == "vol-7"
 
 
 def test_escalating_a_passed_on_referral_withdraws_the_offer_and_forgets_who_was_doing_it():

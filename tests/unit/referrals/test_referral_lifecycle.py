@@ -58,9 +58,11 @@ LEGAL = {
     (S.TRANSFERRED, "escalate"): S.ESCALATED,
     (S.TRANSFERRED, "cancel"): S.CANCELLED,
     (S.TRANSFERRED, "close"): S.CLOSED,
-    (S.PASSED_ON, "accept"): S.ACCEPTED,
-    (S.PASSED_ON, "decline"): S.ACCEPTED,
-    (S.PASSED_ON, "expire"): S.ACCEPTED,
+    (S.PASSED_ON, "accept"): S.IN_PROGRESS,
+    (S.PASSED_ON, "decline"): S.IN_PROGRESS,
+    (S.PASSED_ON, "expire"): S.IN_PROGRESS,
+    (S.PASSED_ON, "complete"): S.COMPLETED,
+    (S.PASSED_ON, "record_occurrence"): S.PASSED_ON,
     (S.PASSED_ON, "escalate"): S.ESCALATED,
     (S.PASSED_ON, "cancel"): S.CANCELLED,
     (S.PASSED_ON, "close"): S.CLOSED,
@@ -322,9 +324,10 @@ def test_offer_expiry_rejects_bad_input(urgency, now, policy, message):
         offer_expiry(urgency, now, policy)
 
 
-def test_pending_a_transfer_the_sender_goes_on_with_work_it_had_started():
+@pytest.mark.parametrize("pending", [S.TRANSFERRED, S.PASSED_ON])
+def test_pending_a_transfer_or_pass_on_the_work_it_had_started_goes_on(pending):
     plan = replace(SIX_WEEKLY_CALLS, count=1)
-    sent = build(S.TRANSFERRED, plan)
+    sent = build(pending, plan)
 
     done, events = sent.record_occurrence(0, "call_made", "all well")
 
@@ -332,8 +335,16 @@ def test_pending_a_transfer_the_sender_goes_on_with_work_it_had_started():
     assert [e.kind for e in events] == ["occurrence_recorded", "completed"]
 
 
-def test_work_not_started_when_the_transfer_was_offered_waits_for_the_receiver():
-    sent = build(S.ACCEPTED).transfer("vcs-2", "needs debt advice", expires_at=EXPIRES).referral
+@pytest.mark.parametrize(
+    "hand",
+    [
+        lambda r: r.transfer("vcs-2", "needs debt advice", expires_at=EXPIRES),
+        lambda r: r.pass_on("ma-1", "vol-7", expires_at=EXPIRES),
+    ],
+    ids=["transfer", "pass_on"],
+)
+def test_work_not_started_when_it_was_handed_on_waits_for_the_answer(hand):
+    sent = hand(build(S.ACCEPTED)).referral
     assert not sent.work_goes_on
     with pytest.raises(IllegalTransition, match="had not started"):
         sent.complete("helped")
