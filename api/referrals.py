@@ -35,6 +35,7 @@ from referrals.intake import CallLog, IntakeContext, PossibleRepeatCaller, Resid
 from referrals.persistence import pending_offer
 from referrals.reading import describe, duplicates_shown, get_referral_for, record_people_shown, shown_to
 from referrals.repeat_callers import settle
+from referrals.tier_checks import check_lowered_tier
 from referrals.triaging import Retriage, retriage
 
 blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", description="The single route in")
@@ -251,6 +252,23 @@ class ReferralRepeatCaller(MethodView):
         is folded into theirs: its referrals move there) or null for someone else."""
         session, principal = get_session(), current_principal()
         row = settle(session, referral_id, principal, data["same_as"])
+        return shown_to(session, row, principal, "api")
+
+
+@blp.route("/<int:referral_id>/tier-check")
+class ReferralTierCheck(MethodView):
+    @roles(*sorted(access.TIER_CHECK_ROLES))
+    @body_optional
+    @idempotent
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(NoBodySchema, required=False)
+    @blp.response(200, ReferralOutSchema)
+    def post(self, data, referral_id: int):
+        """Let a lowered tier stand: someone other than the person who lowered it has checked it, and the
+        referral leaves the safety net's late list (to raise it again, triage it again). 409 when no lowering
+        waits for a check."""
+        session, principal = get_session(), current_principal()
+        row = check_lowered_tier(session, referral_id, principal)
         return shown_to(session, row, principal, "api")
 
 

@@ -320,6 +320,26 @@ def retriage_refusal(principal: Principal, referral: Any, offer: Any = None) -> 
     return None
 
 
+TIER_CHECK_ROLES = frozenset({"safety_net_officer", "admin"})
+
+
+def tier_check_refusal(
+    principal: Principal, referral: Any, offer: Any, lowered_by: str | None
+) -> Refusal | None:
+    """Who may let a lowered tier stand (it leaves the safety net's late list): a safety-net officer of the
+    referral's council or an admin, never the person who lowered it (`lowered_by`, their actor label), and
+    only while a lowering waits for a check (`lowered_by` None: nothing does)."""
+    if principal.role not in TIER_CHECK_ROLES:
+        return Refusal(Why.ROLE, f"the {principal.role} role may not check a lowered tier")
+    if not may_see(principal, referral, offer):
+        return Refusal(Why.NOT_VISIBLE, f"no referral with id {referral.id}")
+    if lowered_by is None:
+        return Refusal(Why.STATE, "no lowered tier of this referral waits for a check")
+    if lowered_by == getattr(principal, "label", None):
+        return Refusal(Why.NOT_YOURS, "someone other than the person who lowered the tier checks it")
+    return None
+
+
 CONSENT_ROLES = frozenset({"helpline_staff", "safety_net_officer"})
 
 

@@ -4,21 +4,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation, Volunteer
 from notify.models import PhoneTask
-from referrals import access
+from referrals import access, tier_checks
 from referrals.holding import Holding, holding
 from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.policy import LifecyclePolicy
 from referrals.repeat_callers import waiting_for_check
 from referrals.routing import ROUTING_FAILED
-from triage import TIERS
 
 ESCALATED = "referral.escalated"
 
@@ -384,9 +383,6 @@ def routing_problems(session: Session, in_area=True) -> list[RoutingProblem]:
     return list(latest.values())
 
 
-RETRIAGE_KINDS = ("triage.overridden", "triage.decided")  # a re-triage records the tier before it
-
-
 @dataclass(frozen=True)
 class LoweredTier(QueueItem):
     """A person lowered the tier of an open referral (an override, or a re-triage whose new notes did): from
@@ -400,25 +396,36 @@ class LoweredTier(QueueItem):
 
 
 def lowered_tiers(session: Session, in_area=True) -> list[LoweredTier]:
-    """Open referrals whose tier a person lowered, newest lowering first (each lowering once)."""
+    """Open referrals whose tier a person lowered and no one has checked since (`referrals.tier_checks`),
+    newest lowering first, each referral once."""
     rows = session.execute(
         select(Referral, AuditEvent)
         .join(AuditEvent, AuditEvent.referral_id == Referral.id)
         .where(
             in_area,
             Referral.status.in_(OPEN_STATUSES),
-            AuditEvent.kind.in_(RETRIAGE_KINDS),
-            AuditEvent.actor_role != "system",
-            AuditEvent.payload[("before", "tier")].as_string().is_not(None),
+            or_(
+                AuditEvent.kind == tier_checks.CHECKED,
+                and_(
+                    AuditEvent.kind.in_(tier_checks.RETRIAGE_KINDS),
+                    AuditEvent.actor_role != "system",
+                    AuditEvent.payload[("before", "tier")].as_string().is_not(None),
+                ),
+            ),
         )
         .order_by(AuditEvent.seq.desc())
         .limit(500)
     ).all()
-    lowered = []
+    lowered, seen = [], set()
     for referral, event in rows:
-        before = event.payload["before"]["tier"]
-        after = (event.payload.get("decision") or {}).get("tier")
-        if before in TIERS and after in TIERS and TIERS.index(after) < TIERS.index(before):
-            by = (event.actor, event.actor_role)
-            lowered.append(LoweredTier(referral, None, None, before, after, *by, event.created_at))
+        if referral.id in seen:
+            continue
+        if event.kind == tier_checks.CHECKED:
+            seen.add(referral.id)  # checked since its latest lowering: older ones are settled too
+            continue
+        found = tier_checks.lowering(event)
+        if found is not None:
+            seen.add(referral.id)
+            where = (found.from_tier, found.to_tier, found.by, found.by_role, found.at)
+            lowered.append(LoweredTier(referral, None, None, *where))
     return lowered

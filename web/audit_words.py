@@ -44,6 +44,7 @@ WHAT: dict[str, str] = {
     "referral.new_request": "logged the person's call for something else",
     "referral.repeat_caller_check": "listed the call for the helpline to check against people already known",
     "referral.repeat_caller_checked": "checked the call against people already known",
+    "referral.tier_lowering_checked": "checked the lowered tier and let it stand",
     "referral.consent_given": "recorded that the person agrees to share their details",
     "referral.consent_withdrawn": "recorded that the person no longer agrees to share their details",
     "resident.read": "read the person's details ({door})",

@@ -17,6 +17,7 @@ EVENT_WORDS = {
     "referral.new_request": "They rang again for something else",
     "referral.repeat_caller_check": "May be someone already known: the helpline checks",
     "referral.repeat_caller_checked": "Checked against people already known",
+    "referral.tier_lowering_checked": "Lowered tier checked: it stands",
     "resident.details_updated": "Phone, address or contact details updated",
     "resident.folded": "Another record of theirs folded in",
     "referral.triaged": "Candidates lined up",

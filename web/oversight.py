@@ -1,9 +1,12 @@
 """A coordinator's queue and the safety-net dashboard: lists linking to each referral and its audit trail."""
 
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 
+from referrals import access
+from referrals.errors import Conflict, Forbidden
 from referrals.oversight import queue, safety_net_dashboard
 from referrals.passing_on import who_is_doing
+from referrals.tier_checks import check_lowered_tier
 from web.auth import current_principal, roles
 from web.blueprint import blp, db, services
 from web.lookups import actor_words, area_names, need_labels, organisation_names
@@ -46,8 +49,30 @@ def safety_net():
     return render_template(
         "safety_net.html",
         board=board,
+        tier_check=True,
         actor_words=actor_words,
         names=_names_for(*lists),
         needs=need_labels(),
         areas=area_names(),
     )
+
+
+@blp.post("/referrals/<int:referral_id>/tier-check")
+@roles(*sorted(access.TIER_CHECK_ROLES))
+def check_tier(referral_id: int):
+    """Let a lowered tier stand (the dashboard's "Checked: the lower tier stands"); to raise it, triage it
+    again from the referral's page. Ends on the dashboard (an admin: on the referral)."""
+    principal, session = current_principal(), db()
+    try:
+        check_lowered_tier(session, referral_id, principal)
+    except (Conflict, Forbidden) as exc:
+        session.rollback()
+        flash(f"Referral {referral_id}: {exc}.", "error")
+    else:
+        flash(
+            f"Referral {referral_id}: the lower tier stands, checked by you; it has left the late list.",
+            "success",
+        )
+    if principal.role == "safety_net_officer":
+        return redirect(url_for("web.safety_net", _anchor="section-late"))
+    return redirect(url_for("web.referral", referral_id=referral_id))

@@ -59,6 +59,7 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.referral_escalate": {"POST": Api(OVERSIGHT, True, True)},
     "referrals.referral_close": {"POST": Api(frozenset({"safety_net_officer"}), True)},
     "referrals.ReferralConsent": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer"}), True)},
+    "referrals.ReferralTierCheck": {"POST": Api(OFFICERS, True)},
     "referrals.ReferralRepeatCaller": {
         "POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}), True)
     },

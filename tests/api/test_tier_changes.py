@@ -110,3 +110,52 @@ def test_lowered_tiers_show_on_the_dashboard_of_the_officers_area(client, helpli
     )
     assert cancel.status_code == 200, cancel.get_json()
     assert client.get("/api/v1/safety-net", headers=sutton).get_json()["lowered_tiers"] == []
+
+
+def tier_check(client, headers, referral: dict):
+    return client.post(f"/api/v1/referrals/{referral['id']}/tier-check", headers=headers)
+
+
+def test_an_officer_lets_a_lowered_tier_stand_audited_and_it_leaves_the_late_list(
+    client, helpline, headers_for, directory
+):
+    referral = post(client, helpline, notes=FOOD)
+    assert lower(client, helpline, referral).status_code == 200
+    sutton = headers_for("safety_net_officer", directory["sutton_safety_net"])
+    coventry = headers_for("safety_net_officer", directory["coventry_safety_net"])
+
+    assert tier_check(client, helpline, referral).status_code == 403  # the helpline may not
+    assert tier_check(client, coventry, referral).status_code == 404  # another council's
+    checked = tier_check(client, sutton, referral)
+
+    assert checked.status_code == 200, checked.get_json()
+    assert checked.get_json()["tier"] == "mutual_aid", "the lower tier stands"
+    board = client.get("/api/v1/safety-net", headers=sutton).get_json()
+    assert board["lowered_tiers"] == []
+    assert not [item for item in board["late"] if item["referral"]["id"] == referral["id"]]
+    trail = client.get(f"/api/v1/audit?referral={referral['id']}", headers=sutton).get_json()
+    event = next(e for e in trail if e["kind"] == "referral.tier_lowering_checked")
+    assert event["actor_role"] == "safety_net_officer"
+    again = tier_check(client, sutton, referral)
+    assert again.status_code == 409, "nothing waits for a check now"
+    assert again.mimetype == "application/problem+json"
+
+
+def test_a_new_lowering_after_a_check_waits_again_and_no_one_checks_their_own(
+    client, helpline, headers_for, directory
+):
+    referral = post(client, helpline, notes="Needs food bank referral and help with his benefits forms")
+    sutton = headers_for("safety_net_officer", directory["sutton_safety_net"])
+    assert lower(client, helpline, referral).status_code == 200
+    assert tier_check(client, sutton, referral).status_code == 200
+    board = client.get("/api/v1/safety-net", headers=sutton).get_json()
+    assert board["lowered_tiers"] == []
+
+    raised = lower(client, sutton, referral, tier="statutory", reason="the daughter says he is not coping")
+    assert raised.status_code == 200, raised.get_json()
+    assert lower(client, sutton, referral, tier="vcs", reason=GOOD_REASON).status_code == 200
+    board = client.get("/api/v1/safety-net", headers=sutton).get_json()
+    assert [item["referral"]["id"] for item in board["lowered_tiers"]] == [referral["id"]]
+    own = tier_check(client, sutton, referral)
+    assert own.status_code == 403, "the officer who lowered it does not check it"
+    assert "someone other than the person who lowered" in own.get_json()["detail"]

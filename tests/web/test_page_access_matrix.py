@@ -70,6 +70,7 @@ RULES: dict[str, dict[str, object]] = {
     "web.record_consent_page": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
     "web.referral_audit": {"GET": Page(frozenset({OFFICER, ADMIN}), referral=True)},
     "web.verify_audit": {"POST": Page(frozenset({OFFICER, ADMIN}), referral=True)},
+    "web.check_tier": {"POST": Page(frozenset({OFFICER, ADMIN}), referral=True)},
     # An officer bound to a council sees its figures; asking for another's is the API's 403
     # (tests/web/test_reports_pages.py compares the two doors).
     "web.reports": {"GET": Page(frozenset({OFFICER, ADMIN}))},
