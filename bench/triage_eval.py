@@ -3,7 +3,12 @@
     python -m bench.triage_eval [--cases FILE] [--part all|tuning|held_back] [--rules DIR] [--failures]
 
 Without --cases: one line for the authors' set (tests/data/triage_cases.yaml), then one for each blind set
-(tests/data/triage_blind.yaml and triage_blind2.yaml, written without seeing the rules). Cases are a YAML
+(tests/data/triage_blind.yaml and triage_blind2.yaml, written without seeing the rules), then the third
+evaluation (tests/data/triage_eval3/, six voices by six writers who never saw the rules; its LABELLING.md
+says how): one line for all of it, one per voice and one per class of error (`group`). Its held-back half is
+chosen by a hash of each case's id (`held_back`), so no one picked the hard cases; its cases may name
+`acceptable` tiers and needs, and its lines add `unsafe_to_mutual_aid` (a statutory or safeguarding case sent
+to mutual aid) and the 99th-percentile time per note. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
 safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
@@ -13,6 +18,7 @@ tuning) or the rest. --failures lists every mismatch on stderr.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -28,6 +34,17 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_CASES = DATA / "triage_cases.yaml"
 BLIND_CASES = DATA / "triage_blind.yaml"
 SECOND_BLIND_CASES = DATA / "triage_blind2.yaml"
+THIRD_EVALUATION = DATA / "triage_eval3"
+CLASSES = (
+    "child_at_risk",
+    "support_gone",
+    "cannot_judge_risk",
+    "words_inside",
+    "pet_names",
+    "urgent_housing",
+    "negation_spelling",
+    "over_escalation",
+)
 HELD_BACK = 40
 FIRST_HELD_BACK = 7
 PARTS = ("all", "tuning", "held_back")
@@ -45,16 +62,23 @@ class Scores:
     safeguarding_tp: int = 0
     safeguarding_fp: int = 0
     safeguarding_fn: int = 0
+    unsafe_to_mutual_aid: int = 0
     seconds: float = 0.0
+    timings: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def add(self, case: dict[str, Any], decision: TriageDecision) -> None:
         self.count += 1
-        expected_needs, predicted_needs = set(case.get("needs") or []), set(decision.needs)
+        acceptable = case.get("acceptable") or {}
+        optional = set(acceptable.get("needs") or [])  # may be found or not without being wrong
+        expected_needs, predicted_needs = set(case.get("needs") or []), set(decision.needs) - optional
         self.needs_expected += len(expected_needs)
         self.needs_predicted += len(predicted_needs)
         self.needs_correct += len(expected_needs & predicted_needs)
-        self.tier_correct += decision.tier == case["tier"]
+        self.tier_correct += _tier_ok(case, decision)
+        self.unsafe_to_mutual_aid += decision.tier == "mutual_aid" and (
+            case["tier"] == "statutory" or bool(case["safeguarding"])
+        )
         if "urgency" in case:
             self.urgency_labelled += 1
             self.urgency_correct += decision.urgency == case["urgency"]
@@ -77,7 +101,9 @@ class Scores:
                 self.safeguarding_tp, self.safeguarding_tp + self.safeguarding_fp
             ),
             "urgency_accuracy": _ratio(self.urgency_correct, self.urgency_labelled),
+            "unsafe_to_mutual_aid": self.unsafe_to_mutual_aid,
             "ms_per_note": round(1000 * self.seconds / self.count, 3) if self.count else None,
+            "p99_ms_per_note": _percentile_ms(self.timings, 0.99),
             "rules_version": rules_version,
         }
 
@@ -131,7 +157,9 @@ def evaluate(
             rules=rules,
             age=case.get("age"),
         )
-        scores.seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        scores.seconds += elapsed
+        scores.timings.append(elapsed)
         scores.add(case, decision)
     return scores.summary(rules.rules_version), scores.failures
 
@@ -140,7 +168,7 @@ def _problems(
     case: dict[str, Any], decision: TriageDecision, expected: set[str], predicted: set[str]
 ) -> list[str]:
     problems = []
-    if decision.tier != case["tier"]:
+    if not _tier_ok(case, decision):
         problems.append(f"tier {decision.tier} (expected {case['tier']})")
     if expected != predicted:
         problems.append(f"needs missing {sorted(expected - predicted)} extra {sorted(predicted - expected)}")
@@ -149,6 +177,47 @@ def _problems(
     if "urgency" in case and decision.urgency != case["urgency"]:
         problems.append(f"urgency {decision.urgency} (expected {case['urgency']})")
     return problems
+
+
+def _tier_ok(case: dict[str, Any], decision: TriageDecision) -> bool:
+    also = (case.get("acceptable") or {}).get("tiers") or []
+    return decision.tier == case["tier"] or decision.tier in also
+
+
+def _percentile_ms(timings: list[float], share: float) -> float | None:
+    if not timings:
+        return None
+    ordered = sorted(timings)
+    return round(1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))], 3)
+
+
+def held_back(case_id: str) -> bool:
+    """The third evaluation's held-back half: by a hash of the id, so no one chose which cases are hard."""
+    return hashlib.sha256(case_id.encode()).digest()[0] % 2 == 0
+
+
+def third_evaluation(part: str = "all", folder: Path = THIRD_EVALUATION) -> list[dict[str, Any]]:
+    """Every case of the third evaluation (each file one voice), or its held-back half, or the rest."""
+    cases = []
+    for path in sorted(folder.glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in document["cases"]:
+            flat = _flattened(case, case["id"])
+            flat["voice"] = document["voice"]
+            if part == "all" or held_back(flat["id"]) == (part == "held_back"):
+                cases.append(flat)
+    return cases
+
+
+def third_evaluation_groups(cases: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """All of it, then each voice, then each class of error (a case may be in two)."""
+    groups = [("all", cases)]
+    for voice in sorted({case["voice"] for case in cases}):
+        groups.append((f"voice:{voice}", [case for case in cases if case["voice"] == voice]))
+    for name in CLASSES:
+        groups.append((f"class:{name}", [case for case in cases if name in (case.get("classes") or [])]))
+    groups.append(("class:none", [case for case in cases if not case.get("classes")]))
+    return groups
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -172,6 +241,13 @@ def main(arguments: list[str] | None = None) -> int:
         if options.failures:
             print("\n".join(failures), file=sys.stderr)
         print(json.dumps({"cases": path.name, "part": part, **summary}))
+    if not options.cases:
+        for group, cases in third_evaluation_groups(third_evaluation(options.part)):
+            summary, failures = evaluate(cases, options.rules)
+            if options.failures and group == "all":
+                print("\n".join(failures), file=sys.stderr)
+            line = {"cases": THIRD_EVALUATION.name, "part": options.part, "group": group, **summary}
+            print(json.dumps(line))
     return 0
 
 
