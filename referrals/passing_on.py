@@ -13,15 +13,21 @@ from sqlalchemy.orm import Session
 import matching
 from directory.models import Organisation, Volunteer
 from matching.engine import covers, own_volunteers
-from referrals import access
-from referrals.lifecycle import HOLDING_STATUSES, PASS_ON, State
+from referrals import access, audit
+from referrals.access import Principal
+from referrals.lifecycle import HOLDING_STATUSES, OWNED_STATUSES, PASS_ON, State
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.routing import match_request
 from referrals.snapshot import VOLUNTEER_COLUMNS, to_matching_org, to_matching_volunteer, volunteer_load
 
 SMS_ACTOR = "sms:"
 ACCEPTED_EVENTS = ("referral.accepted", "referral.pass_on_accepted")
-CAME_BACK = {"referral.pass_on_declined": "declined", "referral.pass_on_expired": "did not answer in time"}
+DOER_DEACTIVATED = "referral.doer_deactivated"
+CAME_BACK = {
+    "referral.pass_on_declined": "declined",
+    "referral.pass_on_expired": "did not answer in time",
+    DOER_DEACTIVATED: "was deactivated in the directory",
+}
 # "started": the holder took the work back up itself, so it no longer "came back" to be dealt with.
 EVENTS = (*ACCEPTED_EVENTS, "referral.passed_on", *CAME_BACK, "referral.started")
 
@@ -115,6 +121,53 @@ def pass_on_target(
     else:
         found = group_choices(session, row, policy, now, only=org_id)
     return found[0] if found else None
+
+
+def stop_doing(
+    session: Session,
+    principal: Principal,
+    *,
+    volunteer_id: int | None = None,
+    org_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """A volunteer or a group was deactivated in the directory: the open work they were doing for the
+    organisation holding it comes back to that holder (its queue says so: "came back to you"), each referral
+    audited (`referral.doer_deactivated`). Part of the caller's transaction; how many came back."""
+    if (volunteer_id is None) == (org_id is None):
+        raise ValueError("name a volunteer or a group")
+    doing = (
+        Referral.volunteer_id == volunteer_id
+        if volunteer_id is not None
+        else Referral.assigned_org_id == org_id
+    )
+    rows = session.scalars(
+        select(Referral)
+        .where(doing, Referral.status.in_(OWNED_STATUSES))
+        .order_by(Referral.id)
+        .with_for_update()
+    ).all()
+    # The volunteer's own organisation, for the trail's words ("a volunteer of Sutton Central Hub").
+    group = (
+        org_id
+        if org_id is not None
+        else session.scalar(select(Volunteer.org_id).where(Volunteer.id == volunteer_id))
+    )
+    for row in rows:
+        if volunteer_id is not None:
+            row.volunteer_id = None
+        else:
+            row.assigned_org_id = None
+        audit.record(
+            session,
+            DOER_DEACTIVATED,
+            principal,
+            referral_id=row.id,
+            resident_id=row.resident_id,
+            payload={"volunteer_id": volunteer_id, "org_id": group, "holder_org_id": row.owner_org_id},
+            now=now,
+        )
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ WHAT: dict[str, str] = {
     "referral.pass_on_accepted": "took on the work {holder} passed on",
     "referral.pass_on_declined": "declined the work passed on, so it went back to {returned_to}",
     "referral.pass_on_expired": "closed the work passed on to {offeree}, as no one answered in time",
+    "referral.doer_deactivated": (
+        "deactivated {offeree} in the directory, so the work they were doing went back to {holder}"
+    ),
     "referral.cancelled": "cancelled it",
     "referral.signposted": "signposted the person to {org}",
     "referral.closed": "closed it{outcome}",

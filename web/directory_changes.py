@@ -19,6 +19,7 @@ from directory.models import Organisation, Volunteer
 from referrals.audit import record
 from referrals.lifecycle import OWNED_STATUSES
 from referrals.models import Offer, Referral
+from referrals.passing_on import stop_doing
 
 PERSONAL = {
     "volunteer": frozenset(
@@ -61,42 +62,47 @@ def change(session: Session, principal: Principal, row: Organisation | Volunteer
 
 
 def set_active(session: Session, principal: Principal, row: Organisation | Volunteer, active: bool) -> bool:
-    """Deactivate or reactivate; False when it already was. Work already accepted is not taken back."""
+    """Deactivate or reactivate; False when it already was. Work an organisation holds is not taken back; work
+    a deactivated volunteer or group was doing for the organisation holding it comes back to that holder."""
     if row.active == active:
         return False
     row.active = active
     kind = _kind(row)
-    open_work = open_work_of(session, row)
-    _record(
-        session,
-        principal,
-        kind,
-        row.id,
-        "reactivated" if active else "deactivated",
-        {},
-        extra={"open_referrals": open_work[0], "pending_offers": open_work[1]},
-    )
+    held, doing, pending = open_work_of(session, row)
+    extra = {"open_referrals": held + doing, "pending_offers": pending}
+    if not active:
+        extra["work_came_back"] = came_back(session, principal, row)
+    _record(session, principal, kind, row.id, "reactivated" if active else "deactivated", {}, extra=extra)
     session.commit()
     return True
 
 
-def open_work_of(session: Session, row: Organisation | Volunteer) -> tuple[int, int]:
-    """(referrals they hold now or are doing for the holder after a pass-on, offers to them awaiting an
-    answer)."""
+def came_back(session: Session, principal: Principal, row: Organisation | Volunteer) -> int:
+    """The work a deactivated volunteer or group was doing for a holder goes back to the holder."""
     if isinstance(row, Volunteer):
-        holding = Referral.volunteer_id == row.id
+        return stop_doing(session, principal, volunteer_id=row.id)
+    return stop_doing(session, principal, org_id=row.id)
+
+
+def open_work_of(session: Session, row: Organisation | Volunteer) -> tuple[int, int, int]:
+    """(referrals an organisation holds now, referrals the volunteer or group is doing for the organisation
+    holding them after a pass-on or an accepted offer, offers to them awaiting an answer)."""
+    if isinstance(row, Volunteer):
+        holding = None
+        doing = Referral.volunteer_id == row.id
         offered = Offer.volunteer_id == row.id
     else:
-        holding = (Referral.owner_org_id == row.id) | (Referral.assigned_org_id == row.id)
+        holding = Referral.owner_org_id == row.id
+        doing = Referral.assigned_org_id == row.id
         offered = (Offer.org_id == row.id) & Offer.volunteer_id.is_(None)
+    open_referrals = select(func.count()).select_from(Referral).where(Referral.status.in_(OWNED_STATUSES))
     with session.no_autoflush:
-        held = session.scalar(
-            select(func.count()).select_from(Referral).where(holding, Referral.status.in_(OWNED_STATUSES))
-        )
+        held = session.scalar(open_referrals.where(holding)) if holding is not None else 0
+        done_for = session.scalar(open_referrals.where(doing))
         pending = session.scalar(
             select(func.count()).select_from(Offer).where(offered, Offer.status == "pending")
         )
-    return int(held or 0), int(pending or 0)
+    return int(held or 0), int(done_for or 0), int(pending or 0)
 
 
 def _kind(row: Organisation | Volunteer) -> str:

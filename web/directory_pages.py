@@ -165,9 +165,11 @@ def _deactivate(row: Organisation | Volunteer, back: str):
         return redirect(back)
     if not row.active:
         return redirect(back)
-    held, pending = changes.open_work_of(db(), row)
+    held, doing, pending = changes.open_work_of(db(), row)
     kind = "volunteer" if isinstance(row, Volunteer) else "organisation"
-    return render_template("admin/deactivate.html", row=row, kind=kind, held=held, pending=pending, back=back)
+    return render_template(
+        "admin/deactivate.html", row=row, kind=kind, held=held, doing=doing, pending=pending, back=back
+    )
 
 
 def _reactivate(row: Organisation | Volunteer, back: str):

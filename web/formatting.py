@@ -27,6 +27,7 @@ EVENT_WORDS = {
     "referral.pass_on_accepted": "Taken on by the volunteer or group it was passed to",
     "referral.pass_on_declined": "Passed on, declined: back with the holder",
     "referral.pass_on_expired": "Passed on, not answered in time: back with the holder",
+    "referral.doer_deactivated": "Whoever was doing it was deactivated: back with the holder",
     "directory.organisation_added": "Organisation added to the directory",
     "directory.organisation_changed": "Organisation's directory entry changed",
     "directory.organisation_deactivated": "Organisation deactivated: offered no new work",

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from accounts.passwords import create_user
+from accounts.tokens import Principal
 from db.base import utcnow
+from directory.models import Organisation, Volunteer
 from notify.models import OutboxMessage
 from referrals.actions import expire_due_offers
 from referrals.models import AuditEvent, Offer, Referral
@@ -21,6 +23,7 @@ from tests.api.http import act, log
 from tests.builders import call, organisation, volunteer
 from tests.web.conftest import PASSWORD, Person, sign_in
 from texting.replies import InboundText, handle_inbound
+from web.directory_changes import set_active
 
 PROBLEM = "application/problem+json"
 VERA_PHONE = "+447700900701"
@@ -171,6 +174,41 @@ def test_the_first_volunteers_done_finishes_the_work_while_a_second_pass_on_wait
     withdrawn = session.scalars(select(Offer).where(Offer.task_code == second)).one()
     assert withdrawn.status == "withdrawn"
     assert "no longer open" in text(session_factory, f"YES {second}", "+447700900702")
+
+
+@pytest.mark.parametrize("who", ["volunteer", "group"])
+def test_deactivating_whoever_is_doing_the_work_brings_it_back_to_the_holder(
+    who, client, helpline, hub, vera, directory, session, session_factory
+):
+    held = held_by_hub(client, helpline, hub)
+    target = {"volunteer_id": vera} if who == "volunteer" else {"org_id": directory["mutual_aid"]}
+    phone = VERA_PHONE if who == "volunteer" else GROUP_PHONE
+    code = pass_on(client, hub, held["id"], **target)["current_offer"]["task_code"]
+    text(session_factory, f"YES {code}", phone)
+    with session_factory() as admin_session:
+        admin = Principal(token_id=None, name="Ada Admin", role="admin", org_id=None)
+        model = Volunteer if who == "volunteer" else Organisation
+        row = admin_session.get(model, vera if who == "volunteer" else directory["mutual_aid"])
+        assert set_active(admin_session, admin, row, False)
+
+    session.rollback()
+    back = session.get(Referral, held["id"])
+    assert (back.status, back.owner_org_id, back.volunteer_id, back.assigned_org_id) == (
+        "accepted",
+        directory["hub"],
+        None,
+        None,
+    )
+    doing = who_is_doing(session, [back])[back.id]
+    assert doing.came_back == "was deactivated in the directory"
+    assert doing.came_back_from == ("Vera Volunteer" if who == "volunteer" else "SM1 Mutual Aid")
+    event = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.referral_id == back.id, AuditEvent.kind == "referral.doer_deactivated"
+        )
+    ).one()
+    assert event.actor_role == "admin"
+    assert "is no longer open with you" in text(session_factory, f"DONE {code}", phone)
 
 
 def test_work_not_started_waits_for_the_answer_to_a_pass_on(client, helpline, hub, vera):

@@ -79,7 +79,7 @@ def test_an_admin_deactivates_a_volunteer_who_is_then_skipped(web_page, web_serv
     page.click("a:has-text('Deactivate')")
     expect(page.locator("h1")).to_have_text("Deactivate Dev Journey?")
     expect(page.locator("main")).to_contain_text("1 offer waiting for an answer")
-    expect(page.locator("main")).to_contain_text("They hold no referrals now.")
+    expect(page.locator("main")).to_contain_text("They are doing no referrals for another organisation now.")
     web_check(page, "volunteer-deactivate")
     page.screenshot(path="/tmp/volunteer-deactivate.png", full_page=True)
     page.click("button:has-text('Deactivate Dev Journey')")

@@ -185,7 +185,7 @@ def test_deactivating_asks_first_says_what_happens_to_open_work_and_matching_ski
     page = admin.get(f"/admin/volunteers/{volunteer_id}/deactivate").get_data(as_text=True)
     assert "Deactivate Priya Newcomer?" in page
     assert "1 offer waiting for an answer" in page
-    assert "They hold no referrals now." in page
+    assert "They are doing no referrals for another organisation now." in page
     unconfirmed = post_form(admin, f"/admin/volunteers/{volunteer_id}/deactivate", {})
     assert unconfirmed.status_code == 200
     assert "Deactivate Priya Newcomer?" in unconfirmed.get_data(as_text=True)
@@ -200,7 +200,12 @@ def test_deactivating_asks_first_says_what_happens_to_open_work_and_matching_ski
     assert "Reactivate Priya Newcomer" in page
     assert version(session_factory) > before
     [event] = events(session_factory, "directory.volunteer_deactivated")
-    assert event.payload == {"volunteer_id": volunteer_id, "open_referrals": 0, "pending_offers": 1}
+    assert event.payload == {
+        "volunteer_id": volunteer_id,
+        "open_referrals": 0,
+        "pending_offers": 1,
+        "work_came_back": 0,
+    }
     with session_factory() as session:
         row = session.get(Volunteer, volunteer_id)
         assert (row.active, row.phone, row.name) == (False, "+447700900777", "Priya Newcomer")
