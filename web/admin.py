@@ -13,7 +13,7 @@ from directory.csv_import import ORGANISATION_COLUMNS, VOLUNTEER_COLUMNS, templa
 from directory.csv_status import STATUS_COLUMNS
 from directory.models import ORG_KINDS, Organisation, Volunteer
 from matching.types import DBS_LEVEL_WORDS
-from web.auth import current_user, json_view, max_upload, roles
+from web.auth import current_principal, current_user, json_view, max_upload, roles
 from web.blueprint import blp, db, services
 from web.imports import ImportTools, job_status, start_import
 from web.lookups import area_names, need_labels, organisation_names
@@ -189,6 +189,7 @@ def create_import():
     job_id = start_import(
         db(),
         ImportTools(found.session_factory, found.geocoder, found.areas),
+        principal=current_principal(),
         user_id=current_user().id,
         kind=values["kind"],
         filename=os.path.basename(upload.filename),

@@ -70,6 +70,8 @@ WHAT: dict[str, str] = {
     "auth.failed": "was refused, having no valid sign-in",
     "auth.denied": "was refused",
     "audit.verified": "checked the audit trail's hash chain",
+    "directory.import_started": "started a directory CSV import",
+    "directory.import_finished": "finished a directory CSV import",
 }
 # When the organisation acting is the one the offer was to, the sentence need not name it twice.
 OWN_ORGANISATION = {"referral.accepted": "accepted it", "referral.declined": "declined the offer"}

@@ -36,6 +36,8 @@ EVENT_WORDS = {
     "directory.volunteer_changed": "Volunteer's directory entry changed",
     "directory.volunteer_deactivated": "Volunteer deactivated: offered no new work",
     "directory.volunteer_reactivated": "Volunteer reactivated",
+    "directory.import_started": "Directory CSV import started",
+    "directory.import_finished": "Directory CSV import finished",
 }
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.tokens import Principal
 from db.base import utcnow
 from directory.areas import Areas
 from directory.csv_import import (
@@ -31,6 +32,8 @@ from directory.csv_status import is_status_file, validate_status_rows
 from directory.hsds import InterchangeReport, known_need_codes, read_csv
 from directory.models import Organisation, Volunteer
 from geo import Geocoder
+from referrals.audit import record
+from web.directory_changes import came_back
 from web.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ def start_import(
     session: Session,
     tools: ImportTools,
     *,
+    principal: Principal,
     user_id: int,
     kind: str,
     filename: str,
@@ -61,9 +65,11 @@ def start_import(
     thread) and start checking and importing `path` in the background; the thread deletes the file."""
     job = ImportJob(kind=kind, filename=filename[:200], batch_size=batch_size, created_by_user_id=user_id)
     session.add(job)
+    session.flush()
+    record(session, "directory.import_started", principal, payload={"job_id": job.id, "kind": kind})
     session.commit()
     thread = threading.Thread(
-        target=run_import, args=(tools, job.id, path), name=f"import-{job.id}", daemon=True
+        target=run_import, args=(tools, job.id, path, principal), name=f"import-{job.id}", daemon=True
     )
     RUNNING[job.id] = thread
     thread.start()
@@ -76,7 +82,9 @@ def wait_for(job_id: int, timeout: float) -> None:
         thread.join(timeout)
 
 
-def run_import(tools: ImportTools, job_id: int, path: str) -> None:
+def run_import(tools: ImportTools, job_id: int, path: str, principal: Principal) -> None:
+    """Check, then import. The end is audited (`directory.import_finished`, with the counts), and so is each
+    record a status file deactivates or reactivates, as the directory pages audit it."""
     try:
         with tools.session_factory() as session:
             job = session.get(ImportJob, job_id)
@@ -85,12 +93,17 @@ def run_import(tools: ImportTools, job_id: int, path: str) -> None:
         _update(tools, job_id, state="checking", total_rows=len(rows))
         validation = _check(tools, kind, header, rows, source, job_id)
         invalid = len({error.row for error in validation.errors})
+        status = is_status_file(header)
         if validation.file_rejected or not validation.valid:
             report = InterchangeReport(errors=list(validation.errors), skipped=len(rows))
+            changed: dict[int, bool] = {}
         else:
             _update(tools, job_id, state="importing", checked_rows=len(rows), invalid_rows=invalid)
+            before = _active(tools, kind, validation) if status else {}
             report = _import(tools, kind, path, batch_size)
+            changed = _changed(tools, kind, before) if status else {}
         _finish(tools, job_id, report, len(rows), invalid, source)
+        _audit(tools, principal, job_id, kind, report, changed)
     except (UnicodeDecodeError, csv.Error) as exc:
         _update(tools, job_id, state="failed", message=f"The file is not a UTF-8 CSV file: {exc}"[:500])
     except Exception:
@@ -162,6 +175,59 @@ def _finish(
         finished_at=utcnow(),
     )
     log.info("import job %s (%s) finished: %s", job_id, source, report.summary().splitlines()[0])
+
+
+def _model(kind: str) -> type:
+    return Organisation if kind == "organisations" else Volunteer
+
+
+def _active(tools: ImportTools, kind: str, validation: RowValidation) -> dict[int, bool]:
+    """Whether each record a status file names is active before it is imported."""
+    ids = [int(row.external_id) for row in validation.valid]
+    model = _model(kind)
+    with tools.session_factory() as session:
+        return dict(session.execute(select(model.id, model.active).where(model.id.in_(ids))).all())
+
+
+def _changed(tools: ImportTools, kind: str, before: dict[int, bool]) -> dict[int, bool]:
+    """The records the import deactivated or reactivated: id → active now."""
+    model = _model(kind)
+    with tools.session_factory() as session:
+        now = dict(session.execute(select(model.id, model.active).where(model.id.in_(list(before)))).all())
+    return {entity_id: active for entity_id, active in now.items() if before.get(entity_id) != active}
+
+
+def _audit(
+    tools: ImportTools,
+    principal: Principal,
+    job_id: int,
+    kind: str,
+    report: InterchangeReport,
+    changed: dict[int, bool],
+) -> None:
+    """One transaction: the import's end with its counts, each record a status file (de)activated, and the
+    work a deactivated volunteer or group was doing for a holder sent back to it."""
+    entity = "organisation" if kind == "organisations" else "volunteer"
+    with tools.session_factory() as session:
+        came = 0
+        for entity_id, active in sorted(changed.items()):
+            extra = {}
+            if not active:
+                extra["work_came_back"] = came_back(session, principal, session.get(_model(kind), entity_id))
+                came += extra["work_came_back"]
+            what = "reactivated" if active else "deactivated"
+            payload = {f"{entity}_id": entity_id, "import_job_id": job_id, **extra}
+            record(session, f"directory.{entity}_{what}", principal, payload=payload)
+        counts = {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": report.skipped,
+            "errors": len(report.errors),
+        }
+        payload = {"job_id": job_id, "kind": kind, **counts, "work_came_back": came}
+        record(session, "directory.import_finished", principal, payload=payload)
+        session.commit()
 
 
 def _update(tools: ImportTools, job_id: int, **values) -> None:

@@ -305,3 +305,30 @@ def test_an_uploaded_status_file_deactivates_by_id_and_keeps_the_phone(signed_in
     with session_factory() as session:
         row = session.get(Volunteer, volunteer_id)
         assert (row.active, row.phone, row.postcode) == (False, "+447700900501", "SM1 1AA")
+    [deactivated] = events(session_factory, "directory.volunteer_deactivated")
+    assert deactivated.payload["volunteer_id"] == volunteer_id
+    assert deactivated.payload["work_came_back"] == 0
+    assert deactivated.actor_role == "admin"
+    [started] = events(session_factory, "directory.import_started")
+    [finished] = events(session_factory, "directory.import_finished")
+    assert started.payload == {"job_id": deactivated.payload["import_job_id"], "kind": "volunteers"}
+    assert (finished.payload["updated"], finished.payload["errors"]) == (1, 0)
+    assert "Priya" not in str(finished.payload)
+
+
+def test_an_uploaded_volunteer_file_is_audited_with_its_counts_and_no_personal_details(
+    signed_in, session_factory
+):
+    from tests.web.test_admin import finished_job, upload
+
+    admin = signed_in("admin")
+    content = (
+        b"external_id,name,phone,postcode,skills,org_id\n"
+        b"up:1,Priya Upload,07700 900888,SM1 1AA,shopping,1\n"
+    )
+    _job, status = finished_job(admin, upload(admin, content, kind="volunteers", filename="new.csv"))
+    assert status["created"] == 1, status
+    [finished] = events(session_factory, "directory.import_finished")
+    assert (finished.payload["created"], finished.payload["kind"]) == (1, "volunteers")
+    assert "Priya" not in str(finished.payload)
+    assert "900888" not in str(finished.payload)
