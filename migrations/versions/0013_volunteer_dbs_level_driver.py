@@ -9,6 +9,8 @@ Create Date: 2026-12-08 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from db.sqlite_rebuild import foreign_keys_off_on_sqlite
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -33,8 +35,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # On SQLite the batch copies the table without the check (SQLite cannot drop a column a check names).
-    with op.batch_alter_table("volunteer", schema=None) as batch_op:
+    # On SQLite the batch copies the table without the check (SQLite cannot drop a column a check names), with
+    # foreign keys off while offers and referrals refer to volunteers.
+    with (
+        foreign_keys_off_on_sqlite(op.get_bind(), "volunteer"),
+        op.batch_alter_table("volunteer", schema=None) as batch_op,
+    ):
         batch_op.drop_constraint(op.f("ck_volunteer_dbs_level"), type_="check")
         batch_op.drop_column("driver")
         batch_op.drop_column("dbs_level")

@@ -7,11 +7,10 @@ Revises: 0013
 Create Date: 2026-12-08 12:00:00
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
+
+from db.sqlite_rebuild import foreign_keys_off_on_sqlite
 
 revision = "0014"
 down_revision = "0013"
@@ -40,7 +39,10 @@ def _status_check(statuses: tuple[str, ...]) -> str:
 
 
 def _alter_referral(statuses: tuple[str, ...], add_column: bool) -> None:
-    with _foreign_keys_off_on_sqlite(), op.batch_alter_table("referral", schema=None) as batch_op:
+    with (
+        foreign_keys_off_on_sqlite(op.get_bind(), "referral"),
+        op.batch_alter_table("referral", schema=None) as batch_op,
+    ):
         if add_column:
             batch_op.add_column(sa.Column("assigned_org_id", sa.Integer(), nullable=True))
             batch_op.create_foreign_key(
@@ -51,34 +53,6 @@ def _alter_referral(statuses: tuple[str, ...], add_column: bool) -> None:
             batch_op.drop_column("assigned_org_id")
         batch_op.drop_constraint(op.f("ck_referral_status"), type_="check")
         batch_op.create_check_constraint(op.f("ck_referral_status"), _status_check(statuses))
-
-
-@contextmanager
-def _foreign_keys_off_on_sqlite() -> Iterator[None]:
-    """SQLite cannot change a check constraint in place: the batch copies `referral`, which `offer` and others
-    reference, and dropping the old copy with foreign keys on would fail (SQLite's own recipe for a table
-    rebuild turns them off, which it ignores inside a transaction). So on SQLite the migrations so far are
-    committed, the rebuild runs in its own transaction with foreign keys off and checked before its commit,
-    and they are turned on again. PostgreSQL alters the table in place, in the one transaction."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys = OFF")
-    bind.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield
-        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the rebuild of referral: {broken[:5]}")
-        bind.exec_driver_sql("COMMIT")
-    except BaseException:
-        bind.exec_driver_sql("ROLLBACK")
-        raise
-    finally:
-        bind.exec_driver_sql("PRAGMA foreign_keys = ON")
-        bind.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upgrade() -> None:

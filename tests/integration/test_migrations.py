@@ -68,3 +68,55 @@ def test_0011_turns_a_handed_over_transfer_into_accepted_work(tmp_path):
     assert statuses == {1: "accepted", 2: "in_progress"}
     downgrade(url, "0010")
     engine.dispose()
+
+
+def test_downgrading_past_0013_keeps_volunteers_that_offers_and_referrals_refer_to(tmp_path):
+    """On SQLite, dropping the DBS columns rebuilds `volunteer`, which offers and referrals refer to: the rebuild
+    runs with foreign keys off and checked, so the rows and their references survive."""
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'dbs.db'}"
+    upgrade(url, "head")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, kind, area, description, services,"
+                " coverage_outcodes, capacity, contact_name, contact_phone, contact_email, public_contact,"
+                " sms_opted_out, active, created_at, updated_at) VALUES (1, 'Hub', 'hub', 'sutton', '',"
+                " '[]', '[]', 10, '', '', '', '', 0, 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO volunteer (id, org_id, name, phone, email, postcode, lat, lon, skills,"
+                " availability, travel_radius_km, max_active_tasks, max_tasks_per_week, active, sms_opted_out, dbs_level,"
+                " driver, created_at, updated_at) VALUES (7, 1, 'Vera', '', '', 'SM1 1AA', 51.3, -0.2,"
+                " '[]', '{}', 5, 3, 5, 1, 0, 'enhanced', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO resident (id, name, phone, postcode, outcode, address, flags, lat, lon,"
+                " geo_precision, area, created_at) VALUES (1, 'A', '', 'SM1 1AA', 'SM1', '', '{}',"
+                " 51.3, -0.2, 'postcode', 'sutton', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO referral (id, resident_id, channel, notes, given_needs, consent_to_share,"
+                " status, needs, safeguarding, owner_org_id, accepted_org_id, volunteer_id, candidates,"
+                " next_candidate, gap, unmet_needs, occurrences, outcome_note, created_by_role, version,"
+                " created_at, updated_at) VALUES (1, 1, 'phone', '', '[]', 1, 'accepted', '[]', 0, 1, 1, 7,"
+                " '[]', 0, 0, '[]', '[]', '', 'helpline_staff', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+    downgrade(url, "0012")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, name FROM volunteer")).all() == [(7, "Vera")]
+        assert connection.execute(text("SELECT volunteer_id FROM referral")).scalar() == 7
+    upgrade(url, "head")
+    engine.dispose()
