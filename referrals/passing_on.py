@@ -18,7 +18,7 @@ from referrals.access import Principal
 from referrals.lifecycle import HOLDING_STATUSES, OWNED_STATUSES, PASS_ON, State
 from referrals.models import AuditEvent, Offer, Referral
 from referrals.routing import match_request
-from referrals.snapshot import VOLUNTEER_COLUMNS, to_matching_org, to_matching_volunteer, volunteer_load
+from referrals.snapshot import VOLUNTEER_COLUMNS, to_matching_org, to_matching_volunteer, volunteer_loads
 
 SMS_ACTOR = "sms:"
 ACCEPTED_EVENTS = ("referral.accepted", "referral.pass_on_accepted")
@@ -57,9 +57,8 @@ def volunteer_choices(
     if only is not None:
         query = query.where(Volunteer.id == only)
     rows = {found.id: found for found in session.execute(query.order_by(Volunteer.id))}
-    volunteers = [
-        to_matching_volunteer(found, volunteer_load(session, found.id, now)) for found in rows.values()
-    ]
+    loads = volunteer_loads(session, rows, now)
+    volunteers = [to_matching_volunteer(found, loads[found.id]) for found in rows.values()]
     fits = own_volunteers(_request(row, now), volunteers, holder.id, policy)
     return [
         access.PassOnTarget(

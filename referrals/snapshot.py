@@ -3,7 +3,7 @@ with workload counts re-read every few seconds."""
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -158,32 +158,43 @@ def workload(session: Session, now: datetime) -> tuple[dict[int, tuple[int, int]
 
 def volunteer_load(session: Session, volunteer_id: int, now: datetime) -> tuple[int, int]:
     """One volunteer's (active tasks, tasks this week) as they stand now, counted the way `workload` does."""
+    return volunteer_loads(session, [volunteer_id], now)[volunteer_id]
+
+
+def volunteer_loads(
+    session: Session, volunteer_ids: Iterable[int], now: datetime
+) -> dict[int, tuple[int, int]]:
+    """Each volunteer's (active tasks, tasks this week) as they stand now, in three grouped queries for any
+    number of them: offers waiting for an answer and open referrals they are doing are active; offers made in
+    the last seven days, waiting or accepted, count towards the week."""
+    ids = sorted(set(volunteer_ids))
+    loads = {volunteer_id: [0, 0] for volunteer_id in ids}
+    if not ids:
+        return {}
     week_ago = now - timedelta(days=7)
-    pending = (
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.volunteer_id == volunteer_id, Offer.status == "pending")
-        .scalar_subquery()
+    counted = (
+        # Active: offers waiting for an answer.
+        (0, Offer.volunteer_id, (Offer.volunteer_id.in_(ids), Offer.status == "pending")),
+        # Active: open referrals they are doing.
+        (0, Referral.volunteer_id, (Referral.volunteer_id.in_(ids), Referral.status.in_(OWNED_STATUSES))),
+        # This week: offers made in the last seven days, waiting or accepted.
+        (
+            1,
+            Offer.volunteer_id,
+            (
+                Offer.volunteer_id.in_(ids),
+                Offer.created_at >= week_ago,
+                or_(Offer.status == "pending", Offer.status == "accepted"),
+            ),
+        ),
     )
-    owned = (
-        select(func.count())
-        .select_from(Referral)
-        .where(Referral.volunteer_id == volunteer_id, Referral.status.in_(OWNED_STATUSES))
-        .scalar_subquery()
-    )
-    weekly = (
-        select(func.count())
-        .select_from(Offer)
-        .where(
-            Offer.volunteer_id == volunteer_id,
-            Offer.created_at >= week_ago,
-            or_(Offer.status == "pending", Offer.status == "accepted"),
-        )
-        .scalar_subquery()
-    )
-    with session.no_autoflush:  # the caller's unflushed changes are not offers of this volunteer
-        row = session.execute(select(pending + owned, weekly)).one()
-    return int(row[0]), int(row[1])
+    with session.no_autoflush:  # the caller's unflushed changes are not offers of these volunteers
+        for slot, column, conditions in counted:
+            for volunteer_id, count in session.execute(
+                select(column, func.count()).where(*conditions).group_by(column)
+            ):
+                loads[volunteer_id][slot] += int(count)
+    return {volunteer_id: (load[0], load[1]) for volunteer_id, load in loads.items()}
 
 
 class Claim:

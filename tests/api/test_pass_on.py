@@ -386,3 +386,24 @@ def test_the_partner_who_referred_is_not_told_the_volunteers_name(client, hub, v
     [item] = client.get("/api/v1/queue", headers=partner).get_json()["referred"]
     assert "Vera" not in item["held_by"]
     assert "passed the work on to a volunteer of Sutton Central Hub" in item["held_by"]
+
+
+def test_volunteer_loads_count_many_volunteers_at_once_as_one_is_counted(
+    client, helpline, hub, vera, directory, session, session_factory
+):
+    from referrals.snapshot import volunteer_load, volunteer_loads
+
+    walter = volunteer(session_factory, name="Walter", phone="+447700900702", org_id=directory["hub"])
+    waiting = held_by_hub(client, helpline, hub)
+    pass_on(client, hub, waiting["id"], volunteer_id=vera)
+    doing = act(client, hub, held_by_hub(client, helpline, hub)["id"], "start")
+    code = pass_on(client, hub, doing["id"], volunteer_id=vera)["current_offer"]["task_code"]
+    text(session_factory, f"YES {code}", VERA_PHONE)
+    session.rollback()
+
+    now = utcnow()
+    loads = volunteer_loads(session, [vera, walter, vera], now)
+
+    assert loads == {vera: (2, 2), walter: (0, 0)}  # one offer waiting, one referral she is doing
+    assert all(loads[who] == volunteer_load(session, who, now) for who in (vera, walter))
+    assert volunteer_loads(session, [], now) == {}

@@ -332,3 +332,23 @@ def test_an_uploaded_volunteer_file_is_audited_with_its_counts_and_no_personal_d
     assert (finished.payload["created"], finished.payload["kind"]) == (1, "volunteers")
     assert "Priya" not in str(finished.payload)
     assert "900888" not in str(finished.payload)
+
+
+def test_volunteers_whose_dbs_check_has_no_level_are_counted_and_listed(signed_in, session_factory, directory):
+    from datetime import date
+
+    with session_factory() as session:
+        row = session.get(Volunteer, directory["volunteer"])
+        row.dbs_checked_on, row.dbs_expires_on, row.dbs_level = date(2025, 1, 1), date(2099, 1, 1), None
+        session.commit()
+        name = row.name
+    admin = signed_in("admin")
+
+    page = admin.get("/admin/volunteers").get_data(as_text=True)
+    assert "1 active volunteer has a DBS check with no level recorded." in page
+    assert "level not recorded" in page
+    listed = admin.get("/admin/volunteers?dbs=no_level").get_data(as_text=True)
+    assert name in listed
+    assert "1 volunteer</p>" in listed
+    none = admin.get("/admin/volunteers?dbs=expired").get_data(as_text=True)
+    assert "0 volunteers</p>" in none
