@@ -12,15 +12,18 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 from werkzeug.serving import make_server
 
 import accounts.passwords
 from accounts.passwords import create_user
+from notify.fake_twilio import FakeTwilio
 from tests.builders import small_directory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +73,69 @@ def web_browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+SMS_ACCOUNT_SID = "AC" + "e2" * 16
+SMS_AUTH_TOKEN = "e2e-auth-token"
+OUR_NUMBER = "+447700900000"
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """The app serving HTTP on a real port, sending texts through the fake Twilio."""
+
+    app: Flask
+    url: str
+    directory: dict[str, int] = field(default_factory=dict)
+
+    def cli(self, *args: str) -> str:
+        result = self.app.test_cli_runner().invoke(args=list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio(
+        account_sid=SMS_ACCOUNT_SID, auth_token=SMS_AUTH_TOKEN, callback_delay=0.02, echo=False
+    ) as server:
+        yield server
+
+
+@contextmanager
+def live_sms_app(
+    database_url: str, fake: FakeTwilio, directory: dict[str, int] | None = None, **config
+) -> Iterator[LiveApp]:
+    """Serve the app (werkzeug in a thread) with the real twilio client pointed at `fake`, which signs its
+    status callbacks and inbound texts for the app's public URL."""
+    from api import create_app
+
+    holder: dict[str, Flask] = {}
+    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    holder["app"] = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "PUBLIC_BASE_URL": url,
+            "TWILIO_ACCOUNT_SID": SMS_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": SMS_AUTH_TOKEN,
+            "TWILIO_FROM": OUR_NUMBER,
+            "TWILIO_BASE_URL": fake.url,
+            "SMS_SEND_TIMEOUT_SECONDS": 3,
+            "SMS_BACKOFF_BASE_SECONDS": 0.02,
+            "SMS_BACKOFF_CAP_SECONDS": 0.1,
+            **config,
+        }
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield LiveApp(holder["app"], url, directory or {})
+    finally:
+        server.shutdown()
+        thread.join()
+        holder["app"].extensions["oneroute"].engine.dispose()
 
 
 @dataclass(frozen=True)

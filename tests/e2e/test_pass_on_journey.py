@@ -3,19 +3,14 @@ text through the fake Twilio: the app serving HTTP on a real port, the real twil
 the signed inbound webhook from the fake back to the app; the page then says who is doing it. axe-core checks
 each page."""
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
-from flask import Flask
-from werkzeug.serving import make_server
 
 from accounts.passwords import create_user
-from notify.fake_twilio import FakeTwilio
 from tests.builders import auth, call, small_directory, token_for, volunteer
-from tests.e2e.conftest import DESKTOP, WEB_PASSWORD, web_check, web_sign_in
+from tests.e2e.conftest import DESKTOP, WEB_PASSWORD, LiveApp, live_sms_app, web_check, web_sign_in
 from tests.integration.notify.sms_builders import wait_until
 
 try:
@@ -23,36 +18,11 @@ try:
 except ImportError:  # the web_browser fixture then skips these tests with the reason (or fails when CI=true)
     expect = None
 
-ACCOUNT_SID = "AC" + "p0" * 16
-AUTH_TOKEN = "pass-on-auth-token"
-OUR_NUMBER = "+447700900000"
 VERA_PHONE = "+447700900701"
-
-
-@dataclass(frozen=True)
-class LiveApp:
-    app: Flask
-    url: str
-    directory: dict[str, int]
-
-    def cli(self, *args: str) -> str:
-        result = self.app.test_cli_runner().invoke(args=list(args))
-        assert result.exit_code == 0, result.output
-        return result.output
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio(
-        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, callback_delay=0.02, echo=False
-    ) as server:
-        yield server
 
 
 @pytest.fixture
 def live_app(web_browser, database_url, session_factory, fake, web_fast_hashing) -> Iterator[LiveApp]:
-    from api import create_app
-
     directory = small_directory(session_factory)
     directory["vera"] = volunteer(
         session_factory, name="Vera Volunteer", phone=VERA_PHONE, org_id=directory["hub"]
@@ -66,32 +36,8 @@ def live_app(web_browser, database_url, session_factory, fake, web_fast_hashing)
             role="hub_coordinator",
             org_id=directory["hub"],
         )
-    holder: dict[str, Flask] = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    holder["app"] = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "PUBLIC_BASE_URL": url,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": OUR_NUMBER,
-            "TWILIO_BASE_URL": fake.url,
-            "SMS_SEND_TIMEOUT_SECONDS": 3,
-            "SMS_BACKOFF_BASE_SECONDS": 0.02,
-            "SMS_BACKOFF_CAP_SECONDS": 0.1,
-            "RATELIMIT_AUTH_FAILURES": "1000 per minute",
-        }
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield LiveApp(holder["app"], url, directory)
-    finally:
-        server.shutdown()
-        thread.join()
-        holder["app"].extensions["oneroute"].engine.dispose()
+    with live_sms_app(database_url, fake, directory, RATELIMIT_AUTH_FAILURES="1000 per minute") as live:
+        yield live
 
 
 def test_a_hub_passes_a_referral_to_its_volunteer_who_says_yes_by_text(

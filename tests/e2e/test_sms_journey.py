@@ -1,18 +1,14 @@
 """A mutual-aid lead's journey by text, end to end: the app serving HTTP on a real port, the real twilio
 client talking to the fake Twilio, signed status callbacks and inbound texts from the fake back to the app."""
 
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
-from flask import Flask
-from werkzeug.serving import make_server
 
-from notify.fake_twilio import FakeTwilio
 from referrals.audit import verify_trail
 from tests.builders import auth, call, token_for
+from tests.e2e.conftest import LiveApp, live_sms_app
 from tests.integration.notify.sms_builders import (
     LEAD_PHONE,
     coventry_directory,
@@ -22,9 +18,6 @@ from tests.integration.notify.sms_builders import (
     wait_until,
 )
 
-ACCOUNT_SID = "AC" + "e2" * 16
-AUTH_TOKEN = "e2e-auth-token"
-OUR_NUMBER = "+447700900000"
 RESIDENT = {
     "name": "Winifred Journey",
     "phone": "07700 900432",
@@ -33,52 +26,10 @@ RESIDENT = {
 }
 
 
-@dataclass(frozen=True)
-class LiveApp:
-    app: Flask
-    url: str
-
-    def cli(self, *args: str) -> str:
-        result = self.app.test_cli_runner().invoke(args=list(args))
-        assert result.exit_code == 0, result.output
-        return result.output
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTwilio]:
-    with FakeTwilio(
-        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, callback_delay=0.02, echo=False
-    ) as server:
-        yield server
-
-
 @pytest.fixture
 def live_app(database_url, session_factory, fake) -> Iterator[LiveApp]:
-    from api import create_app
-
-    holder: dict[str, Flask] = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    holder["app"] = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "PUBLIC_BASE_URL": url,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM": OUR_NUMBER,
-            "TWILIO_BASE_URL": fake.url,
-            "SMS_SEND_TIMEOUT_SECONDS": 3,
-            "SMS_BACKOFF_BASE_SECONDS": 0.02,
-            "SMS_BACKOFF_CAP_SECONDS": 0.1,
-        }
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield LiveApp(holder["app"], url)
-    server.shutdown()
-    thread.join()
-    holder["app"].extensions["oneroute"].engine.dispose()
+    with live_sms_app(database_url, fake) as live:
+        yield live
 
 
 def test_a_lead_accepts_and_completes_a_task_by_text(live_app, fake, session_factory, session):
