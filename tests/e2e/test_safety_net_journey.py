@@ -4,6 +4,7 @@ which the officer works to the end in the browser. axe-core checks every page.""
 
 from datetime import timedelta
 
+import requests
 from sqlalchemy import select
 
 from accounts.tokens import SYSTEM
@@ -97,3 +98,34 @@ def test_decline_and_transfer_land_on_pages_the_hub_may_see_and_the_dashboard_sh
     web_check(page, "phone-tasks-done")
     with session_factory() as session:
         assert session.get(PhoneTask, task_id).status == "done"
+
+
+def test_the_officer_lets_a_lowered_tier_stand_from_the_late_list(web_page, web_server, session_factory):
+    page = web_page
+    helpline = token_for(session_factory, "helpline_staff", name="Hana Helpline")
+    logged = post_call(
+        web_server,
+        helpline,
+        call(notes="Needs food bank referral", resident={"name": "Lowe Tier", "phone": "07700 900644"}),
+    )
+    lowered = requests.post(
+        f"{web_server.url}/api/v1/referrals/{logged['id']}/triage",
+        json={"tier": "mutual_aid", "reason": "A neighbour already brings food, only shopping is needed"},
+        headers={"Authorization": f"Bearer {helpline}"},
+        timeout=10,
+    )
+    assert lowered.status_code == 200, lowered.text
+
+    web_sign_in(page, "officer")
+    late = page.locator("section[aria-labelledby='section-late']")
+    card = late.locator("li.card", has_text=f"Referral {logged['id']}:")
+    expect(card).to_contain_text("Tier lowered by a person: check it")
+    expect(card).to_contain_text("From Local charity or hub to Mutual aid by Hana Helpline")
+    web_check(page, "safety-net-lowered-tier")
+    card.locator("button:has-text('Checked: the lower tier stands')").click()
+    expect(page.locator("h1")).to_have_text("Safety net")
+    expect(page.locator(".banner")).to_contain_text("the lower tier stands, checked by you")
+    expect(late.locator("li.card", has_text=f"Referral {logged['id']}:")).to_have_count(0)
+    web_check(page, "safety-net-tier-checked")
+    page.goto(f"/referrals/{logged['id']}/audit")
+    expect(page.locator("main")).to_contain_text("checked the lowered tier and let it stand")
