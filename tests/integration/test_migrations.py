@@ -25,6 +25,27 @@ def test_database_is_at_head(engine, database_url):
         assert MigrationContext.configure(connection).get_current_revision() == script.get_current_head()
 
 
+def _hub_and_resident(connection) -> None:
+    """Organisation 1 (a hub) and resident 1, written with SQL that suits the schema of any revision."""
+    from sqlalchemy import text
+
+    connection.execute(
+        text(
+            "INSERT INTO organisation (id, name, kind, area, description, services,"
+            " coverage_outcodes, capacity, contact_name, contact_phone, contact_email, public_contact,"
+            " sms_opted_out, active, created_at, updated_at) VALUES (1, 'Hub', 'hub', 'sutton', '',"
+            " '[]', '[]', 10, '', '', '', '', 0, 1, '2026-01-01', '2026-01-01')"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO resident (id, name, phone, postcode, outcode, address, flags, lat, lon,"
+            " geo_precision, area, created_at) VALUES (1, 'A', '', 'SM1 1AA', 'SM1', '', '{}',"
+            " 51.3, -0.2, 'postcode', 'sutton', '2026-01-01')"
+        )
+    )
+
+
 def test_0011_turns_a_handed_over_transfer_into_accepted_work(tmp_path):
     """Before 0011 a transfer handed the referral over at once (status 'transferred', owned by the receiver,
     no offer); after it, 'transferred' means a pending transfer offer, so those rows become accepted work."""
@@ -36,21 +57,7 @@ def test_0011_turns_a_handed_over_transfer_into_accepted_work(tmp_path):
     upgrade(url, "0010")
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO organisation (id, name, kind, area, description, services,"
-                " coverage_outcodes, capacity, contact_name, contact_phone, contact_email, public_contact,"
-                " sms_opted_out, active, created_at, updated_at) VALUES (1, 'Hub', 'hub', 'sutton', '',"
-                " '[]', '[]', 10, '', '', '', '', 0, 1, '2026-01-01', '2026-01-01')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO resident (id, name, phone, postcode, outcode, address, flags, lat, lon,"
-                " geo_precision, area, created_at) VALUES (1, 'A', '', 'SM1 1AA', 'SM1', '', '{}',"
-                " 51.3, -0.2, 'postcode', 'sutton', '2026-01-01')"
-            )
-        )
+        _hub_and_resident(connection)
         for referral_id, status in ((1, "transferred"), (2, "in_progress")):
             connection.execute(
                 text(
@@ -71,8 +78,8 @@ def test_0011_turns_a_handed_over_transfer_into_accepted_work(tmp_path):
 
 
 def test_downgrading_past_0013_keeps_volunteers_that_offers_and_referrals_refer_to(tmp_path):
-    """On SQLite, dropping the DBS columns rebuilds `volunteer`, which offers and referrals refer to: the rebuild
-    runs with foreign keys off and checked, so the rows and their references survive."""
+    """On SQLite, dropping the DBS columns rebuilds `volunteer`, which offers and referrals refer to: the
+    rebuild runs with foreign keys off and checked, so the rows and their references survive."""
     from sqlalchemy import create_engine, text
 
     from db.migrate import downgrade, upgrade
@@ -82,27 +89,14 @@ def test_downgrading_past_0013_keeps_volunteers_that_offers_and_referrals_refer_
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-        connection.execute(
-            text(
-                "INSERT INTO organisation (id, name, kind, area, description, services,"
-                " coverage_outcodes, capacity, contact_name, contact_phone, contact_email, public_contact,"
-                " sms_opted_out, active, created_at, updated_at) VALUES (1, 'Hub', 'hub', 'sutton', '',"
-                " '[]', '[]', 10, '', '', '', '', 0, 1, '2026-01-01', '2026-01-01')"
-            )
-        )
+        _hub_and_resident(connection)
         connection.execute(
             text(
                 "INSERT INTO volunteer (id, org_id, name, phone, email, postcode, lat, lon, skills,"
-                " availability, travel_radius_km, max_active_tasks, max_tasks_per_week, active, sms_opted_out, dbs_level,"
-                " driver, created_at, updated_at) VALUES (7, 1, 'Vera', '', '', 'SM1 1AA', 51.3, -0.2,"
-                " '[]', '{}', 5, 3, 5, 1, 0, 'enhanced', 1, '2026-01-01', '2026-01-01')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO resident (id, name, phone, postcode, outcode, address, flags, lat, lon,"
-                " geo_precision, area, created_at) VALUES (1, 'A', '', 'SM1 1AA', 'SM1', '', '{}',"
-                " 51.3, -0.2, 'postcode', 'sutton', '2026-01-01')"
+                " availability, travel_radius_km, max_active_tasks, max_tasks_per_week, active,"
+                " sms_opted_out, dbs_level, driver, created_at, updated_at) VALUES (7, 1, 'Vera', '', '',"
+                " 'SM1 1AA', 51.3, -0.2, '[]', '{}', 5, 3, 5, 1, 0, 'enhanced', 1, '2026-01-01',"
+                " '2026-01-01')"
             )
         )
         connection.execute(

@@ -334,7 +334,9 @@ def test_an_uploaded_volunteer_file_is_audited_with_its_counts_and_no_personal_d
     assert "900888" not in str(finished.payload)
 
 
-def test_volunteers_whose_dbs_check_has_no_level_are_counted_and_listed(signed_in, session_factory, directory):
+def test_volunteers_whose_dbs_check_has_no_level_are_counted_and_listed(
+    signed_in, session_factory, directory
+):
     from datetime import date
 
     with session_factory() as session:

@@ -5,7 +5,8 @@ from tests.web.conftest import csrf_token
 from tests.web.test_calls import referral_id_from, save
 
 
-def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_factory):
+def lowered_by_the_helpline(app, signed_in, session_factory) -> int:
+    """A call saved in the browser, then its tier lowered by Hana Helpline through the API: its id."""
     referral_id = referral_id_from(save(signed_in("helpline"), notes="Needs food bank referral"))
     helpline = auth(token_for(session_factory, "helpline_staff", name="Hana Helpline"))
     lowered = app.test_client().post(
@@ -14,6 +15,11 @@ def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_fac
         headers=helpline,
     )
     assert lowered.status_code == 200, lowered.get_json()
+    return referral_id
+
+
+def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_factory):
+    referral_id = lowered_by_the_helpline(app, signed_in, session_factory)
 
     board = signed_in("officer").get("/safety-net").get_data(as_text=True)
     section = board[board.index('id="section-late"') : board.index('id="section-phone_tasks"')]
@@ -24,14 +30,7 @@ def test_a_lowered_tier_shows_on_the_safety_net_page(app, signed_in, session_fac
 
 
 def test_the_officer_marks_a_lowered_tier_checked_from_the_safety_net_page(app, signed_in, session_factory):
-    referral_id = referral_id_from(save(signed_in("helpline"), notes="Needs food bank referral"))
-    helpline = auth(token_for(session_factory, "helpline_staff", name="Hana Helpline"))
-    lowered = app.test_client().post(
-        f"/api/v1/referrals/{referral_id}/triage",
-        json={"tier": "mutual_aid", "reason": "A neighbour already brings food, only shopping is needed"},
-        headers=helpline,
-    )
-    assert lowered.status_code == 200, lowered.get_json()
+    referral_id = lowered_by_the_helpline(app, signed_in, session_factory)
     officer = signed_in("officer")
     board = officer.get("/safety-net").get_data(as_text=True)
     assert f'action="/referrals/{referral_id}/tier-check"' in board
