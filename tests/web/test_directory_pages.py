@@ -323,8 +323,7 @@ def test_an_uploaded_volunteer_file_is_audited_with_its_counts_and_no_personal_d
 
     admin = signed_in("admin")
     content = (
-        b"external_id,name,phone,postcode,skills,org_id\n"
-        b"up:1,Priya Upload,07700 900888,SM1 1AA,shopping,1\n"
+        b"external_id,name,phone,postcode,skills,org_id\nup:1,Priya Upload,07700 900888,SM1 1AA,shopping,1\n"
     )
     _job, status = finished_job(admin, upload(admin, content, kind="volunteers", filename="new.csv"))
     assert status["created"] == 1, status
