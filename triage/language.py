@@ -19,6 +19,8 @@ PROFILE_KEYS = {
     "window_after",
     "also",
     "reason",
+    "sentence",
+    "sentence_reach",
 }
 
 
@@ -99,6 +101,8 @@ def _profile(name: str, node: Node, lists: dict[str, tuple[str, ...]]) -> Negati
         window_after=optional(fields, "window_after", node, 2).integer(0, 10),
         also=tuple(optional(fields, "also", node, []).texts()),
         reason=optional(fields, "reason", node, "negated by").text(),
+        sentence=optional(fields, "sentence", node, []).terms(lists),
+        sentence_reach=optional(fields, "sentence_reach", node, 0).integer(0, 3),
     )
 
 

@@ -211,7 +211,13 @@ def _fuzzy_matcher(
     term_sets += [
         terms
         for profile in language.negation.values()
-        for terms in (profile.before, profile.after, profile.not_negation, profile.cancelled_by)
+        for terms in (
+            profile.before,
+            profile.after,
+            profile.not_negation,
+            profile.cancelled_by,
+            profile.sentence,
+        )
     ]
     known = frozenset().union(*(terms.literal_words for terms in term_sets))
     stems = frozenset().union(*(terms.stems for terms in term_sets))

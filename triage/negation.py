@@ -11,7 +11,7 @@ A profile may bring others along (`also`): a risk is not counted when it is deni
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triage.terms import Hit, TermSet
 from triage.text import Notes
@@ -28,6 +28,8 @@ class NegationProfile:
     window_after: int
     also: tuple[str, ...] = ()
     reason: str = "negated by"
+    sentence: TermSet = field(default_factory=lambda: TermSet([]))
+    sentence_reach: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,23 @@ class NegationScope:
         pseudo = profile.not_negation.find(notes)
         self._before = [cue for cue in profile.before.find(notes) if not _overlaps_any(cue, pseudo)]
         self._after = [cue for cue in profile.after.find(notes) if not _overlaps_any(cue, pseudo)]
+        # A cancelling phrase inside a longer cue is no doubt ("no longer needs" is a cue, "no longer"
+        # on its own cancels: "daughter no longer does her shopping").
+        cues = self._before + self._after
         self._doubtful_sentences = {
-            notes.tokens[cue.first].sentence for cue in profile.cancelled_by.find(notes)
+            notes.tokens[cue.first].sentence
+            for cue in profile.cancelled_by.find(notes)
+            if not any(_within(cue, longer) for longer in cues)
         }
+        # Sentence cues reach every match in their sentence and in the `sentence_reach` sentences before it.
+        self._sentence_cues: dict[int, Hit] = {}
+        if profile.sentence:
+            for cue in profile.sentence.find(notes):
+                if _overlaps_any(cue, pseudo):
+                    continue
+                last = notes.tokens[cue.first].sentence
+                for sentence in range(last - profile.sentence_reach, last + 1):
+                    self._sentence_cues.setdefault(sentence, cue)
 
     def cue_for(self, hit: Hit, others: Iterable[Hit] = ()) -> Hit | None:
         """The cue that negates `hit`, or None. A cue that is part of another finding is no cue."""
@@ -56,6 +72,9 @@ class NegationScope:
         if tokens[hit.first].sentence in self._doubtful_sentences:
             return None
         others = tuple(others)
+        cue = self._sentence_cues.get(tokens[hit.first].sentence)
+        if cue is not None and not cue.overlaps(hit) and not _part_of_another(cue, hit, others):
+            return cue
         window_before, window_after = self._profile.window_before, self._profile.window_after
         for cue in self._before:
             near = cue.first < hit.first and hit.first - cue.last - 1 <= window_before
@@ -106,6 +125,16 @@ def _only_connectors(notes: Notes, left: int, right: int, connectors: frozenset[
     if tokens[left].sentence != tokens[right].sentence:
         return False
     return all(tokens[index].word in connectors for index in range(left + 1, right))
+
+
+def _within(inner: Hit, outer: Hit) -> bool:
+    """`inner` lies inside `outer`, which is longer."""
+    return (
+        outer.first <= inner.first
+        and inner.last <= outer.last
+        and inner != outer
+        and (outer.last - outer.first > inner.last - inner.first)
+    )
 
 
 def _overlaps_any(cue: Hit, others: list[Hit]) -> bool:

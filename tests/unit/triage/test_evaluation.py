@@ -19,6 +19,7 @@ from bench.triage_eval import (
     main,
     select_part,
 )
+from triage import load_rules
 
 NEGATED_RISK = re.compile(
     r"\b(no thoughts|denies|not suicidal|no safeguarding|no concerns|no signs|no evidence|no history|no risk"
@@ -91,8 +92,46 @@ def test_the_held_back_cases_are_fixed_spread_and_apart_from_the_tuning_cases(pa
 
 
 def test_the_bench_prints_one_line_per_set(capsys):
+    """A line for each older set, then the third evaluation: all of it, each voice, each class."""
     assert main([]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     expected = ["triage_cases.yaml", "triage_blind.yaml", "triage_blind2.yaml"]
-    assert [line["cases"] for line in lines] == expected
-    assert all(line["safeguarding_recall"] == 1.0 for line in lines)
+    assert [line["cases"] for line in lines[:3]] == expected
+    assert all(line["safeguarding_recall"] == 1.0 for line in lines[:3])
+    third = lines[3:]
+    assert {line["cases"] for line in third} == {"triage_eval3"}
+    assert third[0]["group"] == "all"
+    assert any(line["group"].startswith("voice:") for line in third)
+    assert any(line["group"].startswith("class:") for line in third)
+
+
+def test_the_third_evaluation_is_large_labelled_in_six_voices_and_half_held_back():
+    from bench.triage_eval import CLASSES, third_evaluation
+    from triage import TIERS
+
+    cases = third_evaluation()
+    assert len(cases) >= 400
+    assert len({case["id"] for case in cases}) == len(cases)
+    assert len({case["voice"] for case in cases}) == 6
+    known_needs = load_rules().need_codes
+    for case in cases:
+        assert case["tier"] in TIERS, case["id"]
+        assert set(case["needs"]) <= known_needs, case["id"]
+        assert set(case.get("classes") or []) <= set(CLASSES), case["id"]
+        assert case["tier"] == "statutory" or not case["safeguarding"], case["id"]
+    held = third_evaluation("held_back")
+    assert 0.4 < len(held) / len(cases) < 0.6
+    assert {case["id"] for case in held}.isdisjoint({case["id"] for case in third_evaluation("tuning")})
+    for name in CLASSES:
+        assert sum(name in (case.get("classes") or []) for case in held) >= 10, name
+
+
+def test_scores_on_the_third_evaluations_tuning_half():
+    """The half the rules were tuned on: a floor against regressions (the held-back half is the estimate)."""
+    from bench.triage_eval import third_evaluation
+
+    summary, failures = evaluate(third_evaluation("tuning"))
+    assert summary["safeguarding_recall"] == 1.0, failures
+    assert summary["unsafe_to_mutual_aid"] == 0, failures
+    assert summary["tier_accuracy"] >= 0.92
+    assert summary["need_recall"] >= 0.88
