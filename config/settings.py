@@ -31,7 +31,11 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_FROM": "",
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_BASE_URL": "",
-    "SMS_MAX_ATTEMPTS": 6,
+    # Retries ride out an outage of hours: backoff doubling from SMS_BACKOFF_BASE_SECONDS to the cap, at most
+    # SMS_MAX_ATTEMPTS tries (these defaults last at least 7.6 h); an offer text stops when its offer expires
+    # or closes, any other text after SMS_MAX_AGE_SECONDS (then it becomes a phone task).
+    "SMS_MAX_ATTEMPTS": 100,
+    "SMS_MAX_AGE_SECONDS": 6 * 3600,
     "SMS_LEASE_SECONDS": 60,
     "SMS_BACKOFF_BASE_SECONDS": 2,
     "SMS_BACKOFF_CAP_SECONDS": 600,
