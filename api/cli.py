@@ -310,13 +310,14 @@ class ScheduledCheckpoints:
             return None
         try:
             with found.session_factory() as session:
-                publish_checkpoint(session, self.key, self.destination)
+                line = publish_checkpoint(session, self.key, self.destination)
         except PublishError as exc:
             logging.getLogger(__name__).error("audit checkpoint not written: %s", exc)
             click.echo(f"worker: audit checkpoint not written: {exc}", err=True)
             self.schedule.done(now, ok=False)
             return False
         self.schedule.done(now, ok=True)
+        click.echo(f"worker: audit checkpoint written: {line}")
         return True
 
 

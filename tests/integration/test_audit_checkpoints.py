@@ -274,6 +274,7 @@ def test_the_worker_writes_checkpoints_when_a_destination_is_configured(
     assert "writing a signed audit checkpoint" in ran.stdout
     [line] = Path(checkpoints_file).read_text().splitlines()
     assert json.loads(line)["seq"] == head(session_factory)[0]
+    assert f"worker: audit checkpoint written: {line}" in ran.stdout
 
     off = make_app(database_url, AUDIT_CHECKPOINT_KEY_FILE=key_file)
     down = make_app(database_url, AUDIT_CHECKPOINT_KEY_FILE=key_file, AUDIT_CHECKPOINT_DESTINATION=receiver)
