@@ -1,5 +1,6 @@
 """`flask --app wsgi ...` commands: database, tokens, demo data, postcodes."""
 
+import logging
 from datetime import timedelta
 
 import click
@@ -252,6 +253,12 @@ def worker_cli(interval, once):
         found.lifecycle_policy.sweep_interval_seconds, found.settings["SMS_POLL_SECONDS"]
     )
     click.echo(f"worker {outbox.worker_id}: sweeping and sending texts every {interval:g} s")
+    checkpoints = ScheduledCheckpoints.from_settings(found.settings)
+    if checkpoints:
+        click.echo(
+            f"worker: writing a signed audit checkpoint to {checkpoints.destination} every "
+            f"{checkpoints.schedule.interval:g} s"
+        )
     pruned_at = float("-inf")
     while True:
         with found.session_factory() as session:
@@ -265,9 +272,53 @@ def worker_cli(interval, once):
         sent = outbox.send_pending()
         if sent.claimed:
             click.echo(f"worker: {sent.summary()}")
+        if checkpoints:
+            checkpoints.write_if_due(found, time.monotonic())
         if once:
             return
         time.sleep(interval)
+
+
+class ScheduledCheckpoints:
+    """The worker's signed audit checkpoints, every AUDIT_CHECKPOINT_INTERVAL_SECONDS to
+    AUDIT_CHECKPOINT_DESTINATION; off when no destination is configured."""
+
+    def __init__(self, key, destination: str, interval: float):
+        from referrals.audit_checkpoints import Schedule
+
+        self.key = key
+        self.destination = destination
+        self.schedule = Schedule(interval)
+
+    @classmethod
+    def from_settings(cls, settings) -> "ScheduledCheckpoints | None":
+        destination = str(settings["AUDIT_CHECKPOINT_DESTINATION"])
+        if not destination:
+            return None
+        interval = float(settings["AUDIT_CHECKPOINT_INTERVAL_SECONDS"])
+        if interval <= 0:
+            raise click.UsageError("AUDIT_CHECKPOINT_INTERVAL_SECONDS must be positive")
+        return cls(_private_key(str(settings["AUDIT_CHECKPOINT_KEY_FILE"])), destination, interval)
+
+    def write_if_due(self, found, now: float) -> bool | None:
+        """True when a checkpoint was written, False when writing failed (logged; tried again soon), None
+        when none was due."""
+        from referrals.audit import publish_checkpoint
+        from referrals.audit_checkpoints import PublishError
+
+        if not self.schedule.due(now):
+            return None
+        try:
+            with found.session_factory() as session:
+                line = publish_checkpoint(session, self.key, self.destination)
+        except PublishError as exc:
+            logging.getLogger(__name__).error("audit checkpoint not written: %s", exc)
+            click.echo(f"worker: audit checkpoint not written: {exc}", err=True)
+            self.schedule.done(now, ok=False)
+            return False
+        self.schedule.done(now, ok=True)
+        click.echo(f"worker: audit checkpoint written: {line}")
+        return True
 
 
 @click.group("sms", help="The SMS outbox.", cls=AppGroup)
@@ -298,37 +349,142 @@ def audit_cli():
     pass
 
 
-@audit_cli.command("verify", help="Recompute the hash chain; exit 1 at the first broken event.")
-@click.option(
-    "--checkpoint", "checkpoint_text", default=None, help="A signed checkpoint kept outside the database."
+@audit_cli.command(
+    "verify",
+    help="Recompute the hash chain and prove it against signed checkpoints; exit 1 at the first broken event "
+    "or checkpoint the chain does not match.",
 )
-def audit_verify(checkpoint_text):
+@click.option(
+    "--checkpoints",
+    "checkpoints_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A JSON Lines file of signed checkpoints (what `audit checkpoint` and the worker write).",
+)
+@click.option(
+    "--public-key",
+    default=None,
+    help="The checkpoints' public key: ed25519:... as `audit public-key` prints it, or a file holding it (or "
+    "a PEM public key). Default: the public half of AUDIT_CHECKPOINT_KEY_FILE.",
+)
+def audit_verify(checkpoints_file, public_key):
     from referrals.audit import verify_trail
-    from referrals.audit_chain import InvalidCheckpoint, verify_checkpoint
+    from referrals.audit_checkpoints import InvalidCheckpoint, coverage, read_checkpoints
 
     found = services()
-    checkpoint = None
-    if checkpoint_text:
+    checkpoints = []
+    if checkpoints_file:
+        public = _public_key(public_key)
         try:
-            checkpoint = verify_checkpoint(checkpoint_text, found.settings["AUDIT_SIGNING_KEY"].encode())
-        except InvalidCheckpoint as exc:
-            raise click.ClickException(f"checkpoint rejected: {exc}") from exc
+            with open(checkpoints_file, encoding="utf-8") as lines:
+                checkpoints = read_checkpoints(lines, public)
+        except (InvalidCheckpoint, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"checkpoints rejected: {exc}") from exc
     with found.session_factory() as session:
-        result = verify_trail(session, checkpoint)
-    if result.ok:
-        click.echo(f"ok: {result.count} events, head {result.head_hash}")
-        return
-    click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem}")
-    raise SystemExit(1)
+        result = verify_trail(session, checkpoints)
+    if not result.ok:
+        click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem}")
+        raise SystemExit(1)
+    click.echo(f"ok: {result.count} events, head {result.head_hash}")
+    for line in coverage(result, checkpoints):
+        click.echo(line)
 
 
-@audit_cli.command("checkpoint", help="Print the head hash and count, signed with AUDIT_SIGNING_KEY.")
-def audit_checkpoint():
-    from referrals.audit import checkpoint
+@audit_cli.command(
+    "checkpoint",
+    help="Sign the chain's head (seq, hash, time) with AUDIT_CHECKPOINT_KEY_FILE and write it outside the "
+    "database: appended to a JSON Lines file or POSTed to an http(s) URL.",
+)
+@click.option(
+    "--to",
+    "destination",
+    default=None,
+    help="A file, an http(s) URL, or - for standard output. Default: AUDIT_CHECKPOINT_DESTINATION.",
+)
+def audit_checkpoint(destination):
+    from referrals.audit import checkpoint, publish_checkpoint
+    from referrals.audit_checkpoints import PublishError
 
     found = services()
+    destination = destination or found.settings["AUDIT_CHECKPOINT_DESTINATION"]
+    if not destination:
+        raise click.UsageError("no destination: set AUDIT_CHECKPOINT_DESTINATION or give --to (- for stdout)")
+    key = _private_key(found.settings["AUDIT_CHECKPOINT_KEY_FILE"])
     with found.session_factory() as session:
-        click.echo(checkpoint(session, found.settings["AUDIT_SIGNING_KEY"]))
+        if destination == "-":
+            click.echo(checkpoint(session, key))
+            return
+        try:
+            line = publish_checkpoint(session, key, destination)
+        except PublishError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"checkpoint written to {destination}: {line}")
+
+
+@audit_cli.command(
+    "public-key", help="Print the public key that verifies the checkpoints (give it to auditors)."
+)
+@click.option(
+    "--key", "key_file", default=None, help="A private key file (default: AUDIT_CHECKPOINT_KEY_FILE)."
+)
+def audit_public_key(key_file):
+    from referrals.audit_checkpoints import public_key_text
+
+    click.echo(public_key_text(_private_key(key_file or services().settings["AUDIT_CHECKPOINT_KEY_FILE"])))
+
+
+@audit_cli.command(
+    "keygen",
+    help="Make an Ed25519 key pair: the private key to a new file (mode 600), the public key printed.",
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The private key file.")
+def audit_keygen(out):
+    import os
+
+    from referrals.audit_checkpoints import generate_private_key_pem, load_private_key, public_key_text
+
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{out} exists: refusing to overwrite a key") from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(generate_private_key_pem())
+    click.echo(f"private key written to {out}: keep it secret; set AUDIT_CHECKPOINT_KEY_FILE={out}", err=True)
+    click.echo(public_key_text(load_private_key(out)))
+
+
+def _private_key(path: str):
+    from referrals.audit_checkpoints import CheckpointKeyError, load_private_key
+
+    if not path:
+        raise click.UsageError(
+            "no key: set AUDIT_CHECKPOINT_KEY_FILE (make one with `audit keygen --out FILE`)"
+        )
+    try:
+        return load_private_key(path)
+    except CheckpointKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _public_key(option: str | None):
+    from pathlib import Path
+
+    from referrals.audit_checkpoints import CheckpointKeyError, parse_public_key
+
+    if option is None:
+        return _private_key(services().settings["AUDIT_CHECKPOINT_KEY_FILE"]).public_key()
+    text = option
+    if not option.startswith(("ed25519:", "-----BEGIN")):
+        try:
+            text = Path(option).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"cannot read the public key {option}: {exc}") from exc
+    try:
+        return parse_public_key(text)
+    except CheckpointKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("config", help="The configuration council staff edit, against the directory.", cls=AppGroup)

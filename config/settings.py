@@ -7,7 +7,6 @@ from pathlib import Path
 CONFIG_DIR = Path(__file__).resolve().parent
 ROOT_DIR = CONFIG_DIR.parent
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
-DEMO_AUDIT_KEY = "demo-audit-key-not-for-production"
 
 
 class ConfigError(RuntimeError):
@@ -18,7 +17,11 @@ DEFAULTS: dict[str, object] = {
     "APP_ENV": "development",
     "DATABASE_URL": f"sqlite:///{ROOT_DIR / 'instance' / 'oneroutein.db'}",
     "SECRET_KEY": DEMO_SECRET_KEY,
-    "AUDIT_SIGNING_KEY": DEMO_AUDIT_KEY,
+    # Signed audit checkpoints (docs/audit.md): the Ed25519 private key (PEM, `flask audit keygen`), where the
+    # worker writes a checkpoint (a JSON Lines file or an http(s) URL; none: off) and how often.
+    "AUDIT_CHECKPOINT_KEY_FILE": "",
+    "AUDIT_CHECKPOINT_DESTINATION": "",
+    "AUDIT_CHECKPOINT_INTERVAL_SECONDS": 3600,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "GEOCODER": "offline",
     "AREAS_FILE": str(CONFIG_DIR / "areas.yaml"),
@@ -31,7 +34,11 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_FROM": "",
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_BASE_URL": "",
-    "SMS_MAX_ATTEMPTS": 6,
+    # Retries ride out an outage of hours: backoff doubling from SMS_BACKOFF_BASE_SECONDS to the cap, at most
+    # SMS_MAX_ATTEMPTS tries (these defaults last at least 7.6 h); an offer text stops when its offer expires
+    # or closes, any other text after SMS_MAX_AGE_SECONDS (then it becomes a phone task).
+    "SMS_MAX_ATTEMPTS": 100,
+    "SMS_MAX_AGE_SECONDS": 6 * 3600,
     "SMS_LEASE_SECONDS": 60,
     "SMS_BACKOFF_BASE_SECONDS": 2,
     "SMS_BACKOFF_CAP_SECONDS": 600,
@@ -52,6 +59,7 @@ INT_KEYS = {
     "WORKLOAD_REFRESH_SECONDS",
     "DIRECTORY_CHANGES_KEEP_HOURS",
     "IDEMPOTENCY_KEEP_HOURS",
+    "AUDIT_CHECKPOINT_INTERVAL_SECONDS",
 }
 SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
 INT_KEYS |= SMS_INT_KEYS
@@ -86,8 +94,8 @@ def check_production(settings: Mapping[str, object]) -> None:
     problems = []
     if settings["SECRET_KEY"] in ("", DEMO_SECRET_KEY) or len(str(settings["SECRET_KEY"])) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
-    if settings["AUDIT_SIGNING_KEY"] in ("", DEMO_AUDIT_KEY) or len(str(settings["AUDIT_SIGNING_KEY"])) < 32:
-        problems.append("AUDIT_SIGNING_KEY must be set to a random value of at least 32 characters")
+    if settings["AUDIT_CHECKPOINT_DESTINATION"] and not settings["AUDIT_CHECKPOINT_KEY_FILE"]:
+        problems.append("AUDIT_CHECKPOINT_DESTINATION needs AUDIT_CHECKPOINT_KEY_FILE (flask audit keygen)")
     if str(settings["DATABASE_URL"]).startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
     if problems:

@@ -101,12 +101,24 @@ _MAX_EXPONENT = 62
 
 
 def backoff_delay(attempt: int, base: float = 2.0, cap: float = 600.0, rng: UniformSource = random) -> float:
-    """Seconds to wait before retry number `attempt` (0 for the first retry): "full jitter", a uniform
-    draw between 0 and min(cap, base * 2**attempt), so that retries after an outage spread out instead
-    of arriving together."""
+    """Seconds to wait before retry number `attempt` (0 for the first retry): "equal jitter", a uniform draw
+    between half and all of min(cap, base * 2**attempt). The random half spreads retries after an outage so
+    they do not arrive together; the fixed half means a number of attempts lasts at least a known time
+    (`shortest_retry_window`), which "full jitter" (a draw from 0) cannot promise."""
+    ceiling = backoff_ceiling(attempt, base, cap)
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def backoff_ceiling(attempt: int, base: float = 2.0, cap: float = 600.0) -> float:
     if attempt < 0:
         raise ValueError(f"attempt must be >= 0, got {attempt}")
     if base <= 0 or cap <= 0:
         raise ValueError("base and cap must be positive")
-    ceiling = min(cap, base * 2 ** min(attempt, _MAX_EXPONENT))
-    return rng.uniform(0.0, ceiling)
+    return min(cap, base * 2 ** min(attempt, _MAX_EXPONENT))
+
+
+def shortest_retry_window(max_attempts: int, base: float = 2.0, cap: float = 600.0) -> float:
+    """The least time, in seconds, from a text's first attempt to its last when every attempt fails
+    transiently: the sum of the shortest waits between `max_attempts` attempts. An outage shorter than this
+    never exhausts the attempts."""
+    return sum(backoff_ceiling(attempt, base, cap) / 2 for attempt in range(max(max_attempts - 1, 0)))

@@ -6,6 +6,13 @@ are serial) and leases them for `lease_seconds`; a worker renews the lease just 
 with no transaction open. A worker that dies mid-send leaves its rows `sending`; once the lease has passed any
 worker claims them again, so nothing is lost.
 
+Retries ride out an outage of hours: a transient failure waits an exponentially growing, capped time
+(`notify.errors.backoff_delay`) and the defaults promise at least `shortest_retry_window` of attempts (over 7
+hours). What limits a text is whether it is still worth sending: an offer text only while its offer is open
+and not expired (the offer's own timer, told by `OutboxEvents.send_deadline`), any other text for
+`max_age_seconds` after it was written. A text past its limit is dead-lettered with that reason; an offer
+text's task then moves on by the offer's timer, not by the fallback.
+
 At-least-once, bounded: `attempts` counts every claim, so a text is handed to Twilio at most `max_attempts`
 times. A duplicate needs Twilio to accept a text whose SID we then failed to store (a crash, or a timeout
 after Twilio had taken it). Each send carries its own status-callback URL (`?m=<row>&a=<attempt>`): a callback
@@ -19,7 +26,7 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import and_, or_, select
@@ -51,12 +58,13 @@ STATUS_PATH = "/sms/status"
 
 @dataclass(frozen=True)
 class OutboxSettings:
-    max_attempts: int = 6
+    max_attempts: int = 100
     lease_seconds: float = 60.0
     backoff_base: float = 2.0
     backoff_cap: float = 600.0
     batch_size: int = 50
     public_base_url: str = ""
+    max_age_seconds: float = 6 * 3600.0
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object]) -> "OutboxSettings":
@@ -67,7 +75,15 @@ class OutboxSettings:
             backoff_cap=float(settings["SMS_BACKOFF_CAP_SECONDS"]),
             batch_size=int(settings["SMS_BATCH_SIZE"]),
             public_base_url=str(settings["PUBLIC_BASE_URL"]),
+            max_age_seconds=float(settings["SMS_MAX_AGE_SECONDS"]),
         )
+
+
+class Deadline(NamedTuple):
+    """When a text stops being worth sending, and why (said in its dead-letter event)."""
+
+    at: datetime
+    why: str
 
 
 class OutboxEvents(Protocol):
@@ -81,6 +97,12 @@ class OutboxEvents(Protocol):
     def fallback(self, session: Session, message: OutboxMessage) -> None:
         """The text will never arrive: route its task another way. Called after the failure is committed;
         commits its own work. If it never runs (a crash), the offer's expiry timer still moves the task on."""
+        ...
+
+    def send_deadline(self, session: Session, message: OutboxMessage) -> Deadline | None:
+        """The text's own limit, if it has one (an offer text: its offer's expiry, or a time already past
+        once the offer is closed); None for texts limited only by their age (`max_age_seconds`). A text
+        past its own limit is dead-lettered without the fallback: its task already moved on."""
         ...
 
 
@@ -191,6 +213,10 @@ def send_claimed(
     message = _renew_lease(session, message_id, worker_id, clock(), settings.lease_seconds)
     if message is None:
         return "lost"
+    stale = _stale(session, message, events, settings, clock())
+    if stale is not None:
+        why, fall_back = stale
+        return _give_up(session, message_id, worker_id, why, events, clock(), fall_back=fall_back)
     if message.attempts > settings.max_attempts:
         detail = f"gave up after {settings.max_attempts} attempts (the last one's outcome is unknown)"
         return _give_up(session, message_id, worker_id, detail, events, clock())
@@ -200,6 +226,28 @@ def send_claimed(
     except SmsSendError as error:
         return _record_failure(session, message_id, worker_id, error, events, settings, clock())
     return _record_sent(session, message_id, worker_id, accepted, events, clock())
+
+
+def _stale(
+    session: Session, message: OutboxMessage, events: OutboxEvents, settings: OutboxSettings, now: datetime
+) -> tuple[str, bool] | None:
+    """Why the text is no longer worth sending and whether its task needs the fallback; None to send it."""
+    deadline = events.send_deadline(session, message)
+    session.commit()
+    if deadline is not None:
+        return (f"not sent: {deadline.why}", False) if now >= deadline.at else None
+    if now - message.created_at >= timedelta(seconds=settings.max_age_seconds):
+        age = _duration(settings.max_age_seconds)
+        return f"not sent within its maximum age ({age}, SMS_MAX_AGE_SECONDS)", True
+    return None
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
 
 
 def _lock(session: Session, message_id: int) -> OutboxMessage | None:
@@ -310,23 +358,31 @@ def _give_up(
     detail: str,
     events: OutboxEvents,
     now: datetime,
+    fall_back: bool = True,
 ) -> str:
     message = _lock_owned(session, message_id, worker_id)
     if message is None:
         return "lost"
-    return _mark_dead(session, message, detail, events, now)
+    return _mark_dead(session, message, detail, events, now, fall_back)
 
 
 def _mark_dead(
-    session: Session, message: OutboxMessage, detail: str, events: OutboxEvents, now: datetime
+    session: Session,
+    message: OutboxMessage,
+    detail: str,
+    events: OutboxEvents,
+    now: datetime,
+    fall_back: bool = True,
 ) -> str:
-    """Dead-letter a message this worker has locked and owns, then hand its offer to the fallback."""
+    """Dead-letter a message this worker has locked and owns, then (unless its task has already moved on)
+    hand its task to the fallback."""
     message.status = "dead"
     message.status_updated_at = now
     _release(message)
     events.record(session, message, "dead", detail)
     session.commit()
-    events.fallback(session, message)
+    if fall_back:
+        events.fallback(session, message)
     return "dead"
 
 

@@ -1,15 +1,17 @@
 """Writing the audit trail: append-only, hash-chained, in the same transaction as the change it records."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from referrals.audit_chain import AuditRecord, Checkpoint, VerifyResult, chain_hash, sign_checkpoint, verify
+from referrals.audit_chain import AuditRecord, Checkpoint, VerifyResult, chain_hash, verify
+from referrals.audit_checkpoints import publish, sign_checkpoint
 from referrals.models import AuditEvent, AuditHead
 
 HEAD_ID = 1
@@ -106,14 +108,26 @@ def records(session: Session, batch: int = 1000) -> Iterator[AuditRecord]:
         yield AuditRecord(seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=event_document(row))
 
 
-def verify_trail(session: Session, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    return verify(records(session), checkpoint=checkpoint)
+def verify_trail(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> VerifyResult:
+    return verify(records(session), checkpoints=checkpoints)
 
 
-def checkpoint(session: Session, key: str, now: datetime | None = None) -> str:
-    """The head hash and count, signed, for keeping outside the database."""
-    head = session.get(AuditHead, HEAD_ID)
-    return sign_checkpoint(head.seq, head.hash, key.encode(), now or utcnow())
+def checkpoint(session: Session, key: Ed25519PrivateKey, now: datetime | None = None) -> str:
+    """The head's seq and hash and the time, signed (one JSON line), for keeping outside the database."""
+    head = session.get(AuditHead, HEAD_ID, populate_existing=True)
+    line = sign_checkpoint(key, head.seq, head.hash, now or utcnow())
+    session.rollback()
+    return line
+
+
+def publish_checkpoint(
+    session: Session, key: Ed25519PrivateKey, destination: str, now: datetime | None = None
+) -> str:
+    """Sign the head as it stands and write it to `destination` (a JSON Lines file or an http(s) URL); the
+    line written. Raises `audit_checkpoints.PublishError` when the destination cannot take it."""
+    line = checkpoint(session, key, now)
+    publish(line, destination)
+    return line
 
 
 def events_for_referral(session: Session, referral_id: int) -> list[AuditEvent]:

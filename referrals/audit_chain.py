@@ -3,8 +3,9 @@
 Record `seq` (from 1) stores `hash = sha256(prev_hash "\\n" seq "\\n" canonical_json(event))`, where
 `prev_hash` is the previous record's hash (GENESIS for the first). Editing, deleting, inserting or reordering
 a record breaks a link that `verify` finds. A chain can still be rewritten whole from the point of tampering,
-so the head is pinned by HMAC-signed checkpoints kept outside the database; `verify` checks one if given
-(a rewrite then shows at the checkpoint's seq, meaning "at or before here").
+or cut short, so the head is pinned by signed checkpoints kept outside the database (`audit_checkpoints.py`);
+`verify` checks every one it is given (a rewrite then shows at a checkpoint's seq, meaning "at or before
+here"; a chain shorter than a checkpoint was cut). Events after the last checkpoint are not yet covered.
 
 Canonical JSON: sorted keys, no whitespace, UTF-8 with non-ASCII written as is. Datetimes must be
 timezone-aware and become `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; dates become `YYYY-MM-DD`; Decimals become
@@ -15,7 +16,6 @@ enums their value. Mapping keys must be strings; sets, bytes and other types are
 """
 
 import hashlib
-import hmac
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,13 +27,8 @@ from typing import Any
 from uuid import UUID
 
 GENESIS = "0" * 64
-CHECKPOINT_PREFIX = "oneroute-audit-checkpoint v1"
-MIN_KEY_BYTES = 16
-_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_CHECKPOINT = re.compile(
-    rf"{CHECKPOINT_PREFIX} count=(0|[1-9][0-9]*) head=([0-9a-f]{{64}}) at=(\S+) sig=([0-9a-f]{{64}})"
-)
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
@@ -48,7 +43,7 @@ def canonical_json(payload: Mapping[str, Any]) -> bytes:
 def utc_text(moment: datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("audit datetimes must be timezone-aware")
-    return moment.astimezone(UTC).strftime(_UTC_FORMAT)
+    return moment.astimezone(UTC).strftime(UTC_FORMAT)
 
 
 def _plain(value: Any) -> Any:
@@ -78,7 +73,7 @@ def _plain(value: Any) -> Any:
 
 
 def chain_hash(prev_hash: str, seq: int, event: Mapping[str, Any]) -> str:
-    if not _HEX64.fullmatch(prev_hash):
+    if not HEX64.fullmatch(prev_hash):
         raise ValueError("prev_hash must be 64 lowercase hex digits")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         raise ValueError("seq must be a positive integer")
@@ -111,6 +106,8 @@ def build_chain(events: Iterable[Mapping[str, Any]]) -> Iterator[AuditRecord]:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """The chain had `count` records, the last with hash `head_hash`, at time `at`."""
+
     count: int
     head_hash: str
     at: datetime
@@ -127,17 +124,31 @@ class VerifyResult:
     problem: str | None = None
 
 
-def verify(rows: Iterable[AuditRecord], *, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Walk the chain once, in the order given, and report the first broken link."""
+def verify(
+    rows: Iterable[AuditRecord],
+    *,
+    checkpoint: Checkpoint | None = None,
+    checkpoints: Iterable[Checkpoint] = (),
+) -> VerifyResult:
+    """Walk the chain once, in the order given, and report the first broken link or the first checkpoint
+    the chain does not match (a rewrite at or before it, or a chain cut short of it)."""
+    pinned: dict[int, list[Checkpoint]] = {}
+    for each in [*([checkpoint] if checkpoint else []), *checkpoints]:
+        pinned.setdefault(each.count, []).append(each)
     count, head = 0, GENESIS
     for row in rows:
         expected = count + 1
-        problem = _link_problem(row, expected, head) or _checkpoint_problem(row, checkpoint)
+        problem = _link_problem(row, expected, head) or _checkpoint_problem(row, pinned.get(row.seq, ()))
         if problem:
             return VerifyResult(False, count, head, expected, problem)
         count, head = row.seq, row.hash
-    if checkpoint is not None and count < checkpoint.count:
-        problem = f"chain ends at seq {count} but the signed checkpoint covers {checkpoint.count} records"
+    beyond = [each for seq, group in pinned.items() if seq > count for each in group]
+    if beyond:
+        last = max(beyond, key=lambda each: each.count)
+        problem = (
+            f"chain ends at seq {count} but the signed checkpoint of {utc_text(last.at)} covers "
+            f"{last.count} records: events were cut from the end"
+        )
         return VerifyResult(False, count, head, count + 1, problem)
     return VerifyResult(True, count, head)
 
@@ -159,48 +170,11 @@ def _link_problem(row: AuditRecord, expected: int, prev_hash: str) -> str | None
     return None
 
 
-def _checkpoint_problem(row: AuditRecord, checkpoint: Checkpoint | None) -> str | None:
-    if checkpoint is None or row.seq != checkpoint.count or row.hash == checkpoint.head_hash:
-        return None
-    return (
-        f"seq {row.seq}: hash differs from the signed checkpoint; the chain was rewritten at or before here"
-    )
-
-
-def sign_checkpoint(count: int, head_hash: str, key: bytes, at: datetime) -> str:
-    _check_key(key)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValueError("count must be a non-negative integer")
-    if not _HEX64.fullmatch(head_hash):
-        raise ValueError("head_hash must be 64 lowercase hex digits")
-    body = f"{CHECKPOINT_PREFIX} count={count} head={head_hash} at={utc_text(at)}"
-    return f"{body} sig={_signature(key, body)}"
-
-
-class InvalidCheckpoint(ValueError):
-    """The checkpoint text is malformed or its signature does not verify."""
-
-
-def verify_checkpoint(text: str, key: bytes) -> Checkpoint:
-    _check_key(key)
-    match = _CHECKPOINT.fullmatch(text.strip())
-    if match is None:
-        raise InvalidCheckpoint("not a v1 audit checkpoint")
-    count, head_hash, at_text, signature = match.groups()
-    body = text.strip().rsplit(" sig=", 1)[0]
-    if not hmac.compare_digest(_signature(key, body), signature):
-        raise InvalidCheckpoint("checkpoint signature does not verify")
-    try:
-        at = datetime.strptime(at_text, _UTC_FORMAT).replace(tzinfo=UTC)
-    except ValueError as error:
-        raise InvalidCheckpoint(f"checkpoint time is malformed: {at_text}") from error
-    return Checkpoint(int(count), head_hash, at)
-
-
-def _signature(key: bytes, body: str) -> str:
-    return hmac.new(key, body.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def _check_key(key: bytes) -> None:
-    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
-        raise ValueError(f"the checkpoint key must be at least {MIN_KEY_BYTES} bytes")
+def _checkpoint_problem(row: AuditRecord, checkpoints: Iterable[Checkpoint]) -> str | None:
+    for each in checkpoints:
+        if row.hash != each.head_hash:
+            return (
+                f"seq {row.seq}: hash differs from the signed checkpoint of {utc_text(each.at)}; the chain "
+                "was rewritten at or before here"
+            )
+    return None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from notify.models import OutboxMessage
+from notify.outbox import Deadline
 from referrals import audit
 from referrals.actions import Action, load_for_update, perform
 from referrals.errors import Conflict
@@ -58,6 +59,30 @@ class ReferralSmsEvents:
 
     def fallback(self, session: Session, message: OutboxMessage) -> None:
         fallback_for_dead_message(session, message, self.policy)
+
+    def send_deadline(self, session: Session, message: OutboxMessage) -> Deadline | None:
+        return offer_text_deadline(session, message)
+
+
+def offer_text_deadline(session: Session, message: OutboxMessage) -> Deadline | None:
+    """An offer text is worth sending while its offer is open and not expired: the offer's own timer is its
+    limit. Other texts have none of their own (the outbox limits them by age)."""
+    if message.kind != "offer" or message.offer_id is None:
+        return None
+    offer = session.get(Offer, message.offer_id, populate_existing=True)
+    if offer is None:
+        return None
+    if offer.status != "pending":
+        return Deadline(message.created_at, f"{CLOSED_OFFER[offer.status]} before the text could be sent")
+    return Deadline(offer.expires_at, f"{CLOSED_OFFER['expired']} before the text could be sent")
+
+
+CLOSED_OFFER = {
+    "accepted": "its offer was accepted",
+    "declined": "its offer was declined",
+    "expired": "its offer expired",
+    "withdrawn": "its offer was withdrawn",
+}
 
 
 def fallback_for_dead_message(

@@ -39,11 +39,16 @@ def test_docs_are_served_from_the_installed_package(client):
 @pytest.mark.parametrize(
     ("overrides", "complaint"),
     [
+        ({"SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite:///x.db"}, "PostgreSQL"),
+        ({"DATABASE_URL": "postgresql://u@h/db"}, "SECRET_KEY"),
         (
-            {"SECRET_KEY": "x" * 40, "AUDIT_SIGNING_KEY": "y" * 40, "DATABASE_URL": "sqlite:///x.db"},
-            "PostgreSQL",
+            {
+                "SECRET_KEY": "x" * 40,
+                "DATABASE_URL": "postgresql://u@h/db",
+                "AUDIT_CHECKPOINT_DESTINATION": "/var/lib/audit/checkpoints.jsonl",
+            },
+            "AUDIT_CHECKPOINT_KEY_FILE",
         ),
-        ({"AUDIT_SIGNING_KEY": "y" * 40, "DATABASE_URL": "postgresql://u@h/db"}, "SECRET_KEY"),
     ],
 )
 def test_production_refuses_demo_secrets_and_sqlite(overrides, complaint):

@@ -2,7 +2,15 @@ import random
 
 import pytest
 
-from notify.errors import PERMANENT_CODES, TRANSIENT_CODES, SmsSendError, backoff_delay, classify
+from config.settings import load_settings
+from notify.errors import (
+    PERMANENT_CODES,
+    TRANSIENT_CODES,
+    SmsSendError,
+    backoff_delay,
+    classify,
+    shortest_retry_window,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,22 +78,39 @@ def test_send_error_classified_sets_transient(code, status, transient):
     assert str(error) == "boom"
 
 
-def test_backoff_is_full_jitter_under_a_doubling_ceiling():
+def test_backoff_is_equal_jitter_under_a_doubling_ceiling():
     rng = random.Random(1234)
     expected_rng = random.Random(1234)
     for attempt, ceiling in [(0, 2.0), (1, 4.0), (2, 8.0), (5, 64.0), (9, 600.0), (40, 600.0)]:
         delay = backoff_delay(attempt, base=2.0, cap=600.0, rng=rng)
-        assert delay == expected_rng.uniform(0.0, ceiling)
-        assert 0.0 <= delay <= ceiling
+        assert delay == expected_rng.uniform(ceiling / 2, ceiling)
+        assert ceiling / 2 <= delay <= ceiling
 
 
-def test_backoff_spreads_retries_over_the_whole_window():
+def test_backoff_spreads_retries_over_the_upper_half_of_the_window():
     rng = random.Random(7)
     delays = [backoff_delay(3, base=1.0, cap=100.0, rng=rng) for _ in range(2000)]
-    assert max(delays) <= 8.0
-    assert min(delays) < 0.5
-    assert max(delays) > 7.5
-    assert 3.5 < sum(delays) / len(delays) < 4.5
+    assert 4.0 <= min(delays) < 4.5
+    assert 7.5 < max(delays) <= 8.0
+    assert 5.5 < sum(delays) / len(delays) < 6.5
+
+
+def test_the_shortest_retry_window_adds_the_shortest_waits():
+    assert shortest_retry_window(1, base=2.0, cap=600.0) == 0
+    assert shortest_retry_window(4, base=2.0, cap=600.0) == 1 + 2 + 4
+    assert shortest_retry_window(13, base=2.0, cap=600.0) == 511 + 3 * 300
+
+
+def test_the_default_retries_outlast_an_outage_of_hours_and_the_maximum_age():
+    """The old defaults (6 attempts, full jitter from 0) could give up within seconds, 31 s on average, so a
+    30 s Twilio outage lost offer texts. The defaults now retry for over 7 hours at the least, longer than a
+    text other than an offer text is kept (SMS_MAX_AGE_SECONDS), with no wait longer than the cap."""
+    settings = load_settings({})
+    base, cap = settings["SMS_BACKOFF_BASE_SECONDS"], settings["SMS_BACKOFF_CAP_SECONDS"]
+    window = shortest_retry_window(settings["SMS_MAX_ATTEMPTS"], base, cap)
+    assert window >= 7 * 3600
+    assert window >= settings["SMS_MAX_AGE_SECONDS"]
+    assert settings["SMS_BACKOFF_CAP_SECONDS"] <= 600
 
 
 def test_backoff_survives_huge_attempt_numbers():
