@@ -17,17 +17,15 @@ A hyphen separates words, as in the notes: "self-harm" is "self harm".
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from triage.errors import TermSyntaxError
-from triage.text import Notes
+from triage.text import MIN_ENDING, MIN_STEM, Notes
 
 GAP = "..."
 GAP_WORDS = 3
-MIN_STEM = 3
-MIN_ENDING = 4
 MAX_RANGE = 200
 PAUSES = {",": ",", ".": r"\."}
 _PIECE = re.compile(r"\.\.\.|[()|?,.]|[^\s()|?,.]+")
@@ -57,6 +55,8 @@ class CompiledTerm:
     single_words: tuple[str, ...]
     size: int
     gate: frozenset[str] | None
+    clauses: tuple[frozenset[str], ...] = ()
+    first: frozenset[str] | None = None
 
 
 def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
@@ -66,18 +66,22 @@ def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     pattern, size, single, gate = parser.sequence(top=True)
     if not parser.has_word:
         raise TermSyntaxError(f"{term!r} holds no word")
-    return CompiledTerm(term, pattern, tuple(parser.words), tuple(single), size, gate)
+    clauses = tuple(dict.fromkeys(parser.clauses))
+    return CompiledTerm(term, pattern, tuple(parser.words), tuple(single), size, gate, clauses, parser.first)
 
 
 Gate = frozenset[str] | None
-Element = tuple[str, list[str], Gate]
+Element = tuple[str, list[str], Gate, Gate, Gate]
 
 
 class _Parser:
     """Recursive descent over the pieces of a term; `words` collects every word alternative.
 
     Each sequence also gets a gate: words one of which any match must hold (None when unknown), so a
-    term set can skip notes that hold none of its gate words."""
+    term set can skip notes that hold none of its gate words. Each element also gets keys (see `Notes.keys`:
+    words, `stem*`, `*ending`, the numbers of a range), and `clauses` lists the keys of every element the
+    whole term needs: a term whose clauses are not all met by a note's keys cannot match it. `first`: the
+    keys one of which the token where a match starts must have (a pause: ',' or '.'), None when unknown."""
 
     def __init__(self, term: str, lists: WordLists, pieces: list[str] | None = None) -> None:
         self.term = term
@@ -86,12 +90,17 @@ class _Parser:
         self.position = 0
         self.words: list[str] = []
         self.has_word = False
+        self.clauses: list[frozenset[str]] = []
+        self.last_keys: Gate = None
+        self.first: Gate = None
 
     def sequence(self, top: bool) -> tuple[str, int, list[str], Gate]:
         parts: list[str] = []
         size = 0
         single: list[str] = []
         required: list[frozenset[str]] = []
+        needed: list[frozenset[str]] = []
+        first: Gate = None
         gap_pending = False
         while self.position < len(self.pieces):
             piece = self.pieces[self.position]
@@ -111,16 +120,19 @@ class _Parser:
                 optional = self.position < len(self.pieces) and self.pieces[self.position] == "?"
                 self.position += optional
             elif piece in PAUSES:
-                elements = [(PAUSES[piece], [], None)]
+                elements = [(PAUSES[piece], [], None, None, frozenset(piece))]
             elif _LIST.fullmatch(piece):
                 elements = [self.word_list(piece[1:])]
             else:
                 elements = self.atoms(piece)
             if not optional:
-                required += [gate for _, _, gate in elements if gate is not None]
-            for regex, alternatives, _ in elements:
+                required += [gate for _, _, gate, _, _ in elements if gate is not None]
+                needed += [keys for _, _, _, keys, _ in elements if keys is not None]
+            for regex, alternatives, _, _, starts in elements:
                 if optional and not parts:
                     raise TermSyntaxError(f"a term cannot start with an optional group: {self.term!r}")
+                if not parts:
+                    first = starts
                 separator = (_GAP_REGEX if gap_pending else " ") if parts else ""
                 parts.append(f"(?:{separator}{regex})?" if optional else separator + regex)
                 single = alternatives if not size else []
@@ -131,25 +143,31 @@ class _Parser:
                 f"'{GAP}' must stand between two words, and groups hold words, in {self.term!r}"
             )
         gate = min(required, key=len) if required else None
+        self.last_keys = min(needed, key=len) if needed else None
+        self.first = first
+        if top:
+            self.clauses = needed
         return "".join(parts), size, single if size == 1 else [], gate
 
     def group(self) -> Element:
-        options, gates = [], []
+        options, gates, keys, firsts = [], [], [], []
         while True:
             regex, _, _, gate = self.sequence(top=False)
             options.append(regex)
             gates.append(gate)
+            keys.append(self.last_keys)
+            firsts.append(self.first)
             if self.position >= len(self.pieces):
                 raise TermSyntaxError(f"'(' without ')' in {self.term!r}")
             closing = self.pieces[self.position]
             self.position += 1
             if closing == ")":
-                return f"(?:{'|'.join(options)})", [], _union(gates)
+                return f"(?:{'|'.join(options)})", [], _union(gates), _union(keys), _union(firsts)
 
     def word_list(self, name: str) -> Element:
         if name not in self.lists:
             raise TermSyntaxError(f"unknown word list '@{name}' in {self.term!r}")
-        options, single, gates = [], [], []
+        options, single, gates, keys, firsts = [], [], [], [], []
         for entry in self.lists[name]:
             pieces = _PIECE.findall(_APOSTROPHES.sub("", entry.lower()))
             if any(piece == GAP or piece.startswith("@") for piece in pieces):
@@ -158,10 +176,13 @@ class _Parser:
             regex, size, words, gate = parser.sequence(top=True)
             options.append(regex)
             gates.append(gate)
+            keys.append(parser.last_keys)
+            firsts.append(parser.first)
             single += words if size == 1 else []
             self.words += parser.words
         self.has_word = True
-        return f"(?:{'|'.join(sorted(options, key=len, reverse=True))})", single, _union(gates)
+        pattern = f"(?:{'|'.join(sorted(options, key=len, reverse=True))})"
+        return pattern, single, _union(gates), _union(keys), _union(firsts)
 
     def atoms(self, piece: str) -> list[Element]:
         ranged = _RANGE.fullmatch(piece)
@@ -173,7 +194,7 @@ class _Parser:
                 )
             self.has_word = True
             numbers = sorted((str(n) for n in range(low, high + 1)), key=len, reverse=True)
-            return [(f"(?:{'|'.join(numbers)})", [], None)]
+            return [(f"(?:{'|'.join(numbers)})", [], None, frozenset(numbers), frozenset(numbers))]
         atoms = [self.word(word) for word in piece.split("-") if word]
         if not atoms:
             raise TermSyntaxError(f"{piece!r} in {self.term!r} holds no word")
@@ -188,7 +209,10 @@ class _Parser:
         regexes = [_alternative_regex(a) for a in sorted(alternatives, key=len, reverse=True)]
         plain = [a for a in alternatives if a.isalpha()]
         gate = frozenset(plain) if len(plain) == len(alternatives) else None
-        return (f"(?:{'|'.join(regexes)})" if len(regexes) > 1 else regexes[0]), plain, gate
+        inside = any(a.startswith("*") and a.endswith("*") for a in alternatives)  # no key for "*part*"
+        keys = None if inside else frozenset(alternatives)
+        regex = f"(?:{'|'.join(regexes)})" if len(regexes) > 1 else regexes[0]
+        return regex, plain, gate, keys, keys
 
 
 def _union(gates: list[Gate]) -> Gate:
@@ -220,24 +244,76 @@ def _alternative_regex(alternative: str) -> str:
 
 
 class TermSet:
-    """A list of terms searched together; finds which term matched and where."""
+    """A list of terms searched together; finds which term matched and where.
+
+    The terms make one regex, alternatives in order (longest first), scanned left to right. `find` first
+    drops the terms that cannot match the notes (a key one of their clauses needs is missing: see
+    `Notes.keys`); a term that cannot match changes no match. Then it tries the regex only where a
+    remaining term can start (a token with one of its `first` keys), which finds exactly what a scan of
+    the whole text finds, as no match can start anywhere else."""
 
     def __init__(self, terms: list[str] | tuple[str, ...], lists: WordLists | None = None) -> None:
         self.compiled = tuple(compile_term(term, lists) for term in terms)
         ordered = sorted(enumerate(self.compiled), key=lambda item: (-item[1].size, -len(item[1].text)))
         body = "|".join(f"(?P<t{index}>{term.pattern})" for index, term in ordered)
         self._regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])") if self.compiled else None
-        gates = [term.gate for term in self.compiled]
-        self._gate = None if None in gates else frozenset().union(*gates)
+        # Each distinct clause is a bit; a key sets the bits of the clauses it meets; a term can match when
+        # every bit of its mask is met. `_masks`: each term's mask and first keys.
+        bits: dict[frozenset[str], int] = {}
+        for term in self.compiled:
+            for clause in term.clauses:
+                bits.setdefault(clause, 1 << len(bits))
+        self._key_masks: dict[str, int] = {}
+        for clause, bit in bits.items():
+            for key in clause:
+                self._key_masks[key] = self._key_masks.get(key, 0) | bit
+        self._keys = frozenset(self._key_masks)
+        self._masks = tuple(
+            (sum(bits[clause] for clause in term.clauses), term.first) for term in self.compiled
+        )
+        self._always = any(mask == 0 for mask, _ in self._masks)
 
     def __bool__(self) -> bool:
         return bool(self.compiled)
 
-    def find(self, notes: Notes) -> list[Hit]:
-        if self._regex is None or (self._gate is not None and self._gate.isdisjoint(notes.words)):
+    def find(self, notes: Notes, prefilter: bool = True) -> list[Hit]:
+        """Every match, left to right. prefilter=False scans the whole text (the same matches, slower)."""
+        regex = self._regex
+        if regex is None:
             return []
+        if not prefilter:
+            return self._hits(notes, regex.finditer(notes.doc))
+        keys = notes.keys
+        present = self._keys.intersection(keys)
+        if not present and not self._always:
+            return []
+        met = 0
+        for key in present:
+            met |= self._key_masks[key]
+        unmet = ~met
+        starts: set[str] = set()
+        for mask, first in self._masks:
+            if not mask & unmet:
+                if first is None:
+                    return self._hits(notes, regex.finditer(notes.doc))
+                starts.update(first.intersection(keys))
+        if not starts:
+            return []
+        doc = notes.doc
+        position = 0
         hits = []
-        for match in self._regex.finditer(notes.doc):
+        for start in sorted({offset for key in starts for offset in notes.positions(key)}):
+            if start < position:
+                continue
+            match = regex.match(doc, start)
+            if match is not None:
+                hits += self._hits(notes, (match,))
+                position = match.end()
+        return hits
+
+    def _hits(self, notes: Notes, matches: Iterable[re.Match[str]]) -> list[Hit]:
+        hits = []
+        for match in matches:
             first, last = notes.token_span(match.start(), match.end())
             term = self.compiled[int(match.lastgroup[1:])].text if match.lastgroup else ""
             hits.append(Hit(first, last, term))

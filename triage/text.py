@@ -25,6 +25,9 @@ _ANSWER_GAP = re.compile(r"[\s?:\-–—]*")
 ANSWERS = frozenset({"no", "nope", "none", "nil", "denied", "denies", "negative", "not"})
 TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "rev", "st"})
 BEFORE_NUMBERS = frozenset({"no", "nr", "approx", "flat", "apt", "tel"})
+MIN_STEM = 3  # as in terms.py: the shortest stem and ending a term may use
+MIN_ENDING = 4
+PAUSE_KEYS = {",": re.compile(","), ".": re.compile(r"\.")}
 SENTENCE_GLUE = " . "
 PAUSE_GLUE = " , "
 
@@ -56,6 +59,46 @@ class Notes:
     @cached_property
     def words(self) -> frozenset[str]:
         return frozenset(token.word for token in self.tokens)
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """What a term may need of these notes (terms.py): each word, each `stem*` (3 letters or more)
+        and each `*ending` (4 or more) of a word, and ',' and '.' when the doc holds them; a term needing
+        a key that is not here cannot match."""
+        keys = set(self.words)
+        for word in self.words:
+            keys.update([word[:end] + "*" for end in range(MIN_STEM, len(word) + 1)])
+            keys.update(["*" + word[start:] for start in range(len(word) - MIN_ENDING + 1)])
+        keys.update(pause for pause in ",." if pause in self.doc)
+        return frozenset(keys)
+
+    @cached_property
+    def _word_offsets(self) -> dict[str, list[int]]:
+        offsets: dict[str, list[int]] = {}
+        for token, offset in zip(self.tokens, self.offsets, strict=True):
+            offsets.setdefault(token.word, []).append(offset)
+        return offsets
+
+    @cached_property
+    def _positions(self) -> dict[str, list[int]]:
+        return {}
+
+    def positions(self, key: str) -> list[int]:
+        """Where in `doc` the tokens with this key (a word, `stem*` or `*ending`, see `keys`) start, or the
+        offsets of the ',' or '.' in `doc`."""
+        found = self._positions.get(key)
+        if found is None:
+            words = self._word_offsets
+            if key in PAUSE_KEYS:
+                found = [match.start() for match in PAUSE_KEYS[key].finditer(self.doc)]
+            elif key.endswith("*"):
+                found = [o for word, at in words.items() if word.startswith(key[:-1]) for o in at]
+            elif key.startswith("*"):
+                found = [o for word, at in words.items() if word.endswith(key[1:]) for o in at]
+            else:
+                found = words.get(key, [])
+            self._positions[key] = found
+        return found
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last, as written in the notes."""
