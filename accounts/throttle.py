@@ -9,10 +9,13 @@ Each key (an account, a client address, an account on a device it was signed in 
 The counts live where Flask-Limiter keeps its counters (`RATELIMIT_STORAGE_URI`): in Redis every gunicorn
 worker and every server sees the same delays; `memory://` (development and tests) is one process's own.
 Times come from the `Throttle`'s clock, stored with each count, so tests move a clock instead of sleeping;
-the store's own expiry only tidies keys away once they cannot matter.
+the store's own expiry only tidies keys away once they cannot matter. When the store cannot be reached the
+delays fail open (logged): people can still sign in during a Redis outage, and argon2 still makes each
+guess cost.
 """
 
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -20,11 +23,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import redis
 from limits.storage import RedisStorage, storage_from_string
+
+log = logging.getLogger(__name__)
 
 
 class ThrottleConfigError(ValueError):
     """The limiter store cannot hold the delays (neither memory:// nor Redis)."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be reached or answered with an error."""
 
 
 @dataclass(frozen=True)
@@ -111,17 +121,26 @@ class RedisStore:
         self._add = client.register_script(ADD_FAILURE)
 
     def get(self, key: str) -> Failures | None:
-        count, last = self._client.hmget(key, "n", "t")
+        try:
+            count, last = self._client.hmget(key, "n", "t")
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
         if count is None or last is None:
             return None
         return Failures(int(count), float(last))
 
     def add_failure(self, key: str, now: float, forget_seconds: float, keep_seconds: int) -> Failures:
-        count = self._add(keys=[key], args=[repr(now), repr(forget_seconds), keep_seconds])
+        try:
+            count = self._add(keys=[key], args=[repr(now), repr(forget_seconds), keep_seconds])
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
         return Failures(int(count), now)
 
     def clear(self, key: str) -> None:
-        self._client.delete(key)
+        try:
+            self._client.delete(key)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
 
 def store_from_uri(uri: str) -> FailureStore:
@@ -167,9 +186,13 @@ class Throttle:
         """Whole seconds before an attempt under all of `keys` ((kind, value) pairs) may be made (0: now);
         the longest wait wins."""
         now = self.clock()
-        waits = [
-            self.policies[kind].wait(self.store.get(self._key(kind, value)), now) for kind, value in keys
-        ]
+        try:
+            waits = [
+                self.policies[kind].wait(self.store.get(self._key(kind, value)), now) for kind, value in keys
+            ]
+        except StoreUnavailable as exc:
+            log.error("sign-in delays not applied: the limiter store is unavailable (%s)", exc)
+            return 0
         return math.ceil(max(waits, default=0.0))
 
     def fail(self, *keys: tuple[str, str]) -> None:
@@ -177,11 +200,17 @@ class Throttle:
         for kind, value in keys:
             policy = self.policies[kind]
             keep = math.ceil(policy.forget_seconds + policy.max_seconds) + 1
-            self.store.add_failure(self._key(kind, value), now, policy.forget_seconds, keep)
+            try:
+                self.store.add_failure(self._key(kind, value), now, policy.forget_seconds, keep)
+            except StoreUnavailable as exc:
+                log.error("a failed sign-in was not counted: the limiter store is unavailable (%s)", exc)
 
     def clear(self, *keys: tuple[str, str]) -> None:
         for kind, value in keys:
-            self.store.clear(self._key(kind, value))
+            try:
+                self.store.clear(self._key(kind, value))
+            except StoreUnavailable as exc:
+                log.error("a sign-in delay was not cleared: the limiter store is unavailable (%s)", exc)
 
 
 def throttle_from_settings(settings: Mapping[str, object]) -> Throttle:

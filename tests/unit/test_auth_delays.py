@@ -67,3 +67,13 @@ def test_only_memory_or_redis_can_hold_the_delays():
     assert isinstance(store_from_uri("memory://"), MemoryStore)
     with pytest.raises(ThrottleConfigError, match="memcached://"):
         store_from_uri("memcached://127.0.0.1:11211")
+
+
+def test_an_unreachable_redis_lets_people_sign_in_and_says_so(caplog):
+    """Fail open: during a Redis outage no one is delayed (argon2 still makes each guess cost), and it is
+    logged. Nothing listens on port 1, so the connection is refused at once."""
+    throttle = Throttle(store_from_uri("redis://127.0.0.1:1/0"), {ACCOUNT: POLICY})
+    throttle.fail((ACCOUNT, "sam"))
+    assert throttle.wait((ACCOUNT, "sam")) == 0
+    throttle.clear((ACCOUNT, "sam"))
+    assert "the limiter store is unavailable" in caplog.text
