@@ -2,8 +2,8 @@
 new password and deactivation end every session of the user; app_user.failed_logins goes (wrong passwords
 now earn temporary delays kept in the rate-limit store, never a lock in the database)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 09:50:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from db.sqlite_rebuild import foreign_keys_off_on_sqlite
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
