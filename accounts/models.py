@@ -36,7 +36,6 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(f"role IN ({', '.join(repr(r) for r in USER_ROLES)})", name="role"),
         CheckConstraint("role != 'hub_coordinator' OR org_id IS NOT NULL", name="coordinator_org"),
-        CheckConstraint("failed_logins >= 0", name="failed_logins"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,4 +47,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-    failed_logins: Mapped[int] = mapped_column(default=0)
+    # Written into each session cookie at sign-in and checked on every request: moving it on ends every
+    # session of the user (sign-out, a new password, deactivation).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")

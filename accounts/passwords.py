@@ -1,12 +1,15 @@
 """People who sign in: argon2id password hashes, creating users, and checking a sign-in.
 
-A wrong password counts against the account; after MAX_FAILED_SIGN_INS in a row the account is locked until
-an admin sets a new password (`flask users set-password`). Unknown usernames cost the same time as known
-ones, and a locked account says so only to someone who gave its right password.
+Wrong passwords are answered with temporary, growing delays (`accounts/throttle.py`, asked by the sign-in
+page), never by locking the account: other people's failures cannot shut anyone out for good. Unknown
+usernames cost the same time as known ones.
+
+Sessions are revocable: each user has a `session_version`, written into their session cookie when they sign in
+and checked on every request; signing out, a new password and deactivation move it on, which ends every
+session of that user at once, wherever it was copied to.
 """
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +17,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accounts.models import USER_ROLES, User
@@ -25,7 +28,6 @@ from directory.models import Organisation
 HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000
-MAX_FAILED_SIGN_INS = 10
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,79}")
 
 
@@ -36,7 +38,6 @@ class UserError(ValueError):
 class SignInOutcome(StrEnum):
     OK = "ok"
     WRONG = "wrong"
-    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,21 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """A new password; it also unlocks the account and ends the user's existing web sessions."""
+    """A new password; it ends every existing session of the user."""
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
+    end_sessions(session, user)
+
+
+def deactivate_user(session: Session, user: User) -> None:
+    """The user can no longer sign in, and every session of theirs ends now (their history stays)."""
+    user.active = False
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session of the user ends (signing out ends them all, as a new password and deactivation do)."""
+    session.flush()
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
     session.commit()
 
 
@@ -122,31 +135,12 @@ def check_sign_in(session: Session, username: str, password: str, now: datetime 
         _matches(_dummy_hash(), password)
         return SignIn(SignInOutcome.WRONG)
     if not _matches(user.password_hash, password):
-        session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(
-                failed_logins=case(
-                    (User.failed_logins < MAX_FAILED_SIGN_INS, User.failed_logins + 1),
-                    else_=MAX_FAILED_SIGN_INS,
-                )
-            )
-        )
-        session.commit()
         return SignIn(SignInOutcome.WRONG)
-    if user.failed_logins >= MAX_FAILED_SIGN_INS:
-        return SignIn(SignInOutcome.LOCKED, user)
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
-    user.failed_logins = 0
     user.last_login_at = now or utcnow()
     session.commit()
     return SignIn(SignInOutcome.OK, user)
-
-
-def session_fingerprint(user: User) -> str:
-    """Changes whenever the password does, so a new password ends the sessions signed in with the old one."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def principal_for(session: Session, user: User) -> Principal:

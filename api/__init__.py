@@ -13,7 +13,9 @@ from api import db as request_db
 from api.blueprints import ID_SCHEMA, IdConverter
 from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
 from api.limits import init_limits
+from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
+from config.settings import ConfigError
 from db import make_engine, make_session_factory
 from directory.areas import Areas, load_areas
 from directory.config_check import log_area_problems
@@ -76,6 +78,10 @@ API_DESCRIPTION = """Referral triage and volunteer matching for local crisis res
 def create_app(config: dict | None = None) -> Flask:
     settings = load_settings(overrides=config)
     app = Flask(__name__, instance_relative_config=True)
+    try:
+        app.wsgi_app = trust_proxies(app.wsgi_app, settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    except TrustedProxiesError as exc:
+        raise ConfigError(str(exc)) from exc
     app.config.update(settings)
     app.config.update(
         API_TITLE="One Route In",

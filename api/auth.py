@@ -8,7 +8,7 @@ from flask import current_app, g, request
 from accounts.tokens import Principal, authenticate
 from api.db import get_session
 from api.errors import problem
-from api.limits import record_failure, too_many_failures
+from api.limits import bad_token_delay, record_bad_token
 
 log = logging.getLogger(__name__)
 ALLOWED_ROLES_ATTR = "_allowed_roles"
@@ -43,22 +43,23 @@ def current_principal() -> Principal:
 
 
 def authenticate_request():
-    """before_request hook for the API blueprints: 401 without a valid token, 403 for the wrong role."""
+    """before_request hook for the API blueprints: 401 without a valid token (429 while the address waits out
+    the delay its bad tokens earned), 403 for the wrong role."""
     if request.method == "OPTIONS" or request.endpoint is None:
         return None
-    blocked = too_many_failures()
-    if blocked is not None:
-        return blocked
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = None
     if scheme.lower() == "bearer" and token.strip():
         principal = authenticate(get_session(), token.strip())
     if principal is None:
+        delayed = bad_token_delay()
+        if delayed is not None:
+            return delayed
         log.warning(
             "authentication failed for %s %s from %s", request.method, request.path, request.remote_addr
         )
-        record_failure()
+        record_bad_token()
         audit_refusal("auth.failed", None, "no valid bearer token")
         response = problem(401, "Unauthorized", "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="one-route-in"'

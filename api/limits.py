@@ -1,15 +1,16 @@
-"""Rate limits (Flask-Limiter): every API call per caller, intake per caller, and failed authentication per
-address. Storage is configurable: memory for development, Redis in production (RATELIMIT_STORAGE_URI)."""
+"""Rate limits (Flask-Limiter): every API call per caller and intake per caller; growing delays after bad
+tokens from an address (`accounts/throttle.py`). Storage is configurable: memory for development, Redis in
+production (RATELIMIT_STORAGE_URI), shared by every worker."""
 
 import hashlib
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
+from accounts.throttle import EXTENSION as THROTTLE
+from accounts.throttle import TOKEN_ADDRESS, Throttle, ThrottleConfigError, throttle_from_settings
 from api.errors import problem
+from config.settings import ConfigError
 
 
 def caller_key() -> str:
@@ -28,29 +29,37 @@ def init_limits(app: Flask) -> Limiter:
         storage_uri=settings["RATELIMIT_STORAGE_URI"],
         strategy="moving-window",
         headers_enabled=True,
-        key_prefix="oneroute",
+        key_prefix=settings["RATELIMIT_KEY_PREFIX"],
     )
-    failures = MovingWindowRateLimiter(storage_from_string(settings["RATELIMIT_STORAGE_URI"]))
-    app.extensions["auth_failures"] = (failures, parse(settings["RATELIMIT_AUTH_FAILURES"]))
+    try:
+        app.extensions[THROTTLE] = throttle_from_settings(settings)
+    except ThrottleConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     return limiter
 
 
-def _failure_key() -> tuple[str, str]:
-    return ("oneroute-auth-failures", request.remote_addr or "unknown")
+def auth_throttle() -> Throttle:
+    """The delays after failed sign-ins and bad tokens (`accounts/throttle.py`), shared with the pages."""
+    return current_app.extensions[THROTTLE]
 
 
-def too_many_failures():
-    """429 before even looking at the token when this address has failed too often."""
-    limiter, limit = current_app.extensions["auth_failures"]
-    if not limiter.test(limit, *_failure_key()):
-        response = problem(
-            429, "Too Many Requests", "Too many failed sign-ins from this address; wait a minute."
-        )
-        response.headers["Retry-After"] = str(limit.get_expiry())
-        return response
-    return None
+def bad_token_delay():
+    """A 429 for a request whose token is not valid, while its address waits out the delay its bad tokens
+    earned. Asked only once the token has been found not valid: a valid token is never delayed by other
+    people's bad tokens from the same address (an office's router, a proxy). That answers "valid or not" for a
+    delayed address too, which is safe because a token is 256 random bits: the delay is against the noise
+    and the audit writes of bad tokens, not against guessing one."""
+    wait = auth_throttle().wait((TOKEN_ADDRESS, request.remote_addr or "unknown"))
+    if not wait:
+        return None
+    response = problem(
+        429,
+        "Too Many Requests",
+        f"Too many requests with a bad token came from this address; try again in {wait} seconds.",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
-def record_failure() -> None:
-    limiter, limit = current_app.extensions["auth_failures"]
-    limiter.hit(limit, *_failure_key())
+def record_bad_token() -> None:
+    auth_throttle().fail((TOKEN_ADDRESS, request.remote_addr or "unknown"))

@@ -49,7 +49,16 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
-    "RATELIMIT_AUTH_FAILURES": "10 per minute",
+    "RATELIMIT_KEY_PREFIX": "oneroute",
+    # Failed sign-ins and bad API tokens: temporary, growing delays in that store (accounts/throttle.py)
+    "AUTH_FREE_FAILURES_PER_ACCOUNT": 5,
+    "AUTH_FREE_FAILURES_PER_ADDRESS": 20,
+    "AUTH_DELAY_BASE_SECONDS": 1,
+    "AUTH_DELAY_MAX_SECONDS": 900,
+    "AUTH_FORGET_FAILURES_SECONDS": 3600,
+    # The proxies in front of the app whose X-Forwarded-For is believed: a number of hops, or their
+    # addresses and networks separated by commas; empty or 0: none (the socket's peer is the client).
+    "TRUSTED_PROXIES": "",
     "REPORT_SUPPRESSION_THRESHOLD": 5,
 }
 
@@ -60,6 +69,11 @@ INT_KEYS = {
     "DIRECTORY_CHANGES_KEEP_HOURS",
     "IDEMPOTENCY_KEEP_HOURS",
     "AUDIT_CHECKPOINT_INTERVAL_SECONDS",
+    "AUTH_FREE_FAILURES_PER_ACCOUNT",
+    "AUTH_FREE_FAILURES_PER_ADDRESS",
+    "AUTH_DELAY_BASE_SECONDS",
+    "AUTH_DELAY_MAX_SECONDS",
+    "AUTH_FORGET_FAILURES_SECONDS",
 }
 SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
 INT_KEYS |= SMS_INT_KEYS
@@ -98,5 +112,10 @@ def check_production(settings: Mapping[str, object]) -> None:
         problems.append("AUDIT_CHECKPOINT_DESTINATION needs AUDIT_CHECKPOINT_KEY_FILE (flask audit keygen)")
     if str(settings["DATABASE_URL"]).startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+    if str(settings["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI must be a store every worker shares (redis://...), not memory://,"
+            " or each worker counts failed sign-ins on its own"
+        )
     if problems:
         raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))

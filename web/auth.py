@@ -1,22 +1,28 @@
 """Signing people in and out, and the guard every page passes: CSRF on unsafe methods, then a signed-in user
 whose role the view lists. A view without `@roles` (or `@public`) refuses everyone."""
 
+import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from accounts import throttle
 from accounts.models import User
-from accounts.passwords import SignInOutcome, check_sign_in, principal_for, session_fingerprint
+from accounts.passwords import (
+    SignInOutcome,
+    check_sign_in,
+    end_sessions,
+    normalise_username,
+    principal_for,
+)
 from accounts.tokens import Principal
-from web.blueprint import FAILURES_KEY, UNSAFE_METHODS, blp, csrf, db
+from web.blueprint import UNSAFE_METHODS, blp, csrf, db
 
 SESSION_MAX_AGE_SECONDS = 12 * 3600
-TOO_MANY_FAILURES = {
-    "title": "Too many wrong passwords",
-    "detail": "Too many sign-ins from here have failed. Wait a minute, then try again.",
-}
+KNOWN_DEVICE_MAX_AGE_SECONDS = 90 * 24 * 3600
 ROLES_ATTR = "_web_roles"
 PUBLIC_ATTR = "_web_public"
 JSON_ATTR = "_web_json"
@@ -92,7 +98,7 @@ def signed_in_user() -> User | None:
         session.clear()
         return None
     user = db().get(User, user_id)
-    if user is None or not user.active or session.get("fingerprint") != session_fingerprint(user):
+    if user is None or not user.active or session.get("session_version") != user.session_version:
         session.clear()
         return None
     return user
@@ -134,15 +140,56 @@ def _page_context() -> dict:
     return {"web_user": user, "navigation": links}
 
 
-def sign_in_allowed() -> bool:
-    """Wrong passwords from one address are limited (RATELIMIT_AUTH_FAILURES), whatever usernames they try."""
-    limiter, limit = current_app.extensions[FAILURES_KEY]
-    return limiter.test(limit, FAILURES_KEY, request.remote_addr or "unknown")
+def _known_devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="known-device")
 
 
-def record_sign_in_failure() -> None:
-    limiter, limit = current_app.extensions[FAILURES_KEY]
-    limiter.hit(limit, FAILURES_KEY, request.remote_addr or "unknown")
+def known_device_cookie() -> str:
+    return "__Host-known-device" if current_app.config.get("SESSION_COOKIE_SECURE") else "known-device"
+
+
+def known_device(username: str) -> str | None:
+    """This browser's device id if it has signed in as `username` before (its signed known-device cookie)."""
+    cookie = request.cookies.get(known_device_cookie())
+    if not cookie:
+        return None
+    try:
+        found = _known_devices().loads(cookie, max_age=KNOWN_DEVICE_MAX_AGE_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(found, dict) or found.get("user") != username:
+        return None
+    if not isinstance(found.get("device"), str):
+        return None
+    return found["device"]
+
+
+def sign_in_keys(username: str) -> list[tuple[str, str]]:
+    """Whose failures delay this attempt. A browser that has signed in as this username before counts only
+    its own failures for it; anyone else counts against the account (wherever they are) and against their
+    address (whatever usernames they try). So an attacker's wrong passwords delay the account for strangers,
+    but never for the browsers its owner uses, and never for good (`accounts/throttle.py`)."""
+    device = known_device(username)
+    if device is not None:
+        return [(throttle.DEVICE, f"{username}\n{device}")]
+    return [(throttle.ACCOUNT, username), (throttle.SIGN_IN_ADDRESS, request.remote_addr or "unknown")]
+
+
+def remember_device(response, username: str) -> None:
+    device = known_device(username) or secrets.token_urlsafe(16)
+    response.set_cookie(
+        known_device_cookie(),
+        _known_devices().dumps({"user": username, "device": device}),
+        max_age=KNOWN_DEVICE_MAX_AGE_SECONDS,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+
+
+def too_many_wrong_passwords(wait: int) -> str:
+    return f"Too many wrong passwords for this account or from here. Try again in {wait} seconds."
 
 
 def safe_next(target: str | None) -> str | None:
@@ -176,22 +223,28 @@ def sign_in():
         if not password:
             errors["password"] = "Enter your password"
         if not errors:
-            if not sign_in_allowed():
-                return render_template("error.html", **TOO_MANY_FAILURES, status=429), 429
-            result = check_sign_in(db(), values["username"], password[:1000])
+            username = normalise_username(values["username"])
+            keys = sign_in_keys(username)
+            delays = current_app.extensions[throttle.EXTENSION]
+            wait = delays.wait(*keys)
+            if wait:
+                # Refused before the password is looked at, right or wrong, and not counted: the delay ends
+                # when it said it would.
+                errors["username"] = too_many_wrong_passwords(wait)
+                page = render_template("sign_in.html", values=values, errors=errors)
+                return page, 429, {"Retry-After": str(wait)}
+            result = check_sign_in(db(), username, password[:1000])
             if result.outcome is SignInOutcome.OK and result.user is not None:
+                delays.clear(*(key for key in keys if key[0] != throttle.SIGN_IN_ADDRESS))
                 session.clear()
                 session["user_id"] = result.user.id
-                session["fingerprint"] = session_fingerprint(result.user)
+                session["session_version"] = result.user.session_version
                 session["signed_in_at"] = time.time()
-                return redirect(values["next"] or url_for(HOME_BY_ROLE[result.user.role]))
-            if result.outcome is SignInOutcome.LOCKED:
-                errors["username"] = (
-                    "This account is locked after too many wrong passwords. Ask an admin to set a new one."
-                )
-            else:
-                record_sign_in_failure()
-                errors["username"] = "The username or password is not right"
+                response = redirect(values["next"] or url_for(HOME_BY_ROLE[result.user.role]))
+                remember_device(response, username)
+                return response
+            delays.fail(*keys)
+            errors["username"] = "The username or password is not right"
         status = 422
     return render_template("sign_in.html", values=values, errors=errors), status
 
@@ -199,6 +252,10 @@ def sign_in():
 @blp.route("/sign-out", methods=["POST"])
 @public
 def sign_out():
+    """Ends every session of the user, not only this browser's: a copy of the cookie is refused too."""
+    user = g.web_user
+    if user is not None:
+        end_sessions(db(), user)
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("web.sign_in"))

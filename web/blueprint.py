@@ -7,9 +7,6 @@ from collections.abc import Mapping
 from flask import Blueprint, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFProtect
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from config.settings import ConfigError
@@ -20,8 +17,6 @@ blp = Blueprint(
 )
 csrf = CSRFProtect()
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FAILURES_KEY = "web_sign_in_failures"
-DEFAULT_FAILURE_LIMIT = "10 per minute"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,11 +50,6 @@ def _configure(state: BlueprintSetupState) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
-    failures = MovingWindowRateLimiter(storage_from_string(settings["RATELIMIT_STORAGE_URI"]))
-    app.extensions[FAILURES_KEY] = (
-        failures,
-        parse(settings.get("RATELIMIT_AUTH_FAILURES", DEFAULT_FAILURE_LIMIT)),
-    )
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

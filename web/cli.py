@@ -7,8 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from accounts import throttle
 from accounts.models import USER_ROLES, User
-from accounts.passwords import MAX_FAILED_SIGN_INS, UserError, check_password_rules, create_user, set_password
+from accounts.passwords import UserError, check_password_rules, create_user, deactivate_user, set_password
 
 
 @click.group("users", help="People who sign in to the web pages.", cls=AppGroup)
@@ -66,7 +67,11 @@ def _user(session, username: str) -> User:
     return user
 
 
-@users_cli.command("set-password", help="Set a new password; this also unlocks the account.")
+@users_cli.command(
+    "set-password",
+    help="Set a new password; this ends every session of the user and lifts any delay that wrong passwords"
+    " put on the account.",
+)
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def users_set_password(username, password_stdin):
@@ -74,17 +79,17 @@ def users_set_password(username, password_stdin):
     with _sessions()() as session:
         user = _user(session, username)
         set_password(session, user, password)
+        current_app.extensions[throttle.EXTENSION].clear((throttle.ACCOUNT, user.username))
         click.echo(f"new password set for {user.username}; its sessions have ended")
 
 
-@users_cli.command("deactivate", help="Stop a user signing in (their history stays).")
+@users_cli.command("deactivate", help="Stop a user signing in and end their sessions (their history stays).")
 @click.option("--username", required=True)
 def users_deactivate(username):
     with _sessions()() as session:
         user = _user(session, username)
-        user.active = False
-        session.commit()
-        click.echo(f"{user.username} can no longer sign in")
+        deactivate_user(session, user)
+        click.echo(f"{user.username} can no longer sign in; their sessions have ended")
 
 
 @users_cli.command("list", help="List users (never their passwords).")
@@ -92,5 +97,4 @@ def users_list():
     with _sessions()() as session:
         for user in session.scalars(select(User).order_by(User.id)):
             state = "active" if user.active else "inactive"
-            locked = ", locked" if user.failed_logins >= MAX_FAILED_SIGN_INS else ""
-            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.org_id or '-'}\t{state}{locked}")
+            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.org_id or '-'}\t{state}")

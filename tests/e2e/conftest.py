@@ -167,9 +167,7 @@ def web_server(web_browser, database_url, session_factory, web_fast_hashing) -> 
             create_user(
                 session, username=key, display_name=name, password=WEB_PASSWORD, role=role, org_id=org_id
             )
-    app = create_app(
-        {"DATABASE_URL": database_url, "TESTING": True, "RATELIMIT_AUTH_FAILURES": "1000 per minute"}
-    )
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "AUTH_FREE_FAILURES_PER_ADDRESS": 1000})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

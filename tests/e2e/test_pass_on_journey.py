@@ -36,7 +36,7 @@ def live_app(web_browser, database_url, session_factory, fake, web_fast_hashing)
             role="hub_coordinator",
             org_id=directory["hub"],
         )
-    with live_sms_app(database_url, fake, directory, RATELIMIT_AUTH_FAILURES="1000 per minute") as live:
+    with live_sms_app(database_url, fake, directory, AUTH_FREE_FAILURES_PER_ADDRESS=1000) as live:
         yield live
 
 

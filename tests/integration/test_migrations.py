@@ -114,3 +114,31 @@ def test_downgrading_past_0013_keeps_volunteers_that_offers_and_referrals_refer_
         assert connection.execute(text("SELECT volunteer_id FROM referral")).scalar() == 7
     upgrade(url, "head")
     engine.dispose()
+
+
+def test_0017_keeps_users_and_starts_their_sessions_at_version_0(tmp_path):
+    """0017 drops app_user.failed_logins (a rebuild on SQLite) and adds session_version: users survive both
+    ways, and a user locked under the old rule is not locked any more."""
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'users.db'}"
+    upgrade(url, "0016")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO app_user (id, username, display_name, password_hash, role, active, created_at,"
+                " failed_logins) VALUES (3, 'sam', 'Sam', 'x', 'admin', 1, '2026-01-01', 10)"
+            )
+        )
+    upgrade(url, "0017")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, username, session_version FROM app_user")).all() == [
+            (3, "sam", 0)
+        ]
+    downgrade(url, "0016")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT username, failed_logins FROM app_user")).all() == [("sam", 0)]
+    engine.dispose()

@@ -5,8 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from accounts import throttle
 from accounts.demo_users import issue_demo_users
 from accounts.models import User
+from tests.auth_delays import FakeClock
 from tests.web.conftest import Person, sign_in
 
 
@@ -70,10 +72,12 @@ def test_the_password_can_be_typed_at_a_prompt(app, session_factory):
     assert "typed long password" not in result.output.replace("Password", "")
 
 
-def test_set_password_unlocks_and_deactivate_stops_sign_in(app, people, session_factory):
-    with session_factory() as session:
-        session.scalar(select(User).where(User.username == "admin-user")).failed_logins = 10
-        session.commit()
+def test_set_password_lifts_the_accounts_delay_and_deactivate_stops_sign_in(app, people):
+    app.extensions[throttle.EXTENSION].clock = FakeClock()  # it stands still: the delay lasts the test out
+    stranger = app.test_client()
+    statuses = [sign_in(stranger, people["admin"], "wrong password!").status_code for _ in range(7)]
+    assert statuses == [422] * 6 + [429], "five free failures, then a delay"
+    assert sign_in(stranger, people["admin"]).status_code == 429
     result = run(
         app,
         "users",
