@@ -1,7 +1,7 @@
 """The needs report as a map picture, drawn on the server with matplotlib's Agg renderer and no internet:
-one panel per council area, each postcode district at its shipped centroid, coloured by referrals with an
-unmet need (a graduated scale, reports/colour_scale.py) and sized by referrals. In open data, districts with
-fewer referrals than the threshold are grey and all the same size."""
+one panel per council area, each postcode district at its shipped centroid, coloured by people with an
+unmet need (a graduated scale, reports/colour_scale.py) and sized by people with a need. In open data,
+districts with fewer people than the threshold are grey and all the same size."""
 
 import io
 import math
@@ -35,18 +35,18 @@ PADDING_DEGREES = 0.02
 MARKER_ALPHA = 0.9
 
 
-def marker_area(referrals: int, most: int) -> float:
-    """Marker area in points², growing with referrals from the smallest to the largest marker."""
+def marker_area(people: int, most: int) -> float:
+    """Marker area in points², growing with people from the smallest to the largest marker."""
     if most <= 0:
         return SMALLEST_MARKER
-    return SMALLEST_MARKER + (LARGEST_MARKER - SMALLEST_MARKER) * referrals / most
+    return SMALLEST_MARKER + (LARGEST_MARKER - SMALLEST_MARKER) * people / most
 
 
 def render_needs_map(report: NeedsReport) -> bytes:
     figure = Figure(figsize=MAP_SIZE_INCHES, dpi=MAP_DPI)
     canvas = FigureCanvasAgg(figure)
     scale = ColourScale.for_threshold(report.suppression_threshold)
-    most = max((d.referrals or 0 for d in report.districts), default=0)
+    most = max((d.people or 0 for d in report.districts), default=0)
     panels = list(report.councils.items())
     columns = 1 if len(panels) == 1 else 2
     grid = figure.add_gridspec(
@@ -65,7 +65,7 @@ def render_needs_map(report: NeedsReport) -> bytes:
 
 
 def _draw_districts(axes: Axes, districts: Sequence[DistrictDemand], scale: ColourScale, most: int) -> None:
-    quiet = [d for d in districts if d.referrals == 0]
+    quiet = [d for d in districts if d.people == 0]
     if quiet:
         axes.scatter(
             [d.lon for d in quiet],
@@ -76,13 +76,13 @@ def _draw_districts(axes: Axes, districts: Sequence[DistrictDemand], scale: Colo
             linewidths=0.8,
             zorder=1,
         )
-    shown = sorted((d for d in districts if d.referrals != 0), key=lambda d: d.referrals or 0, reverse=True)
+    shown = sorted((d for d in districts if d.people != 0), key=lambda d: d.people or 0, reverse=True)
     if shown:
         axes.scatter(
             [d.lon for d in shown],
             [d.lat for d in shown],
-            s=[SUPPRESSED_MARKER if d.referrals is None else marker_area(d.referrals, most) for d in shown],
-            c=[SUPPRESSED_COLOUR if d.referrals is None else _unmet_class(d, scale).colour for d in shown],
+            s=[SUPPRESSED_MARKER if d.people is None else marker_area(d.people, most) for d in shown],
+            c=[SUPPRESSED_COLOUR if d.people is None else _unmet_class(d, scale).colour for d in shown],
             edgecolors=EDGE_COLOUR,
             linewidths=0.6,
             alpha=MARKER_ALPHA,
@@ -94,8 +94,8 @@ def _draw_districts(axes: Axes, districts: Sequence[DistrictDemand], scale: Colo
             (district.lon, district.lat),
             xytext=(4, 4),
             textcoords="offset points",
-            fontsize=7 if district.referrals != 0 else 5.5,
-            color=LABEL_COLOUR if district.referrals != 0 else CONTEXT_COLOUR,
+            fontsize=7 if district.people != 0 else 5.5,
+            color=LABEL_COLOUR if district.people != 0 else CONTEXT_COLOUR,
             zorder=3,
         )
 
@@ -120,7 +120,7 @@ def _frame(axes: Axes, districts: Sequence[DistrictDemand], title: str) -> None:
 
 
 def _size_examples(most: int, report: NeedsReport) -> list[int]:
-    """Referral counts to show in the size legend; in open data none under the threshold."""
+    """Counts of people to show in the size legend; in open data none under the threshold."""
     smallest = report.suppression_threshold if report.open_data else 1
     return sorted(n for n in {most // 4, most // 2, most} if n >= smallest)
 
@@ -135,19 +135,19 @@ def _legend(figure: Figure, scale: ColourScale, most: int, report: NeedsReport) 
     labels = [f"{c.label} unmet" if c.low else "none unmet" for c in scale.classes]
     if report.open_data:
         handles.append(dot(SUPPRESSED_COLOUR, SUPPRESSED_MARKER))
-        labels.append(f"fewer than {report.suppression_threshold} referrals")
+        labels.append(f"fewer than {report.suppression_threshold} people")
     handles.append(dot("none", CONTEXT_MARKER, CONTEXT_COLOUR))
-    labels.append("no referrals")
-    for referrals in _size_examples(most, report):
-        handles.append(dot("white", marker_area(referrals, most)))
-        labels.append(f"{referrals} referral{'' if referrals == 1 else 's'}")
+    labels.append("nobody")
+    for people in _size_examples(most, report):
+        handles.append(dot("white", marker_area(people, most)))
+        labels.append(f"{people} {'person' if people == 1 else 'people'}")
     figure.legend(
         handles,
         labels,
         loc="upper left",
         bbox_to_anchor=(0.75, 0.87),
         fontsize=8,
-        title="Referrals with an unmet need\n(colour) and all referrals (size)",
+        title="People with an unmet need\n(colour) and all people with\na need (size)",
         title_fontsize=8,
         frameon=False,
         labelspacing=1.4,
