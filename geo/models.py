@@ -1,4 +1,6 @@
-"""The `postcode` table: every unit postcode a deployment has imported (`flask geo import`)."""
+"""The `postcode` table: every unit postcode a deployment has imported (`flask geo import`), with the ONS
+codes of its local authority district and electoral ward (Code-Point Open's Admin_district_code and
+Admin_ward_code) and their names."""
 
 from sqlalchemy import SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,6 +18,8 @@ class Postcode(Base):
     positional_quality: Mapped[int | None] = mapped_column(SmallInteger)
     admin_district_code: Mapped[str | None] = mapped_column(String(9))
     admin_district: Mapped[str | None] = mapped_column(String(100))
+    admin_ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    admin_ward: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(100))
 
     def __repr__(self) -> str:

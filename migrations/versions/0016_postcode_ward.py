@@ -1,0 +1,29 @@
+"""postcode.admin_ward_code and admin_ward: the ONS code and name of each postcode's electoral ward (Code-Point
+Open's Admin_ward_code), kept when postcodes are imported; indexed, for drawing and counting by ward
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-07 09:50:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (nullable, no default): no table copy on SQLite; filled by the next `geo import`.
+    op.add_column("postcode", sa.Column("admin_ward_code", sa.String(length=9), nullable=True))
+    op.add_column("postcode", sa.Column("admin_ward", sa.String(length=100), nullable=True))
+    op.create_index(op.f("ix_postcode_admin_ward_code"), "postcode", ["admin_ward_code"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_postcode_admin_ward_code"), table_name="postcode")
+    with op.batch_alter_table("postcode") as batch:
+        batch.drop_column("admin_ward")
+        batch.drop_column("admin_ward_code")
