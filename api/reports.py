@@ -52,6 +52,13 @@ class NeedsRowSchema(ma.Schema):
     area_type = ma.fields.String(metadata={"description": "council_area, hub or outcode"})
     area = ma.fields.String(metadata={"description": "Area code, hub organisation id, or postcode district"})
     area_name = ma.fields.String()
+    ons_code = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ONS code(s) of the place's local authority district(s), ';' between several"
+        },
+    )
+    ons_name = ma.fields.String(allow_none=True, metadata={"description": "Their ONS name(s)"})
     council_area = ma.fields.String(allow_none=True)
     need = ma.fields.String()
     people = ma.fields.Integer(
@@ -97,6 +104,8 @@ class PlaceTotalSchema(ma.Schema):
     area_type = ma.fields.String()
     area = ma.fields.String()
     area_name = ma.fields.String()
+    ons_code = ma.fields.String(allow_none=True)
+    ons_name = ma.fields.String(allow_none=True)
     council_area = ma.fields.String(allow_none=True)
     people = ma.fields.Integer(allow_none=True, metadata={"description": "People with any need here"})
     providers = ma.fields.Integer()
@@ -185,6 +194,9 @@ class OutcomeCountSchema(ma.Schema):
 class OutcomeRowSchema(ma.Schema):
     key = ma.fields.String(metadata={"description": "Area code or organisation id"})
     name = ma.fields.String()
+    ons_code = ma.fields.String(
+        allow_none=True, metadata={"description": "A council area's ONS local authority district code(s)"}
+    )
     finished = ma.fields.Integer(metadata={"description": "Referrals completed or closed with an outcome"})
     outcomes = ma.fields.List(ma.fields.Nested(OutcomeCountSchema))
     results = ma.fields.Dict(

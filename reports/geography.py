@@ -24,6 +24,7 @@ class District:
     lat: float
     lon: float
     council_area: str | None
+    ons_code: str | None = None  # the ONS code of its majority local authority district
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,20 @@ def served_districts(
         area = areas.for_district(authority)
         location = centroids.lookup_outcode(outcode) if area else None
         if location is not None:
-            districts[location.outcode] = District(location.outcode, location.lat, location.lon, area.code)
+            districts[location.outcode] = District(
+                location.outcode, location.lat, location.lon, area.code, authority or None
+            )
     return districts
+
+
+def district_authority(outcode: str, path: Path = DATA_DIR / CENTROIDS_FILE) -> str | None:
+    """The ONS code of a postcode district's majority local authority, if the shipped file knows it."""
+    return _authority_of(path).get(outcode)
+
+
+@functools.cache
+def _authority_of(path: Path) -> dict[str, str]:
+    return {outcode: code for outcode, code in _district_authorities(path) if code}
 
 
 def outcode_key(outcode: str) -> tuple[str, int, str]:

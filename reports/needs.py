@@ -31,7 +31,15 @@ from reports.demand import (
     person_places,
     providers_needed,
 )
-from reports.geography import District, Place, covering, outcode_key, places, served_districts
+from reports.geography import (
+    District,
+    Place,
+    covering,
+    district_authority,
+    outcode_key,
+    places,
+    served_districts,
+)
 from reports.statistics import median, rounded
 from reports.suppression import is_disclosive, protect_total, suppress
 
@@ -57,6 +65,9 @@ class NeedsRow:
     providers_needed: int
     duplicated: bool
     gap: bool
+    # The ONS code(s) and name(s) of the local authority district(s) the place is in (";" between several)
+    ons_code: str | None = None
+    ons_name: str | None = None
     suppressed: tuple[str, ...] = ()
     withheld: tuple[str, ...] = ()  # of `suppressed`, the figures withheld only to protect another
 
@@ -73,6 +84,8 @@ class PlaceTotal:
     people: int | None
     providers: int
     capacity: int
+    ons_code: str | None = None
+    ons_name: str | None = None
     suppressed: tuple[str, ...] = ()
     withheld: tuple[str, ...] = ()
 
@@ -248,11 +261,18 @@ def needs_report(
     people = person_places(facts)
     demand = _Demand.of(person_needs(facts, allowances, now), people)
     publish = threshold if open_data else None
+    ons = _OnsNames(areas, districts, centroids.district_names)
     rows, totals = [], []
     for place in places(councils, districts, coverage, hubs):
         providers = _providers(place, coverage, orgs)
-        rows += _rows(place, demand.in_place(place), providers, publish)
-        totals.append(_total(place, demand.people_in(place), providers))
+        code, name = ons.of(place)
+        rows += [
+            replace(row, ons_code=code, ons_name=name)
+            for row in _rows(place, demand.in_place(place), providers, publish)
+        ]
+        totals.append(
+            replace(_total(place, demand.people_in(place), providers), ons_code=code, ons_name=name)
+        )
     report = NeedsReport(
         generated_at=now,
         since=since,
@@ -267,6 +287,28 @@ def needs_report(
         places=tuple(totals),
     )
     return report.for_open_data(threshold) if open_data else report
+
+
+@dataclass(frozen=True)
+class _OnsNames:
+    """The ONS local authority district code(s) and name(s) of a place: a council area's own
+    (config/areas.yaml `admin_district_codes`), a hub's council's, a postcode district's majority
+    authority's."""
+
+    areas: Areas
+    districts: Mapping[str, District]
+    names: Mapping[str, str]
+
+    def of(self, place: Place) -> tuple[str | None, str | None]:
+        if place.kind == "outcode":
+            district = self.districts.get(place.code)
+            codes = (district.ons_code,) if district and district.ons_code else ()
+        else:
+            area = self.areas.by_code.get(place.council_area or "")
+            codes = area.admin_district_codes if area else ()
+        if not codes:
+            return None, None
+        return ";".join(codes), ";".join(self.names.get(code, code) for code in codes)
 
 
 def _councils(areas: Areas, area: str | None) -> dict[str, str]:
@@ -361,7 +403,9 @@ def _districts_of_residents(
             continue
         location = centroids.lookup_outcode(facts_row.outcode)
         lat, lon = (location.lat, location.lon) if location else (facts_row.lat, facts_row.lon)
-        extra[facts_row.outcode] = District(facts_row.outcode, lat, lon, facts_row.area)
+        extra[facts_row.outcode] = District(
+            facts_row.outcode, lat, lon, facts_row.area, district_authority(facts_row.outcode)
+        )
     return extra
 
 

@@ -9,10 +9,15 @@ from dataclasses import asdict, fields
 from reports.needs import NeedsReport, NeedsRow
 from reports.suppression import PERSON_COUNTS
 
-COLUMNS = tuple(f.name for f in fields(NeedsRow) if f.name not in ("suppressed", "withheld"))
+# The ONS code and name of each place's local authority next to the place itself.
+_FIELDS = [
+    f.name for f in fields(NeedsRow) if f.name not in ("suppressed", "withheld", "ons_code", "ons_name")
+]
+COLUMNS = (*_FIELDS[:3], "ons_code", "ons_name", *_FIELDS[3:])
 TABLE_COLUMNS = (
     ("area_type", "place"),
     ("area_name", "name"),
+    ("ons_code", "ons"),
     ("need", "need"),
     ("people", "people"),
     ("referrals", "referrals"),

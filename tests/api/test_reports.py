@@ -101,6 +101,8 @@ def test_csv(client, admin, history):
         "area_type": "outcode",
         "area": "SM2",
         "area_name": "SM2",
+        "ons_code": "E09000029",
+        "ons_name": "Sutton",
         "council_area": "sutton",
         "need": "shopping",
         "people": "1",
@@ -216,7 +218,10 @@ def test_cli_needs_in_every_format(app, history):
     )
     assert as_csv.exit_code == 0, as_csv.output
     assert as_csv.output.splitlines()[0] == ",".join(COLUMNS)
-    assert "outcode,SM2,SM2,sutton,shopping,1,1,1,0,0,0,8,2.5,1,1,no,no" in as_csv.output.splitlines()
+    assert (
+        "outcode,SM2,SM2,E09000029,Sutton,sutton,shopping,1,1,1,0,0,0,8,2.5,1,1,no,no"
+        in as_csv.output.splitlines()
+    )
     document = json.loads(as_json.output)
     assert (document["open_data"], document["since"]) == (True, since)
 

@@ -351,3 +351,17 @@ def test_duplication_is_more_providers_than_the_demand_needs(session, areas, his
     ), "3 people need both the hub (2.5) and the group (2): two providers, not duplication"
     sm1 = rows[("outcode", "SM1", "shopping")]
     assert (sm1.people, sm1.providers, sm1.providers_needed, sm1.duplicated) == (2, 2, 1, True)
+
+
+def test_every_place_carries_its_ons_local_authority_code_and_name(session, areas, history, directory, now):
+    report = needs_report(session, areas, since=history.since, now=now)
+
+    ons = {(r.area_type, r.area): (r.ons_code, r.ons_name) for r in (*report.rows, *report.places)}
+    assert ons[("council_area", "sutton")] == ("E09000029", "Sutton")
+    assert ons[("council_area", "coventry")] == ("E08000026", "Coventry")
+    assert ons[("council_area", "buckinghamshire")] == ("E06000060", "Buckinghamshire")
+    assert ons[("hub", str(directory["hub"]))] == ("E09000029", "Sutton")
+    assert ons[("outcode", "SM3")] == ("E09000029", "Sutton")
+    assert ons[("outcode", "CV1")] == ("E08000026", "Coventry")
+    assert ons[("outcode", "HP19")] == ("E06000060", "Buckinghamshire")
+    assert all(code for code, _name in ons.values())

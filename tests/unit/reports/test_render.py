@@ -25,6 +25,8 @@ ROWS = (
         1,
         True,
         True,
+        ons_code="E09000029",
+        ons_name="Sutton",
     ),
     NeedsRow(
         "outcode", "SM3", "SM3", "sutton", "befriending", 1, 1, 0, 0, 1, 0, None, 0.0, 0, 0, False, True
@@ -52,10 +54,13 @@ def test_csv_has_a_header_and_one_line_per_row():
     lines = parse(to_csv(REPORT))
 
     assert tuple(lines[0]) == COLUMNS
+    assert COLUMNS[:6] == ("area_type", "area", "area_name", "ons_code", "ons_name", "council_area")
     assert lines[0] == {
         "area_type": "council_area",
         "area": "sutton",
         "area_name": "London Borough of Sutton",
+        "ons_code": "E09000029",
+        "ons_name": "Sutton",
         "council_area": "sutton",
         "need": "shopping",
         "people": "12",
@@ -123,6 +128,7 @@ def test_table_is_aligned_and_titled():
     assert lines[2].split() == [
         "place",
         "name",
+        "ons",
         "need",
         "people",
         "referrals",
@@ -145,7 +151,8 @@ def test_table_is_aligned_and_titled():
         "20",
         " 0",
     )
-    assert second.split()[3:9] == ["<5", "<5", "0", "0", "<5", "0"]
+    assert first.split()[5] == "E09000029"
+    assert second.split()[3:9] == ["<5", "<5", "0", "0", "<5", "0"], "no ONS code: blank"
 
 
 def test_the_report_carries_its_own_notes_on_the_counting_rules():
