@@ -2,10 +2,12 @@
 codes of its local authority district and electoral ward (Code-Point Open's Admin_district_code and
 Admin_ward_code) and their names."""
 
+from datetime import datetime
+
 from sqlalchemy import SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, utcnow
 
 
 class Postcode(Base):
@@ -24,3 +26,17 @@ class Postcode(Base):
 
     def __repr__(self) -> str:
         return f"Postcode({self.postcode!r}, {self.latitude}, {self.longitude})"
+
+
+class Boundary(Base):
+    """An official boundary loaded from an ONS Open Geography GeoJSON file (`flask geo import-boundaries`):
+    its ONS code and name, what kind of area it is, and its shape as a GeoJSON geometry in WGS84."""
+
+    __tablename__ = "boundary"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20), index=True)  # ward, district, county, ...
+    geometry: Mapped[dict]
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
 """postcode.admin_ward_code and admin_ward: the ONS code and name of each postcode's electoral ward (Code-Point
-Open's Admin_ward_code), kept when postcodes are imported; indexed, for drawing and counting by ward
+Open's Admin_ward_code), kept when postcodes are imported; indexed, for drawing and counting by ward. Table
+boundary: official boundaries loaded from ONS Open Geography GeoJSON (`flask geo import-boundaries`)
 
 Revision ID: 0016
 Revises: 0015
@@ -7,6 +8,8 @@ Create Date: 2026-12-07 09:50:00
 """
 
 import sqlalchemy as sa
+
+import db.base
 from alembic import op
 
 revision = "0016"
@@ -20,9 +23,22 @@ def upgrade() -> None:
     op.add_column("postcode", sa.Column("admin_ward_code", sa.String(length=9), nullable=True))
     op.add_column("postcode", sa.Column("admin_ward", sa.String(length=100), nullable=True))
     op.create_index(op.f("ix_postcode_admin_ward_code"), "postcode", ["admin_ward_code"])
+    op.create_table(
+        "boundary",
+        sa.Column("code", sa.String(length=12), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=False),
+        sa.Column("geometry", sa.JSON(), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("imported_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_boundary")),
+    )
+    op.create_index(op.f("ix_boundary_level"), "boundary", ["level"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_boundary_level"), table_name="boundary")
+    op.drop_table("boundary")
     op.drop_index(op.f("ix_postcode_admin_ward_code"), table_name="postcode")
     with op.batch_alter_table("postcode") as batch:
         batch.drop_column("admin_ward")
