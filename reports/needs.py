@@ -118,6 +118,8 @@ class NeedsReport:
     districts: tuple[DistrictDemand, ...]
     places: tuple[PlaceTotal, ...] = ()
     notes: tuple[str, ...] = NOTES
+    # Council area → the ONS codes of its local authority districts (for drawing its wards)
+    district_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def for_open_data(self, threshold: int) -> "NeedsReport":
         """The same report with every disclosive cell suppressed (reports/suppression.py)."""
@@ -285,6 +287,7 @@ def needs_report(
         rows=tuple(rows),
         districts=_district_demand(districts, facts, people),
         places=tuple(totals),
+        district_codes={code: areas.by_code[code].admin_district_codes for code in councils},
     )
     return report.for_open_data(threshold) if open_data else report
 

@@ -52,6 +52,7 @@ def report_dict(report: NeedsReport) -> dict:
     document["since"] = report.since and report.since.isoformat()
     document["until"] = report.until.isoformat()
     document["notes"] = list(report.notes)
+    document.pop("district_codes")  # for drawing; each row carries its own ONS code
     for part in ("rows", "districts", "places"):
         document[part] = [{**cell, "suppressed": list(cell["suppressed"])} for cell in document[part]]
     for part in ("rows", "places"):
