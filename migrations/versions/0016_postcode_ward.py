@@ -8,9 +8,9 @@ Create Date: 2026-12-07 09:50:00
 """
 
 import sqlalchemy as sa
+from alembic import op
 
 import db.base
-from alembic import op
 
 revision = "0016"
 down_revision = "0015"
