@@ -2,8 +2,8 @@
 Open's Admin_ward_code), kept when postcodes are imported; indexed, for drawing and counting by ward. Table
 boundary: official boundaries loaded from ONS Open Geography GeoJSON (`flask geo import-boundaries`)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 09:50:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import db.base
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
