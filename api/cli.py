@@ -176,7 +176,7 @@ def demo_load(tokens):
                 click.echo(f"  {username:<20} {label}")
 
 
-@click.group("geo", help="Offline postcode data.", cls=AppGroup)
+@click.group("geo", help="Offline postcode data and boundaries.", cls=AppGroup)
 def geo_cli():
     pass
 
@@ -190,6 +190,23 @@ def geo_import(path, batch_size):
     from geo.importer import import_postcodes
 
     report = import_postcodes(services().session_factory, path, progress=True, batch_size=batch_size)
+    click.echo(report.summary())
+    for where, reason in report.errors[:50]:
+        click.echo(f"  {where}: {reason}", err=True)
+
+
+@geo_cli.command(
+    "import-boundaries",
+    help="Load official boundaries (ONS Open Geography GeoJSON: wards, districts) into the database.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def geo_import_boundaries(path):
+    from geo.boundaries import BoundaryFileError, import_boundaries
+
+    try:
+        report = import_boundaries(services().session_factory, path, progress=True)
+    except BoundaryFileError as error:
+        raise click.UsageError(str(error)) from error
     click.echo(report.summary())
     for where, reason in report.errors[:50]:
         click.echo(f"  {where}: {reason}", err=True)

@@ -52,16 +52,37 @@ class NeedsRowSchema(ma.Schema):
     area_type = ma.fields.String(metadata={"description": "council_area, hub or outcode"})
     area = ma.fields.String(metadata={"description": "Area code, hub organisation id, or postcode district"})
     area_name = ma.fields.String()
+    ons_code = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "ONS code(s) of the place's local authority district(s), ';' between several"
+        },
+    )
+    ons_name = ma.fields.String(allow_none=True, metadata={"description": "Their ONS name(s)"})
     council_area = ma.fields.String(allow_none=True)
     need = ma.fields.String()
-    referrals = ma.fields.Integer(allow_none=True)
-    accepted = ma.fields.Integer(allow_none=True)
+    people = ma.fields.Integer(
+        allow_none=True, metadata={"description": "People with the need, however many referrals they made"}
+    )
+    referrals = ma.fields.Integer(allow_none=True, metadata={"description": "Referrals asking for the need"})
+    accepted = ma.fields.Integer(allow_none=True, metadata={"description": "People whose need was accepted"})
     completed = ma.fields.Integer(allow_none=True)
-    unmet = ma.fields.Integer(allow_none=True, metadata={"description": "Gaps: no provider qualified"})
+    unmet = ma.fields.Integer(
+        allow_none=True, metadata={"description": "People whose need no provider could take (a gap)"}
+    )
+    late = ma.fields.Integer(
+        allow_none=True, metadata={"description": "People who waited longer than their urgency allows"}
+    )
     median_hours_to_accept = ma.fields.Float(allow_none=True)
-    capacity_offered = ma.fields.Integer()
+    capacity_offered = ma.fields.Float(
+        metadata={"description": "Each provider's capacity split evenly over the needs it offers"}
+    )
     providers = ma.fields.Integer()
-    duplicated = ma.fields.Boolean(metadata={"description": "More than one provider of the need here"})
+    providers_needed = ma.fields.Integer(
+        metadata={"description": "The fewest providers, largest first, whose capacity covers the people"}
+    )
+    duplicated = ma.fields.Boolean(metadata={"description": "More providers here than the demand needs"})
+    gap = ma.fields.Boolean(metadata={"description": "Someone's need went unmet or waited too long"})
     suppressed = ma.fields.List(ma.fields.String(), metadata={"description": "Fields withheld as open data"})
     withheld = ma.fields.List(
         ma.fields.String(),
@@ -74,9 +95,23 @@ class DistrictDemandSchema(ma.Schema):
     lat = ma.fields.Float()
     lon = ma.fields.Float()
     council_area = ma.fields.String(allow_none=True)
-    referrals = ma.fields.Integer(allow_none=True)
+    people = ma.fields.Integer(allow_none=True)
     unmet = ma.fields.Integer(allow_none=True)
     suppressed = ma.fields.List(ma.fields.String())
+
+
+class PlaceTotalSchema(ma.Schema):
+    area_type = ma.fields.String()
+    area = ma.fields.String()
+    area_name = ma.fields.String()
+    ons_code = ma.fields.String(allow_none=True)
+    ons_name = ma.fields.String(allow_none=True)
+    council_area = ma.fields.String(allow_none=True)
+    people = ma.fields.Integer(allow_none=True, metadata={"description": "People with any need here"})
+    providers = ma.fields.Integer()
+    capacity = ma.fields.Integer(metadata={"description": "Capacity of the providers, each counted once"})
+    suppressed = ma.fields.List(ma.fields.String())
+    withheld = ma.fields.List(ma.fields.String())
 
 
 class NeedsReportSchema(ma.Schema):
@@ -92,6 +127,8 @@ class NeedsReportSchema(ma.Schema):
     suppression_threshold = ma.fields.Integer()
     rows = ma.fields.List(ma.fields.Nested(NeedsRowSchema))
     districts = ma.fields.List(ma.fields.Nested(DistrictDemandSchema))
+    places = ma.fields.List(ma.fields.Nested(PlaceTotalSchema))
+    notes = ma.fields.List(ma.fields.String(), metadata={"description": "What each figure counts"})
 
 
 def _report(query: dict) -> NeedsReport:
@@ -123,8 +160,9 @@ def _report(query: dict) -> NeedsReport:
 @blp.arguments(NeedsQuerySchema, location="query")
 @blp.response(200, NeedsReportSchema)
 def needs(query):
-    """Needs against provision by council area, hub and postcode district: referrals, acceptances,
-    completions, unmet needs, median hours to acceptance, capacity offered and duplicated provision."""
+    """Needs against provision by council area, hub and postcode district: people and referrals,
+    acceptances, completions, unmet and late needs, median hours to acceptance, capacity offered (each
+    organisation once) and duplicated provision (more providers than the demand needs)."""
     report = _report(query)
     if query["format"] == "csv":
         return Response(
@@ -143,7 +181,7 @@ def needs(query):
 )
 @blp.arguments(MapQuerySchema, location="query")
 def needs_map(query):
-    """A map of postcode districts coloured by unmet needs and sized by referrals, drawn offline."""
+    """A map of postcode districts coloured by people with unmet needs and sized by people, drawn offline."""
     return Response(render_needs_map(_report(query)), mimetype="image/png")
 
 
@@ -156,6 +194,9 @@ class OutcomeCountSchema(ma.Schema):
 class OutcomeRowSchema(ma.Schema):
     key = ma.fields.String(metadata={"description": "Area code or organisation id"})
     name = ma.fields.String()
+    ons_code = ma.fields.String(
+        allow_none=True, metadata={"description": "A council area's ONS local authority district code(s)"}
+    )
     finished = ma.fields.Integer(metadata={"description": "Referrals completed or closed with an outcome"})
     outcomes = ma.fields.List(ma.fields.Nested(OutcomeCountSchema))
     results = ma.fields.Dict(

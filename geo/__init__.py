@@ -8,11 +8,12 @@ from geo.centroids import DATA_DIR, OutcodeCentroids, default_outcode_centroids
 from geo.geocoder import GeopyGeocoder, PostcodeTableGeocoder, build_geocoder
 from geo.importer import ImportReport, import_postcodes
 from geo.location import Geocoder, Location, Precision
-from geo.models import Postcode
+from geo.models import Boundary, Postcode
 from geo.postcodes import InvalidPostcode, is_outcode, normalise_outcode, normalise_postcode, outcode_of
 
 __all__ = [
     "DATA_DIR",
+    "Boundary",
     "Geocoder",
     "GeopyGeocoder",
     "ImportReport",

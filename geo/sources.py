@@ -3,9 +3,12 @@
 Two formats:
 - OS Code-Point Open as published (a zip of headerless CSVs under `Data/CSV/`, British National Grid
   eastings/northings), converted to WGS84 with pyproj one area file at a time. Units with positional quality
-  90 or zero coordinates have no location and are skipped.
+  90 or zero coordinates have no location and are skipped. The ONS district and ward codes
+  (Admin_district_code, Admin_ward_code) are kept; wards are named from the zip's own `Doc/Codelist.xlsx`
+  (geo/codelist.py), districts from the shipped outcode file.
 - The derived CSV shipped in `data/` (header row with at least postcode, latitude, longitude; optional
-  positional_quality, admin_district_code, admin_district, source), plain or gzipped.
+  positional_quality, admin_district_code, admin_district, admin_ward_code, admin_ward, source), plain or
+  gzipped.
 """
 
 import csv
@@ -20,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 
+from geo.codelist import ward_names
 from geo.location import within_uk
 from geo.postcodes import InvalidPostcode, is_normalised_postcode, normalise_postcode
 
@@ -27,7 +31,14 @@ CODEPOINT_MEMBER = re.compile(r"Data/CSV/[a-z]+\.csv", re.IGNORECASE)
 CODEPOINT_VERSION = re.compile(r"DATASET VERSION NUMBER:\s*(\S+)")
 NO_LOCATION_QUALITY = 90
 DERIVED_REQUIRED_COLUMNS = ("postcode", "latitude", "longitude")
-DERIVED_OPTIONAL_COLUMNS = ("positional_quality", "admin_district_code", "admin_district", "source")
+DERIVED_OPTIONAL_COLUMNS = (
+    "positional_quality",
+    "admin_district_code",
+    "admin_district",
+    "admin_ward_code",
+    "admin_ward",
+    "source",
+)
 COORDINATE_DECIMALS = 6
 ROWS_PER_CHUNK = 10_000
 
@@ -67,11 +78,20 @@ def open_postcode_file(
                 key=lambda info: info.filename,
             )
             label = source or _codepoint_label(archive)
+            names = Names(district_names, ward_names(archive))
         if not members:
             raise ValueError(f"{path.name}: a zip without Data/CSV/*.csv is not a Code-Point Open archive")
         size = sum(info.file_size for info in members)
-        return PostcodeFile(label, size, _codepoint_chunks(path, members, label, district_names))
+        return PostcodeFile(label, size, _codepoint_chunks(path, members, label, names))
     return PostcodeFile(source or path.name, path.stat().st_size, _derived_chunks(path, source or path.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """ONS code → name, for the districts and the wards Code-Point gives as codes alone."""
+
+    districts: Mapping[str, str]
+    wards: Mapping[str, str]
 
 
 def _codepoint_label(archive: zipfile.ZipFile) -> str:
@@ -84,7 +104,7 @@ def _codepoint_label(archive: zipfile.ZipFile) -> str:
 
 
 def _codepoint_chunks(
-    path: Path, members: list[zipfile.ZipInfo], label: str, district_names: Mapping[str, str]
+    path: Path, members: list[zipfile.ZipInfo], label: str, names: Names
 ) -> Iterator[Chunk]:
     to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
     position = 0
@@ -93,7 +113,7 @@ def _codepoint_chunks(
             with archive.open(member) as raw:
                 lines = list(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace")))
             position += member.file_size
-            yield _codepoint_chunk(member.filename, lines, position, to_wgs84, label, district_names)
+            yield _codepoint_chunk(member.filename, lines, position, to_wgs84, label, names)
 
 
 def _codepoint_chunk(
@@ -102,10 +122,10 @@ def _codepoint_chunk(
     position: int,
     to_wgs84: Transformer,
     label: str,
-    district_names: Mapping[str, str],
+    names: Names,
 ) -> Chunk:
     chunk = Chunk(rows=[], rows_read=len(lines), position=position)
-    located: list[tuple[int, str, int, str | None]] = []
+    located: list[tuple[int, str, int, str | None, str | None]] = []
     eastings: list[float] = []
     northings: list[float] = []
     for number, fields in enumerate(lines, start=1):
@@ -113,19 +133,20 @@ def _codepoint_chunk(
             postcode = _postcode(fields[0])
             quality, easting, northing = int(fields[1]), float(fields[2]), float(fields[3])
             district_code = fields[8] or None
+            ward_code = (fields[9] if len(fields) > 9 else "") or None
         except (IndexError, ValueError) as error:
             chunk.reject(f"{name}:{number}", _reason(error))
             continue
         if quality == NO_LOCATION_QUALITY or (easting == 0 and northing == 0):
             chunk.skipped += 1
             continue
-        located.append((number, postcode, quality, district_code))
+        located.append((number, postcode, quality, district_code, ward_code))
         eastings.append(easting)
         northings.append(northing)
     longitudes, latitudes = to_wgs84.transform(np.asarray(eastings), np.asarray(northings))
     latitudes = np.round(latitudes, COORDINATE_DECIMALS).tolist()
     longitudes = np.round(longitudes, COORDINATE_DECIMALS).tolist()
-    for (number, postcode, quality, district_code), lat, lon in zip(
+    for (number, postcode, quality, district_code, ward_code), lat, lon in zip(
         located, latitudes, longitudes, strict=True
     ):
         if not within_uk(lat, lon):
@@ -139,7 +160,9 @@ def _codepoint_chunk(
                 "longitude": lon,
                 "positional_quality": quality,
                 "admin_district_code": district_code,
-                "admin_district": district_names.get(district_code) if district_code else None,
+                "admin_district": names.districts.get(district_code) if district_code else None,
+                "admin_ward_code": ward_code,
+                "admin_ward": names.wards.get(ward_code) if ward_code else None,
                 "source": label,
             }
         )
@@ -177,7 +200,9 @@ def _derived_row_builder(path: Path, header: list[str], label: str) -> Callable[
             f"{', '.join(DERIVED_REQUIRED_COLUMNS)} (missing {', '.join(missing)})"
         )
     postcode_at, latitude_at, longitude_at = (columns[name] for name in DERIVED_REQUIRED_COLUMNS)
-    quality_at, code_at, name_at, source_at = (columns.get(name) for name in DERIVED_OPTIONAL_COLUMNS)
+    quality_at, code_at, name_at, ward_code_at, ward_at, source_at = (
+        columns.get(name) for name in DERIVED_OPTIONAL_COLUMNS
+    )
 
     def optional(fields: list[str], index: int | None) -> str | None:
         return (fields[index].strip() or None) if index is not None else None
@@ -196,6 +221,8 @@ def _derived_row_builder(path: Path, header: list[str], label: str) -> Callable[
             "positional_quality": int(quality) if quality else None,
             "admin_district_code": optional(fields, code_at),
             "admin_district": optional(fields, name_at),
+            "admin_ward_code": optional(fields, ward_code_at),
+            "admin_ward": optional(fields, ward_at),
             "source": optional(fields, source_at) or label,
         }
 

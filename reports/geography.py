@@ -3,6 +3,7 @@ it, placed by the shipped district centroids, and each community hub with the di
 
 import csv
 import functools
+import gzip
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -12,7 +13,10 @@ from typing import Literal
 import matching
 from directory.areas import Areas
 from geo import DATA_DIR, OutcodeCentroids, default_outcode_centroids
+from geo.areas import PostcodePoint, voronoi_areas
 from geo.centroids import CENTROIDS_FILE
+
+POSTCODE_FILE = DATA_DIR / "postcodes_SM_CV_HP_MK_SL.csv.gz"
 
 PlaceKind = Literal["council_area", "hub", "outcode"]
 OUTCODE_PARTS = re.compile(r"^(?P<area>[A-Z]{1,2})(?P<district>\d{1,2})(?P<suffix>[A-Z]?)$")
@@ -24,6 +28,7 @@ class District:
     lat: float
     lon: float
     council_area: str | None
+    ons_code: str | None = None  # the ONS code of its majority local authority district
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,20 @@ def served_districts(
         area = areas.for_district(authority)
         location = centroids.lookup_outcode(outcode) if area else None
         if location is not None:
-            districts[location.outcode] = District(location.outcode, location.lat, location.lon, area.code)
+            districts[location.outcode] = District(
+                location.outcode, location.lat, location.lon, area.code, authority or None
+            )
     return districts
+
+
+def district_authority(outcode: str, path: Path = DATA_DIR / CENTROIDS_FILE) -> str | None:
+    """The ONS code of a postcode district's majority local authority, if the shipped file knows it."""
+    return _authority_of(path).get(outcode)
+
+
+@functools.cache
+def _authority_of(path: Path) -> dict[str, str]:
+    return {outcode: code for outcode, code in _district_authorities(path) if code}
 
 
 def outcode_key(outcode: str) -> tuple[str, int, str]:
@@ -99,3 +116,20 @@ def places(
         for d in sorted(districts.values(), key=lambda d: outcode_key(d.outcode))
     ]
     return found
+
+
+@functools.cache
+def ward_areas(district_codes: tuple[str, ...], path: Path = POSTCODE_FILE) -> dict[str, object]:
+    """The wards of the given local authority districts as areas to draw: the Voronoi cells of each ward's
+    postcodes in the shipped postcode file, merged and clipped (geo/areas.py); ONS ward code → shape in
+    longitude/latitude. Empty for districts the file does not hold. Computed once per process."""
+    wanted = set(district_codes)
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as file:
+        points = [
+            PostcodePoint(
+                row["postcode"], float(row["latitude"]), float(row["longitude"]), row["admin_ward_code"]
+            )
+            for row in csv.DictReader(file)
+            if row["admin_district_code"] in wanted and row.get("admin_ward_code")
+        ]
+    return voronoi_areas(points)

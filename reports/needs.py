@@ -1,12 +1,13 @@
 """Needs against provision. For each place (council area, community hub, postcode district) and need: how
-many referrals asked for it, how many were accepted and completed, how many went unmet for lack of any
-provider (a matching gap), the median hours to acceptance, and the capacity and providers offering it there
-(several providers of one need in one place is flagged as duplication). See reports/README.md."""
+many people asked for it (and in how many referrals), how many of them were accepted and completed, how many
+went unmet for lack of any provider (a matching gap) or waited longer than their urgency allows, the median
+hours to acceptance, and the capacity and providers offering it there (more providers than the demand needs
+is flagged as duplication). The counting rules are reports/demand.py; see reports/README.md."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -18,45 +19,31 @@ from directory.models import Organisation
 from geo import OutcodeCentroids, default_outcode_centroids
 from referrals.errors import DomainValidationError
 from referrals.models import AuditEvent, Offer, Referral, Resident
+from referrals.policy import load_lifecycle_policy
 from referrals.snapshot import to_matching_org
-from reports.geography import District, Place, covering, outcode_key, places, served_districts
-from reports.statistics import hours_between, median, rounded
-from reports.suppression import protect_total, suppress
+from reports.demand import (
+    NO_NEED,
+    NOTES,
+    PersonNeed,
+    ReferralFacts,
+    capacity_share,
+    person_needs,
+    person_places,
+    providers_needed,
+)
+from reports.geography import (
+    District,
+    Place,
+    covering,
+    district_authority,
+    outcode_key,
+    places,
+    served_districts,
+)
+from reports.statistics import median, rounded
+from reports.suppression import is_disclosive, protect_total, suppress
 
-NO_NEED = "none_recognised"
 ALL_AREAS = "All served areas"
-
-
-@dataclass(frozen=True)
-class ReferralFacts:
-    """What the report needs to know about one referral (the first acceptance from the audit trail or the
-    accepted offer, whichever is earlier)."""
-
-    referral_id: int
-    area: str | None
-    outcode: str
-    lat: float
-    lon: float
-    needs: tuple[str, ...]
-    unmet_needs: tuple[str, ...]
-    gap: bool
-    status: str
-    created_at: datetime
-    accepted_at: datetime | None
-
-    @property
-    def need_codes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.needs)) or (NO_NEED,)
-
-    @property
-    def unmet(self) -> frozenset[str]:
-        if not self.gap:
-            return frozenset()
-        return frozenset(self.unmet_needs or self.need_codes)
-
-    @property
-    def hours_to_accept(self) -> float | None:
-        return None if self.accepted_at is None else hours_between(self.created_at, self.accepted_at)
 
 
 @dataclass(frozen=True)
@@ -66,27 +53,53 @@ class NeedsRow:
     area_name: str
     council_area: str | None
     need: str
+    people: int | None  # demand: people with the need, however many referrals they made
     referrals: int | None
     accepted: int | None
     completed: int | None
     unmet: int | None
+    late: int | None
     median_hours_to_accept: float | None
-    capacity_offered: int
+    capacity_offered: float  # each organisation's capacity split over the needs it offers
     providers: int
+    providers_needed: int
     duplicated: bool
+    gap: bool
+    # The ONS code(s) and name(s) of the local authority district(s) the place is in (";" between several)
+    ons_code: str | None = None
+    ons_name: str | None = None
     suppressed: tuple[str, ...] = ()
     withheld: tuple[str, ...] = ()  # of `suppressed`, the figures withheld only to protect another
 
 
 @dataclass(frozen=True)
+class PlaceTotal:
+    """A place over all needs: people with any need there, and its providers with each organisation's
+    capacity counted once."""
+
+    area_type: str
+    area: str
+    area_name: str
+    council_area: str | None
+    people: int | None
+    providers: int
+    capacity: int
+    ons_code: str | None = None
+    ons_name: str | None = None
+    suppressed: tuple[str, ...] = ()
+    withheld: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DistrictDemand:
-    """One postcode district on the map: referrals from residents there, and how many were a gap."""
+    """One postcode district on the map: people there with a need in the period, and how many of them had a
+    need no provider could take."""
 
     outcode: str
     lat: float
     lon: float
     council_area: str | None
-    referrals: int | None
+    people: int | None
     unmet: int | None
     suppressed: tuple[str, ...] = ()
 
@@ -103,6 +116,10 @@ class NeedsReport:
     suppression_threshold: int
     rows: tuple[NeedsRow, ...]
     districts: tuple[DistrictDemand, ...]
+    places: tuple[PlaceTotal, ...] = ()
+    notes: tuple[str, ...] = NOTES
+    # Council area → the ONS codes of its local authority districts (for drawing its wards)
+    district_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def for_open_data(self, threshold: int) -> "NeedsReport":
         """The same report with every disclosive cell suppressed (reports/suppression.py)."""
@@ -112,20 +129,23 @@ class NeedsReport:
             suppression_threshold=threshold,
             rows=_protect_council_totals([suppress(row, threshold) for row in self.rows]),
             districts=tuple(suppress(district, threshold) for district in self.districts),
+            places=_protect_council_totals([suppress(total, threshold) for total in self.places]),
         )
 
 
-def _protect_council_totals(rows: list[NeedsRow]) -> tuple[NeedsRow, ...]:
-    """Each council's row for a need is the sum of its districts' rows for that need (every referral is in
-    exactly one district): secondary suppression over each such group (reports/suppression.py). Hub rows
-    overlap districts and each other, and are not protected this way."""
+def _protect_council_totals(rows: list) -> tuple:
+    """Each council's row for a need is the sum of its districts' rows for that need (every person-need is
+    in exactly one district), and each council's total of people the sum of its districts' (every person
+    is): secondary suppression over each such group (reports/suppression.py). Hub rows overlap districts and
+    each other, and are not protected this way."""
     parts: defaultdict[tuple, list[int]] = defaultdict(list)
     totals: dict[tuple, int] = {}
     for i, row in enumerate(rows):
+        need = getattr(row, "need", None)
         if row.area_type == "council_area":
-            totals[(row.area, row.need)] = i
+            totals[(row.area, need)] = i
         elif row.area_type == "outcode":
-            parts[(row.council_area, row.need)].append(i)
+            parts[(row.council_area, need)].append(i)
     for key, total_index in totals.items():
         members = parts.get(key, [])
         total, protected = protect_total(rows[total_index], [rows[i] for i in members])
@@ -137,25 +157,31 @@ def _protect_council_totals(rows: list[NeedsRow]) -> tuple[NeedsRow, ...]:
 
 @dataclass
 class _Tally:
+    people: int = 0
     referrals: int = 0
     accepted: int = 0
     completed: int = 0
     unmet: int = 0
+    late: int = 0
     hours: list[float] = field(default_factory=list)
 
-    def add(self, hours_to_accept: float | None, completed: bool, unmet: bool) -> None:
-        self.referrals += 1
-        self.completed += completed
-        self.unmet += unmet
-        if hours_to_accept is not None:
-            self.accepted += 1
-            self.hours.append(hours_to_accept)
+    def add(self, need: PersonNeed) -> None:
+        self.people += 1
+        self.referrals += need.referrals
+        self.accepted += need.accepted
+        self.completed += need.completed
+        self.unmet += need.unmet
+        self.late += need.late
+        if need.hours_to_accept is not None:
+            self.hours.append(need.hours_to_accept)
 
     def merge(self, other: "_Tally") -> None:
+        self.people += other.people
         self.referrals += other.referrals
         self.accepted += other.accepted
         self.completed += other.completed
         self.unmet += other.unmet
+        self.late += other.late
         self.hours.extend(other.hours)
 
 
@@ -164,25 +190,27 @@ Tallies = Mapping[str, _Tally]
 
 @dataclass(frozen=True)
 class _Demand:
-    """Need → tally for each council area and each district, counted once; a hub merges its districts'."""
+    """Need → tally for each council area and each district, each person-need counted once (a hub merges
+    its districts'); and the people in each, each person counted once."""
 
     by_area: Mapping[str | None, Tallies]
     by_outcode: Mapping[str, Tallies]
+    people_by_area: Mapping[str | None, int]
+    people_by_outcode: Mapping[str, int]
 
     @classmethod
-    def of(cls, facts: Iterable[ReferralFacts]) -> "_Demand":
+    def of(cls, needs: Iterable[PersonNeed], people: Mapping[int, tuple[str | None, str]]) -> "_Demand":
         by_area: defaultdict = defaultdict(lambda: defaultdict(_Tally))
         by_outcode: defaultdict = defaultdict(lambda: defaultdict(_Tally))
-        for facts_row in facts:
-            hours, completed, unmet = (
-                facts_row.hours_to_accept,
-                facts_row.status == "completed",
-                facts_row.unmet,
-            )
-            for need in facts_row.need_codes:
-                by_area[facts_row.area][need].add(hours, completed, need in unmet)
-                by_outcode[facts_row.outcode][need].add(hours, completed, need in unmet)
-        return cls(by_area, by_outcode)
+        for need in needs:
+            by_area[need.area][need.need].add(need)
+            by_outcode[need.outcode][need.need].add(need)
+        people_by_area: defaultdict[str | None, int] = defaultdict(int)
+        people_by_outcode: defaultdict[str, int] = defaultdict(int)
+        for area, outcode in people.values():
+            people_by_area[area] += 1
+            people_by_outcode[outcode] += 1
+        return cls(by_area, by_outcode, people_by_area, people_by_outcode)
 
     def in_place(self, place: Place) -> Tallies:
         if place.kind == "council_area":
@@ -192,6 +220,11 @@ class _Demand:
             for need, tally in self.by_outcode.get(outcode, {}).items():
                 merged[need].merge(tally)
         return merged
+
+    def people_in(self, place: Place) -> int:
+        if place.kind == "council_area":
+            return self.people_by_area.get(place.code, 0)
+        return sum(self.people_by_outcode.get(outcode, 0) for outcode in place.outcodes)
 
 
 def needs_report(
@@ -204,11 +237,14 @@ def needs_report(
     threshold: int = 5,
     now: datetime | None = None,
     centroids: OutcodeCentroids | None = None,
+    allowances: Mapping[str, timedelta] | None = None,
 ) -> NeedsReport:
     """The report over referrals created since `since` (UTC), for one council area or all; with `open_data`,
     small counts suppressed. Provision is the directory as it stands now: active organisations, covering a
-    district by the matching engine's own rule (coverage list, radius from base, or the whole area)."""
+    district by the matching engine's own rule (coverage list, radius from base, or the whole area). How long
+    each urgency may wait for an acceptance is the offer window of config/lifecycle.yaml (`allowances`)."""
     now = now or utcnow()
+    allowances = allowances or load_lifecycle_policy().offer_expiry
     councils = _councils(areas, area)
     centroids = centroids or default_outcode_centroids()
     districts = {
@@ -224,12 +260,21 @@ def needs_report(
     }
     coverage = covering(matching.Directory(orgs.values(), (), ()), districts.values())
     hubs = [org for org in orgs.values() if org.kind == "hub"]
-    demand = _Demand.of(facts)
-    rows = [
-        row
-        for place in places(councils, districts, coverage, hubs)
-        for row in _rows(place, demand.in_place(place), _providers(place, coverage, orgs))
-    ]
+    people = person_places(facts)
+    demand = _Demand.of(person_needs(facts, allowances, now), people)
+    publish = threshold if open_data else None
+    ons = _OnsNames(areas, districts, centroids.district_names)
+    rows, totals = [], []
+    for place in places(councils, districts, coverage, hubs):
+        providers = _providers(place, coverage, orgs)
+        code, name = ons.of(place)
+        rows += [
+            replace(row, ons_code=code, ons_name=name)
+            for row in _rows(place, demand.in_place(place), providers, publish)
+        ]
+        totals.append(
+            replace(_total(place, demand.people_in(place), providers), ons_code=code, ons_name=name)
+        )
     report = NeedsReport(
         generated_at=now,
         since=since,
@@ -240,9 +285,33 @@ def needs_report(
         open_data=False,
         suppression_threshold=threshold,
         rows=tuple(rows),
-        districts=_district_demand(districts, facts),
+        districts=_district_demand(districts, facts, people),
+        places=tuple(totals),
+        district_codes={code: areas.by_code[code].admin_district_codes for code in councils},
     )
     return report.for_open_data(threshold) if open_data else report
+
+
+@dataclass(frozen=True)
+class _OnsNames:
+    """The ONS local authority district code(s) and name(s) of a place: a council area's own
+    (config/areas.yaml `admin_district_codes`), a hub's council's, a postcode district's majority
+    authority's."""
+
+    areas: Areas
+    districts: Mapping[str, District]
+    names: Mapping[str, str]
+
+    def of(self, place: Place) -> tuple[str | None, str | None]:
+        if place.kind == "outcode":
+            district = self.districts.get(place.code)
+            codes = (district.ons_code,) if district and district.ons_code else ()
+        else:
+            area = self.areas.by_code.get(place.council_area or "")
+            codes = area.admin_district_codes if area else ()
+        if not codes:
+            return None, None
+        return ";".join(codes), ";".join(self.names.get(code, code) for code in codes)
 
 
 def _councils(areas: Areas, area: str | None) -> dict[str, str]:
@@ -264,6 +333,8 @@ def load_facts(
     query = (
         select(
             Referral.id,
+            Referral.resident_id,
+            Resident.same_as_id,
             Referral.area,
             Resident.outcode,
             Resident.lat,
@@ -272,6 +343,7 @@ def load_facts(
             Referral.unmet_needs,
             Referral.gap,
             Referral.status,
+            Referral.urgency,
             Referral.created_at,
         )
         .join(Resident, Resident.id == Referral.resident_id)
@@ -288,6 +360,7 @@ def load_facts(
     return [
         ReferralFacts(
             referral_id=row.id,
+            person_id=row.same_as_id or row.resident_id,
             area=row.area,
             outcode=row.outcode,
             lat=row.lat,
@@ -296,6 +369,7 @@ def load_facts(
             unmet_needs=tuple(row.unmet_needs or ()),
             gap=row.gap,
             status=row.status,
+            urgency=row.urgency,
             created_at=row.created_at,
             accepted_at=accepted.get(row.id),
         )
@@ -332,7 +406,9 @@ def _districts_of_residents(
             continue
         location = centroids.lookup_outcode(facts_row.outcode)
         lat, lon = (location.lat, location.lon) if location else (facts_row.lat, facts_row.lon)
-        extra[facts_row.outcode] = District(facts_row.outcode, lat, lon, facts_row.area)
+        extra[facts_row.outcode] = District(
+            facts_row.outcode, lat, lon, facts_row.area, district_authority(facts_row.outcode)
+        )
     return extra
 
 
@@ -343,15 +419,24 @@ def _providers(
     return [orgs[org_id] for org_id in sorted(ids)]
 
 
-def _rows(place: Place, tallies: Tallies, providers: Sequence[matching.Organisation]) -> list[NeedsRow]:
-    offered: defaultdict[str, list[matching.Organisation]] = defaultdict(list)
+def _rows(
+    place: Place, tallies: Tallies, providers: Sequence[matching.Organisation], publish: int | None
+) -> list[NeedsRow]:
+    """A row per need asked for or provided in the place. In open data (`publish`: the threshold), the
+    providers a withheld number of people needs are worked out as if it were threshold − 1, so the
+    duplication flag says nothing the withheld count does not."""
+    shares: defaultdict[str, list[float]] = defaultdict(list)
     for org in providers:
         for need in dict.fromkeys(org.services):
-            offered[need].append(org)
-    needs = sorted(set(tallies) | set(offered), key=lambda need: (need == NO_NEED, need))
+            shares[need].append(capacity_share(org.capacity, org.services))
+    needs = sorted(set(tallies) | set(shares), key=lambda need: (need == NO_NEED, need))
     rows = []
     for need in needs:
-        tally, offering = tallies.get(need, _Tally()), offered.get(need, [])
+        tally, offering = tallies.get(need, _Tally()), shares.get(need, [])
+        people = tally.people
+        if publish is not None and is_disclosive(people, publish):
+            people = publish - 1
+        needed = providers_needed(people, offering)
         rows.append(
             NeedsRow(
                 area_type=place.kind,
@@ -359,28 +444,51 @@ def _rows(place: Place, tallies: Tallies, providers: Sequence[matching.Organisat
                 area_name=place.name,
                 council_area=place.council_area,
                 need=need,
+                people=tally.people,
                 referrals=tally.referrals,
                 accepted=tally.accepted,
                 completed=tally.completed,
                 unmet=tally.unmet,
+                late=tally.late,
                 median_hours_to_accept=rounded(median(tally.hours)),
-                capacity_offered=sum(org.capacity for org in offering),
+                capacity_offered=rounded(sum(offering), 1) or 0.0,
                 providers=len(offering),
-                duplicated=len(offering) > 1,
+                providers_needed=needed,
+                duplicated=len(offering) > needed,
+                gap=tally.unmet > 0 or tally.late > 0,
             )
         )
     return rows
 
 
+def _total(place: Place, people: int, providers: Sequence[matching.Organisation]) -> PlaceTotal:
+    """Providers of any need (an organisation offering no service, like a safety-net team, is the fallback
+    for every need rather than a provider of one), each organisation's capacity counted once."""
+    providers = [org for org in providers if org.services]
+    return PlaceTotal(
+        area_type=place.kind,
+        area=place.code,
+        area_name=place.name,
+        council_area=place.council_area,
+        people=people,
+        providers=len(providers),
+        capacity=sum(org.capacity for org in providers),
+    )
+
+
 def _district_demand(
-    districts: Mapping[str, District], facts: Sequence[ReferralFacts]
+    districts: Mapping[str, District],
+    facts: Sequence[ReferralFacts],
+    people: Mapping[int, tuple[str | None, str]],
 ) -> tuple[DistrictDemand, ...]:
-    referrals: defaultdict[str, int] = defaultdict(int)
+    """Each district's people (placed by their first referral) and those of them with an unmet need."""
+    unmet_people = {f.person_id for f in facts if f.unmet}
+    counted: defaultdict[str, int] = defaultdict(int)
     unmet: defaultdict[str, int] = defaultdict(int)
-    for facts_row in facts:
-        referrals[facts_row.outcode] += 1
-        unmet[facts_row.outcode] += facts_row.gap
+    for person_id, (_area, outcode) in people.items():
+        counted[outcode] += 1
+        unmet[outcode] += person_id in unmet_people
     return tuple(
-        DistrictDemand(d.outcode, d.lat, d.lon, d.council_area, referrals[d.outcode], unmet[d.outcode])
+        DistrictDemand(d.outcode, d.lat, d.lon, d.council_area, counted[d.outcode], unmet[d.outcode])
         for d in sorted(districts.values(), key=lambda d: outcode_key(d.outcode))
     )

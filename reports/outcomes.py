@@ -27,6 +27,7 @@ class OutcomeCounts:
     results: Counter = field(
         default_factory=Counter
     )  # referrals per result (helped, referred_on, not_helped)
+    ons_code: str | None = None  # a council area's ONS local authority district code(s)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,13 @@ class OutcomesReport:
 
 
 def outcomes_report(
-    session: Session, outcomes: Outcomes, *, since: date | None, area: str | None, area_names: dict[str, str]
+    session: Session,
+    outcomes: Outcomes,
+    *,
+    since: date | None,
+    area: str | None,
+    area_names: dict[str, str],
+    ons_codes: dict[str, str] | None = None,
 ) -> OutcomesReport:
     conditions = [Referral.status.in_(CLOSED_STATUSES)]
     if since is not None:
@@ -62,7 +69,12 @@ def outcomes_report(
         area_key = referral_area or "unknown"
         counts = [
             total,
-            by_area.setdefault(area_key, OutcomeCounts(area_key, area_names.get(area_key, area_key))),
+            by_area.setdefault(
+                area_key,
+                OutcomeCounts(
+                    area_key, area_names.get(area_key, area_key), ons_code=(ons_codes or {}).get(area_key)
+                ),
+            ),
         ]
         if org_id is not None:
             if not by_org[org_id].key:
@@ -92,6 +104,7 @@ def as_dict(report: OutcomesReport, outcomes: Outcomes) -> dict:
         return {
             "key": count.key,
             "name": count.name,
+            "ons_code": count.ons_code,
             "finished": count.finished,
             "outcomes": [
                 {"code": code, "label": outcomes.label(code), "count": n}

@@ -9,28 +9,40 @@ from dataclasses import asdict, fields
 from reports.needs import NeedsReport, NeedsRow
 from reports.suppression import PERSON_COUNTS
 
-COLUMNS = tuple(f.name for f in fields(NeedsRow) if f.name not in ("suppressed", "withheld"))
+# The ONS code and name of each place's local authority next to the place itself.
+_FIELDS = [
+    f.name for f in fields(NeedsRow) if f.name not in ("suppressed", "withheld", "ons_code", "ons_name")
+]
+COLUMNS = (*_FIELDS[:3], "ons_code", "ons_name", *_FIELDS[3:])
 TABLE_COLUMNS = (
     ("area_type", "place"),
     ("area_name", "name"),
+    ("ons_code", "ons"),
     ("need", "need"),
+    ("people", "people"),
     ("referrals", "referrals"),
     ("accepted", "accepted"),
     ("completed", "completed"),
     ("unmet", "unmet"),
+    ("late", "late"),
     ("median_hours_to_accept", "median h"),
     ("capacity_offered", "capacity"),
     ("providers", "providers"),
+    ("providers_needed", "needed"),
     ("duplicated", "dup"),
+    ("gap", "gap"),
 )
 NUMERIC = {
+    "people",
     "referrals",
     "accepted",
     "completed",
     "unmet",
+    "late",
     "median_hours_to_accept",
     "capacity_offered",
     "providers",
+    "providers_needed",
 }
 
 
@@ -39,9 +51,12 @@ def report_dict(report: NeedsReport) -> dict:
     document["generated_at"] = report.generated_at.isoformat()
     document["since"] = report.since and report.since.isoformat()
     document["until"] = report.until.isoformat()
-    for part in ("rows", "districts"):
+    document["notes"] = list(report.notes)
+    document.pop("district_codes")  # for drawing; each row carries its own ONS code
+    for part in ("rows", "districts", "places"):
         document[part] = [{**cell, "suppressed": list(cell["suppressed"])} for cell in document[part]]
-    document["rows"] = [{**row, "withheld": list(row["withheld"])} for row in document["rows"]]
+    for part in ("rows", "places"):
+        document[part] = [{**row, "withheld": list(row["withheld"])} for row in document[part]]
     return document
 
 
@@ -89,4 +104,5 @@ def to_table(report: NeedsReport) -> str:
         text.append("  ".join(cells).rstrip())
     if not report.rows:
         text.append("(no referrals and no provision)")
+    text += ["", "Notes:", *(f"- {note}" for note in report.notes)]
     return "\n".join(text) + "\n"

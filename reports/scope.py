@@ -63,6 +63,12 @@ def outcomes_for(
 ) -> OutcomesReport:
     """What came of referrals (the outcomes recorded), as `principal` may read it, by the same rule."""
     names = {code: found.name for code, found in areas.by_code.items()}
+    ons_codes = {code: ";".join(found.admin_district_codes) for code, found in areas.by_code.items()}
     return outcomes_report(
-        session, outcomes, since=since, area=report_area(principal, area), area_names=names
+        session,
+        outcomes,
+        since=since,
+        area=report_area(principal, area),
+        area_names=names,
+        ons_codes=ons_codes,
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-PERSON_COUNTS = ("referrals", "accepted", "completed", "unmet")
+PERSON_COUNTS = ("people", "referrals", "accepted", "completed", "unmet", "late")
 MEDIAN_FIELD = "median_hours_to_accept"
 
 Cell = TypeVar("Cell")

@@ -98,19 +98,39 @@ class RowView:
 def findings(row: NeedsRow) -> tuple[str, ...]:
     found = []
     if row.unmet:
-        found.append(f"Gap: {row.unmet} referral{'s' if row.unmet != 1 else ''} no provider could take")
+        found.append(f"Gap: {people(row.unmet)} whose need no provider could take")
     elif "unmet" in row.suppressed:
-        found.append("Gap: a few referrals no provider could take (how many is withheld in open data)")
-    if row.providers == 0 and (row.referrals is None or row.referrals > 0):
+        found.append("Gap: a few people whose need no provider could take (how many is withheld)")
+    if row.late:
+        found.append(f"Gap: {people(row.late)} waited longer than their urgency allows")
+    elif "late" in row.suppressed:
+        found.append("Gap: a few people waited longer than their urgency allows (how many is withheld)")
+    if row.providers == 0 and (row.people is None or row.people > 0):
         found.append("Gap: no provider of this need here")
     if row.duplicated:
-        found.append(f"Duplicated: {row.providers} providers of this need here")
+        found.append(
+            f"Duplicated: {row.providers} providers of this need here, where {row.providers_needed} "
+            "could take its demand"
+        )
     return tuple(found)
+
+
+def people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 def row_views(report: NeedsReport, group: str) -> list[list[RowView]]:
     """The rows of one kind of place, a list per place (a row per need), in the report's order."""
-    columns = ("referrals", "accepted", "completed", "unmet", "median_hours_to_accept", "capacity_offered")
+    columns = (
+        "people",
+        "referrals",
+        "accepted",
+        "completed",
+        "unmet",
+        "late",
+        "median_hours_to_accept",
+        "capacity_offered",
+    )
     shown = [row for row in report.rows if row.area_type == group]
     return [
         [
@@ -125,14 +145,14 @@ def map_description(report: NeedsReport) -> str:
     """The map's alt text: what it shows, and what it shows most."""
     where = report.area_name if report.area else "all served areas"
     where += f" since {day(report.since)}" if report.since else ""
-    shown = [d for d in report.districts if d.referrals is not None]
+    shown = [d for d in report.districts if d.people is not None]
     text = (
         f"Map of {len(report.districts)} postcode districts in {where}. Each circle is a district, larger "
-        "for more referrals and darker for more referrals with an unmet need."
+        "for more people with a need and darker for more people with an unmet need."
     )
     unmet = sorted((d for d in shown if d.unmet), key=lambda d: (-d.unmet, d.outcode))[:MOST_UNMET_SHOWN]
     if unmet:
-        parts = [f"{d.outcode} ({d.unmet} of {d.referrals})" for d in unmet]
+        parts = [f"{d.outcode} ({d.unmet} of {d.people})" for d in unmet]
         text += f" Most unmet needs: {', '.join(parts)}."
     elif shown:
         text += " No district shown has an unmet need."
@@ -140,7 +160,7 @@ def map_description(report: NeedsReport) -> str:
     if hidden:
         text += (
             f" {hidden} district{'s' if hidden != 1 else ''} with fewer than "
-            f"{report.suppression_threshold} referrals {'are' if hidden != 1 else 'is'} grey."
+            f"{report.suppression_threshold} people {'are' if hidden != 1 else 'is'} grey."
         )
     return text
 
@@ -173,6 +193,7 @@ def _page(filters: Filters, typed: dict[str, str], errors: dict[str, str], repor
         errors=errors,
         report=report,
         rows=row_views(report, filters.group) if report else [],
+        totals=report.places if report else (),
         groups=GROUPS,
         areas={own_area: areas.get(own_area, own_area)} if own_area else areas,
         needs=need_labels(),

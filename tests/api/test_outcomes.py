@@ -74,6 +74,7 @@ def test_outcomes_are_reported_per_area_and_organisation_by_the_report_rule(
     assert report["total"]["results"] == {"helped": 1, "referred_on": 0, "not_helped": 1}
     [sutton] = report["by_area"]
     assert (sutton["key"], sutton["name"]) == ("sutton", "London Borough of Sutton")
+    assert sutton["ons_code"] == "E09000029", "the ONS local authority code beside the service's own"
     [hub_row] = report["by_organisation"]
     assert (hub_row["name"], hub_row["finished"]) == ("Sutton Central Hub", 2)
     counts = {item["code"]: (item["label"], item["count"]) for item in hub_row["outcomes"]}

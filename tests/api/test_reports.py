@@ -57,17 +57,22 @@ def test_json_is_the_service_s_report(client, admin, session, history):
     expected = report_dict(needs_report(session, load_areas(), since=history.since))
     assert without_time(body) == without_time(expected)
     shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
-    assert {k: shopping[k] for k in ("referrals", "accepted", "completed", "unmet")} == {
+    assert {k: shopping[k] for k in ("people", "referrals", "accepted", "completed", "unmet", "late")} == {
+        "people": 3,
         "referrals": 3,
         "accepted": 3,
         "completed": 1,
         "unmet": 0,
+        "late": 0,
     }
-    assert (shopping["median_hours_to_accept"], shopping["providers"], shopping["duplicated"]) == (
-        4.0,
-        2,
-        True,
-    )
+    assert (
+        shopping["median_hours_to_accept"],
+        shopping["providers"],
+        shopping["providers_needed"],
+        shopping["duplicated"],
+    ) == (4.0, 2, 2, False)
+    sutton = next(p for p in body["places"] if (p["area_type"], p["area"]) == ("council_area", "sutton"))
+    assert (sutton["people"], sutton["providers"], sutton["capacity"]) == (6, 3, 30)
 
 
 def test_since_and_area_filter(client, admin, history):
@@ -77,7 +82,7 @@ def test_since_and_area_filter(client, admin, history):
     def shopping(body):
         return next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
 
-    assert (shopping(everything)["referrals"], shopping(recent)["referrals"]) == (4, 3)
+    assert (shopping(everything)["people"], shopping(recent)["people"]) == (4, 3)
     assert {r["council_area"] for r in recent["rows"]} == {"sutton"}
     assert (recent["area"], recent["area_name"]) == ("sutton", "London Borough of Sutton")
 
@@ -96,16 +101,22 @@ def test_csv(client, admin, history):
         "area_type": "outcode",
         "area": "SM2",
         "area_name": "SM2",
+        "ons_code": "E09000029",
+        "ons_name": "Sutton",
         "council_area": "sutton",
         "need": "shopping",
+        "people": "1",
         "referrals": "1",
         "accepted": "1",
         "completed": "0",
         "unmet": "0",
+        "late": "0",
         "median_hours_to_accept": "8",
-        "capacity_offered": "10",
+        "capacity_offered": "2.5",
         "providers": "1",
+        "providers_needed": "1",
         "duplicated": "no",
+        "gap": "no",
     }
 
 
@@ -115,20 +126,26 @@ def test_open_data_suppresses_counts_under_five(client, admin, history):
 
     assert (body["open_data"], body["suppression_threshold"]) == (True, 5)
     shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
-    assert (shopping["referrals"], shopping["accepted"], shopping["completed"], shopping["unmet"]) == (
+    assert (shopping["people"], shopping["accepted"], shopping["completed"], shopping["unmet"]) == (
         None,
         None,
         None,
         0,
     )
-    assert shopping["suppressed"] == ["referrals", "accepted", "completed", "median_hours_to_accept"]
-    assert all(r["referrals"] in (None, 0) for r in body["rows"]), "every cell of this history is small"
+    assert shopping["suppressed"] == [
+        "people",
+        "referrals",
+        "accepted",
+        "completed",
+        "median_hours_to_accept",
+    ]
+    assert all(r["people"] in (None, 0) for r in body["rows"]), "every cell of this history is small"
     line = next(
         row
         for row in csv.DictReader(io.StringIO(text))
         if (row["area"], row["need"]) == ("sutton", "shopping")
     )
-    assert [line[c] for c in ("referrals", "accepted", "completed", "unmet", "median_hours_to_accept")] == [
+    assert [line[c] for c in ("people", "accepted", "completed", "unmet", "median_hours_to_accept")] == [
         "<5",
         "<5",
         "<5",
@@ -201,7 +218,10 @@ def test_cli_needs_in_every_format(app, history):
     )
     assert as_csv.exit_code == 0, as_csv.output
     assert as_csv.output.splitlines()[0] == ",".join(COLUMNS)
-    assert "outcode,SM2,SM2,sutton,shopping,1,1,0,0,8,10,1,no" in as_csv.output.splitlines()
+    assert (
+        "outcode,SM2,SM2,E09000029,Sutton,sutton,shopping,1,1,1,0,0,0,8,2.5,1,1,no,no"
+        in as_csv.output.splitlines()
+    )
     document = json.loads(as_json.output)
     assert (document["open_data"], document["since"]) == (True, since)
 

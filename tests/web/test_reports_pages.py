@@ -94,18 +94,30 @@ def test_the_needs_table_reads_gaps_and_duplication_in_words(
     rows = table(page, "needs-table")
     council_rows = [row for row in body["rows"] if row["area_type"] == "council_area"]
     assert sum(len(found) for found in rows.values()) == len(council_rows)
-    columns = ("referrals", "accepted", "completed", "unmet", "median_hours_to_accept", "capacity_offered")
+    columns = (
+        "people",
+        "referrals",
+        "accepted",
+        "completed",
+        "unmet",
+        "late",
+        "median_hours_to_accept",
+        "capacity_offered",
+    )
     for row in council_rows:
         [cells] = [found for found in rows[row["area_name"]] if found[0] == needs[row["need"]]]
         figures = ["—" if row[c] is None else f"{row[c]:g}" for c in columns]
-        assert cells[1:7] == figures, row
-        meaning = cells[7]
-        assert ("Gap: " in meaning) == bool(row["unmet"] or row["providers"] == 0), row
+        assert cells[1:9] == figures, row
+        meaning = cells[9]
+        assert ("Gap: " in meaning) == bool(row["unmet"] or row["late"] or row["providers"] == 0), row
         assert ("Duplicated: " in meaning) == row["duplicated"], row
         if row["unmet"]:
-            assert f"Gap: {row['unmet']} referral" in meaning
+            assert f"Gap: {row['unmet']} {'person' if row['unmet'] == 1 else 'people'} whose need" in meaning
         if row["duplicated"]:
-            assert f"Duplicated: {row['providers']} providers of this need here" in meaning
+            assert (
+                f"Duplicated: {row['providers']} providers of this need here, where "
+                f"{row['providers_needed']} could take its demand"
+            ) in meaning
     assert any(row["unmet"] for row in council_rows), "the history has a gap (Coventry has no providers)"
     assert any(row["duplicated"] for row in council_rows), "and duplicated provision (Sutton)"
     assert f"All served areas: referrals from {history.since.day} " in text(page)
@@ -114,32 +126,39 @@ def test_the_needs_table_reads_gaps_and_duplication_in_words(
 @pytest.mark.parametrize(
     ("figures", "expected"),
     [
-        ({"unmet": 3, "providers": 1}, ("Gap: 3 referrals no provider could take",)),
+        ({"unmet": 3, "providers": 1}, ("Gap: 3 people whose need no provider could take",)),
         (
             {"unmet": 1, "providers": 0},
-            ("Gap: 1 referral no provider could take", "Gap: no provider of this need here"),
+            ("Gap: 1 person whose need no provider could take", "Gap: no provider of this need here"),
         ),
-        ({"unmet": 0, "providers": 2, "duplicated": True}, ("Duplicated: 2 providers of this need here",)),
+        ({"late": 2}, ("Gap: 2 people waited longer than their urgency allows",)),
+        (
+            {"unmet": 0, "providers": 2, "duplicated": True},
+            ("Duplicated: 2 providers of this need here, where 1 could take its demand",),
+        ),
         (
             {"unmet": None, "providers": 1, "suppressed": ("unmet",)},
-            ("Gap: a few referrals no provider could take (how many is withheld in open data)",),
+            ("Gap: a few people whose need no provider could take (how many is withheld)",),
         ),
         ({"unmet": 0, "providers": 1}, ()),
     ],
 )
 def test_what_a_row_means_in_words(figures, expected):
-    fields = {"unmet": 0, "providers": 1, "duplicated": False, "suppressed": ()} | figures
+    fields = {"unmet": 0, "late": 0, "providers": 1, "duplicated": False, "suppressed": ()} | figures
     row = NeedsRow(
         "council_area",
         "sutton",
         SUTTON,
         "sutton",
         "shopping",
-        4,
-        3,
-        1,
+        people=4,
+        referrals=5,
+        accepted=3,
+        completed=1,
         median_hours_to_accept=2.0,
-        capacity_offered=10,
+        capacity_offered=10.0,
+        providers_needed=1,
+        gap=bool(fields["unmet"] or fields["late"]),
         **fields,
     )
     assert findings(row) == expected
@@ -160,7 +179,7 @@ def test_open_data_withholds_small_counts(signed_in, history):
     page = get(signed_in("admin"), area="sutton", open_data="true").get_data(as_text=True)
 
     shopping = {cells[0]: cells for cells in table(page, "needs-table")[SUTTON]}["Shopping"]
-    assert shopping[1:5] == ["<5", "<5", "<5", "0"]
+    assert shopping[1:6] == ["<5", "<5", "<5", "<5", "0"]
     assert "as open data" in page
     assert re.search(r'<input [^>]*id="open_data"[^>]*checked', page)
 
@@ -174,10 +193,8 @@ def test_the_map_is_embedded_with_words_and_served_for_the_session(signed_in, hi
     assert src == "/reports/needs.png?area=sutton&open_data=true"
     assert alt.startswith("Map of ")
     assert f"postcode districts in {SUTTON}" in alt
-    assert "larger for more referrals and darker for more referrals with an unmet need" in alt
-    assert "with fewer than 5 referrals" in alt, (
-        "open data: small districts are grey, and the alt text says so"
-    )
+    assert "larger for more people with a need and darker for more people with an unmet need" in alt
+    assert "with fewer than 5 people" in alt, "open data: small districts are grey, and the alt text says so"
     picture = client.get(src)
     assert picture.status_code == 200
     assert picture.mimetype == "image/png"
@@ -189,7 +206,7 @@ def test_the_map_alt_text_names_the_most_unmet():
         DistrictDemand("SM1", 51.36, -0.19, "sutton", 5, 0),
         DistrictDemand("SM2", 51.35, -0.19, "sutton", 4, 2),
         DistrictDemand("SM3", 51.37, -0.21, "sutton", 1, 1),
-        DistrictDemand("SM4", 51.38, -0.2, "sutton", None, None, ("referrals", "unmet")),
+        DistrictDemand("SM4", 51.38, -0.2, "sutton", None, None, ("people", "unmet")),
     )
     report = NeedsReport(
         generated_at=utcnow(),
@@ -206,8 +223,8 @@ def test_the_map_alt_text_names_the_most_unmet():
 
     assert map_description(report) == (
         f"Map of 4 postcode districts in {SUTTON} since 1 March 2026. Each circle is a district, larger for "
-        "more referrals and darker for more referrals with an unmet need. Most unmet needs: SM2 (2 of 4), "
-        "SM3 (1 of 1). 1 district with fewer than 5 referrals is grey."
+        "more people with a need and darker for more people with an unmet need. Most unmet needs: SM2 "
+        "(2 of 4), SM3 (1 of 1). 1 district with fewer than 5 people is grey."
     )
 
 
@@ -306,14 +323,14 @@ def doors(app, session_factory, directory):
 
 
 def shown_report(page: str) -> tuple[str, dict[str, list[str]]]:
-    """The area the page reports on, and each council row's figures (need → referrals, unmet)."""
+    """The area the page reports on, and each council row's figures (need → people, unmet)."""
     area_name = text(
         re.search(r'<p class="report-period" role="status"><strong>(.*?)</strong>', page).group(1)
     )
     rows = {}
     for header, found in table(page, "needs-table").items():
         for cells in found:
-            rows[f"{header} / {cells[0]}"] = [cells[1], cells[4]]
+            rows[f"{header} / {cells[0]}"] = [cells[1], cells[5]]
     return area_name, rows
 
 
@@ -321,7 +338,7 @@ def api_report(body: dict, needs: dict[str, str]) -> tuple[str, dict[str, list[s
     rows = {}
     for row in body["rows"]:
         if row["area_type"] == "council_area":
-            cells = [row["referrals"], row["unmet"]]
+            cells = [row["people"], row["unmet"]]
             shown = ["<5" if c is None else str(c) for c in cells]
             rows[f"{row['area_name']} / {needs.get(row['need'], row['need'])}"] = shown
     return body["area_name"], rows
@@ -375,3 +392,12 @@ def test_what_came_of_referrals_per_area_and_organisation(client, signed_in, ses
     assert "Shopping delivered: 1; Prescription collected and delivered: 1" in section
     open_data = signed_in("officer").get("/reports?open_data=true").get_data(as_text=True)
     assert "not part of the open data" in open_data
+
+
+def test_the_page_counts_people_and_providers_once_per_place(signed_in, history):
+    page = get(signed_in("admin"), area="sutton", since=history.since.isoformat()).get_data(as_text=True)
+
+    totals = table(page, "place-totals")
+    assert totals[SUTTON] == [["6", "3", "30"]], "six people; hub, food bank and group, capacity 10 each"
+    assert "How the figures are counted" in page
+    assert "each counted once however many referrals they made" in html.unescape(page)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from db import Base, make_engine, make_session_factory
-from geo import Postcode
+from geo import Boundary, Postcode
 
 GEO_TEST_DATA = Path(__file__).resolve().parents[2] / "data" / "geo"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -17,10 +17,10 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 @pytest.fixture(params=BACKENDS)
 def postcode_db(request, tmp_path):
-    """A session factory for a database holding an empty `postcode` table."""
+    """A session factory for a database holding empty `postcode` and `boundary` tables."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'geo.db'}")
-        Base.metadata.create_all(engine, tables=[Postcode.__table__])
+        Base.metadata.create_all(engine, tables=[Postcode.__table__, Boundary.__table__])
         yield make_session_factory(engine)
         engine.dispose()
         return
@@ -31,7 +31,7 @@ def postcode_db(request, tmp_path):
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        Base.metadata.create_all(engine, tables=[Postcode.__table__])
+        Base.metadata.create_all(engine, tables=[Postcode.__table__, Boundary.__table__])
         yield make_session_factory(engine)
     finally:
         engine.dispose()

@@ -1,6 +1,7 @@
 import csv
 import gzip
 import shutil
+import zipfile
 
 import pytest
 from sqlalchemy import func, select, text
@@ -8,6 +9,7 @@ from sqlalchemy import func, select, text
 from db import Base, make_engine, make_session_factory
 from geo import DATA_DIR, Postcode, import_postcodes
 from geo.location import distance_km
+from tests.unit.geo.test_codelist import codelist_xlsx
 
 SLICE_ROWS = (
     319  # 219 SM rows, 100 TW rows of which 4 (TW15 9FR, 9FW, 9GA, 9GB) have PQ 90 and no coordinates
@@ -49,6 +51,8 @@ def test_code_point_slice_matches_the_shipped_regional_file(postcode_db, geo_tes
         )
         assert metres < 1, postcode
         assert got.admin_district == (want["admin_district"] or None)
+        assert got.admin_ward_code == (want["admin_ward_code"] or None), postcode
+        assert got.admin_ward is None, "the slice carries no code list to name wards from"
         assert got.positional_quality == int(want["positional_quality"])
 
 
@@ -107,7 +111,13 @@ def test_derived_csv_plain_and_gzipped(postcode_db, geo_test_data, tmp_path):
             want["admin_district_code"] or None,
             want["admin_district"] or None,
         )
+        assert (got.admin_ward_code, got.admin_ward) == (
+            want["admin_ward_code"] or None,
+            want["admin_ward"] or None,
+        )
         assert got.source == "postcodes_slice.csv.gz"
+    assert (rows["CV1 1AH"].admin_ward_code, rows["CV1 1AH"].admin_ward) == ("E05001228", "St. Michael's")
+    assert (rows["SM1 9WA"].admin_ward_code, rows["SM1 9WA"].admin_ward) == (None, None)
 
 
 def test_derived_csv_reports_bad_rows_by_line(postcode_db, tmp_path):
@@ -204,3 +214,16 @@ def accept_area_tw(session_factory):
     with session_factory() as session, session.begin():
         on_table = "" if session.get_bind().dialect.name == "sqlite" else " ON postcode"
         session.execute(text(f"DROP TRIGGER refuse_tw{on_table}"))
+
+
+def test_code_point_wards_are_named_from_the_zip_s_own_code_list(postcode_db, geo_test_data, tmp_path):
+    archive = tmp_path / "codepo_with_codelist.zip"
+    shutil.copy(geo_test_data / "codepo_slice.zip", archive)
+    with zipfile.ZipFile(archive, "a") as target:
+        target.writestr("Doc/Codelist.xlsx", codelist_xlsx({"LBW": [("Sutton Central Ward", "E05013765")]}))
+
+    import_postcodes(postcode_db, archive, progress=False)
+
+    rows = all_rows(postcode_db)
+    assert (rows["SM1 1AA"].admin_ward_code, rows["SM1 1AA"].admin_ward) == ("E05013765", "Sutton Central")
+    assert (rows["SM1 9WA"].admin_ward_code, rows["SM1 9WA"].admin_ward) == (None, None)

@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from reports.colour_scale import NONE_COLOUR, SUPPRESSED_COLOUR, ColourScale
+from reports.geography import ward_areas
 from reports.needs import needs_report
-from reports.needs_map import MAP_DPI, MAP_SIZE_INCHES, MARKER_ALPHA, render_needs_map
+from reports.needs_map import MAP_DPI, MAP_SIZE_INCHES, MARKER_ALPHA, draw_needs_map, render_needs_map
 
 FILLED_MARKER_PIXELS = 40
 EXPECTED_SIZE = (int(MAP_SIZE_INCHES[0] * MAP_DPI), int(MAP_SIZE_INCHES[1] * MAP_DPI))
@@ -63,3 +64,22 @@ def test_an_empty_report_still_draws_the_districts(session, areas, directory, no
 
     assert image.size == EXPECTED_SIZE
     assert len(image.getcolors(maxcolors=1_000_000)) > 10
+
+
+def test_each_panel_outlines_its_wards_with_a_scale_bar_and_a_north_arrow(session, areas, history, now):
+    report = needs_report(session, areas, since=history.since, now=now)
+
+    figure = draw_needs_map(report)
+
+    panels = [axes for axes in figure.axes if axes.get_title()]
+    assert [axes.get_title() for axes in panels] == list(report.councils.values())
+    for axes in panels:
+        texts = [text.get_text() for text in axes.texts]
+        assert "N" in texts, axes.get_title()
+        assert any(text.endswith(" km") for text in texts), axes.get_title()
+    sutton = panels[0]
+    assert len(sutton.patches) >= 18, "Sutton's wards, drawn from its postcodes"
+    west, east = sutton.get_xlim()
+    wards = ward_areas(("E09000029",))
+    assert west <= min(area.bounds[0] for area in wards.values()), "the frame holds every ward"
+    assert east >= max(area.bounds[2] for area in wards.values())

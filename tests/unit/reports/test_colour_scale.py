@@ -59,3 +59,12 @@ def test_every_class_has_its_own_colour_and_grey_means_suppressed():
 def test_counts_cannot_be_negative():
     with pytest.raises(ValueError, match="negative"):
         ColourScale.for_threshold(5).classify(-1)
+
+
+@pytest.mark.parametrize(
+    ("width_km", "bar_km"), [(1.0, 0.5), (9.0, 2), (12.0, 2), (25.0, 5), (60.0, 10), (900, 50)]
+)
+def test_the_scale_bar_is_a_round_length_within_a_quarter_of_the_panel(width_km, bar_km):
+    from reports.needs_map import scale_bar_km
+
+    assert scale_bar_km(width_km) == bar_km

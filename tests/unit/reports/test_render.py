@@ -14,15 +14,23 @@ ROWS = (
         "sutton",
         "shopping",
         12,
+        14,
         9,
         4,
         2,
+        6,
         3.5,
-        20,
+        20.0,
         2,
+        1,
         True,
+        True,
+        ons_code="E09000029",
+        ons_name="Sutton",
     ),
-    NeedsRow("outcode", "SM3", "SM3", "sutton", "befriending", 1, 0, 0, 1, None, 0, 0, False),
+    NeedsRow(
+        "outcode", "SM3", "SM3", "sutton", "befriending", 1, 1, 0, 0, 1, 0, None, 0.0, 0, 0, False, True
+    ),
 )
 REPORT = NeedsReport(
     generated_at=datetime(2026, 3, 10, 12, tzinfo=UTC),
@@ -46,20 +54,27 @@ def test_csv_has_a_header_and_one_line_per_row():
     lines = parse(to_csv(REPORT))
 
     assert tuple(lines[0]) == COLUMNS
+    assert COLUMNS[:6] == ("area_type", "area", "area_name", "ons_code", "ons_name", "council_area")
     assert lines[0] == {
         "area_type": "council_area",
         "area": "sutton",
         "area_name": "London Borough of Sutton",
+        "ons_code": "E09000029",
+        "ons_name": "Sutton",
         "council_area": "sutton",
         "need": "shopping",
-        "referrals": "12",
+        "people": "12",
+        "referrals": "14",
         "accepted": "9",
         "completed": "4",
         "unmet": "2",
+        "late": "6",
         "median_hours_to_accept": "3.5",
         "capacity_offered": "20",
         "providers": "2",
+        "providers_needed": "1",
         "duplicated": "yes",
+        "gap": "yes",
     }
     assert lines[1]["median_hours_to_accept"] == "", "no acceptances: no median"
 
@@ -67,9 +82,17 @@ def test_csv_has_a_header_and_one_line_per_row():
 def test_open_data_csv_reads_under_the_threshold():
     lines = parse(to_csv(REPORT.for_open_data(5)))
 
-    assert [lines[0][c] for c in ("referrals", "accepted", "completed", "unmet")] == ["12", "9", "<5", "<5"]
+    assert [lines[0][c] for c in ("people", "referrals", "accepted", "completed", "unmet", "late")] == [
+        "12",
+        "14",
+        "9",
+        "<5",
+        "<5",
+        "6",
+    ]
     assert lines[0]["median_hours_to_accept"] == "3.5"
-    assert [lines[1][c] for c in ("referrals", "accepted", "unmet", "median_hours_to_accept")] == [
+    assert [lines[1][c] for c in ("people", "referrals", "accepted", "unmet", "median_hours_to_accept")] == [
+        "<5",
         "<5",
         "0",
         "<5",
@@ -81,16 +104,16 @@ def test_json_is_plain_data_with_iso_dates():
     document = json.loads(json.dumps(report_dict(REPORT.for_open_data(5))))
 
     assert (document["since"], document["until"], document["open_data"]) == ("2026-03-01", "2026-03-10", True)
-    assert document["rows"][1]["referrals"] is None
-    assert document["rows"][1]["suppressed"] == ["referrals", "unmet"]
+    assert document["rows"][1]["people"] is None
+    assert document["rows"][1]["suppressed"] == ["people", "referrals", "unmet"]
     assert document["districts"][0] == {
         "outcode": "SM3",
         "lat": 51.37,
         "lon": -0.22,
         "council_area": "sutton",
-        "referrals": None,
+        "people": None,
         "unmet": None,
-        "suppressed": ["referrals", "unmet"],
+        "suppressed": ["people", "unmet"],
     }
 
 
@@ -105,16 +128,21 @@ def test_table_is_aligned_and_titled():
     assert lines[2].split() == [
         "place",
         "name",
+        "ons",
         "need",
+        "people",
         "referrals",
         "accepted",
         "completed",
         "unmet",
+        "late",
         "median",
         "h",
         "capacity",
         "providers",
+        "needed",
         "dup",
+        "gap",
     ]
     header, first, second = lines[2:5]
     assert header.index("need") == first.index("shopping") == second.index("befriending")
@@ -123,4 +151,16 @@ def test_table_is_aligned_and_titled():
         "20",
         " 0",
     )
-    assert second.split()[3:7] == ["<5", "0", "0", "<5"]
+    assert first.split()[5] == "E09000029"
+    assert second.split()[3:9] == ["<5", "<5", "0", "0", "<5", "0"], "no ONS code: blank"
+
+
+def test_the_report_carries_its_own_notes_on_the_counting_rules():
+    document = report_dict(REPORT)
+    text = to_table(REPORT)
+
+    assert document["notes"] == list(REPORT.notes)
+    assert any(note.startswith("people: ") and "each counted once" in note for note in REPORT.notes)
+    assert any(note.startswith("duplicated: more providers") for note in REPORT.notes)
+    assert "Notes:" in text
+    assert all(f"- {note}" in text for note in REPORT.notes)

@@ -24,21 +24,26 @@ def test_is_disclosive(count, threshold, disclosive):
     assert is_disclosive(count, threshold) is disclosive
 
 
-def row(referrals=10, accepted=6, completed=5, unmet=0, median=4.5) -> NeedsRow:
+def row(referrals=10, accepted=6, completed=5, unmet=0, median=4.5, late=0) -> NeedsRow:
+    """A row where each person made one referral (people = referrals)."""
     return NeedsRow(
         area_type="outcode",
         area="SM1",
         area_name="SM1",
         council_area="sutton",
         need="shopping",
+        people=referrals,
         referrals=referrals,
         accepted=accepted,
         completed=completed,
         unmet=unmet,
+        late=late,
         median_hours_to_accept=median,
-        capacity_offered=3,
+        capacity_offered=3.0,
         providers=1,
+        providers_needed=1,
         duplicated=False,
+        gap=bool(unmet or late),
     )
 
 
@@ -49,11 +54,12 @@ def row(referrals=10, accepted=6, completed=5, unmet=0, median=4.5) -> NeedsRow:
         (row(completed=4), ("completed",)),
         (row(unmet=5), ()),
         (row(unmet=2), ("unmet",)),
+        (row(late=3), ("late",)),
         (
             row(referrals=4, accepted=4, completed=0, unmet=0),
-            ("referrals", "accepted", "median_hours_to_accept"),
+            ("people", "referrals", "accepted", "median_hours_to_accept"),
         ),
-        (row(referrals=4, accepted=0, completed=0, unmet=4, median=None), ("referrals", "unmet")),
+        (row(referrals=4, accepted=0, completed=0, unmet=4, median=None), ("people", "referrals", "unmet")),
         (row(referrals=0, accepted=0, completed=0, unmet=0, median=None), ()),
     ],
 )
@@ -71,14 +77,14 @@ def test_suppressed_cells_are_null_and_say_so():
         0,
         None,
     )
-    assert cell.suppressed == ("referrals", "accepted", "completed", "median_hours_to_accept")
+    assert cell.suppressed == ("people", "referrals", "accepted", "completed", "median_hours_to_accept")
     assert (cell.capacity_offered, cell.providers, cell.need) == (3, 1, "shopping"), "provision is published"
 
 
 def test_districts_are_suppressed_too():
-    district = suppress(DistrictDemand("SM3", 51.37, -0.22, "sutton", referrals=3, unmet=1), 5)
+    district = suppress(DistrictDemand("SM3", 51.37, -0.22, "sutton", people=3, unmet=1), 5)
 
-    assert (district.referrals, district.unmet, district.suppressed) == (None, None, ("referrals", "unmet"))
+    assert (district.people, district.unmet, district.suppressed) == (None, None, ("people", "unmet"))
 
 
 def test_only_known_count_fields_are_touched():
