@@ -10,6 +10,7 @@ from marshmallow import validate
 from api.blueprints import MAX_ID
 from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
 from referrals.models import CHANNELS
+from safe_text.controls import MESSAGE as CONTROLS_MESSAGE
 from safe_text.controls import without_controls
 from triage import TIERS, URGENCIES
 
@@ -26,6 +27,9 @@ RESIDENT_FLAGS = (
 OUTCOME_CODE = validate.Regexp(
     r"^[a-z][a-z0-9_]{0,39}$", error="outcome codes are lower-case words joined by _"
 )
+# A query string's text is one line without control characters (`api.blueprints.refuse_bad_input` refuses
+# them at the door; this says so in the OpenAPI schema).
+ONE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error=CONTROLS_MESSAGE)
 NEED_CODE = validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="need codes are lower-case words joined by _")
 
 

@@ -98,3 +98,11 @@ def test_control_characters_in_a_query_string_are_422(client, helpline, query):
     response = client.get("/api/v1/residents/search", query_string=query, headers=helpline)
     assert response.status_code == 422
     assert response.mimetype == PROBLEM
+
+
+def test_the_openapi_schema_says_a_search_is_one_line_without_control_characters(client):
+    parameters = client.get("/openapi.json").get_json()["paths"]["/api/v1/residents/search"]["get"][
+        "parameters"
+    ]
+    q = next(parameter for parameter in parameters if parameter["name"] == "q")
+    assert q["schema"]["pattern"] == "^[^\\x00-\\x1f\\x7f]*$"
