@@ -56,6 +56,8 @@ def create_token(
         raise TokenError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if role == "hub_coordinator" and org_id is None:
         raise TokenError("a hub_coordinator token must be bound to an organisation (--org)")
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise TokenError("a token must expire in the future; give no expiry for one that never expires")
     now = now or utcnow()
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -96,6 +98,15 @@ def org_facts(org_id: int | None, org: Organisation | None) -> dict:
         "org_kind": org and org.kind,
         "org_mode": org and org.mutual_aid_mode,
     }
+
+
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """revoked, expired or active: what `authenticate` would make of the token now."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
 
 
 def revoke_token(session: Session, token_id: int, now: datetime | None = None) -> ApiToken:

@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
-from accounts.tokens import TokenError, create_token, revoke_token
+from accounts.tokens import TokenError, create_token, revoke_token, token_state
 from db import migrate
 
 
@@ -105,7 +105,12 @@ def tokens_cli():
     "--org", "org_id", type=int, default=None, help="Organisation id (required for hub_coordinator)."
 )
 @click.option("--name", required=True)
-@click.option("--expires-days", type=int, default=None)
+@click.option(
+    "--expires-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Days until the token expires (1 or more); leave it out for a token that never expires.",
+)
 def tokens_create(role, org_id, name, expires_days):
     with services().session_factory() as session:
         try:
@@ -114,7 +119,7 @@ def tokens_create(role, org_id, name, expires_days):
                 role=role,
                 org_id=org_id,
                 name=name,
-                expires_in=timedelta(days=expires_days) if expires_days else None,
+                expires_in=None if expires_days is None else timedelta(days=expires_days),
             )
         except TokenError as exc:
             raise click.UsageError(str(exc)) from exc
@@ -133,12 +138,17 @@ def tokens_revoke(token_id):
         click.echo(f"token {token.id} ({token.name}) revoked at {token.revoked_at.isoformat()}")
 
 
-@tokens_cli.command("list", help="List tokens (never their secrets).")
+@tokens_cli.command(
+    "list",
+    help="List tokens (never their secrets): id, role, organisation, state (active, expired or revoked), "
+    "when it expires (or never) and name.",
+)
 def tokens_list():
     with services().session_factory() as session:
         for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
-            state = "revoked" if token.revoked_at else "active"
-            click.echo(f"{token.id}\t{token.role}\t{token.org_id or '-'}\t{state}\t{token.name}")
+            expires = token.expires_at.isoformat(timespec="minutes") if token.expires_at else "never"
+            columns = (token.id, token.role, token.org_id or "-", token_state(token), expires, token.name)
+            click.echo("\t".join(str(column) for column in columns))
 
 
 @click.group("demo", help="Demo data (fictional) for trying the service.", cls=AppGroup)

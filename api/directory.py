@@ -8,7 +8,7 @@ from marshmallow import validate
 from api.auth import BEARER_SECURITY, roles
 from api.blueprints import api_blueprint
 from api.db import get_session
-from api.schemas import InSchema
+from api.schemas import ONE_LINE, InSchema
 from directory.models import MUTUAL_AID_MODES, ORG_KINDS
 from reports.organisations import DirectoryFilter, OrganisationSummary, get_organisation, list_organisations
 from reports.response import usually_accepts
@@ -18,9 +18,9 @@ DIRECTORY_READ_ROLES = ("admin", "helpline_staff", "safety_net_officer")
 
 
 class DirectoryQuerySchema(InSchema):
-    area = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    area = ma.fields.String(load_default=None, validate=[validate.Length(min=1, max=40), ONE_LINE])
     kind = ma.fields.String(load_default=None, validate=validate.OneOf(ORG_KINDS))
-    service = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    service = ma.fields.String(load_default=None, validate=[validate.Length(min=1, max=40), ONE_LINE])
     active = ma.fields.Boolean(load_default=None)
 
 

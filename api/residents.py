@@ -6,7 +6,7 @@ from api.auth import BEARER_SECURITY, current_principal, roles
 from api.blueprints import MAX_ID, api_blueprint
 from api.db import get_session
 from api.idempotency import idempotent
-from api.schemas import InSchema, ReasonInSchema
+from api.schemas import ONE_LINE, InSchema, ReasonInSchema
 from referrals.erasure import MAX_OTHER_RECORDS, erase_resident, erasure_check
 from referrals.people import DEFAULT_LIMIT, MAX_LIMIT, search_people
 from referrals.search_text import MAX_QUERY_LENGTH
@@ -95,7 +95,7 @@ def erase(data, resident_id: int):
 class SearchQuerySchema(InSchema):
     q = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_QUERY_LENGTH),
+        validate=[validate.Length(min=1, max=MAX_QUERY_LENGTH), ONE_LINE],
         metadata={
             "description": "A name (fuzzy), a phone number in any format, a postcode or district, a date of "
             "birth (27/3/1948, 27 March 1948, 1948-03-27) or a referral reference (123, R123, ref 123); "

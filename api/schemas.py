@@ -1,6 +1,5 @@
 """marshmallow schemas for the HTTP API: they parse input strictly (unknown fields → 422) and shape output."""
 
-import re
 import unicodedata
 from datetime import date
 
@@ -11,9 +10,10 @@ from marshmallow import validate
 from api.blueprints import MAX_ID
 from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
 from referrals.models import CHANNELS
+from safe_text.controls import MESSAGE as CONTROLS_MESSAGE
+from safe_text.controls import without_controls
 from triage import TIERS, URGENCIES
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # controls, lone surrogates
 BORN_SINCE_1900 = validate.Range(min=date(1900, 1, 1), error="date_of_birth must be after 1900")
 RESIDENT_FLAGS = (
     "shielding",
@@ -27,13 +27,17 @@ RESIDENT_FLAGS = (
 OUTCOME_CODE = validate.Regexp(
     r"^[a-z][a-z0-9_]{0,39}$", error="outcome codes are lower-case words joined by _"
 )
+# A query string's text is one line without control characters (`api.blueprints.refuse_bad_input` refuses
+# them at the door; this says so in the OpenAPI schema).
+ONE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error=CONTROLS_MESSAGE)
 NEED_CODE = validate.Regexp(r"^[a-z][a-z_]{1,39}$", error="need codes are lower-case words joined by _")
 
 
 def clean_text(value):
-    """NFC-normalise text and drop control characters (keeping tabs and line breaks), at every depth."""
+    """NFC-normalise text at every depth. Control characters, which the doors refuse first
+    (`api.blueprints.refuse_bad_input`, `web.errors`), are dropped for what loads a schema directly."""
     if isinstance(value, str):
-        return CONTROL.sub("", unicodedata.normalize("NFC", value))
+        return without_controls(unicodedata.normalize("NFC", value))
     if isinstance(value, dict):
         return {clean_text(k): clean_text(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -52,7 +56,7 @@ class StrictBoolean(ma.fields.Boolean):
 
 class InSchema(ma.Schema):
     """Input: unknown fields are refused (marshmallow's default, RAISE); the limits in the OpenAPI schema are
-    checked on the text as sent, then the text is normalised (NFC, no control characters)."""
+    checked on the text as sent, then the text is normalised (NFC)."""
 
     @ma.post_load
     def normalise_text(self, data, **_kwargs):

@@ -17,6 +17,7 @@ from api.errors import problem
 from notify.factory import build_sms_sender
 from notify.outbox import OutboxSettings, SendReport, record_status, send_pending
 from referrals import audit
+from safe_text.controls import without_controls
 from texting.outbox_events import ReferralSmsEvents
 from texting.replies import InboundText, handle_inbound
 
@@ -89,10 +90,16 @@ def twiml(text: str) -> Response:
     return Response(str(response), mimetype=TWIML)
 
 
+def signed_form() -> dict[str, str]:
+    """The form Twilio signed, without control characters: a text is not refused for them (its sender cannot
+    be asked to send it again), they are dropped before anything is stored."""
+    return {key: without_controls(value) for key, value in request.form.items()}
+
+
 @blp.post("/inbound")
 @signed_by_twilio
 def inbound():
-    form = request.form
+    form = signed_form()
     text = InboundText(
         sid=form.get("MessageSid", ""),
         from_phone=form.get("From", ""),
@@ -107,12 +114,12 @@ def inbound():
 @blp.post("/status")
 @signed_by_twilio
 def status():
-    form = request.form
+    form = signed_form()
     message_id = request.args.get("m", type=int)
     sid, twilio_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     if message_id is None or not sid or not twilio_status:
         return problem(422, "Unprocessable Content", "m, MessageSid and MessageStatus are required")
-    error_code = form.get("ErrorCode", type=int)
+    error_code = request.form.get("ErrorCode", type=int)
     events = ReferralSmsEvents(services().lifecycle_policy)
     record_status(get_session(), message_id, sid, twilio_status, error_code, events)
     return Response(status=204)

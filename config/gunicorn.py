@@ -15,6 +15,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 accesslog = "-"
+# No personal data in the access log: the path without its query string (which may hold a name searched
+# for, /search?q=…) and no Referer (the previous page's address, query and all); see README, production.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 WARM_DIRECTORY = os.environ.get("WARM_DIRECTORY") == "1"

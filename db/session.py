@@ -1,14 +1,32 @@
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 READONLY = "oneroute_readonly"
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    """An engine that never puts a row's values (a person's name, phone, postcode, coordinates) into an
+    error's message, and so into a log line: `hide_parameters` leaves the statement's parameters out, and
+    the database's own DETAIL and CONTEXT lines ("Failing row contains (…)") are cut from the message."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+        engine = _sqlite_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    if kwargs["hide_parameters"]:
+        event.listen(engine, "handle_error", _without_row_values)
+    return engine
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """Keep the first line of the driver's message (what went wrong, naming the table, column or
+    constraint); PostgreSQL's DETAIL, CONTEXT and HINT lines that follow may quote the row's values. The
+    error's SQLSTATE (`orig.sqlstate`, `orig.diag`) is untouched."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str) and "\n" in error.args[0]:
+            error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:

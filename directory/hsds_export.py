@@ -16,7 +16,6 @@ Volunteers are never exported. Addresses hold only the postcode: the directory k
 address_1, city and state_province are empty.
 """
 
-import csv
 import json
 import re
 import uuid
@@ -43,6 +42,7 @@ from directory.hsds import (
 )
 from directory.models import Organisation
 from directory.phones import InvalidPhone, normalise_phone
+from safe_text import cells
 
 # name: (file, columns as in the HSDS 3.0 datapackage.json, foreign keys column → resource)
 RESOURCES: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -330,7 +330,7 @@ def _type(column: str) -> str:
 
 def _write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="raise")
+        writer = cells.DictWriter(handle, fieldnames=columns, extrasaction="raise")
         writer.writeheader()
         writer.writerows({column: row.get(column, "") for column in columns} for row in rows)
 

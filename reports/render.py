@@ -2,12 +2,12 @@
 and tables and null in JSON; a count withheld only to protect a suppressed one (secondary suppression) reads
 "withheld"; a figure with no data (no acceptances, so no median) is blank or null."""
 
-import csv
 import io
 from dataclasses import asdict, fields
 
 from reports.needs import NeedsReport, NeedsRow
 from reports.suppression import PERSON_COUNTS
+from safe_text import cells
 
 # The ONS code and name of each place's local authority next to the place itself.
 _FIELDS = [
@@ -77,7 +77,7 @@ def cell_text(row: NeedsRow, column: str, threshold: int) -> str:
 
 def to_csv(report: NeedsReport) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = cells.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in report.rows:
         writer.writerow([cell_text(row, column, report.suppression_threshold) for column in COLUMNS])

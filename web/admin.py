@@ -1,6 +1,5 @@
 """Admins: the directory (organisations and volunteers, listed and viewed) and CSV imports with progress."""
 
-import csv
 import io
 import os
 import tempfile
@@ -14,6 +13,7 @@ from directory.csv_import import ORGANISATION_COLUMNS, VOLUNTEER_COLUMNS, templa
 from directory.csv_status import STATUS_COLUMNS
 from directory.models import ORG_KINDS, Organisation, Volunteer
 from matching.types import DBS_LEVEL_WORDS
+from safe_text import cells
 from web.auth import current_principal, current_user, json_view, max_upload, roles
 from web.blueprint import blp, db, services
 from web.imports import ImportTools, job_status, start_import
@@ -229,7 +229,7 @@ def import_template(kind: str):
     if kind not in COLUMN_GUIDES:
         abort(404)
     out = io.StringIO()
-    csv.writer(out).writerows(template_rows(COLUMN_GUIDES[kind][1]))
+    cells.writer(out).writerows(template_rows(COLUMN_GUIDES[kind][1]))
     headers = {"Content-Disposition": f'attachment; filename="{kind}-template.csv"'}
     return Response(out.getvalue(), mimetype="text/csv", headers=headers)
 

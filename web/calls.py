@@ -351,11 +351,13 @@ def what_to_tell(detail, offer, org, signposted_to, contact: ContactDetails, per
     return said
 
 
-@blp.get("/calls/postcode")
+@blp.post("/calls/postcode")
 @roles(*INTAKE_ROLES)
 @json_view
 def check_postcode():
-    text = request.args.get("postcode", "").strip()[:16]
+    """The postcode as it is typed (the form's script): a POST with the form's CSRF token, so the caller's
+    postcode is never in a URL, and so never in an access log or the browser's history."""
+    text = request.form.get("postcode", "").strip()[:16]
     if not text:
         return {"ok": False, "message": "Enter the caller's postcode"}
     try:

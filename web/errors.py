@@ -2,11 +2,12 @@
 
 import logging
 
-from flask import jsonify, render_template
+from flask import g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from referrals.errors import Forbidden, NotFound
+from safe_text.controls import has_controls
 from web.auth import wants_json
 from web.blueprint import blp
 
@@ -25,11 +26,36 @@ CSRF_MESSAGE = (
     "Go back, reload the page and send the form again.",
 )
 
+CONTROLS_MESSAGE = (
+    "What you sent holds characters that cannot be used",
+    "It has a control character (such as a NUL byte), which no one types and which could not be saved. "
+    "Go back, retype what you entered and send it again.",
+)
+
 
 def error_page(status: int, title: str, detail: str):
     if wants_json():
         return jsonify(error=f"{title}. {detail}"), status
     return render_template("error.html", title=title, detail=detail, status=status), status
+
+
+@blp.before_request
+def _refuse_control_characters():
+    """Before any page reads them: control characters in the query string or the address (one line: none at
+    all) or in a form's fields (tabs and line breaks allowed, for the boxes that take several lines) are a
+    400 page. NUL bytes gave a 500 (PostgreSQL refuses them) and a log line holding the person's details."""
+    one_line = [
+        *(text for pair in request.args.items(multi=True) for text in pair),
+        *request.form.keys(),
+        *(value for value in (request.view_args or {}).values() if isinstance(value, str)),
+    ]
+    fields = (value for _key, value in request.form.items(multi=True))
+    if any(has_controls(text, multi_line=False) for text in one_line) or any(
+        has_controls(text, multi_line=True) for text in fields
+    ):
+        log.warning("refused %s %s: control characters in the input", request.method, request.path)
+        return error_page(400, *CONTROLS_MESSAGE)
+    return None
 
 
 @blp.errorhandler(CSRFError)
@@ -58,4 +84,7 @@ def _http(error: HTTPException):
 @blp.errorhandler(Exception)
 def _unexpected(error: Exception):
     log.exception("unhandled error on a page", exc_info=error)
+    session = g.get("web_db")
+    if session is not None:
+        session.rollback()  # after a database error the page itself (who is signed in) still reads
     return error_page(500, *MESSAGES[500])

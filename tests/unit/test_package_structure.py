@@ -15,6 +15,10 @@ ABOVE = {
     "referrals": frozenset({"api", "web", "texting"}),
     "texting": frozenset({"api", "web"}),
     "notify": frozenset({"referrals", "texting", "api", "web"}),
+    "safe_text": frozenset(
+        {"api", "web", "texting", "reports", "referrals", "notify", "directory", "accounts", "geo", "db"}
+        | {"matching", "triage", "config", "flask", "sqlalchemy"}
+    ),
 }
 
 

@@ -39,7 +39,7 @@ def test_pages_ask_strangers_to_sign_in(client, path):
 
 
 def test_the_scripts_endpoints_answer_strangers_in_json(client):
-    response = client.get("/calls/postcode?postcode=SM1+1AA")
+    response = client.post("/calls/postcode", data={"postcode": "SM1 1AA"})
     assert response.status_code == 401
     assert "Sign in again" in response.get_json()["error"]
 

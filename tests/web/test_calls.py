@@ -162,20 +162,36 @@ def test_regular_support_is_saved_with_its_plan(signed_in, session):
     assert len(session.get(Referral, referral_id).occurrences) == 3
 
 
+def check(client, postcode: str):
+    """The form's script checks the postcode by POST with the form's CSRF token: never in a URL."""
+    return post_form(client, "/calls/postcode", {"postcode": postcode}, form_page=FORM)
+
+
 def test_the_postcode_is_checked_as_it_is_typed(signed_in):
     client = signed_in("helpline")
-    good = client.get("/calls/postcode?postcode=sm11aa").get_json()
+    good = check(client, "sm11aa").get_json()
     assert good["ok"] is True
     assert good["postcode"] == "SM1 1AA"
     assert "Sutton" in good["message"]
-    district = client.get("/calls/postcode?postcode=SM2").get_json()
+    district = check(client, "SM2").get_json()
     assert district["ok"] is True
     assert "district only" in district["message"]
-    outside = client.get("/calls/postcode?postcode=M1 1AE").get_json()
+    outside = check(client, "M1 1AE").get_json()
     assert outside["ok"] is False
     assert "own council" in outside["message"]
-    nonsense = client.get("/calls/postcode?postcode=12345").get_json()
+    nonsense = check(client, "12345").get_json()
     assert nonsense["ok"] is False
+
+
+def test_the_postcode_check_keeps_the_postcode_out_of_the_url(signed_in):
+    client = signed_in("helpline")
+    assert client.get("/calls/postcode?postcode=SM1+1AA").status_code == 405
+    refused = client.post("/calls/postcode", data={"postcode": "SM1 1AA"})
+    assert refused.status_code == 400, "the form's CSRF token is needed"
+    page = client.get(FORM).get_data(as_text=True)
+    assert 'data-postcode-url="/calls/postcode"' in page
+    script = client.get("/static/web/call-form.js").get_data(as_text=True)
+    assert '"?postcode="' not in script
 
 
 def test_the_live_preview_gives_triage_reasons_and_known_people(signed_in):
@@ -308,7 +324,7 @@ def test_the_form_always_says_what_to_do_in_danger_and_about_safeguarding(signed
     assert "If someone is in danger now" in page
     assert "call 999 now" in page
     assert "even if they said no to sharing their details" in page
-    postcode = signed_in("helpline").get("/calls/postcode?postcode=SM1 1AA").get_json()
+    postcode = check(signed_in("helpline"), "SM1 1AA").get_json()
     assert "020 7946 0900" in html.unescape(postcode["guidance"]), "Sutton's safeguarding team"
 
 
@@ -422,7 +438,7 @@ def test_a_session_that_has_ended_comes_back_to_the_form_after_signing_in(app, p
     assert preview.status_code == 401
     assert "session has ended" in preview.get_json()["error"]
     assert client.get("/calls/session").status_code == 401
-    assert client.get("/calls/postcode?postcode=SM1").status_code == 401
+    assert client.post("/calls/postcode", data={"postcode": "SM1"}).status_code == 401
 
 
 def test_the_session_check_renews_the_forms_token(app, people):

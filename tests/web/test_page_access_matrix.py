@@ -54,7 +54,7 @@ RULES: dict[str, dict[str, object]] = {
         "GET": Page(frozenset({HELPLINE, OFFICER, ADMIN})),
         "POST": Page(frozenset({HELPLINE, OFFICER, ADMIN})),
     },
-    "web.check_postcode": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
+    "web.check_postcode": {"POST": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
     "web.preview_call": {"POST": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
     "web.call_saved": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}), referral=True)},
     "web.call_session": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},

@@ -263,9 +263,12 @@
       return;
     }
     var sequence = ++postcodeSequence;
-    fetch(form.getAttribute("data-postcode-url") + "?postcode=" + encodeURIComponent(value), {
+    /* POSTed, never in the address: a postcode in a URL ends up in access logs. */
+    fetch(form.getAttribute("data-postcode-url"), {
+      method: "POST",
       credentials: "same-origin",
-      headers: { Accept: "application/json" }
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+      body: new URLSearchParams({ postcode: value })
     })
       .then(getJson)
       .then(function (answer) {

