@@ -26,6 +26,7 @@ GROUPS = {
     "council_area": "Council area",
     "hub": "Community hub",
     "outcode": "Postcode district",
+    "ward": "Ward",
 }
 OPEN_DATA_WORDS = {"": False, "false": False, "true": True}
 MOST_UNMET_SHOWN = 3

@@ -175,6 +175,14 @@ def test_grouping_by_district_and_hub(signed_in, history):
     assert SUTTON not in hubs
 
 
+def test_grouping_by_ward(signed_in, history):
+    page = get(signed_in("admin"), area="sutton", group="ward").get_data(as_text=True)
+
+    wards = table(page, "needs-table")
+    assert "Ward not known" in wards  # the known history's postcodes are not in the postcode table
+    assert SUTTON not in wards
+
+
 def test_open_data_withholds_small_counts(signed_in, history):
     page = get(signed_in("admin"), area="sutton", open_data="true").get_data(as_text=True)
 
