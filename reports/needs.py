@@ -18,7 +18,7 @@ from db.base import utcnow
 from directory.areas import Areas
 from directory.models import Organisation
 from geo import OutcodeCentroids, default_outcode_centroids
-from geo.models import Postcode
+from geo.models import Boundary, Postcode
 from referrals.errors import DomainValidationError
 from referrals.models import AuditEvent, Offer, Referral, Resident
 from referrals.policy import load_lifecycle_policy
@@ -45,6 +45,7 @@ from reports.geography import (
 )
 from reports.statistics import median, rounded
 from reports.suppression import is_disclosive, protect_total, suppress
+from reports.ward_map import WardDemand
 
 ALL_AREAS = "All served areas"
 WARD_UNKNOWN = "unknown"  # the place code of a council's people whose postcode's ward is not known
@@ -110,6 +111,17 @@ class DistrictDemand:
 
 
 @dataclass(frozen=True)
+class ProviderSite:
+    """An active organisation with a base location, drawn on the map."""
+
+    name: str
+    kind: str
+    council_area: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class NeedsReport:
     generated_at: datetime
     since: date | None
@@ -125,6 +137,11 @@ class NeedsReport:
     notes: tuple[str, ...] = NOTES
     # Council area → the ONS codes of its local authority districts (for drawing its wards)
     district_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each ward people live in: people with a need and those with one unmet or waiting too long (the map)
+    wards: tuple[WardDemand, ...] = ()
+    provision: tuple[ProviderSite, ...] = ()
+    # ONS ward code → its official boundary (GeoJSON geometry) from the `boundary` table, if loaded
+    ward_boundaries: dict[str, dict] = field(default_factory=dict)
 
     def for_open_data(self, threshold: int) -> "NeedsReport":
         """The same report with every disclosive cell suppressed (reports/suppression.py)."""
@@ -135,6 +152,7 @@ class NeedsReport:
             rows=_protect_council_totals([suppress(row, threshold) for row in self.rows]),
             districts=tuple(suppress(district, threshold) for district in self.districts),
             places=_protect_council_totals([suppress(total, threshold) for total in self.places]),
+            wards=tuple(suppress(ward, threshold) for ward in self.wards),
         )
 
 
@@ -284,11 +302,13 @@ def needs_report(
     coverage = covering(matching.Directory(orgs.values(), (), ()), districts.values())
     hubs = [org for org in orgs.values() if org.kind == "hub"]
     people = person_places(facts)
-    demand = _Demand.of(person_needs(facts, allowances, now), people, person_wards(facts))
+    needs = person_needs(facts, allowances, now)
+    demand = _Demand.of(needs, people, person_wards(facts))
     publish = threshold if open_data else None
     ons = _OnsNames(areas, districts, centroids.district_names)
     rows, totals = [], []
-    for place in places(councils, districts, coverage, hubs) + ward_places(facts, people, councils):
+    wards = ward_places(facts, people, councils)
+    for place in places(councils, districts, coverage, hubs) + wards:
         providers = _providers(place, coverage, orgs)
         code, name = ons.of(place)
         rows += [
@@ -311,6 +331,18 @@ def needs_report(
         districts=_district_demand(districts, facts, people),
         places=tuple(totals),
         district_codes={code: areas.by_code[code].admin_district_codes for code in councils},
+        wards=_ward_demand(wards, demand, needs, person_wards(facts)),
+        provision=tuple(
+            ProviderSite(org.name, org.kind, org.area, org.base_lat, org.base_lon)
+            for org in orgs.values()
+            if org.area in councils and org.base_lat is not None and org.base_lon is not None
+        ),
+        ward_boundaries=ward_boundaries(
+            session,
+            [p.code for p in wards if p.code != WARD_UNKNOWN],
+            districts,
+            [code for council in councils for code in areas.by_code[council].admin_district_codes],
+        ),
     )
     return report.for_open_data(threshold) if open_data else report
 
@@ -337,6 +369,44 @@ class _OnsNames:
         if not codes:
             return None, None
         return ";".join(codes), ";".join(self.names.get(code, code) for code in codes)
+
+
+def _ward_demand(
+    wards: Sequence[Place],
+    demand: "_Demand",
+    needs: Sequence[PersonNeed],
+    person_ward: Mapping[int, str | None],
+) -> tuple[WardDemand, ...]:
+    """Each known ward's people, and how many of them had a need go unmet or wait too long."""
+    unmet_people = {need.person_id for need in needs if need.unmet or need.late}
+    unmet: defaultdict[str, int] = defaultdict(int)
+    for person_id in unmet_people:
+        unmet[person_ward.get(person_id) or WARD_UNKNOWN] += 1
+    return tuple(
+        WardDemand(place.code, place.name, place.council_area, demand.people_in(place), unmet[place.code])
+        for place in wards
+        if place.code != WARD_UNKNOWN
+    )
+
+
+def ward_boundaries(
+    session: Session, codes: Sequence[str], outcodes: Iterable[str], district_codes: Sequence[str]
+) -> dict[str, dict]:
+    """The official boundaries (`flask geo import-boundaries`) the `boundary` table holds of the wards with
+    these codes and of every ward of the councils' postcodes (`postcode` rows in these districts, in these
+    local authorities): ONS code → GeoJSON geometry. Nothing is read when no ward boundary is loaded."""
+    if session.scalar(select(Boundary.code).where(Boundary.level == "ward").limit(1)) is None:
+        return {}
+    postcode_wards = select(Postcode.admin_ward_code).where(
+        Postcode.outcode.in_(list(outcodes)),
+        Postcode.admin_district_code.in_(list(district_codes)),
+        Postcode.admin_ward_code.is_not(None),
+    )
+    wanted = set(codes) | set(session.scalars(postcode_wards.distinct()))
+    query = select(Boundary.code, Boundary.geometry).where(
+        Boundary.level == "ward", Boundary.code.in_(sorted(wanted))
+    )
+    return {row.code: row.geometry for row in session.execute(query)}
 
 
 def ward_places(
