@@ -84,3 +84,42 @@ def test_no_ward_is_named_when_there_are_too_many_to_read():
     wards = [ward(f"W{i}", 10, 5) for i in range(61)]
 
     assert wards_to_label(wards, threshold=5) == []
+
+
+def test_official_boundaries_are_drawn_when_loaded_for_every_ward_with_people():
+    from datetime import date, datetime
+
+    from reports.geography import ward_areas
+    from reports.needs import NeedsReport
+    from reports.needs_map import panel_shapes
+
+    drawn = ward_areas(("E09000029",))
+    code = sorted(drawn)[0]
+    square = {"type": "Polygon", "coordinates": [[[-0.2, 51.3], [-0.1, 51.3], [-0.1, 51.4], [-0.2, 51.3]]]}
+    wards = (ward(code, 10, 2),)
+
+    def report(boundaries: dict) -> NeedsReport:
+        return NeedsReport(
+            generated_at=datetime(2026, 3, 31),
+            since=None,
+            until=date(2026, 3, 31),
+            area="sutton",
+            area_name="Sutton",
+            councils={"sutton": "Sutton"},
+            open_data=False,
+            suppression_threshold=5,
+            rows=(),
+            districts=(),
+            district_codes={"sutton": ("E09000029",)},
+            wards=wards,
+            ward_boundaries=boundaries,
+        )
+
+    shapes, official = panel_shapes(report({code: square}), "sutton", wards)
+    assert official
+    assert set(shapes) == {code}
+    shapes, official = panel_shapes(report({}), "sutton", wards)
+    assert not official
+    assert set(shapes) == set(drawn), "none loaded: drawn from the postcodes"
+    shapes, official = panel_shapes(report({"E05999999": square}), "sutton", wards)
+    assert not official, "a ward with people has no loaded boundary"
