@@ -109,7 +109,6 @@ def test_each_panel_outlines_its_wards_with_a_scale_bar_and_a_north_arrow(sessio
         assert any(text.endswith(" km") for text in texts), axes.get_title()
     sutton = panels[0]
     assert len(sutton.patches) >= 18, "Sutton's wards, drawn from its postcodes"
-    assert [p.get_hatch() for p in sutton.patches].count(None) == len(sutton.patches), "nobody in a ward"
     west, east = sutton.get_xlim()
     wards = ward_areas(("E09000029",))
     assert west <= min(area.bounds[0] for area in wards.values()), "the frame holds every ward"
