@@ -49,7 +49,9 @@ class NeedsQuerySchema(MapQuerySchema):
 
 
 class NeedsRowSchema(ma.Schema):
-    area_type = ma.fields.String(metadata={"description": "council_area, hub or outcode"})
+    area_type = ma.fields.String(
+        metadata={"description": "council_area, hub, outcode or ward (ons_code and ons_name: the ward's own)"}
+    )
     area = ma.fields.String(metadata={"description": "Area code, hub organisation id, or postcode district"})
     area_name = ma.fields.String()
     ons_code = ma.fields.String(

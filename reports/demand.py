@@ -53,6 +53,9 @@ class ReferralFacts:
     urgency: str | None
     created_at: datetime
     accepted_at: datetime | None
+    # The ONS electoral ward of the resident's postcode (postcode.admin_ward_code), when the table knows it
+    ward_code: str | None = None
+    ward_name: str | None = None
 
     @property
     def need_codes(self) -> tuple[str, ...]:
@@ -81,6 +84,7 @@ class PersonNeed:
     unmet: bool
     late: bool
     hours_to_accept: float | None
+    ward_code: str | None = None
 
 
 def allowance_for(urgencies: Iterable[str | None], allowances: Mapping[str, timedelta]) -> timedelta:
@@ -120,6 +124,7 @@ def person_needs(
                 unmet=any(need in r.unmet for r in referrals),
                 late=late,
                 hours_to_accept=None if accepted_at is None else hours_between(first.created_at, accepted_at),
+                ward_code=first.ward_code,
             )
         )
     return found
@@ -159,3 +164,12 @@ def providers_needed(people: int, shares: Sequence[float]) -> int:
 def duplicated(people: int, shares: Sequence[float]) -> bool:
     """More providers of a need in a place than its demand needs."""
     return len(shares) > providers_needed(people, shares)
+
+
+def person_wards(facts: Iterable[ReferralFacts]) -> dict[int, str | None]:
+    """Each person's ONS ward code (None: not known), from their first referral in the period, as
+    `person_places` places them."""
+    wards: dict[int, str | None] = {}
+    for referral in sorted(facts, key=lambda f: (f.created_at, f.referral_id)):
+        wards.setdefault(referral.person_id, referral.ward_code)
+    return wards

@@ -18,7 +18,7 @@ from geo.centroids import CENTROIDS_FILE
 
 POSTCODE_FILE = DATA_DIR / "postcodes_SM_CV_HP_MK_SL.csv.gz"
 
-PlaceKind = Literal["council_area", "hub", "outcode"]
+PlaceKind = Literal["council_area", "hub", "outcode", "ward"]
 OUTCODE_PARTS = re.compile(r"^(?P<area>[A-Z]{1,2})(?P<district>\d{1,2})(?P<suffix>[A-Z]?)$")
 
 

@@ -1,4 +1,5 @@
-"""Needs against provision. For each place (council area, community hub, postcode district) and need: how
+"""Needs against provision. For each place (council area, community hub, postcode district, electoral ward)
+and need: how
 many people asked for it (and in how many referrals), how many of them were accepted and completed, how many
 went unmet for lack of any provider (a matching gap) or waited longer than their urgency allows, the median
 hours to acceptance, and the capacity and providers offering it there (more providers than the demand needs
@@ -17,6 +18,7 @@ from db.base import utcnow
 from directory.areas import Areas
 from directory.models import Organisation
 from geo import OutcodeCentroids, default_outcode_centroids
+from geo.models import Boundary, Postcode
 from referrals.errors import DomainValidationError
 from referrals.models import AuditEvent, Offer, Referral, Resident
 from referrals.policy import load_lifecycle_policy
@@ -29,6 +31,7 @@ from reports.demand import (
     capacity_share,
     person_needs,
     person_places,
+    person_wards,
     providers_needed,
 )
 from reports.geography import (
@@ -42,8 +45,11 @@ from reports.geography import (
 )
 from reports.statistics import median, rounded
 from reports.suppression import is_disclosive, protect_total, suppress
+from reports.ward_map import WardDemand
 
 ALL_AREAS = "All served areas"
+WARD_UNKNOWN = "unknown"  # the place code of a council's people whose postcode's ward is not known
+WARD_UNKNOWN_NAME = "Ward not known"
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,17 @@ class DistrictDemand:
 
 
 @dataclass(frozen=True)
+class ProviderSite:
+    """An active organisation with a base location, drawn on the map."""
+
+    name: str
+    kind: str
+    council_area: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class NeedsReport:
     generated_at: datetime
     since: date | None
@@ -120,6 +137,11 @@ class NeedsReport:
     notes: tuple[str, ...] = NOTES
     # Council area → the ONS codes of its local authority districts (for drawing its wards)
     district_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each ward people live in: people with a need and those with one unmet or waiting too long (the map)
+    wards: tuple[WardDemand, ...] = ()
+    provision: tuple[ProviderSite, ...] = ()
+    # ONS ward code → its official boundary (GeoJSON geometry) from the `boundary` table, if loaded
+    ward_boundaries: dict[str, dict] = field(default_factory=dict)
 
     def for_open_data(self, threshold: int) -> "NeedsReport":
         """The same report with every disclosive cell suppressed (reports/suppression.py)."""
@@ -130,13 +152,15 @@ class NeedsReport:
             rows=_protect_council_totals([suppress(row, threshold) for row in self.rows]),
             districts=tuple(suppress(district, threshold) for district in self.districts),
             places=_protect_council_totals([suppress(total, threshold) for total in self.places]),
+            wards=tuple(suppress(ward, threshold) for ward in self.wards),
         )
 
 
 def _protect_council_totals(rows: list) -> tuple:
     """Each council's row for a need is the sum of its districts' rows for that need (every person-need is
     in exactly one district), and each council's total of people the sum of its districts' (every person
-    is): secondary suppression over each such group (reports/suppression.py). Hub rows overlap districts and
+    is); likewise of its wards' (people whose ward is not known are a ward row of their own): secondary
+    suppression over each such group (reports/suppression.py). Hub rows overlap districts and
     each other, and are not protected this way."""
     parts: defaultdict[tuple, list[int]] = defaultdict(list)
     totals: dict[tuple, int] = {}
@@ -144,14 +168,15 @@ def _protect_council_totals(rows: list) -> tuple:
         need = getattr(row, "need", None)
         if row.area_type == "council_area":
             totals[(row.area, need)] = i
-        elif row.area_type == "outcode":
-            parts[(row.council_area, need)].append(i)
-    for key, total_index in totals.items():
-        members = parts.get(key, [])
-        total, protected = protect_total(rows[total_index], [rows[i] for i in members])
-        rows[total_index] = total
-        for i, row in zip(members, protected, strict=True):
-            rows[i] = row
+        elif row.area_type in ("outcode", "ward"):
+            parts[(row.area_type, row.council_area, need)].append(i)
+    for kind in ("outcode", "ward"):
+        for (area, need), total_index in totals.items():
+            members = parts.get((kind, area, need), [])
+            total, protected = protect_total(rows[total_index], [rows[i] for i in members])
+            rows[total_index] = total
+            for i, row in zip(members, protected, strict=True):
+                rows[i] = row
     return tuple(rows)
 
 
@@ -190,31 +215,45 @@ Tallies = Mapping[str, _Tally]
 
 @dataclass(frozen=True)
 class _Demand:
-    """Need → tally for each council area and each district, each person-need counted once (a hub merges
-    its districts'); and the people in each, each person counted once."""
+    """Need → tally for each council area, each district and each (council area, ward), each person-need
+    counted once (a hub merges its districts'); and the people in each, each person counted once."""
 
     by_area: Mapping[str | None, Tallies]
     by_outcode: Mapping[str, Tallies]
     people_by_area: Mapping[str | None, int]
     people_by_outcode: Mapping[str, int]
+    by_ward: Mapping[tuple[str | None, str], Tallies] = field(default_factory=dict)
+    people_by_ward: Mapping[tuple[str | None, str], int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, needs: Iterable[PersonNeed], people: Mapping[int, tuple[str | None, str]]) -> "_Demand":
+    def of(
+        cls,
+        needs: Iterable[PersonNeed],
+        people: Mapping[int, tuple[str | None, str]],
+        wards: Mapping[int, str | None] | None = None,
+    ) -> "_Demand":
+        wards = wards or {}
         by_area: defaultdict = defaultdict(lambda: defaultdict(_Tally))
         by_outcode: defaultdict = defaultdict(lambda: defaultdict(_Tally))
+        by_ward: defaultdict = defaultdict(lambda: defaultdict(_Tally))
         for need in needs:
             by_area[need.area][need.need].add(need)
             by_outcode[need.outcode][need.need].add(need)
+            by_ward[(need.area, need.ward_code or WARD_UNKNOWN)][need.need].add(need)
         people_by_area: defaultdict[str | None, int] = defaultdict(int)
         people_by_outcode: defaultdict[str, int] = defaultdict(int)
-        for area, outcode in people.values():
+        people_by_ward: defaultdict[tuple[str | None, str], int] = defaultdict(int)
+        for person_id, (area, outcode) in people.items():
             people_by_area[area] += 1
             people_by_outcode[outcode] += 1
-        return cls(by_area, by_outcode, people_by_area, people_by_outcode)
+            people_by_ward[(area, wards.get(person_id) or WARD_UNKNOWN)] += 1
+        return cls(by_area, by_outcode, people_by_area, people_by_outcode, by_ward, people_by_ward)
 
     def in_place(self, place: Place) -> Tallies:
         if place.kind == "council_area":
             return self.by_area.get(place.code, {})
+        if place.kind == "ward":
+            return self.by_ward.get((place.council_area, place.code), {})
         merged: defaultdict[str, _Tally] = defaultdict(_Tally)
         for outcode in place.outcodes:
             for need, tally in self.by_outcode.get(outcode, {}).items():
@@ -224,6 +263,8 @@ class _Demand:
     def people_in(self, place: Place) -> int:
         if place.kind == "council_area":
             return self.people_by_area.get(place.code, 0)
+        if place.kind == "ward":
+            return self.people_by_ward.get((place.council_area, place.code), 0)
         return sum(self.people_by_outcode.get(outcode, 0) for outcode in place.outcodes)
 
 
@@ -261,11 +302,13 @@ def needs_report(
     coverage = covering(matching.Directory(orgs.values(), (), ()), districts.values())
     hubs = [org for org in orgs.values() if org.kind == "hub"]
     people = person_places(facts)
-    demand = _Demand.of(person_needs(facts, allowances, now), people)
+    needs = person_needs(facts, allowances, now)
+    demand = _Demand.of(needs, people, person_wards(facts))
     publish = threshold if open_data else None
     ons = _OnsNames(areas, districts, centroids.district_names)
     rows, totals = [], []
-    for place in places(councils, districts, coverage, hubs):
+    wards = ward_places(facts, people, councils)
+    for place in places(councils, districts, coverage, hubs) + wards:
         providers = _providers(place, coverage, orgs)
         code, name = ons.of(place)
         rows += [
@@ -288,6 +331,18 @@ def needs_report(
         districts=_district_demand(districts, facts, people),
         places=tuple(totals),
         district_codes={code: areas.by_code[code].admin_district_codes for code in councils},
+        wards=_ward_demand(wards, demand, needs, person_wards(facts)),
+        provision=tuple(
+            ProviderSite(org.name, org.kind, org.area, org.base_lat, org.base_lon)
+            for org in orgs.values()
+            if org.area in councils and org.base_lat is not None and org.base_lon is not None
+        ),
+        ward_boundaries=ward_boundaries(
+            session,
+            [p.code for p in wards if p.code != WARD_UNKNOWN],
+            districts,
+            [code for council in councils for code in areas.by_code[council].admin_district_codes],
+        ),
     )
     return report.for_open_data(threshold) if open_data else report
 
@@ -303,6 +358,8 @@ class _OnsNames:
     names: Mapping[str, str]
 
     def of(self, place: Place) -> tuple[str | None, str | None]:
+        if place.kind == "ward":  # the ward's own ONS code and name
+            return (None, None) if place.code == WARD_UNKNOWN else (place.code, place.name)
         if place.kind == "outcode":
             district = self.districts.get(place.code)
             codes = (district.ons_code,) if district and district.ons_code else ()
@@ -312,6 +369,70 @@ class _OnsNames:
         if not codes:
             return None, None
         return ";".join(codes), ";".join(self.names.get(code, code) for code in codes)
+
+
+def _ward_demand(
+    wards: Sequence[Place],
+    demand: "_Demand",
+    needs: Sequence[PersonNeed],
+    person_ward: Mapping[int, str | None],
+) -> tuple[WardDemand, ...]:
+    """Each known ward's people, and how many of them had a need go unmet or wait too long."""
+    unmet_people = {need.person_id for need in needs if need.unmet or need.late}
+    unmet: defaultdict[str, int] = defaultdict(int)
+    for person_id in unmet_people:
+        unmet[person_ward.get(person_id) or WARD_UNKNOWN] += 1
+    return tuple(
+        WardDemand(place.code, place.name, place.council_area, demand.people_in(place), unmet[place.code])
+        for place in wards
+        if place.code != WARD_UNKNOWN
+    )
+
+
+def ward_boundaries(
+    session: Session, codes: Sequence[str], outcodes: Iterable[str], district_codes: Sequence[str]
+) -> dict[str, dict]:
+    """The official boundaries (`flask geo import-boundaries`) the `boundary` table holds of the wards with
+    these codes and of every ward of the councils' postcodes (`postcode` rows in these districts, in these
+    local authorities): ONS code → GeoJSON geometry. Nothing is read when no ward boundary is loaded."""
+    if session.scalar(select(Boundary.code).where(Boundary.level == "ward").limit(1)) is None:
+        return {}
+    postcode_wards = select(Postcode.admin_ward_code).where(
+        Postcode.outcode.in_(list(outcodes)),
+        Postcode.admin_district_code.in_(list(district_codes)),
+        Postcode.admin_ward_code.is_not(None),
+    )
+    wanted = set(codes) | set(session.scalars(postcode_wards.distinct()))
+    query = select(Boundary.code, Boundary.geometry).where(
+        Boundary.level == "ward", Boundary.code.in_(sorted(wanted))
+    )
+    return {row.code: row.geometry for row in session.execute(query)}
+
+
+def ward_places(
+    facts: Sequence[ReferralFacts], people: Mapping[int, tuple[str | None, str]], councils: Mapping[str, str]
+) -> list[Place]:
+    """A place for each (council area, ward) the people of the served councils live in, placed by their
+    first referral as `person_places` places them, with the postcode districts they live in (for the
+    providers covering them); people whose postcode's ward is not known are a place of their own in their
+    council, so each council's wards add up to it. Ordered by council, then ward name."""
+    wards = person_wards(facts)
+    names = {f.ward_code: f.ward_name or f.ward_code for f in facts if f.ward_code}
+    outcodes: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for person_id, (area, outcode) in people.items():
+        if area in councils:
+            outcodes[(area, wards.get(person_id) or WARD_UNKNOWN)].add(outcode)
+    found = [
+        Place(
+            "ward",
+            ward,
+            WARD_UNKNOWN_NAME if ward == WARD_UNKNOWN else names.get(ward, ward),
+            area,
+            frozenset(found_outcodes),
+        )
+        for (area, ward), found_outcodes in outcodes.items()
+    ]
+    return sorted(found, key=lambda p: (p.council_area or "", p.code == WARD_UNKNOWN, p.name, p.code))
 
 
 def _councils(areas: Areas, area: str | None) -> dict[str, str]:
@@ -345,8 +466,11 @@ def load_facts(
             Referral.status,
             Referral.urgency,
             Referral.created_at,
+            Postcode.admin_ward_code,
+            Postcode.admin_ward,
         )
         .join(Resident, Resident.id == Referral.resident_id)
+        .outerjoin(Postcode, Postcode.postcode == Resident.postcode)
         .where(
             Referral.linked_referral_id.is_(None),
             or_(Referral.area.in_(list(councils)), Resident.outcode.in_(list(districts))),
@@ -372,6 +496,8 @@ def load_facts(
             urgency=row.urgency,
             created_at=row.created_at,
             accepted_at=accepted.get(row.id),
+            ward_code=row.admin_ward_code,
+            ward_name=row.admin_ward,
         )
         for row in rows
     ]

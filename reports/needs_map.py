@@ -1,24 +1,30 @@
 """The needs report as a map picture, drawn on the server with matplotlib's Agg renderer and no internet:
-one panel per council area, each postcode district at its shipped centroid, coloured by people with an
-unmet need (a graduated scale, reports/colour_scale.py) and sized by people with a need. In open data,
-districts with fewer people than the threshold are grey and all the same size. Under them, the council's
-wards are outlined (drawn from the shipped postcodes: reports.geography.ward_areas); each panel has a scale
-bar and a north arrow."""
+one panel per council area, its wards coloured by the share of their people whose need went unmet or waited
+longer than its urgency allows (reports/ward_map.py), wards with fewer people than the suppression threshold
+hatched grey as "fewer than N" and not coloured by their count. The wards are the official boundaries when
+the `boundary` table holds them (`flask geo import-boundaries`), else drawn from the shipped postcodes
+(reports.geography.ward_areas). Organisations with a base location are marked on top (hubs as squares); the
+wards with the highest unmet need are named; each panel has a scale bar and a north arrow."""
 
 import io
 import math
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from shapely.geometry import MultiPolygon, Polygon
+from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
-from reports.colour_scale import SUPPRESSED_COLOUR, ColourClass, ColourScale
+from reports.colour_scale import SUPPRESSED_COLOUR
 from reports.geography import ward_areas
-from reports.needs import DistrictDemand, NeedsReport
+from reports.needs import DistrictDemand, NeedsReport, ProviderSite
+from reports.ward_map import NO_DEMAND_COLOUR, RATE_CLASSES, WardDemand, ward_shade, wards_to_label
 
 MAP_SIZE_INCHES = (9.0, 9.0)
 MAP_DPI = 100
@@ -29,25 +35,15 @@ ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0."
 )
 EDGE_COLOUR = "#404040"
-CONTEXT_COLOUR = "#bdbdbd"
 LABEL_COLOUR = "#252525"
-SMALLEST_MARKER = 40.0
-LARGEST_MARKER = 900.0
-SUPPRESSED_MARKER = 60.0
-CONTEXT_MARKER = 14.0
 PADDING_DEGREES = 0.02
 MARKER_ALPHA = 0.9
 WARD_EDGE_COLOUR = "#9e9e9e"
-WARD_FILL_COLOUR = "#f7f7f7"
+SUPPRESSED_HATCH = "////"
+LABEL_WIDTH = 16  # characters a ward's name is wrapped at
+PROVIDER_COLOUR = "#1f3a93"
 KM_PER_DEGREE = 111.32
 SCALE_STEPS_KM = (0.5, 1, 2, 5, 10, 20, 50)
-
-
-def marker_area(people: int, most: int) -> float:
-    """Marker area in points², growing with people from the smallest to the largest marker."""
-    if most <= 0:
-        return SMALLEST_MARKER
-    return SMALLEST_MARKER + (LARGEST_MARKER - SMALLEST_MARKER) * people / most
 
 
 def scale_bar_km(width_km: float) -> float:
@@ -65,47 +61,115 @@ def render_needs_map(report: NeedsReport, ward_outlines: bool = True) -> bytes:
 
 def draw_needs_map(report: NeedsReport, ward_outlines: bool = True) -> Figure:
     figure = Figure(figsize=MAP_SIZE_INCHES, dpi=MAP_DPI)
-    scale = ColourScale.for_threshold(report.suppression_threshold)
-    most = max((d.people or 0 for d in report.districts), default=0)
     panels = list(report.councils.items())
     columns = 1 if len(panels) == 1 else 2
     grid = figure.add_gridspec(
-        math.ceil(len(panels) / columns), columns, left=0.08, right=0.72, bottom=0.13, top=0.87, wspace=0.3
+        math.ceil(len(panels) / columns), columns, left=0.06, right=0.72, bottom=0.12, top=0.87, wspace=0.25
     )
+    official = False
     for cell, (code, name) in zip(grid, panels, strict=False):
         axes = figure.add_subplot(cell)
+        wards = [w for w in report.wards if w.council_area == code]
+        shapes, from_boundaries = panel_shapes(report, code, wards) if ward_outlines else ({}, False)
+        official = official or from_boundaries
+        bounds = _draw_wards(axes, shapes, wards, report.suppression_threshold)
         districts = [d for d in report.districts if d.council_area == code]
-        bounds = _draw_wards(axes, report.district_codes.get(code, ())) if ward_outlines else None
-        _draw_districts(axes, districts, scale, most)
         _frame(axes, districts, name if len(panels) > 1 else "", bounds)
+        _draw_provision(axes, [p for p in report.provision if p.council_area == code])
+        _label_wards(axes, shapes, wards, report.suppression_threshold)
         _scale_bar(axes)
         _north_arrow(axes)
-    _legend(figure, scale, most, report)
-    _titles(figure, report)
+    _legend(figure, report)
+    _titles(figure, report, official)
     return figure
 
 
-def _draw_wards(axes: Axes, district_codes: Sequence[str]) -> tuple[float, float, float, float] | None:
-    """Each ward's outline, lightly filled; the bounds of them all (west, south, east, north), if any."""
-    areas = ward_areas(tuple(district_codes))
-    for area in areas.values():
-        polygons = (
-            area.geoms if isinstance(area, MultiPolygon) else [area] if isinstance(area, Polygon) else []
-        )
-        for polygon in polygons:
+def panel_shapes(
+    report: NeedsReport, council: str, wards: Sequence[WardDemand]
+) -> tuple[dict[str, BaseGeometry], bool]:
+    """A council's ward shapes (ONS code → lon/lat shape) and whether they are the official boundaries: those
+    of the `boundary` table when it holds every ward people there live in, else drawn from the postcodes."""
+    drawn = ward_areas(tuple(report.district_codes.get(council, ())))
+    loaded = report.ward_boundaries
+    needed = {w.code for w in wards} or set(drawn)
+    if loaded and needed and needed <= set(loaded):
+        wanted = needed | (set(drawn) & set(loaded))
+        return {code: shape(loaded[code]) for code in sorted(wanted)}, True
+    return dict(drawn), False
+
+
+def _polygons(area: BaseGeometry) -> list[Polygon]:
+    if isinstance(area, Polygon):
+        return [area]
+    if isinstance(area, MultiPolygon | GeometryCollection):
+        return [part for geom in area.geoms for part in _polygons(geom)]
+    return []
+
+
+def _draw_wards(
+    axes: Axes, shapes: Mapping[str, BaseGeometry], wards: Sequence[WardDemand], threshold: int
+) -> tuple[float, float, float, float] | None:
+    """Each ward filled by its shade (reports/ward_map.py); the bounds of them all, if any."""
+    by_code = {w.code: w for w in wards}
+    for code, area in shapes.items():
+        shade = ward_shade(by_code.get(code), threshold)
+        hatched = shade.kind == "suppressed"
+        for polygon in _polygons(area):
             xs, ys = polygon.exterior.xy
             axes.fill(
-                xs, ys, facecolor=WARD_FILL_COLOUR, edgecolor=WARD_EDGE_COLOUR, linewidth=0.4, zorder=0.5
+                xs,
+                ys,
+                facecolor=shade.colour,
+                edgecolor=WARD_EDGE_COLOUR,
+                linewidth=0.5,
+                hatch=SUPPRESSED_HATCH if hatched else None,
+                zorder=0.5,
             )
-    if not areas:
+    if not shapes:
         return None
-    corners = [area.bounds for area in areas.values()]
+    corners = [area.bounds for area in shapes.values()]
     return (
         min(c[0] for c in corners),
         min(c[1] for c in corners),
         max(c[2] for c in corners),
         max(c[3] for c in corners),
     )
+
+
+def _draw_provision(axes: Axes, sites: Sequence[ProviderSite]) -> None:
+    for hubs, marker, size in ((True, "s", 34), (False, "^", 26)):
+        chosen = [site for site in sites if (site.kind == "hub") == hubs]
+        if chosen:
+            axes.scatter(
+                [site.lon for site in chosen],
+                [site.lat for site in chosen],
+                s=size,
+                marker=marker,
+                c=PROVIDER_COLOUR,
+                edgecolors="white",
+                linewidths=0.8,
+                zorder=3,
+            )
+
+
+def _label_wards(
+    axes: Axes, shapes: Mapping[str, BaseGeometry], wards: Sequence[WardDemand], threshold: int
+) -> None:
+    """Names of the wards with the highest unmet need, on a white halo (none when the wards are too many)."""
+    by_code = {w.code: w for w in wards}
+    for code in wards_to_label([w for w in wards if w.code in shapes], threshold):
+        point = shapes[code].representative_point()
+        axes.annotate(
+            textwrap.fill(by_code[code].name, LABEL_WIDTH),
+            (point.x, point.y),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            weight="bold",
+            color=LABEL_COLOUR,
+            zorder=5,
+            path_effects=[withStroke(linewidth=2.5, foreground="white")],
+        )
 
 
 def _scale_bar(axes: Axes) -> None:
@@ -135,47 +199,6 @@ def _north_arrow(axes: Axes) -> None:
     )
 
 
-def _draw_districts(axes: Axes, districts: Sequence[DistrictDemand], scale: ColourScale, most: int) -> None:
-    quiet = [d for d in districts if d.people == 0]
-    if quiet:
-        axes.scatter(
-            [d.lon for d in quiet],
-            [d.lat for d in quiet],
-            s=CONTEXT_MARKER,
-            facecolors="none",
-            edgecolors=CONTEXT_COLOUR,
-            linewidths=0.8,
-            zorder=1,
-        )
-    shown = sorted((d for d in districts if d.people != 0), key=lambda d: d.people or 0, reverse=True)
-    if shown:
-        axes.scatter(
-            [d.lon for d in shown],
-            [d.lat for d in shown],
-            s=[SUPPRESSED_MARKER if d.people is None else marker_area(d.people, most) for d in shown],
-            c=[SUPPRESSED_COLOUR if d.people is None else _unmet_class(d, scale).colour for d in shown],
-            edgecolors=EDGE_COLOUR,
-            linewidths=0.6,
-            alpha=MARKER_ALPHA,
-            zorder=2,
-        )
-    for district in districts:
-        axes.annotate(
-            district.outcode,
-            (district.lon, district.lat),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7 if district.people != 0 else 5.5,
-            color=LABEL_COLOUR if district.people != 0 else CONTEXT_COLOUR,
-            zorder=3,
-        )
-
-
-def _unmet_class(district: DistrictDemand, scale: ColourScale) -> ColourClass:
-    """A suppressed unmet count is 1 to threshold−1: exactly the scale's first graded class."""
-    return scale.classify(1 if district.unmet is None else district.unmet)
-
-
 def _frame(
     axes: Axes,
     districts: Sequence[DistrictDemand],
@@ -197,40 +220,36 @@ def _frame(
         axes.text(0.5, 0.5, "No postcode districts", ha="center", fontsize=8, transform=axes.transAxes)
 
 
-def _size_examples(most: int, report: NeedsReport) -> list[int]:
-    """Counts of people to show in the size legend; in open data none under the threshold."""
-    smallest = report.suppression_threshold if report.open_data else 1
-    return sorted(n for n in {most // 4, most // 2, most} if n >= smallest)
+def _legend(figure: Figure, report: NeedsReport) -> None:
+    def patch(colour: str, hatch: str | None = None) -> Patch:
+        return Patch(facecolor=colour, edgecolor=WARD_EDGE_COLOUR, hatch=hatch, linewidth=0.6)
 
-
-def _legend(figure: Figure, scale: ColourScale, most: int, report: NeedsReport) -> None:
-    def dot(colour: str, area: float = 90.0, edge: str = EDGE_COLOUR) -> Line2D:
+    def point(marker: str) -> Line2D:
         return Line2D(
-            [], [], marker="o", linestyle="", markersize=math.sqrt(area), color=colour, markeredgecolor=edge
+            [], [], marker=marker, linestyle="", markersize=7, color=PROVIDER_COLOUR, markeredgecolor="white"
         )
 
-    handles = [dot(c.colour) for c in scale.classes]
-    labels = [f"{c.label} unmet" if c.low else "none unmet" for c in scale.classes]
-    if report.open_data:
-        handles.append(dot(SUPPRESSED_COLOUR, SUPPRESSED_MARKER))
-        labels.append(f"fewer than {report.suppression_threshold} people")
-    handles.append(dot("none", CONTEXT_MARKER, CONTEXT_COLOUR))
-    labels.append("nobody")
-    for people in _size_examples(most, report):
-        handles.append(dot("white", marker_area(people, most)))
-        labels.append(f"{people} {'person' if people == 1 else 'people'}")
+    handles: list = [patch(colour) for _high, colour, _label in RATE_CLASSES]
+    labels = [label for _high, _colour, label in RATE_CLASSES]
+    handles.append(patch(SUPPRESSED_COLOUR, SUPPRESSED_HATCH))
+    labels.append(f"fewer than {report.suppression_threshold} people:\nnot shown")
+    handles.append(patch(NO_DEMAND_COLOUR))
+    labels.append("nobody referred")
+    handles += [point("s"), point("^")]
+    labels += ["community hub", "other organisation\n(at its base)"]
     figure.legend(
         handles,
         labels,
         loc="upper left",
-        bbox_to_anchor=(0.75, 0.87),
+        bbox_to_anchor=(0.74, 0.87),
         fontsize=8,
-        title="People with an unmet need\n(colour) and all people with\na need (size)",
-        title_fontsize=8,
+        title="Share of people referred\nwhose need went unmet\nor waited too long\n(per ward)",
+        title_fontsize=8.5,
+        alignment="left",
         frameon=False,
-        labelspacing=1.4,
-        handlelength=3.0,
-        handletextpad=1.0,
+        labelspacing=1.1,
+        handlelength=2.2,
+        handleheight=1.6,
         borderpad=0.2,
     )
 
@@ -239,15 +258,18 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _titles(figure: Figure, report: NeedsReport) -> None:
-    figure.text(
-        0.08, 0.955, f"Unmet needs by postcode district: {report.area_name}", fontsize=13, weight="bold"
-    )
+def _titles(figure: Figure, report: NeedsReport, official: bool = False) -> None:
+    figure.text(0.06, 0.955, f"Unmet need by ward: {report.area_name}", fontsize=13, weight="bold")
     if report.since:
         period = f"Referrals from {_long_date(report.since)} to {_long_date(report.until)}"
     else:
         period = f"All referrals up to {_long_date(report.until)}"
     if report.open_data:
         period += f"; open data: counts under {report.suppression_threshold} are not shown"
-    figure.text(0.08, 0.925, period, fontsize=9)
-    figure.text(0.08, 0.02, ATTRIBUTION, fontsize=6.5, color="#525252")
+    figure.text(0.06, 0.925, period, fontsize=9)
+    source = (
+        "Ward boundaries: ONS Open Geography (official boundaries)."
+        if official
+        else "Ward areas drawn from postcode locations (not official boundaries)."
+    )
+    figure.text(0.06, 0.02, f"{source}\n{ATTRIBUTION}", fontsize=6.5, color="#525252")

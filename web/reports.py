@@ -16,6 +16,7 @@ from reports.organisations import DirectoryFilter, list_organisations
 from reports.render import cell_text
 from reports.response import RESPONSE_WINDOW, usually_accepts
 from reports.scope import REPORT_ROLES, outcomes_for, report_for
+from reports.ward_map import ward_shade, wards_to_label
 from web.auth import current_principal, roles
 from web.blueprint import blp, db, services
 from web.errors import error_page
@@ -26,6 +27,7 @@ GROUPS = {
     "council_area": "Council area",
     "hub": "Community hub",
     "outcode": "Postcode district",
+    "ward": "Ward",
 }
 OPEN_DATA_WORDS = {"": False, "false": False, "true": True}
 MOST_UNMET_SHOWN = 3
@@ -142,25 +144,30 @@ def row_views(report: NeedsReport, group: str) -> list[list[RowView]]:
 
 
 def map_description(report: NeedsReport) -> str:
-    """The map's alt text: what it shows, and what it shows most."""
+    """The map's alt text: what it shows, and what it shows most (the wards the map names)."""
     where = report.area_name if report.area else "all served areas"
     where += f" since {day(report.since)}" if report.since else ""
-    shown = [d for d in report.districts if d.people is not None]
+    threshold = report.suppression_threshold
     text = (
-        f"Map of {len(report.districts)} postcode districts in {where}. Each circle is a district, larger "
-        "for more people with a need and darker for more people with an unmet need."
+        f"Map of the wards of {where}. Each ward is coloured by the share of the people referred from it "
+        "whose need went unmet or waited longer than its urgency allows; community hubs and other "
+        "organisations are marked at their bases."
     )
-    unmet = sorted((d for d in shown if d.unmet), key=lambda d: (-d.unmet, d.outcode))[:MOST_UNMET_SHOWN]
-    if unmet:
-        parts = [f"{d.outcode} ({d.unmet} of {d.people})" for d in unmet]
-        text += f" Most unmet needs: {', '.join(parts)}."
-    elif shown:
-        text += " No district shown has an unmet need."
-    hidden = len(report.districts) - len(shown)
+    if not report.wards:
+        return text + " No ward is known for the people referred."
+    shades = {w.code: ward_shade(w, threshold) for w in report.wards}
+    named = wards_to_label(report.wards, threshold, MOST_UNMET_SHOWN)
+    by_code = {w.code: w for w in report.wards}
+    if named:
+        parts = [f"{by_code[code].name} ({shades[code].rate:.0%})" for code in named]
+        text += f" Highest unmet need: {', '.join(parts)}."
+    elif any(shade.kind == "rate" for shade in shades.values()):
+        text += " No ward shown has an unmet need."
+    hidden = sum(shade.kind == "suppressed" for shade in shades.values())
     if hidden:
         text += (
-            f" {hidden} district{'s' if hidden != 1 else ''} with fewer than "
-            f"{report.suppression_threshold} people {'are' if hidden != 1 else 'is'} grey."
+            f" {hidden} ward{'s' if hidden != 1 else ''} with fewer than {threshold} people "
+            f"{'are' if hidden != 1 else 'is'} hatched grey."
         )
     return text
 

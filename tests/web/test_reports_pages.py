@@ -12,7 +12,8 @@ from PIL import Image
 
 from accounts.passwords import create_user
 from db.base import utcnow
-from reports.needs import DistrictDemand, NeedsReport, NeedsRow
+from reports.needs import NeedsReport, NeedsRow
+from reports.ward_map import WardDemand
 from tests.builders import auth, call, token_for
 from tests.integration.reports.history import build_known_history
 from tests.web.conftest import PASSWORD, Person, sign_in
@@ -175,6 +176,14 @@ def test_grouping_by_district_and_hub(signed_in, history):
     assert SUTTON not in hubs
 
 
+def test_grouping_by_ward(signed_in, history):
+    page = get(signed_in("admin"), area="sutton", group="ward").get_data(as_text=True)
+
+    wards = table(page, "needs-table")
+    assert "Ward not known" in wards  # the known history's postcodes are not in the postcode table
+    assert SUTTON not in wards
+
+
 def test_open_data_withholds_small_counts(signed_in, history):
     page = get(signed_in("admin"), area="sutton", open_data="true").get_data(as_text=True)
 
@@ -192,9 +201,8 @@ def test_the_map_is_embedded_with_words_and_served_for_the_session(signed_in, hi
     alt = html.unescape(re.search(r'<img src="[^"]+" alt="([^"]+)"', page).group(1))
     assert src == "/reports/needs.png?area=sutton&open_data=true"
     assert alt.startswith("Map of ")
-    assert f"postcode districts in {SUTTON}" in alt
-    assert "larger for more people with a need and darker for more people with an unmet need" in alt
-    assert "with fewer than 5 people" in alt, "open data: small districts are grey, and the alt text says so"
+    assert f"the wards of {SUTTON}" in alt
+    assert "coloured by the share of the people referred from it whose need went unmet" in alt
     picture = client.get(src)
     assert picture.status_code == 200
     assert picture.mimetype == "image/png"
@@ -202,11 +210,11 @@ def test_the_map_is_embedded_with_words_and_served_for_the_session(signed_in, hi
 
 
 def test_the_map_alt_text_names_the_most_unmet():
-    districts = (
-        DistrictDemand("SM1", 51.36, -0.19, "sutton", 5, 0),
-        DistrictDemand("SM2", 51.35, -0.19, "sutton", 4, 2),
-        DistrictDemand("SM3", 51.37, -0.21, "sutton", 1, 1),
-        DistrictDemand("SM4", 51.38, -0.2, "sutton", None, None, ("people", "unmet")),
+    wards = (
+        WardDemand("E1", "Ward One", "sutton", 10, 0),
+        WardDemand("E2", "Ward Two", "sutton", 8, 4),
+        WardDemand("E3", "Ward Three", "sutton", 10, 1),
+        WardDemand("E4", "Ward Four", "sutton", None, None, ("people", "unmet")),
     )
     report = NeedsReport(
         generated_at=utcnow(),
@@ -218,13 +226,15 @@ def test_the_map_alt_text_names_the_most_unmet():
         open_data=True,
         suppression_threshold=5,
         rows=(),
-        districts=districts,
+        districts=(),
+        wards=wards,
     )
 
     assert map_description(report) == (
-        f"Map of 4 postcode districts in {SUTTON} since 1 March 2026. Each circle is a district, larger for "
-        "more people with a need and darker for more people with an unmet need. Most unmet needs: SM2 "
-        "(2 of 4), SM3 (1 of 1). 1 district with fewer than 5 people is grey."
+        f"Map of the wards of {SUTTON} since 1 March 2026. Each ward is coloured by the share of the people "
+        "referred from it whose need went unmet or waited longer than its urgency allows; community hubs and "
+        "other organisations are marked at their bases. Highest unmet need: Ward Two (50%), "
+        "Ward Three (10%). 1 ward with fewer than 5 people is hatched grey."
     )
 
 

@@ -1,14 +1,19 @@
-"""The map picture renders offline: a PNG of the right size, with districts in the scale's colours."""
+"""The map picture renders offline: a PNG of the right size, with wards coloured by unmet need."""
 
+import csv
+import gzip
 import io
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 
-from reports.colour_scale import NONE_COLOUR, SUPPRESSED_COLOUR, ColourScale
-from reports.geography import ward_areas
+from geo.models import Postcode
+from reports.geography import POSTCODE_FILE, ward_areas
 from reports.needs import needs_report
 from reports.needs_map import MAP_DPI, MAP_SIZE_INCHES, MARKER_ALPHA, draw_needs_map, render_needs_map
+from reports.ward_map import ward_shade
+from tests.integration.reports.history import SHOPPING, History
 
 FILLED_MARKER_PIXELS = 40
 EXPECTED_SIZE = (int(MAP_SIZE_INCHES[0] * MAP_DPI), int(MAP_SIZE_INCHES[1] * MAP_DPI))
@@ -19,10 +24,10 @@ def decode(png: bytes) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-def on_white(colour: str) -> tuple[int, int, int]:
-    """A marker's colour as drawn: semi-transparent over the white background."""
+def on_white(colour: str, alpha: float = MARKER_ALPHA) -> tuple[int, int, int]:
+    """A colour as drawn over the white background."""
     rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-    return tuple(round(MARKER_ALPHA * c + (1 - MARKER_ALPHA) * 255) for c in rgb)
+    return tuple(round(alpha * c + (1 - alpha) * 255) for c in rgb)
 
 
 def has_colour(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 2) -> bool:
@@ -36,34 +41,59 @@ def has_colour(image: Image.Image, colour: tuple[int, int, int], tolerance: int 
 
 
 @pytest.mark.parametrize("area", [None, "sutton"])
-def test_the_map_renders_with_the_scale_s_colours(session, areas, history, now, area):
+def test_the_map_renders(session, areas, history, now, area):
     report = needs_report(session, areas, since=history.since, area=area, now=now)
 
     image = decode(render_needs_map(report))
 
     assert image.size == EXPECTED_SIZE
-    assert len(image.getcolors(maxcolors=1_000_000)) > 50, "not blank: text, markers, legend"
-    one_to_four = ColourScale.for_threshold(5).classify(1).colour
-    assert has_colour(image, on_white(NONE_COLOUR)), "districts with referrals but no gap (SM1, SM2)"
-    assert has_colour(image, on_white(one_to_four)), "a district with one gap (SM3)"
-    assert not has_colour(image, on_white(SUPPRESSED_COLOUR)), "nothing is suppressed outside open data"
+    assert len(image.getcolors(maxcolors=1_000_000)) > 50, "not blank: text, wards, legend"
 
 
-def test_open_data_greys_districts_with_too_few_referrals(session, areas, history, now):
-    report = needs_report(session, areas, since=history.since, area="sutton", now=now, open_data=True)
+def test_the_demo_like_map_colours_wards_by_unmet_need_and_hatches_small_ones(
+    session_factory, session, areas, directory, now
+):
+    """Six people in one Sutton ward (half of them unmet: a gap), two in another: one ward coloured by its
+    rate, one hatched grey."""
+    history = History(session_factory, directory)
+    central, small = sorted(ward_areas(("E09000029",)))[:2]
+    units = {code: postcode_in(code) for code in (central, small)}
+    for code, postcode in units.items():
+        session.merge(
+            Postcode(
+                postcode=postcode,
+                outcode=postcode.split()[0],
+                latitude=51.36,
+                longitude=-0.19,
+                admin_district_code="E09000029",
+                admin_ward_code=code,
+                admin_ward=f"Ward {code}",
+                source="test",
+            )
+        )
+    session.commit()
+    for i in range(6):
+        history.log(
+            now - timedelta(hours=30 - i),
+            SHOPPING if i % 2 else "needs someone to walk the dog",
+            units[central],
+        )
+    for i in range(2):
+        history.log(now - timedelta(hours=3 - i), SHOPPING, units[small])
+
+    report = needs_report(session, areas, area="sutton", now=now, open_data=True)
+    wards = {w.code: w for w in report.wards}
+    assert ward_shade(wards[small], 5).kind == "suppressed"
+    assert ward_shade(wards[central], 5).kind == "rate"
 
     image = decode(render_needs_map(report))
-
     assert image.size == EXPECTED_SIZE
-    assert has_colour(image, on_white(SUPPRESSED_COLOUR))
-    assert not has_colour(image, on_white(NONE_COLOUR)), "every district with referrals has fewer than 5"
+    assert has_colour(image, on_white(ward_shade(wards[central], 5).colour, alpha=1.0), tolerance=3)
 
 
-def test_an_empty_report_still_draws_the_districts(session, areas, directory, now):
-    image = decode(render_needs_map(needs_report(session, areas, area="buckinghamshire", now=now)))
-
-    assert image.size == EXPECTED_SIZE
-    assert len(image.getcolors(maxcolors=1_000_000)) > 10
+def postcode_in(ward_code: str) -> str:
+    with gzip.open(POSTCODE_FILE, "rt", newline="", encoding="utf-8") as file:
+        return next(row["postcode"] for row in csv.DictReader(file) if row["admin_ward_code"] == ward_code)
 
 
 def test_each_panel_outlines_its_wards_with_a_scale_bar_and_a_north_arrow(session, areas, history, now):
