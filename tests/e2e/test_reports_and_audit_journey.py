@@ -25,7 +25,7 @@ def test_a_report_viewed_signed_in(web_page, web_server, session_factory):
     table = page.locator("section, main").locator("table").first
     expect(table).to_contain_text("Duplicated: 2 providers of this need here")
     picture = page.locator(".report-map img")
-    expect(picture).to_have_attribute("alt", re.compile(r"^Map of \d+ postcode districts in London Borough"))
+    expect(picture).to_have_attribute("alt", re.compile(r"^Map of the wards of London Borough of Sutton\."))
     page.wait_for_function("document.querySelector('.report-map img').naturalWidth === 900")
     expect(page.locator("#response + p + .table-wrap")).to_contain_text("Usually accepts within")
     web_check(page, "reports")
