@@ -416,16 +416,16 @@ def lowered_tiers(session: Session, in_area=True) -> list[LoweredTier]:
         .order_by(AuditEvent.seq.desc())
         .limit(500)
     ).all()
-    lowered, seen = [], set()
-    for referral, event in rows:
-        if referral.id in seen:
-            continue
-        if event.kind == tier_checks.CHECKED:
-            seen.add(referral.id)  # checked since its latest lowering: older ones are settled too
-            continue
-        found = tier_checks.lowering(event)
-        if found is not None:
-            seen.add(referral.id)
-            where = (found.from_tier, found.to_tier, found.by, found.by_role, found.at)
-            lowered.append(LoweredTier(referral, None, None, *where))
-    return lowered
+    trails: dict[int, tuple[Referral, list[AuditEvent]]] = {}
+    for referral, event in rows:  # newest first, per referral
+        trails.setdefault(referral.id, (referral, []))[1].append(event)
+    pending = [
+        (referral, found)
+        for referral, events in trails.values()
+        if (found := tier_checks.pending_lowering(events)) is not None
+    ]
+    pending.sort(key=lambda each: each[1].seq, reverse=True)
+    return [
+        LoweredTier(referral, None, None, found.from_tier, found.to_tier, found.by, found.by_role, found.at)
+        for referral, found in pending
+    ]

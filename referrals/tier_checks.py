@@ -4,6 +4,7 @@ lets the lower tier stand (to raise it again, they triage it again). Who may is 
 the check is audited (`referral.tier_lowering_checked`, naming the lowering it settles), and the late list
 leaves out a lowering a later check settled."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,13 +47,9 @@ def lowering(event: AuditEvent) -> Lowering | None:
     return None
 
 
-def unchecked_lowering(session: Session, referral_id: int) -> Lowering | None:
-    """The newest lowering of the referral's tier that no check has settled since, if any."""
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.referral_id == referral_id, AuditEvent.kind.in_((*RETRIAGE_KINDS, CHECKED)))
-        .order_by(AuditEvent.seq.desc())
-    )
+def pending_lowering(events: Iterable[AuditEvent]) -> Lowering | None:
+    """Of one referral's re-triage and check events, newest first: its newest lowering that no check has
+    settled since (a check settles every lowering before it), if any."""
     for event in events:
         if event.kind == CHECKED:
             return None
@@ -60,6 +57,17 @@ def unchecked_lowering(session: Session, referral_id: int) -> Lowering | None:
         if found is not None:
             return found
     return None
+
+
+def unchecked_lowering(session: Session, referral_id: int) -> Lowering | None:
+    """The newest lowering of the referral's tier that no check has settled since, if any."""
+    return pending_lowering(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.referral_id == referral_id, AuditEvent.kind.in_((*RETRIAGE_KINDS, CHECKED)))
+            .order_by(AuditEvent.seq.desc())
+        )
+    )
 
 
 def check_lowered_tier(
