@@ -102,8 +102,9 @@ def run_import(tools: ImportTools, job_id: int, path: str, principal: Principal)
             before = _active(tools, kind, validation) if status else {}
             report = _import(tools, kind, path, batch_size)
             changed = _changed(tools, kind, before) if status else {}
-        _finish(tools, job_id, report, len(rows), invalid, source)
+        # Audited before the job says it finished: a failure to audit shows as a stopped import.
         _audit(tools, principal, job_id, kind, report, changed)
+        _finish(tools, job_id, report, len(rows), invalid, source)
     except (UnicodeDecodeError, csv.Error) as exc:
         _update(tools, job_id, state="failed", message=f"The file is not a UTF-8 CSV file: {exc}"[:500])
     except Exception:
