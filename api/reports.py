@@ -12,8 +12,8 @@ from api.schemas import InSchema
 from reports.needs import NeedsReport
 from reports.needs_map import render_needs_map
 from reports.outcomes import as_dict
-from reports.render import report_dict, to_csv
-from reports.scope import REPORT_ROLES, outcomes_for, report_for
+from reports.render import report_dict, to_csv, trend_csv, trend_dict
+from reports.scope import REPORT_ROLES, outcomes_for, report_for, trend_for
 
 blp = api_blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Needs against provision")
 PNG_RESPONSE = {"image/png": {"schema": {"type": "string", "format": "binary"}}}
@@ -32,6 +32,10 @@ class ReportQuerySchema(InSchema):
 
 
 class MapQuerySchema(ReportQuerySchema):
+    until = ma.fields.Date(
+        load_default=None,
+        metadata={"description": "Referrals created on or before this day (UTC); today if left out"},
+    )
     open_data = ma.fields.Boolean(
         load_default=False,
         truthy={"true"},
@@ -139,6 +143,7 @@ def _report(query: dict) -> NeedsReport:
         current_principal(),
         current_app.extensions["oneroute"].areas,
         since=query["since"],
+        until=query["until"],
         area=query["area"],
         open_data=query["open_data"],
         threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
@@ -185,6 +190,76 @@ def needs(query):
 def needs_map(query):
     """A map of postcode districts coloured by people with unmet needs and sized by people, drawn offline."""
     return Response(render_needs_map(_report(query)), mimetype="image/png")
+
+
+class TrendRowSchema(ma.Schema):
+    week = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The Monday (UTC) starting the week; null: the whole period"},
+    )
+    council_area = ma.fields.String(allow_none=True)
+    ons_code = ma.fields.String(allow_none=True, metadata={"description": "The council's ONS code(s)"})
+    need = ma.fields.String(metadata={"description": "A need code, or 'any' over all needs"})
+    people = ma.fields.Integer(allow_none=True)
+    referrals = ma.fields.Integer(allow_none=True)
+    accepted = ma.fields.Integer(allow_none=True)
+    unmet = ma.fields.Integer(allow_none=True)
+    late = ma.fields.Integer(allow_none=True)
+    suppressed = ma.fields.List(ma.fields.String())
+    withheld = ma.fields.List(ma.fields.String())
+
+
+class NeedsTrendSchema(ma.Schema):
+    generated_at = ma.fields.String()
+    since = ma.fields.String()
+    until = ma.fields.String()
+    area = ma.fields.String(allow_none=True)
+    area_name = ma.fields.String()
+    councils = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    open_data = ma.fields.Boolean()
+    suppression_threshold = ma.fields.Integer()
+    rows = ma.fields.List(ma.fields.Nested(TrendRowSchema))
+    notes = ma.fields.List(ma.fields.String())
+
+
+@blp.get("/trend")
+@roles(*REPORT_ROLES)
+@blp.doc(
+    security=BEARER_SECURITY,
+    responses={
+        "200": {
+            "description": "The trend as JSON, or as CSV with ?format=csv",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/NeedsTrend"}},
+                **CSV_RESPONSE,
+            },
+        }
+    },
+)
+@blp.arguments(NeedsQuerySchema, location="query")
+@blp.response(200, NeedsTrendSchema)
+def trend(query):
+    """Needs week by week (Monday to Sunday, UTC) for each council area: the people who first asked for each
+    need that week, the referrals that came in, and how many were accepted, unmet or late; each council's
+    weeks add up to its period total. From `since` (default: the last twelve weeks) to `until` (default
+    today), at most 260 weeks; open data suppresses small counts as the needs report does."""
+    found = trend_for(
+        get_session(),
+        current_principal(),
+        current_app.extensions["oneroute"].areas,
+        since=query["since"],
+        until=query["until"],
+        area=query["area"],
+        open_data=query["open_data"],
+        threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
+    )
+    if query["format"] == "csv":
+        return Response(
+            trend_csv(found),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="needs-trend.csv"'},
+        )
+    return trend_dict(found)
 
 
 class OutcomeCountSchema(ma.Schema):

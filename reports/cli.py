@@ -6,14 +6,20 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from referrals.errors import DomainValidationError
-from reports.needs import NeedsReport, needs_report
+from reports.needs import NeedsReport, needs_report, needs_trend
 from reports.needs_map import render_needs_map
-from reports.render import report_dict, to_csv, to_table
+from reports.render import report_dict, to_csv, to_table, trend_csv, trend_dict
 
 report_cli = AppGroup("report", help="Reports: needs against provision.")
 
 since_option = click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Referrals created on or after."
+)
+until_option = click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Referrals created on or before (default: today).",
 )
 area_option = click.option("--area", default=None, help="A council area code (default: all served areas).")
 open_data_option = click.option(
@@ -21,14 +27,15 @@ open_data_option = click.option(
 )
 
 
-def _report(since, area: str | None, open_data: bool) -> NeedsReport:
+def _report(since, area: str | None, open_data: bool, until=None, build=needs_report) -> NeedsReport:
     services = current_app.extensions["oneroute"]
     with services.session_factory() as session:
         try:
-            return needs_report(
+            return build(
                 session,
                 services.areas,
                 since=since.date() if since else None,
+                until=until.date() if until else None,
                 area=area,
                 open_data=open_data,
                 threshold=services.settings["REPORT_SUPPRESSION_THRESHOLD"],
@@ -39,11 +46,12 @@ def _report(since, area: str | None, open_data: bool) -> NeedsReport:
 
 @report_cli.command("needs", help="Needs against provision by council area, hub and postcode district.")
 @since_option
+@until_option
 @area_option
 @open_data_option
 @click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table")
-def needs_command(since, area, open_data, output):
-    report = _report(since, area, open_data)
+def needs_command(since, until, area, open_data, output):
+    report = _report(since, area, open_data, until)
     if output == "json":
         click.echo(json.dumps(report_dict(report), indent=2))
     elif output == "csv":
@@ -60,3 +68,19 @@ def needs_command(since, area, open_data, output):
 def map_command(path: Path, since, area, open_data):
     path.write_bytes(render_needs_map(_report(since, area, open_data)))
     click.echo(f"wrote {path}")
+
+
+@report_cli.command(
+    "trend", help="Needs week by week for each council area (default: the last twelve weeks)."
+)
+@since_option
+@until_option
+@area_option
+@open_data_option
+@click.option("--format", "output", type=click.Choice(["csv", "json"]), default="csv")
+def trend_command(since, until, area, open_data, output):
+    trend = _report(since, area, open_data, until, build=needs_trend)
+    if output == "json":
+        click.echo(json.dumps(trend_dict(trend), indent=2))
+    else:
+        click.echo(trend_csv(trend), nl=False)

@@ -85,6 +85,7 @@ class PersonNeed:
     late: bool
     hours_to_accept: float | None
     ward_code: str | None = None
+    first_asked: datetime | None = None  # when the first referral for it came in (the trend's week)
 
 
 def allowance_for(urgencies: Iterable[str | None], allowances: Mapping[str, timedelta]) -> timedelta:
@@ -125,6 +126,7 @@ def person_needs(
                 late=late,
                 hours_to_accept=None if accepted_at is None else hours_between(first.created_at, accepted_at),
                 ward_code=first.ward_code,
+                first_asked=first.created_at,
             )
         )
     return found

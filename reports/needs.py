@@ -45,11 +45,13 @@ from reports.geography import (
 )
 from reports.statistics import median, rounded
 from reports.suppression import is_disclosive, protect_total, suppress
+from reports.trend import MAX_WEEKS, TREND_NOTES, TrendRow, week_of, weekly_trend, weeks_between
 from reports.ward_map import WardDemand
 
 ALL_AREAS = "All served areas"
 WARD_UNKNOWN = "unknown"  # the place code of a council's people whose postcode's ward is not known
 WARD_UNKNOWN_NAME = "Ward not known"
+DEFAULT_TREND_WEEKS = 12  # a trend with no first day: the last twelve weeks
 
 
 @dataclass(frozen=True)
@@ -279,21 +281,20 @@ def needs_report(
     now: datetime | None = None,
     centroids: OutcodeCentroids | None = None,
     allowances: Mapping[str, timedelta] | None = None,
+    until: date | None = None,
 ) -> NeedsReport:
-    """The report over referrals created since `since` (UTC), for one council area or all; with `open_data`,
+    """The report over referrals created from `since` to `until` (days, UTC, both included; `until` defaults
+    to today), for one council area or all; with `open_data`,
     small counts suppressed. Provision is the directory as it stands now: active organisations, covering a
     district by the matching engine's own rule (coverage list, radius from base, or the whole area). How long
     each urgency may wait for an acceptance is the offer window of config/lifecycle.yaml (`allowances`)."""
     now = now or utcnow()
     allowances = allowances or load_lifecycle_policy().offer_expiry
     councils = _councils(areas, area)
+    until = check_period(since, until, now)
     centroids = centroids or default_outcode_centroids()
-    districts = {
-        outcode: district
-        for outcode, district in served_districts(areas, centroids).items()
-        if district.council_area in councils
-    }
-    facts = load_facts(session, since, councils, districts)
+    districts = _served(areas, centroids, councils)
+    facts = load_facts(session, since, councils, districts, until)
     districts.update(_districts_of_residents(facts, districts, centroids))
     orgs = {
         org.id: to_matching_org(org)
@@ -321,7 +322,7 @@ def needs_report(
     report = NeedsReport(
         generated_at=now,
         since=since,
-        until=now.date(),
+        until=until,
         area=area,
         area_name=councils[area] if area else ALL_AREAS,
         councils=councils,
@@ -345,6 +346,84 @@ def needs_report(
         ),
     )
     return report.for_open_data(threshold) if open_data else report
+
+
+def check_period(since: date | None, until: date | None, now: datetime) -> date:
+    """The last day of a period (today when not given), or DomainValidationError when it ends before it
+    starts."""
+    until = until or now.date()
+    if since is not None and until < since:
+        raise DomainValidationError("until", "the last day comes before the first day")
+    return until
+
+
+def _served(areas: Areas, centroids: OutcodeCentroids, councils: Mapping[str, str]) -> dict[str, District]:
+    return {
+        outcode: district
+        for outcode, district in served_districts(areas, centroids).items()
+        if district.council_area in councils
+    }
+
+
+@dataclass(frozen=True)
+class NeedsTrend:
+    """Needs week by week over a period (reports/trend.py)."""
+
+    generated_at: datetime
+    since: date
+    until: date
+    area: str | None
+    area_name: str
+    councils: dict[str, str]
+    open_data: bool
+    suppression_threshold: int
+    rows: tuple[TrendRow, ...]
+    ons_codes: dict[str, str] = field(default_factory=dict)  # council area → its ONS code(s), ";" between
+    notes: tuple[str, ...] = TREND_NOTES
+
+
+def needs_trend(
+    session: Session,
+    areas: Areas,
+    *,
+    since: date | None = None,
+    area: str | None = None,
+    open_data: bool = False,
+    threshold: int = 5,
+    until: date | None = None,
+    now: datetime | None = None,
+    centroids: OutcodeCentroids | None = None,
+    allowances: Mapping[str, timedelta] | None = None,
+) -> NeedsTrend:
+    """Needs week by week from `since` (default: twelve weeks before `until`) to `until` (default today),
+    counted as the needs report counts them over the same referrals; at most MAX_WEEKS weeks."""
+    now = now or utcnow()
+    allowances = allowances or load_lifecycle_policy().offer_expiry
+    councils = _councils(areas, area)
+    until = check_period(since, until, now)
+    since = since or week_of(until) - timedelta(weeks=DEFAULT_TREND_WEEKS - 1)
+    if len(weeks_between(since, until)) > MAX_WEEKS:
+        raise DomainValidationError(
+            "since", f"a trend covers at most {MAX_WEEKS} weeks; choose a later first day"
+        )
+    districts = _served(areas, centroids or default_outcode_centroids(), councils)
+    facts = load_facts(session, since, councils, districts, until)
+    facts = [fact for fact in facts if fact.area in councils]
+    rows = weekly_trend(
+        facts, person_needs(facts, allowances, now), councils, since, until, threshold if open_data else None
+    )
+    return NeedsTrend(
+        generated_at=now,
+        since=since,
+        until=until,
+        area=area,
+        area_name=councils[area] if area else ALL_AREAS,
+        councils=councils,
+        open_data=open_data,
+        suppression_threshold=threshold,
+        rows=rows,
+        ons_codes={code: ";".join(areas.by_code[code].admin_district_codes) for code in councils},
+    )
 
 
 @dataclass(frozen=True)
@@ -446,10 +525,14 @@ def _councils(areas: Areas, area: str | None) -> dict[str, str]:
 
 
 def load_facts(
-    session: Session, since: date | None, councils: Iterable[str], districts: Mapping[str, District]
+    session: Session,
+    since: date | None,
+    councils: Iterable[str],
+    districts: Mapping[str, District],
+    until: date | None = None,
 ) -> list[ReferralFacts]:
-    """Referrals of residents in the councils or their districts. A call linked to a referral already open
-    for the same needs is not counted again."""
+    """Referrals of residents in the councils or their districts, created from `since` to `until` (days,
+    UTC, both included). A call linked to a referral already open for the same needs is not counted again."""
     start = datetime.combine(since, time.min, UTC) if since is not None else None
     query = (
         select(
@@ -479,6 +562,8 @@ def load_facts(
     )
     if start is not None:
         query = query.where(Referral.created_at >= start)
+    if until is not None:
+        query = query.where(Referral.created_at < datetime.combine(until + timedelta(days=1), time.min, UTC))
     rows = session.execute(query).all()
     accepted = first_acceptances(session, start)
     return [

@@ -5,8 +5,9 @@ and tables and null in JSON; a count withheld only to protect a suppressed one (
 import io
 from dataclasses import asdict, fields
 
-from reports.needs import NeedsReport, NeedsRow
+from reports.needs import NeedsReport, NeedsRow, NeedsTrend
 from reports.suppression import PERSON_COUNTS
+from reports.trend import TrendRow
 from safe_text import cells
 
 # The ONS code and name of each place's local authority next to the place itself.
@@ -62,7 +63,7 @@ def report_dict(report: NeedsReport) -> dict:
     return document
 
 
-def cell_text(row: NeedsRow, column: str, threshold: int) -> str:
+def cell_text(row: NeedsRow | TrendRow, column: str, threshold: int) -> str:
     value = getattr(row, column)
     if column in row.withheld:
         return "withheld"
@@ -108,3 +109,56 @@ def to_table(report: NeedsReport) -> str:
         text.append("(no referrals and no provision)")
     text += ["", "Notes:", *(f"- {note}" for note in report.notes)]
     return "\n".join(text) + "\n"
+
+
+TREND_COLUMNS = (
+    "week",
+    "council_area",
+    "ons_code",
+    "need",
+    "people",
+    "referrals",
+    "accepted",
+    "unmet",
+    "late",
+)
+
+
+def trend_dict(trend: NeedsTrend) -> dict:
+    """The trend as JSON-ready data: suppressed counts null and listed in each row's `suppressed`."""
+    document = asdict(trend)
+    document["generated_at"] = trend.generated_at.isoformat()
+    document["since"] = trend.since.isoformat()
+    document["until"] = trend.until.isoformat()
+    document["notes"] = list(trend.notes)
+    document["rows"] = [
+        {
+            **row,
+            "week": row["week"] and row["week"].isoformat(),
+            "ons_code": trend.ons_codes.get(row["council_area"] or ""),
+            "suppressed": list(row["suppressed"]),
+            "withheld": list(row["withheld"]),
+        }
+        for row in document["rows"]
+    ]
+    document.pop("ons_codes")
+    return document
+
+
+def trend_csv(trend: NeedsTrend) -> str:
+    """The trend as CSV: a row per council, need and week ("period" for the total), suppressed counts as
+    "<threshold" and those withheld to protect them as "withheld"."""
+    buffer = io.StringIO()
+    writer = cells.writer(buffer, lineterminator="\n")
+    writer.writerow(TREND_COLUMNS)
+    for row in trend.rows:
+        writer.writerow(
+            [
+                row.week.isoformat() if row.week else "period",
+                row.council_area or "",
+                trend.ons_codes.get(row.council_area or "", ""),
+                row.need,
+                *(cell_text(row, column, trend.suppression_threshold) for column in TREND_COLUMNS[4:]),
+            ]
+        )
+    return buffer.getvalue()

@@ -12,7 +12,7 @@ from directory.areas import Areas
 from referrals import access
 from referrals.errors import Forbidden
 from referrals.outcomes import Outcomes
-from reports.needs import NeedsReport, needs_report
+from reports.needs import NeedsReport, NeedsTrend, needs_report, needs_trend
 from reports.outcomes import OutcomesReport, outcomes_report
 
 REPORT_ROLES = ("safety_net_officer", "admin")
@@ -39,6 +39,7 @@ def report_for(
     area: str | None,
     open_data: bool,
     threshold: int,
+    until: date | None = None,
 ) -> NeedsReport:
     """The needs report as `principal` may read it, whichever door asked (the API's JSON, CSV and map, the
     reports page and its map)."""
@@ -46,6 +47,30 @@ def report_for(
         session,
         areas,
         since=since,
+        until=until,
+        area=report_area(principal, area),
+        open_data=open_data,
+        threshold=threshold,
+    )
+
+
+def trend_for(
+    session: Session,
+    principal: Principal,
+    areas: Areas,
+    *,
+    since: date | None,
+    until: date | None,
+    area: str | None,
+    open_data: bool,
+    threshold: int,
+) -> NeedsTrend:
+    """Needs week by week as `principal` may read them, by the same rule."""
+    return needs_trend(
+        session,
+        areas,
+        since=since,
+        until=until,
         area=report_area(principal, area),
         open_data=open_data,
         threshold=threshold,

@@ -10,12 +10,13 @@ from itertools import groupby
 from flask import Response, current_app, render_template, request
 
 from referrals.errors import DomainValidationError
-from reports.needs import NeedsReport, NeedsRow
+from reports.needs import NeedsReport, NeedsRow, NeedsTrend
 from reports.needs_map import render_needs_map
 from reports.organisations import DirectoryFilter, list_organisations
-from reports.render import cell_text
+from reports.render import cell_text, trend_csv
 from reports.response import RESPONSE_WINDOW, usually_accepts
-from reports.scope import REPORT_ROLES, outcomes_for, report_for
+from reports.scope import REPORT_ROLES, outcomes_for, report_for, trend_for
+from reports.trend import ANY_NEED
 from reports.ward_map import ward_shade, wards_to_label
 from web.auth import current_principal, roles
 from web.blueprint import blp, db, services
@@ -31,6 +32,7 @@ GROUPS = {
 }
 OPEN_DATA_WORDS = {"": False, "false": False, "true": True}
 MOST_UNMET_SHOWN = 3
+TREND_FIGURES = ("people", "referrals", "accepted", "unmet", "late")
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,15 @@ class Filters:
     since: date | None = None
     open_data: bool = False
     group: str = "council_area"
+    until: date | None = None
 
     def query(self) -> dict[str, str]:
         """The same filters as query parameters (for the map's address and the API's)."""
-        found = {"area": self.area, "since": self.since and self.since.isoformat()}
+        found = {
+            "area": self.area,
+            "since": self.since and self.since.isoformat(),
+            "until": self.until and self.until.isoformat(),
+        }
         found["open_data"] = "true" if self.open_data else None
         return {key: value for key, value in found.items() if value}
 
@@ -50,25 +57,33 @@ class Filters:
 def read_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str], dict[str, str]]:
     """The filters from the query string as the API reads them; errors in words, keyed by field; and the
     values as typed, to show again."""
-    typed = {name: args.get(name, "").strip() for name in ("area", "since", "open_data", "group")}
+    typed = {name: args.get(name, "").strip() for name in ("area", "since", "until", "open_data", "group")}
     errors: dict[str, str] = {}
     if len(typed["area"]) > 40:
         errors["area"] = "Choose an area from the list"
-    since = None
+    since, until = None, None
     if typed["since"]:
         try:
             since = date.fromisoformat(typed["since"])
         except ValueError:
             errors["since"] = "Enter the first day as a date, for example 2026-03-01"
+    if typed["until"]:
+        try:
+            until = date.fromisoformat(typed["until"])
+        except ValueError:
+            errors["until"] = "Enter the last day as a date, for example 2026-03-31"
     if typed["open_data"] not in OPEN_DATA_WORDS:
         errors["open_data"] = "Open data is either ticked or not"
     if typed["group"] not in ("", *GROUPS):
         errors["group"] = "Choose council areas, community hubs or postcode districts"
+    if since and until and until < since:
+        errors["until"] = "The last day must be the same as or after the first day"
     filters = Filters(
         area=typed["area"] or None,
         since=since,
         open_data=OPEN_DATA_WORDS.get(typed["open_data"], False),
         group=typed["group"] or "council_area",
+        until=until,
     )
     return filters, errors, typed
 
@@ -81,10 +96,47 @@ def scoped_report(filters: Filters) -> NeedsReport:
         current_principal(),
         services().areas,
         since=filters.since,
+        until=filters.until,
         area=filters.area,
         open_data=filters.open_data,
         threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
     )
+
+
+def scoped_trend(filters: Filters) -> NeedsTrend:
+    """Needs week by week as the signed-in person may read them (the API's rule); DomainValidationError for
+    a period longer than the trend covers."""
+    return trend_for(
+        db(),
+        current_principal(),
+        services().areas,
+        since=filters.since,
+        until=filters.until,
+        area=filters.area,
+        open_data=filters.open_data,
+        threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
+    )
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """A week of one council's trend over all needs, each figure as text."""
+
+    week: date | None
+    cells: dict[str, str]
+
+
+def trend_views(trend: NeedsTrend) -> dict[str, list[WeekView]]:
+    """Council name → its weeks over all needs, then its period total (week None)."""
+    found: dict[str, list[WeekView]] = {}
+    for row in trend.rows:
+        if row.need != ANY_NEED:
+            continue
+        cells = {name: cell_text(row, name, trend.suppression_threshold) for name in TREND_FIGURES}
+        found.setdefault(trend.councils.get(row.council_area or "", row.council_area or ""), []).append(
+            WeekView(row.week, cells)
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -185,8 +237,12 @@ def hours_words(hours: float | None) -> str:
 def _page(filters: Filters, typed: dict[str, str], errors: dict[str, str], report: NeedsReport | None):
     own_area = current_principal().area if current_principal().role == "safety_net_officer" else None
     areas = area_names()
-    organisations, outcomes = [], None
+    organisations, outcomes, weeks, trend_problem = [], None, {}, None
     if report is not None:
+        try:
+            weeks = trend_views(scoped_trend(filters))
+        except DomainValidationError as exc:
+            trend_problem = exc.message
         organisations = list_organisations(db(), DirectoryFilter(area=report.area))
         found = services()
         if not filters.open_data:  # per organisation and unsuppressed: not part of the open data
@@ -211,6 +267,8 @@ def _page(filters: Filters, typed: dict[str, str], errors: dict[str, str], repor
         window_days=RESPONSE_WINDOW.days,
         outcomes=outcomes,
         outcome_label=services().outcomes.label,
+        weeks=weeks,
+        trend_problem=trend_problem,
     )
 
 
@@ -238,3 +296,21 @@ def reports_map():
     except DomainValidationError:
         return error_page(422, "The map could not be drawn", "Choose an area from the list.")
     return Response(render_needs_map(report), mimetype="image/png")
+
+
+@blp.get("/reports/trend.csv")
+@roles(*REPORT_ROLES)
+def reports_trend_csv():
+    """Needs week by week as CSV, the API's own rows (`reports.render.trend_csv`)."""
+    filters, errors, _typed = read_filters(request.args)
+    if errors:
+        return error_page(422, "The trend could not be made", f"{next(iter(errors.values()))}.")
+    try:
+        trend = scoped_trend(filters)
+    except DomainValidationError as exc:
+        return error_page(422, "The trend could not be made", f"{exc.message[:1].upper()}{exc.message[1:]}.")
+    return Response(
+        trend_csv(trend),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="needs-trend.csv"'},
+    )

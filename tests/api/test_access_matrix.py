@@ -76,6 +76,7 @@ RULES: dict[str, dict[str, object]] = {
     "reports.needs": {"GET": Api(OFFICERS)},
     "reports.needs_map": {"GET": Api(OFFICERS)},
     "reports.outcomes": {"GET": Api(OFFICERS)},
+    "reports.trend": {"GET": Api(OFFICERS)},
     "referrals.OutcomeChoices": {"GET": Api(READERS)},
     "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},

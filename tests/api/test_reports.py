@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -262,3 +263,83 @@ def test_a_hostile_organisation_name_cannot_run_as_a_formula_in_needs_csv(
     assert {row["area_name"] for row in hub_rows} == {"'" + HOSTILE_NAME}
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert not [cell for cell in cells if cell.startswith(("=", "+", "@", "\t", "\r"))]
+
+
+def test_until_ends_the_period_on_its_day(client, admin, history):
+    """Referral 8 came in 20 days before T0: a period ending the day before T0 holds it alone."""
+    before = (history.t0 - timedelta(days=1)).date()
+    body = get(client, admin, until=before.isoformat(), area="sutton").get_json()
+    assert body["until"] == before.isoformat()
+    shopping = next(r for r in body["rows"] if (r["area"], r["need"]) == ("sutton", "shopping"))
+    assert (shopping["people"], shopping["referrals"]) == (1, 1)
+    problem = get(client, admin, expected=422, since="2026-03-02", until="2026-03-01")
+    assert problem.content_type == PROBLEM
+    assert "until" in problem.get_json()["errors"]
+
+
+def test_trend_week_by_week_adds_up_to_the_needs_report(client, admin, history, session):
+    since, until = history.since, history.t0.date() + timedelta(days=1)
+    body = get(
+        client, admin, "/api/v1/reports/trend", since=since.isoformat(), until=until.isoformat()
+    ).get_json()
+    assert (body["since"], body["until"]) == (since.isoformat(), until.isoformat())
+    report = needs_report(session, load_areas(), since=since, until=until)
+    for need in ("shopping", "food", "befriending"):
+        rows = [r for r in body["rows"] if (r["council_area"], r["need"]) == ("sutton", need)]
+        total = rows[-1]
+        assert total["week"] is None
+        assert all(r["week"] for r in rows[:-1])
+        assert sum(r["people"] for r in rows[:-1]) == total["people"]
+        council = next(
+            r for r in report.rows if (r.area_type, r.area, r.need) == ("council_area", "sutton", need)
+        )
+        assert (total["people"], total["unmet"], total["late"]) == (
+            council.people,
+            council.unmet,
+            council.late,
+        )
+        assert total["ons_code"] == "E09000029"
+    everyone = next(
+        r for r in body["rows"] if (r["council_area"], r["need"], r["week"]) == ("sutton", "any", None)
+    )
+    assert (
+        everyone["people"] == 6
+    )  # residents 1-5 and 7 of the known history; 9 is linked, 8 before the period
+
+
+def test_trend_as_csv_and_as_open_data(client, admin, history):
+    query = {"since": history.since.isoformat(), "area": "sutton"}
+    text = get(client, admin, "/api/v1/reports/trend", format="csv", **query).get_data(as_text=True)
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert table[0].keys() >= {"week", "council_area", "ons_code", "need", "people", "unmet"}
+    assert {row["council_area"] for row in table} == {"sutton"}
+    assert any(row["week"] == "period" for row in table)
+    open_rows = get(client, admin, "/api/v1/reports/trend", open_data="true", format="csv", **query)
+    published = list(csv.DictReader(io.StringIO(open_rows.get_data(as_text=True))))
+    assert all(row["people"] in ("0", "<5", "withheld") or int(row["people"]) >= 5 for row in published)
+    assert any(row["people"] == "<5" for row in published)
+
+
+def test_trend_roles_scope_and_bad_periods(client, headers_for, directory, history, admin):
+    assert client.get("/api/v1/reports/trend", headers=headers_for("helpline_staff")).status_code == 403
+    assert client.get("/api/v1/reports/trend").status_code == 401
+    officer = headers_for("safety_net_officer", directory["coventry_safety_net"])
+    body = get(client, officer, "/api/v1/reports/trend", since=history.since.isoformat()).get_json()
+    assert {r["council_area"] for r in body["rows"]} == {"coventry"}
+    assert get(client, officer, "/api/v1/reports/trend", expected=403, area="sutton")
+    too_long = get(client, admin, "/api/v1/reports/trend", expected=422, since="2000-01-03")
+    assert "since" in too_long.get_json()["errors"]
+    default = get(client, admin, "/api/v1/reports/trend").get_json()
+    assert len({r["week"] for r in default["rows"] if r["week"]}) == 12
+
+
+def test_cli_trend_is_the_api_s(app, client, admin, history):
+    since, until = history.since.isoformat(), history.t0.date().isoformat()
+    runner = app.test_cli_runner()
+    as_csv = runner.invoke(args=["report", "trend", "--since", since, "--until", until, "--area", "sutton"])
+    assert as_csv.exit_code == 0, as_csv.output
+    api = get(client, admin, "/api/v1/reports/trend", since=since, until=until, area="sutton", format="csv")
+    assert as_csv.output == api.get_data(as_text=True)
+    backwards = runner.invoke(args=["report", "trend", "--since", until, "--until", since])
+    assert backwards.exit_code != 0
+    assert "the last day comes before the first day" in backwards.output

@@ -262,6 +262,12 @@ def test_response_statistics_match_the_directory_api(signed_in, history, session
         ({"area": "atlantis"}, "area", "Choose an area from the list"),
         ({"group": "street"}, "group", "Choose council areas, community hubs or postcode districts"),
         ({"open_data": "maybe"}, "open_data", "Open data is either ticked or not"),
+        ({"until": "soon"}, "until", "Enter the last day as a date, for example 2026-03-31"),
+        (
+            {"since": "2026-03-02", "until": "2026-03-01"},
+            "until",
+            "The last day must be the same as or after the first day",
+        ),
     ],
 )
 def test_bad_filters_are_explained_on_the_page(signed_in, query, field, message):
@@ -308,6 +314,7 @@ QUERIES = [
     {"area": "coventry"},
     {"area": "atlantis"},
     {"since": "2026-13-40"},
+    {"since": "2026-03-02", "until": "2026-03-01"},
     {"area": "sutton", "open_data": "true"},
 ]
 
@@ -362,7 +369,10 @@ def test_the_page_and_the_api_answer_every_person_alike(app, client, doors, hist
             for api_path, page_path in (
                 ("/api/v1/reports/needs", "/reports"),
                 ("/api/v1/reports/needs.png", "/reports/needs.png"),
+                ("/api/v1/reports/trend", "/reports/trend.csv"),
             ):
+                if api_path.endswith("trend"):
+                    query = {**query, "format": "csv"}
                 api = client.get(api_path, query_string=query, headers=headers)
                 page = browser.get(page_path, query_string=query)
                 where = f"{key} {page_path} {query}"
@@ -377,6 +387,9 @@ def test_the_page_and_the_api_answer_every_person_alike(app, client, doors, hist
                         differences.append(
                             f"{where}: page {shown} != API {api_report(api.get_json(), needs)}"
                         )
+                elif page_path.endswith(".csv"):
+                    if api.data != page.data or page.mimetype != "text/csv":
+                        differences.append(f"{where}: not the same weeks")
                 elif api.data[:8] != page.data[:8] or page.mimetype != "image/png":
                     differences.append(f"{where}: not the same picture")
     assert differences == [], "\n".join(differences)
@@ -411,3 +424,32 @@ def test_the_page_counts_people_and_providers_once_per_place(signed_in, history)
     assert totals[SUTTON] == [["6", "3", "30"]], "six people; hub, food bank and group, capacity 10 each"
     assert "How the figures are counted" in page
     assert "each counted once however many referrals they made" in html.unescape(page)
+
+
+def test_week_by_week_adds_up_and_downloads(signed_in, history):
+    admin = signed_in("admin")
+    since = history.since.isoformat()
+    page = get(admin, area="sutton", since=since).get_data(as_text=True)
+    weeks = table(page, "trend")
+    assert list(weeks)[-1] == "The whole period"
+    figures = [cells for header, found in weeks.items() for cells in found if header != "The whole period"]
+    people = sum(int(cells[0]) for cells in figures)
+    assert people == int(weeks["The whole period"][0][0]) == 6
+    csv_text = get(admin, "/reports/trend.csv", area="sutton", since=since).get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "week,council_area,ons_code,need,people,referrals,accepted,unmet,late"
+    assert f"{history.since:%Y-%m-%d}" in page  # the period is the one chosen
+    too_long = get(admin, area="sutton", since="2000-01-03").get_data(as_text=True)
+    assert "The weeks cannot be shown for this period: a trend covers at most 260 weeks" in too_long
+
+
+def test_week_by_week_as_open_data_withholds_small_counts(signed_in, history):
+    page = get(signed_in("admin"), area="sutton", open_data="true").get_data(as_text=True)
+    whole = table(page, "trend")["The whole period"][0]
+    assert whole[0] == "7", "the last twelve weeks hold referral 8 (thirty days ago) as well"
+    assert "over the last twelve weeks" in page
+    assert all(
+        cell in ("0", "<5", "withheld") or int(cell) >= 5
+        for found in table(page, "trend").values()
+        for cells in found
+        for cell in cells
+    )
