@@ -28,9 +28,16 @@ def test_a_report_viewed_signed_in(web_page, web_server, session_factory):
     expect(picture).to_have_attribute("alt", re.compile(r"^Map of the wards of London Borough of Sutton\."))
     page.wait_for_function("document.querySelector('.report-map img').naturalWidth === 900")
     expect(page.locator("#response + p + .table-wrap")).to_contain_text("Usually accepts within")
+    weeks = page.locator("#trend ~ .table-wrap table").first
+    expect(weeks.locator("caption")).to_have_text("London Borough of Sutton: people who asked, week by week")
+    expect(weeks.locator("tr.total-row")).to_contain_text("The whole period")
     web_check(page, "reports")
     page.screenshot(path="/tmp/reports.png", full_page=True)
     picture.screenshot(path="/tmp/reports-map.png")
+    weeks.screenshot(path="/tmp/reports-weeks.png")
+    with page.expect_download() as download:
+        page.click("a:has-text('Download the weeks for every need (CSV)')")
+    assert download.value.suggested_filename == "needs-trend.csv"
 
     page.select_option("#group", "outcode")
     page.fill("#since", history.since.isoformat())
