@@ -133,3 +133,16 @@ def ward_areas(district_codes: tuple[str, ...], path: Path = POSTCODE_FILE) -> d
             if row["admin_district_code"] in wanted and row.get("admin_ward_code")
         ]
     return voronoi_areas(points)
+
+
+@functools.cache
+def ward_names(district_codes: tuple[str, ...], path: Path = POSTCODE_FILE) -> dict[str, str]:
+    """ONS ward code → the ward's name (Code-Point Open's Admin_ward) for the wards of the given local
+    authority districts in the shipped postcode file: a map names a ward nobody was referred from too."""
+    wanted = set(district_codes)
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as file:
+        return {
+            row["admin_ward_code"]: row["admin_ward"] or row["admin_ward_code"]
+            for row in csv.DictReader(file)
+            if row["admin_district_code"] in wanted and row.get("admin_ward_code")
+        }

@@ -144,6 +144,10 @@ class NeedsReport:
     provision: tuple[ProviderSite, ...] = ()
     # ONS ward code → its official boundary (GeoJSON geometry) from the `boundary` table, if loaded
     ward_boundaries: dict[str, dict] = field(default_factory=dict)
+    # ONS ward code → its name, of those boundaries (a map names the wards nobody was referred from)
+    boundary_names: dict[str, str] = field(default_factory=dict)
+    # ONS ward code → the local authority district code of its postcodes (which council's map draws it)
+    boundary_districts: dict[str, str] = field(default_factory=dict)
 
     def for_open_data(self, threshold: int) -> "NeedsReport":
         """The same report with every disclosive cell suppressed (reports/suppression.py)."""
@@ -319,6 +323,12 @@ def needs_report(
         totals.append(
             replace(_total(place, demand.people_in(place), providers), ons_code=code, ons_name=name)
         )
+    boundaries = ward_boundaries(
+        session,
+        [p.code for p in wards if p.code != WARD_UNKNOWN],
+        districts,
+        [code for council in councils for code in areas.by_code[council].admin_district_codes],
+    )
     report = NeedsReport(
         generated_at=now,
         since=since,
@@ -338,20 +348,20 @@ def needs_report(
             for org in orgs.values()
             if org.area in councils and org.base_lat is not None and org.base_lon is not None
         ),
-        ward_boundaries=ward_boundaries(
-            session,
-            [p.code for p in wards if p.code != WARD_UNKNOWN],
-            districts,
-            [code for council in councils for code in areas.by_code[council].admin_district_codes],
-        ),
+        ward_boundaries={code: geometry for code, (_name, geometry, _district) in boundaries.items()},
+        boundary_names={code: name for code, (name, _geometry, _district) in boundaries.items()},
+        boundary_districts={
+            code: district for code, (_name, _geometry, district) in boundaries.items() if district
+        },
     )
     return report.for_open_data(threshold) if open_data else report
 
 
 def check_period(since: date | None, until: date | None, now: datetime) -> date:
-    """The last day of a period (today when not given), or DomainValidationError when it ends before it
-    starts."""
-    until = until or now.date()
+    """The last day of a period (when not given: today, or the first day if that is later), or
+    DomainValidationError when it ends before it starts."""
+    if until is None:
+        return max(now.date(), since) if since is not None else now.date()
     if since is not None and until < since:
         raise DomainValidationError("until", "the last day comes before the first day")
     return until
@@ -470,22 +480,24 @@ def _ward_demand(
 
 def ward_boundaries(
     session: Session, codes: Sequence[str], outcodes: Iterable[str], district_codes: Sequence[str]
-) -> dict[str, dict]:
+) -> dict[str, tuple[str, dict, str | None]]:
     """The official boundaries (`flask geo import-boundaries`) the `boundary` table holds of the wards with
     these codes and of every ward of the councils' postcodes (`postcode` rows in these districts, in these
-    local authorities): ONS code → GeoJSON geometry. Nothing is read when no ward boundary is loaded."""
+    local authorities): ONS code → (name, GeoJSON geometry, the local authority district code its postcodes
+    are in, if any). Nothing is read when no ward boundary is loaded."""
     if session.scalar(select(Boundary.code).where(Boundary.level == "ward").limit(1)) is None:
         return {}
-    postcode_wards = select(Postcode.admin_ward_code).where(
+    postcode_wards = select(Postcode.admin_ward_code, Postcode.admin_district_code).where(
         Postcode.outcode.in_(list(outcodes)),
         Postcode.admin_district_code.in_(list(district_codes)),
         Postcode.admin_ward_code.is_not(None),
     )
-    wanted = set(codes) | set(session.scalars(postcode_wards.distinct()))
-    query = select(Boundary.code, Boundary.geometry).where(
+    district_of = dict(session.execute(postcode_wards.distinct()).all())
+    wanted = set(codes) | set(district_of)
+    query = select(Boundary.code, Boundary.name, Boundary.geometry).where(
         Boundary.level == "ward", Boundary.code.in_(sorted(wanted))
     )
-    return {row.code: row.geometry for row in session.execute(query)}
+    return {row.code: (row.name, row.geometry, district_of.get(row.code)) for row in session.execute(query)}
 
 
 def ward_places(

@@ -18,22 +18,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
-from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from reports.colour_scale import SUPPRESSED_COLOUR
-from reports.geography import ward_areas
 from reports.needs import DistrictDemand, NeedsReport, ProviderSite
 from reports.ward_map import NO_DEMAND_COLOUR, RATE_CLASSES, WardDemand, ward_shade, wards_to_label
+from reports.ward_shapes import ATTRIBUTION, panel_shapes, polygons
 
 MAP_SIZE_INCHES = (9.0, 9.0)
 MAP_DPI = 100
-ATTRIBUTION = (
-    "Contains OS data © Crown copyright and database right 2025. "
-    "Contains Royal Mail data © Royal Mail copyright and database right 2025.\n"
-    "Contains National Statistics data © Crown copyright and database right 2025. "
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0."
-)
 EDGE_COLOUR = "#404040"
 LABEL_COLOUR = "#252525"
 PADDING_DEGREES = 0.02
@@ -84,28 +77,6 @@ def draw_needs_map(report: NeedsReport, ward_outlines: bool = True) -> Figure:
     return figure
 
 
-def panel_shapes(
-    report: NeedsReport, council: str, wards: Sequence[WardDemand]
-) -> tuple[dict[str, BaseGeometry], bool]:
-    """A council's ward shapes (ONS code → lon/lat shape) and whether they are the official boundaries: those
-    of the `boundary` table when it holds every ward people there live in, else drawn from the postcodes."""
-    drawn = ward_areas(tuple(report.district_codes.get(council, ())))
-    loaded = report.ward_boundaries
-    needed = {w.code for w in wards} or set(drawn)
-    if loaded and needed and needed <= set(loaded):
-        wanted = needed | (set(drawn) & set(loaded))
-        return {code: shape(loaded[code]) for code in sorted(wanted)}, True
-    return dict(drawn), False
-
-
-def _polygons(area: BaseGeometry) -> list[Polygon]:
-    if isinstance(area, Polygon):
-        return [area]
-    if isinstance(area, MultiPolygon | GeometryCollection):
-        return [part for geom in area.geoms for part in _polygons(geom)]
-    return []
-
-
 def _draw_wards(
     axes: Axes, shapes: Mapping[str, BaseGeometry], wards: Sequence[WardDemand], threshold: int
 ) -> tuple[float, float, float, float] | None:
@@ -114,7 +85,7 @@ def _draw_wards(
     for code, area in shapes.items():
         shade = ward_shade(by_code.get(code), threshold)
         hatched = shade.kind == "suppressed"
-        for polygon in _polygons(area):
+        for polygon in polygons(area):
             xs, ys = polygon.exterior.xy
             axes.fill(
                 xs,

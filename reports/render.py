@@ -54,7 +54,13 @@ def report_dict(report: NeedsReport) -> dict:
     document["until"] = report.until.isoformat()
     document["notes"] = list(report.notes)
     document.pop("district_codes")  # for drawing; each row carries its own ONS code
-    for drawn in ("ward_boundaries", "wards", "provision"):  # for the map; ward rows carry the ward figures
+    for drawn in (
+        "ward_boundaries",
+        "boundary_names",
+        "boundary_districts",
+        "wards",
+        "provision",
+    ):  # for the map; ward rows carry the ward figures
         document.pop(drawn)
     for part in ("rows", "districts", "places"):
         document[part] = [{**cell, "suppressed": list(cell["suppressed"])} for cell in document[part]]

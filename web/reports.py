@@ -10,6 +10,7 @@ from itertools import groupby
 from flask import Response, current_app, render_template, request
 
 from referrals.errors import DomainValidationError
+from reports.colour_scale import SUPPRESSED_COLOUR
 from reports.needs import NeedsReport, NeedsRow, NeedsTrend
 from reports.needs_map import render_needs_map
 from reports.organisations import DirectoryFilter, list_organisations
@@ -17,7 +18,7 @@ from reports.render import cell_text, trend_csv
 from reports.response import RESPONSE_WINDOW, usually_accepts
 from reports.scope import REPORT_ROLES, outcomes_for, report_for, trend_for
 from reports.trend import ANY_NEED
-from reports.ward_map import ward_shade, wards_to_label
+from reports.ward_map import NO_DEMAND_COLOUR, RATE_CLASSES, ward_shade, wards_to_label
 from web.auth import current_principal, roles
 from web.blueprint import blp, db, services
 from web.errors import error_page
@@ -313,4 +314,43 @@ def reports_trend_csv():
         trend_csv(trend),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="needs-trend.csv"'},
+    )
+
+
+def ward_rows(report: NeedsReport) -> dict[str, list[RowView]]:
+    """Each ward's rows (a row per need) as the table shows them, by ward code."""
+    found: dict[str, list[RowView]] = {}
+    for row in report.rows:
+        if row.area_type == "ward":
+            cells = {c: cell_text(row, c, report.suppression_threshold) for c in ("people", "unmet", "late")}
+            found.setdefault(row.area, []).append(RowView(row, cells, findings(row)))
+    return found
+
+
+@blp.get("/reports/wards")
+@roles(*REPORT_ROLES)
+def reports_wards():
+    """The ward map to explore: each ward's shade, its figures on hover or focus, and its needs on a click,
+    with the same filters and the same figures as the reports page."""
+    from reports.ward_shapes import ATTRIBUTION
+    from reports.ward_svg import ward_panels  # shapely, only for this page
+
+    filters, errors, _typed = read_filters(request.args)
+    if errors:
+        return error_page(422, "The map could not be drawn", f"{next(iter(errors.values()))}.")
+    try:
+        report = scoped_report(filters)
+    except DomainValidationError:
+        return error_page(422, "The map could not be drawn", "Choose an area from the list.")
+    return render_template(
+        "reports_wards.html",
+        filters=filters,
+        report=report,
+        panels=ward_panels(report),
+        ward_rows=ward_rows(report),
+        needs=need_labels(),
+        rate_classes=RATE_CLASSES,
+        no_demand_colour=NO_DEMAND_COLOUR,
+        suppressed_colour=SUPPRESSED_COLOUR,
+        attribution=ATTRIBUTION,
     )

@@ -4,9 +4,16 @@ Screenshots: test-artifacts/screenshots, and the reports page, the map and the a
 
 import re
 
+import pytest
+
 from db.base import utcnow
 from tests.e2e.conftest import web_check, web_sign_in
-from tests.integration.reports.history import build_known_history
+from tests.integration.reports.history import (
+    SHIPPED_POSTCODES,
+    add_shipped_postcodes,
+    build_known_history,
+    remove_postcodes,
+)
 
 try:
     from playwright.sync_api import expect
@@ -59,6 +66,41 @@ def test_a_report_viewed_signed_in(web_page, web_server, session_factory):
     response = page.goto("/reports?area=coventry")
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("sees reports for sutton only")
+
+
+@pytest.fixture
+def shipped_wards(session_factory):
+    add_shipped_postcodes(session_factory)
+    yield
+    remove_postcodes(session_factory, SHIPPED_POSTCODES)
+
+
+def test_the_ward_map_explored_by_mouse_and_keyboard(web_page, web_server, session_factory, shipped_wards):
+    build_known_history(session_factory, web_server.directory, utcnow())
+    page = web_page
+    web_sign_in(page, "officer")
+    page.goto("/reports")
+    page.click("a:has-text('Explore the map ward by ward')")
+    expect(page.locator("h1")).to_have_text("Unmet need by ward: London Borough of Sutton")
+    central = page.locator("a.ward[aria-label^='Sutton Central:']")
+    expect(central.locator("title")).to_have_text(re.compile(r"^Sutton Central: 4 referred"))
+    web_check(page, "reports-wards")
+    page.locator(".ward-map-svg").first.screenshot(path="/tmp/reports-wards.png")
+    central.click()
+    expect(page.locator("#ward-E05013765")).to_have_attribute("open", "")
+    expect(page.locator("#ward-E05013765 table")).to_contain_text("Shopping")
+    expect(central).to_have_class(re.compile(r"\bselected\b"))
+    north_cheam = page.locator("a.ward[aria-label^='North Cheam:']")
+    north_cheam.focus()  # the keyboard: each ward is a link in the tab order; Enter selects it
+    expect(page.locator("a.ward:focus")).to_have_attribute(
+        "aria-label", re.compile(r"^North Cheam: 1 referred")
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("#ward-E05013760")).to_have_attribute("open", "")
+    expect(page.locator("#ward-E05013760 table")).to_contain_text(
+        "Gap: 1 person whose need no provider could take"
+    )
+    page.screenshot(path="/tmp/reports-wards-page.png", full_page=True)
 
 
 def test_audit_verify_from_the_page(web_page, web_server, session_factory):

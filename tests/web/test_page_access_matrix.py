@@ -76,6 +76,7 @@ RULES: dict[str, dict[str, object]] = {
     "web.reports": {"GET": Page(frozenset({OFFICER, ADMIN}))},
     "web.reports_map": {"GET": Page(frozenset({OFFICER, ADMIN}))},
     "web.reports_trend_csv": {"GET": Page(frozenset({OFFICER, ADMIN}))},
+    "web.reports_wards": {"GET": Page(frozenset({OFFICER, ADMIN}))},
     "web.repeat_callers": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
     "web.settle_repeat_caller": {"POST": Page(frozenset({HELPLINE, OFFICER, ADMIN}), referral=True)},
     # Every role may search; whom each finds is the access rule's (tests/web/test_people_pages.py).

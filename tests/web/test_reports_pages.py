@@ -15,7 +15,12 @@ from db.base import utcnow
 from reports.needs import NeedsReport, NeedsRow
 from reports.ward_map import WardDemand
 from tests.builders import auth, call, token_for
-from tests.integration.reports.history import build_known_history
+from tests.integration.reports.history import (
+    SHIPPED_POSTCODES,
+    add_shipped_postcodes,
+    build_known_history,
+    remove_postcodes,
+)
 from tests.web.conftest import PASSWORD, Person, sign_in
 from web.reports import findings, hours_words, map_description
 
@@ -453,3 +458,47 @@ def test_week_by_week_as_open_data_withholds_small_counts(signed_in, history):
         for cells in found
         for cell in cells
     )
+
+
+@pytest.fixture
+def shipped_wards(session_factory):
+    add_shipped_postcodes(session_factory)
+    yield
+    remove_postcodes(session_factory, SHIPPED_POSTCODES)
+
+
+def test_the_ward_map_page_draws_every_ward_with_the_table_s_figures(signed_in, shipped_wards, history):
+    admin = signed_in("admin")
+    page = get(admin, "/reports/wards", area="sutton").get_data(as_text=True)
+    assert '<h1 class="heading-l">Unmet need by ward: London Borough of Sutton</h1>' in page
+    wards = re.findall(r'<a class="ward" href="#ward-(E05\d{6})" data-ward="\1" aria-label="([^"]*)"', page)
+    assert len(wards) > 10, "every ward of Sutton is drawn"
+    assert len({code for code, _words in wards}) == len(wards)
+    report = get(admin, area="sutton", group="ward").get_data(as_text=True)
+    listed = {header for header in table(report, "needs-table") if header != "Ward not known"}
+    described = {html.unescape(words).split(":")[0] for code, words in wards if f'id="ward-{code}"' in page}
+    assert listed == described == {"Sutton Central", "North Cheam"}, "listed under the map as in the table"
+    assert "Sutton Central: 4 referred, 0 with a need unmet or late (fewer than 5)" in page
+    assert "North Cheam: 1 referred, 1 with a need unmet or late (fewer than 5)" in page, (
+        "hatched, not shaded"
+    )
+    assert "Cheam: 0 referred, 0 with a need unmet or late (nobody referred)" in page, "named from the file"
+    assert "Ward areas drawn from postcode locations (not official boundaries)." in page
+    assert "Contains OS data © Crown copyright" in html.unescape(page)
+    assert 'href="/reports?area=sutton"' in page, "back to the same report"
+
+
+def test_the_ward_map_as_open_data_shows_no_small_count(signed_in, shipped_wards, history):
+    page = get(signed_in("admin"), "/reports/wards", area="sutton", open_data="true").get_data(as_text=True)
+    labels = [html.unescape(words) for words in re.findall(r'class="ward"[^>]*aria-label="([^"]*)"', page)]
+    counts = [int(n) for words in labels for n in re.findall(r"(?<![<\d])(\d+) (?:referred|with)", words)]
+    assert all(n == 0 or n >= 5 for n in counts), labels
+    assert any("<5 referred" in words for words in labels), labels
+    assert any("(fewer than 5)" in words for words in labels)
+
+
+def test_the_ward_map_refuses_as_the_report_does(signed_in, history):
+    officer = signed_in("officer")
+    assert get(officer, "/reports/wards", expected=403, area="coventry").mimetype == "text/html"
+    assert get(officer, "/reports/wards", expected=422, since="never").mimetype == "text/html"
+    assert get(signed_in("helpline"), "/reports/wards", expected=403)

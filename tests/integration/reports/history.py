@@ -103,3 +103,45 @@ def build_known_history(session_factory, directory: dict[str, int], now: datetim
     history.act(ids[6], "accept", "coventry_safety_net", hours(6))
     history.act(ids[8], "accept", "hub", t0 - timedelta(days=20) + timedelta(hours=1))
     return KnownHistory(t0=t0, since=(t0 - timedelta(days=1)).date(), ids=ids)
+
+
+SHIPPED_POSTCODES = ("SM1 1AA", "SM3 9AA")
+
+
+def add_shipped_postcodes(session_factory, postcodes: tuple[str, ...] = SHIPPED_POSTCODES) -> None:
+    """Copy these postcodes, with their real wards, from the shipped postcode file into the postcode table
+    (the known history's SM1 1AA and SM3 9AA are in it; SM2 5AA is not)."""
+    import csv
+    import gzip
+
+    from geo.models import Postcode
+    from reports.geography import POSTCODE_FILE
+
+    with gzip.open(POSTCODE_FILE, "rt", newline="", encoding="utf-8") as file, session_factory() as session:
+        for row in csv.DictReader(file):
+            if row["postcode"] in postcodes:
+                session.merge(
+                    Postcode(
+                        postcode=row["postcode"],
+                        outcode=row["outcode"],
+                        latitude=float(row["latitude"]),
+                        longitude=float(row["longitude"]),
+                        admin_district_code=row["admin_district_code"],
+                        admin_district=row["admin_district"],
+                        admin_ward_code=row["admin_ward_code"],
+                        admin_ward=row["admin_ward"],
+                        source="test",
+                    )
+                )
+        session.commit()
+
+
+def remove_postcodes(session_factory, postcodes) -> None:
+    """The postcode table outlives each test (tests/conftest.py keeps it): whoever adds rows removes them."""
+    from sqlalchemy import delete
+
+    from geo.models import Postcode
+
+    with session_factory() as session:
+        session.execute(delete(Postcode).where(Postcode.postcode.in_(list(postcodes))))
+        session.commit()

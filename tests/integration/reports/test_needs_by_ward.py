@@ -4,16 +4,24 @@ open data."""
 
 from datetime import timedelta
 
+import pytest
+
 from geo.models import Postcode
 from referrals.models import Referral
 from reports.needs import WARD_UNKNOWN, needs_report
-from tests.integration.reports.history import SHOPPING, History
+from tests.integration.reports.history import SHOPPING, History, remove_postcodes
 
 WARDS = {
     "SM1 1AA": ("E05013759", "Sutton Central", 51.3656, -0.1932),
     "SM1 2AA": ("E05013759", "Sutton Central", 51.3660, -0.1900),
     "SM2 5AA": ("E05013760", "Sutton South", 51.3540, -0.1900),
 }
+
+
+@pytest.fixture(autouse=True)
+def _remove_postcodes_after(session_factory):
+    yield
+    remove_postcodes(session_factory, WARDS)
 
 
 def add_postcodes(session) -> None:

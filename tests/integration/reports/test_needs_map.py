@@ -13,7 +13,7 @@ from reports.geography import POSTCODE_FILE, ward_areas
 from reports.needs import needs_report
 from reports.needs_map import MAP_DPI, MAP_SIZE_INCHES, MARKER_ALPHA, draw_needs_map, render_needs_map
 from reports.ward_map import ward_shade
-from tests.integration.reports.history import SHOPPING, History
+from tests.integration.reports.history import SHOPPING, History, remove_postcodes
 
 FILLED_MARKER_PIXELS = 40
 EXPECTED_SIZE = (int(MAP_SIZE_INCHES[0] * MAP_DPI), int(MAP_SIZE_INCHES[1] * MAP_DPI))
@@ -113,3 +113,68 @@ def test_each_panel_outlines_its_wards_with_a_scale_bar_and_a_north_arrow(sessio
     wards = ward_areas(("E09000029",))
     assert west <= min(area.bounds[0] for area in wards.values()), "the frame holds every ward"
     assert east >= max(area.bounds[2] for area in wards.values())
+
+
+def test_official_boundaries_once_imported_are_what_both_maps_draw(
+    request, session_factory, session, areas, directory, now
+):
+    """The sample 2013 Sutton ward file imported (`geo import-boundaries`), and residents at postcodes whose
+    ward codes are those boundaries' codes: the PNG map and the page's map draw the official shapes."""
+    import shapely
+    from shapely.geometry import shape
+
+    from geo.boundaries import import_boundaries
+    from reports.ward_shapes import panel_shapes
+    from reports.ward_svg import ward_panels
+    from tests.integration.geo.conftest import GEO_TEST_DATA
+
+    import_boundaries(session_factory, GEO_TEST_DATA / "boundaries/wards_2013_E09000029.json", progress=False)
+    with session_factory() as reading:
+        from geo import Boundary
+
+        loaded = {row.code: (row.name, shape(row.geometry)) for row in reading.query(Boundary)}
+    points = {"SM1 1AA": (51.359723, -0.193146), "SM3 9AA": (51.372118, -0.225732)}
+    # The postcode table of the same vintage as the boundaries: a postcode in each ward (as a postcode file
+    # of 2013 would have), and the residents' two
+    for n, (_code, (_name, area)) in enumerate(sorted(loaded.items())):
+        inside = area.representative_point()
+        points.setdefault(f"SM1 {n}ZZ", (inside.y, inside.x))
+    for postcode, (lat, lon) in points.items():
+        code, (name, _area) = next(
+            (c, v) for c, v in loaded.items() if v[1].contains(shapely.Point(lon, lat))
+        )
+        session.merge(
+            Postcode(
+                postcode=postcode,
+                outcode=postcode.split()[0],
+                latitude=lat,
+                longitude=lon,
+                admin_district_code="E09000029",
+                admin_district="Sutton",
+                admin_ward_code=code,
+                admin_ward=name,
+                source="test",
+            )
+        )
+    session.commit()
+    request.addfinalizer(lambda: remove_postcodes(session_factory, points))
+    history = History(session_factory, directory)
+    for hours, postcode in enumerate(("SM1 1AA", "SM3 9AA")):
+        history.log(now - timedelta(hours=hours + 1), SHOPPING, postcode)
+
+    report = needs_report(session, areas, area="sutton", now=now)
+
+    assert set(report.ward_boundaries) == set(loaded), (
+        "every ward of the council's postcodes, not only those with people"
+    )
+    shapes, official = panel_shapes(report, "sutton", [w for w in report.wards if w.council_area == "sutton"])
+    assert official
+    assert {code: area.equals(loaded[code][1]) for code, area in shapes.items()} == dict.fromkeys(
+        loaded, True
+    )
+    (panel,) = ward_panels(report)
+    assert panel.official
+    assert {w.code for w in panel.wards} == set(loaded)
+    assert {w.name for w in panel.wards} == {name for name, _area in loaded.values()}, "named by the file"
+    png = decode(render_needs_map(report))
+    assert png.size == EXPECTED_SIZE

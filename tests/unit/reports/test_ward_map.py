@@ -91,7 +91,7 @@ def test_official_boundaries_are_drawn_when_loaded_for_every_ward_with_people():
 
     from reports.geography import ward_areas
     from reports.needs import NeedsReport
-    from reports.needs_map import panel_shapes
+    from reports.ward_shapes import panel_shapes
 
     drawn = ward_areas(("E09000029",))
     code = sorted(drawn)[0]
