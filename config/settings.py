@@ -180,9 +180,16 @@ RULES: dict[str, Whole | OneOf] = {
     "AUTH_DELAY_MAX_SECONDS": Whole(1),
     "AUTH_FORGET_FAILURES_SECONDS": Whole(1),
 }
-# Shown as "(hidden)" in a message: they are secrets, or hold one (a database password).
+# Shown as "(hidden)" in a message: they are secrets, or may hold one (a password in a URL).
 SECRET_KEYS = frozenset(
-    {"SECRET_KEY", "DATABASE_URL", "TWILIO_AUTH_TOKEN", "NOTIFY_API_KEY", "NOTIFY_CALLBACK_TOKEN"}
+    {
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "RATELIMIT_STORAGE_URI",
+        "TWILIO_AUTH_TOKEN",
+        "NOTIFY_API_KEY",
+        "NOTIFY_CALLBACK_TOKEN",
+    }
 )
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 NOTIFY_API_KEY = re.compile(rf"^.+-({UUID.pattern[1:-1]})-({UUID.pattern[1:-1]})$", re.IGNORECASE)
