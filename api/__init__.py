@@ -136,7 +136,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, residents, sms, triage
+    from api import directory, health, oversight, referrals, reports, residents, sms, sms_notify, triage
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
@@ -153,7 +153,7 @@ def _register_http(app: Flask, limiter) -> None:
     )
     for response in api.spec.components.responses.values():
         response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
-    for blueprint in (health.blp, sms.blp, web_pages):
+    for blueprint in (health.blp, sms.blp, sms_notify.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
     app.register_blueprint(docs)

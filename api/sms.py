@@ -63,22 +63,25 @@ def _rejection() -> str | None:
     return None
 
 
+def refuse_webhook(reason: str) -> Response:
+    """403 for a webhook request its provider did not send (Twilio's or GOV.UK Notify's), audited."""
+    session = get_session()
+    audit.record(
+        session,
+        "sms.webhook_rejected",
+        WEBHOOK_ACTOR,
+        reason=reason,
+        payload={"path": request.path, "remote_addr": request.remote_addr or ""},
+    )
+    session.commit()
+    return problem(403, "Forbidden", reason)
+
+
 def signed_by_twilio(view: Callable) -> Callable:
     @wraps(view)
     def checked(*args, **kwargs):
         reason = _rejection()
-        if reason is None:
-            return view(*args, **kwargs)
-        session = get_session()
-        audit.record(
-            session,
-            "sms.webhook_rejected",
-            WEBHOOK_ACTOR,
-            reason=reason,
-            payload={"path": request.path, "remote_addr": request.remote_addr or ""},
-        )
-        session.commit()
-        return problem(403, "Forbidden", reason)
+        return view(*args, **kwargs) if reason is None else refuse_webhook(reason)
 
     return checked
 

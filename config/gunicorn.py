@@ -9,6 +9,13 @@ import gc
 import os
 import time
 
+from config.settings import ConfigError, load_settings, refuse_to_start
+
+try:  # in the master, before any worker starts: bad settings stop gunicorn with one line per bad value
+    load_settings()
+except ConfigError as error:
+    refuse_to_start(error)
+
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -1,16 +1,41 @@
-"""12-factor settings: defaults here, every value overridable by an environment variable of the same name."""
+"""12-factor settings: defaults here, every value overridable by an environment variable of the same name.
+
+Every value is checked when the settings are loaded (`create_app`, every `flask` command, gunicorn's master):
+whole numbers (`INT_KEYS`, with the ranges of `RULES`) and choices (`RULES`), then the combinations
+(`combination_problems`, `production_problems`). All problems are collected and raised as one `ConfigError`
+with a line per bad value: the setting, the value given (secrets hidden) and what is expected.
+To add a setting: its default in `DEFAULTS`, and a rule in `RULES` (or its name in `INT_KEYS`: a whole number
+of 0 or more)."""
 
 import os
+import re
+import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 CONFIG_DIR = Path(__file__).resolve().parent
 ROOT_DIR = CONFIG_DIR.parent
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+# The exit status of a process refused its settings: gunicorn's master reads it from a worker as "cannot boot"
+# and stops, rather than starting new workers that fail the same way for ever.
+REFUSED_EXIT_STATUS = 3
 
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or invalid; the app refuses to start."""
+
+
+class SettingsError(ConfigError):
+    """Settings with bad values: one line per problem, in `problems`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        count = f"{len(problems)} setting{'s are' if len(problems) > 1 else ' is'} wrong"
+        super().__init__(
+            f"One Route In cannot start: {count}\n" + "\n".join(f"  {line}" for line in problems)
+        )
 
 
 DEFAULTS: dict[str, object] = {
@@ -34,6 +59,17 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_FROM": "",
     "TWILIO_MESSAGING_SERVICE_SID": "",
     "TWILIO_BASE_URL": "",
+    # Who sends texts (notify/factory.py): twilio, notify (GOV.UK Notify) or log (kept in the outbox and
+    # logged, never in production); empty: twilio when any TWILIO_* setting is given, otherwise log.
+    "SMS_PROVIDER": "",
+    # GOV.UK Notify: the API key (`name-<service id>-<secret>`), the id of a text template whose whole body is
+    # ((body)), optionally the id of a text sender, the bearer token Notify's callbacks carry (delivery
+    # receipts and received texts), and, for the fake Notify only, its base URL.
+    "NOTIFY_API_KEY": "",
+    "NOTIFY_SMS_TEMPLATE_ID": "",
+    "NOTIFY_SMS_SENDER_ID": "",
+    "NOTIFY_CALLBACK_TOKEN": "",
+    "NOTIFY_BASE_URL": "",
     # Retries ride out an outage of hours: backoff doubling from SMS_BACKOFF_BASE_SECONDS to the cap, at most
     # SMS_MAX_ATTEMPTS tries (these defaults last at least 7.6 h); an offer text stops when its offer expires
     # or closes, any other text after SMS_MAX_AGE_SECONDS (then it becomes a phone task).
@@ -75,25 +111,190 @@ INT_KEYS = {
     "AUTH_DELAY_MAX_SECONDS",
     "AUTH_FORGET_FAILURES_SECONDS",
 }
-SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
+SMS_INT_KEYS = {key for key, value in DEFAULTS.items() if key.startswith("SMS_") and isinstance(value, int)}
 INT_KEYS |= SMS_INT_KEYS
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from `low` to `high` (inclusive; None: no limit)."""
+
+    low: int | None = 0
+    high: int | None = None
+
+    @property
+    def expected(self) -> str:
+        if self.low is not None and self.high is not None:
+            return f"a whole number from {self.low} to {self.high}"
+        if self.low is not None:
+            return f"a whole number of {self.low} or more"
+        return "a whole number"
+
+    def read(self, raw: str) -> int:
+        value = int(raw.strip()) if re.fullmatch(r"\s*-?\d+\s*", raw) else None
+        if value is None or (self.low is not None and value < self.low):
+            raise ValueError(self.expected)
+        if self.high is not None and value > self.high:
+            raise ValueError(self.expected)
+        return value
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a few words; `meaning_of_empty` says what leaving it empty does (None: it may not be empty)."""
+
+    choices: tuple[str, ...]
+    meaning_of_empty: str | None = None
+
+    @property
+    def expected(self) -> str:
+        empty = f" (or empty: {self.meaning_of_empty})" if self.meaning_of_empty is not None else ""
+        return f"one of {', '.join(self.choices)}{empty}"
+
+    def read(self, raw: str) -> str:
+        value = raw.strip()
+        if value in self.choices or (value == "" and self.meaning_of_empty is not None):
+            return value
+        raise ValueError(self.expected)
+
+
+SMS_PROVIDERS = ("twilio", "notify", "log")
+RULES: dict[str, Whole | OneOf] = {
+    "APP_ENV": OneOf(("development", "production")),
+    "WARM_DIRECTORY": OneOf(("0", "1")),
+    "SMS_PROVIDER": OneOf(SMS_PROVIDERS, "twilio when any TWILIO_* setting is given, otherwise log"),
+    "SMS_MAX_ATTEMPTS": Whole(1, 10_000),
+    "SMS_MAX_AGE_SECONDS": Whole(60),
+    "SMS_LEASE_SECONDS": Whole(1),
+    "SMS_BACKOFF_BASE_SECONDS": Whole(1),
+    "SMS_BACKOFF_CAP_SECONDS": Whole(1),
+    "SMS_BATCH_SIZE": Whole(1, 1000),
+    "SMS_SEND_TIMEOUT_SECONDS": Whole(1, 300),
+    "SMS_POLL_SECONDS": Whole(1),
+    "MAX_CONTENT_LENGTH": Whole(1024),
+    "WORKLOAD_REFRESH_SECONDS": Whole(1),
+    "DIRECTORY_CHANGES_KEEP_HOURS": Whole(1),
+    "IDEMPOTENCY_KEEP_HOURS": Whole(1),
+    "AUDIT_CHECKPOINT_INTERVAL_SECONDS": Whole(1),
+    "AUTH_DELAY_BASE_SECONDS": Whole(1),
+    "AUTH_DELAY_MAX_SECONDS": Whole(1),
+    "AUTH_FORGET_FAILURES_SECONDS": Whole(1),
+}
+# Shown as "(hidden)" in a message: they are secrets, or may hold one (a password in a URL).
+SECRET_KEYS = frozenset(
+    {
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "RATELIMIT_STORAGE_URI",
+        "TWILIO_AUTH_TOKEN",
+        "NOTIFY_API_KEY",
+        "NOTIFY_CALLBACK_TOKEN",
+    }
+)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+NOTIFY_API_KEY = re.compile(rf"^.+-({UUID.pattern[1:-1]})-({UUID.pattern[1:-1]})$", re.IGNORECASE)
+MIN_CALLBACK_TOKEN_LENGTH = 10  # GOV.UK Notify's own minimum for a callback's bearer token
+
+
+def rule_for(key: str) -> Whole | OneOf | None:
+    return RULES.get(key) or (Whole() if key in INT_KEYS else None)
+
+
+def shown(key: str, value: object) -> str:
+    if key in SECRET_KEYS:
+        return "(hidden)" if value else "(empty)"
+    return repr(value)
+
+
+def problem(key: str, value: object, expected: str) -> str:
+    return f"{key}={shown(key, value)}: expected {expected}"
 
 
 def load_settings(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None
 ) -> dict:
+    """The settings: defaults, then the environment, then `overrides` (from code: `create_app(config)`).
+    Raises `SettingsError` naming every bad value. Text is read by the rules; numbers from code are taken
+    as given."""
     environ = os.environ if environ is None else environ
     settings = dict(DEFAULTS)
-    for key, default in DEFAULTS.items():
-        if key in environ:
-            settings[key] = int(environ[key]) if key in INT_KEYS else environ[key]
-        else:
-            settings[key] = default
+    settings.update({key: environ[key] for key in DEFAULTS if key in environ})
     settings.update(overrides or {})
+    problems = []
+    for key, value in settings.items():
+        rule = rule_for(key)
+        if rule is None or not isinstance(value, str):
+            continue
+        try:
+            settings[key] = rule.read(value)
+        except ValueError as error:
+            problems.append(problem(key, value, str(error)))
+    if problems:
+        raise SettingsError(problems)
     settings["DATABASE_URL"] = normalise_database_url(str(settings["DATABASE_URL"]))
+    problems = combination_problems(settings)
     if settings["APP_ENV"] == "production":
-        check_production(settings)
+        problems += production_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     return settings
+
+
+def sms_provider(settings: Mapping[str, object]) -> str:
+    """Who sends texts: SMS_PROVIDER; when it is empty twilio if any TWILIO_* setting is given, else log."""
+    chosen = str(settings.get("SMS_PROVIDER") or "")
+    if chosen:
+        return chosen
+    twilio = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID")
+    return "twilio" if any(settings.get(key) for key in twilio) else "log"
+
+
+def combination_problems(settings: Mapping[str, object]) -> list[str]:
+    problems = []
+    if settings["SMS_PROVIDER"] == "notify":
+        problems += notify_problems(settings)
+    if float(settings["SMS_BACKOFF_CAP_SECONDS"]) < float(settings["SMS_BACKOFF_BASE_SECONDS"]):  # type: ignore[arg-type]
+        problems.append(
+            problem(
+                "SMS_BACKOFF_CAP_SECONDS",
+                settings["SMS_BACKOFF_CAP_SECONDS"],
+                f"at least SMS_BACKOFF_BASE_SECONDS ({settings['SMS_BACKOFF_BASE_SECONDS']})",
+            )
+        )
+    return problems
+
+
+def notify_problems(settings: Mapping[str, object]) -> list[str]:
+    """SMS_PROVIDER=notify needs a well-formed API key, template id and callback token."""
+    problems = []
+    key, template = str(settings["NOTIFY_API_KEY"]), str(settings["NOTIFY_SMS_TEMPLATE_ID"])
+    sender, token = str(settings["NOTIFY_SMS_SENDER_ID"]), str(settings["NOTIFY_CALLBACK_TOKEN"])
+    if not NOTIFY_API_KEY.match(key):
+        problems.append(
+            problem("NOTIFY_API_KEY", key, "a GOV.UK Notify API key: key name-service id-secret (two UUIDs)")
+        )
+    if not UUID.match(template):
+        problems.append(
+            problem(
+                "NOTIFY_SMS_TEMPLATE_ID",
+                template,
+                "the id (a UUID) of a text template whose body is ((body))",
+            )
+        )
+    if sender and not UUID.match(sender):
+        problems.append(
+            problem("NOTIFY_SMS_SENDER_ID", sender, "the id (a UUID) of a text message sender, or empty")
+        )
+    if len(token) < MIN_CALLBACK_TOKEN_LENGTH:
+        problems.append(
+            problem(
+                "NOTIFY_CALLBACK_TOKEN",
+                token,
+                f"the bearer token (at least {MIN_CALLBACK_TOKEN_LENGTH} characters) you gave Notify for its"
+                " delivery-receipt and received-text callbacks",
+            )
+        )
+    return problems
 
 
 def normalise_database_url(url: str) -> str:
@@ -104,18 +305,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def check_production(settings: Mapping[str, object]) -> None:
+def production_problems(settings: Mapping[str, object]) -> list[str]:
+    """What APP_ENV=production refuses: demo secrets, SQLite, a per-process limiter store, unsent texts."""
     problems = []
     if settings["SECRET_KEY"] in ("", DEMO_SECRET_KEY) or len(str(settings["SECRET_KEY"])) < 32:
-        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        problems.append(
+            "SECRET_KEY must be set to a random value of at least 32 characters (APP_ENV=production)"
+        )
     if settings["AUDIT_CHECKPOINT_DESTINATION"] and not settings["AUDIT_CHECKPOINT_KEY_FILE"]:
         problems.append("AUDIT_CHECKPOINT_DESTINATION needs AUDIT_CHECKPOINT_KEY_FILE (flask audit keygen)")
     if str(settings["DATABASE_URL"]).startswith("sqlite"):
-        problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+        problems.append("DATABASE_URL must point at PostgreSQL, not SQLite (APP_ENV=production)")
     if str(settings["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
         problems.append(
             "RATELIMIT_STORAGE_URI must be a store every worker shares (redis://...), not memory://,"
-            " or each worker counts failed sign-ins on its own"
+            " or each worker counts failed sign-ins on its own (APP_ENV=production)"
         )
-    if problems:
-        raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))
+    if sms_provider(settings) == "log":
+        problems.append(
+            problem(
+                "SMS_PROVIDER",
+                settings["SMS_PROVIDER"],
+                "twilio or notify with their settings (APP_ENV=production): the log sender marks texts sent"
+                " that nobody receives",
+            )
+        )
+    return problems
+
+
+def refuse_to_start(error: ConfigError) -> NoReturn:
+    """Say why on stderr, with no traceback, and exit non-zero (`wsgi.py`, `config/gunicorn.py`)."""
+    print(error, file=sys.stderr, flush=True)
+    sys.exit(REFUSED_EXIT_STATUS)

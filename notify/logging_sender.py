@@ -15,8 +15,10 @@ class LoggingSmsSender:
     def __init__(self, log_bodies: bool = True):
         self.log_bodies = log_bodies
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+    def send(
+        self, to: str, body: str, status_callback: str | None = None, reference: str | None = None
+    ) -> SentMessage:
         sid = SID_PREFIX + secrets.token_hex(16)
         text = body.replace("\n", "\\n") if self.log_bodies else f"({len(body)} characters, not logged)"
-        logger.warning("SMS not sent (no Twilio settings) %s to %s: %s", sid, to, text)
+        logger.warning("SMS not sent (SMS_PROVIDER=log) %s to %s: %s", sid, to, text)
         return SentMessage(sid=sid, status="sent", num_segments=segment_count(body))

@@ -21,6 +21,7 @@ the same row is kept in `duplicate_sids` and recorded as a `duplicate` event.
 """
 
 import os
+import re
 import secrets
 import socket
 from collections.abc import Callable, Mapping
@@ -54,6 +55,8 @@ OUTBOX_STATUS_OF_TWILIO = {
 }
 TWILIO_FINAL = frozenset({"undelivered", "failed", "canceled"})
 STATUS_PATH = "/sms/status"
+REFERENCE_PREFIX = "outbox-"
+REFERENCE = re.compile(rf"{REFERENCE_PREFIX}(?P<message>\d+)-(?P<attempt>\d+)")
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,17 @@ def status_callback_url(public_base_url: str, message_id: int, attempt: int) -> 
     return f"{public_base_url.rstrip('/')}{STATUS_PATH}?{urlencode({'m': message_id, 'a': attempt})}"
 
 
+def outbox_reference(message_id: int, attempt: int) -> str:
+    """The reference a provider such as GOV.UK Notify keeps with the text and returns in its receipts."""
+    return f"{REFERENCE_PREFIX}{message_id}-{attempt}"
+
+
+def message_of_reference(reference: str | None) -> int | None:
+    """The outbox row a reference names, or None when it is not one of ours (a text sent another way)."""
+    match = REFERENCE.fullmatch(reference or "")
+    return int(match["message"]) if match else None
+
+
 def claim_batch(
     session: Session, worker_id: str, limit: int, now: datetime, lease_seconds: float = 60.0
 ) -> list[int]:
@@ -221,8 +235,9 @@ def send_claimed(
         detail = f"gave up after {settings.max_attempts} attempts (the last one's outcome is unknown)"
         return _give_up(session, message_id, worker_id, detail, events, clock())
     callback = status_callback_url(settings.public_base_url, message.id, message.attempts)
+    reference = outbox_reference(message.id, message.attempts)
     try:
-        accepted = sender.send(message.to, message.body, callback)
+        accepted = sender.send(message.to, message.body, callback, reference)
     except SmsSendError as error:
         return _record_failure(session, message_id, worker_id, error, events, settings, clock())
     return _record_sent(session, message_id, worker_id, accepted, events, clock())
@@ -400,8 +415,12 @@ def record_status(
     error_code: int | None,
     events: OutboxEvents,
     now: datetime | None = None,
+    *,
+    provider: str = "Twilio",
+    reported: str | None = None,
 ) -> str:
-    """Apply one Twilio status callback: `unknown` message, `duplicate` SID, or the message's new status."""
+    """Apply one delivery report (`twilio_status` in Twilio's words; `reported`: the provider's own word, for
+    the audit trail): `unknown` message, `duplicate` SID, or the message's new status."""
     now = now or utcnow()
     message = _lock(session, message_id)
     if message is None or twilio_status not in TWILIO_RANK:
@@ -410,7 +429,7 @@ def record_status(
     if message.twilio_sid != sid:
         if message.twilio_sid is None:
             _release(message)
-        if _adopt_sid(session, message, sid, events, now, "Twilio's status callback") == "duplicate":
+        if _adopt_sid(session, message, sid, events, now, f"{provider}'s status callback") == "duplicate":
             session.commit()
             return "duplicate"
     _record_delivery_status(message, twilio_status, now)
@@ -421,7 +440,8 @@ def record_status(
             events.record(session, message, "delivered")
         elif message.status in ("undelivered", "failed"):
             message.last_error_code = error_code
-            events.record(session, message, "delivery_failed", f"Twilio: {twilio_status}, code {error_code}")
+            detail = f"{provider}: {reported or twilio_status}, code {error_code}"
+            events.record(session, message, "delivery_failed", detail)
             failed = True
     status = message.status
     session.commit()

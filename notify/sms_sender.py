@@ -16,8 +16,12 @@ class SentMessage:
 
 
 class SmsSender(Protocol):
-    def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
-        """Hand one text to the provider. Raises SmsSendError, and nothing else, when it is not accepted."""
+    def send(
+        self, to: str, body: str, status_callback: str | None = None, reference: str | None = None
+    ) -> SentMessage:
+        """Hand one text to the provider. Raises SmsSendError, and nothing else, when it is not accepted.
+        `status_callback` (Twilio) and `reference` (GOV.UK Notify) both name the outbox row and attempt, in
+        the form each provider gives back with its delivery reports."""
         ...
 
 
@@ -27,6 +31,7 @@ class RecordedSms:
     body: str
     status_callback: str | None
     sid: str
+    reference: str | None = None
 
 
 class RecordingSmsSender:
@@ -49,7 +54,9 @@ class RecordingSmsSender:
         else:
             self._errors_by_number[to] = error
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+    def send(
+        self, to: str, body: str, status_callback: str | None = None, reference: str | None = None
+    ) -> SentMessage:
         self.attempts += 1
         if self._next_errors:
             raise self._next_errors.popleft()
@@ -57,7 +64,7 @@ class RecordingSmsSender:
             error = self._errors_by_number[to]
             raise SmsSendError(error.code, error.status, error.message, error.transient)
         sid = f"SM{self.attempts:032x}"
-        self.sent.append(RecordedSms(to=to, body=body, status_callback=status_callback, sid=sid))
+        self.sent.append(RecordedSms(to, body, status_callback, sid, reference))
         return SentMessage(sid=sid, status="queued", num_segments=segment_count(body))
 
     def bodies_to(self, to: str) -> list[str]:

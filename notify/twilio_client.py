@@ -81,7 +81,10 @@ class TwilioSmsSender:
         self.from_ = from_
         self.messaging_service_sid = messaging_service_sid
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+    def send(
+        self, to: str, body: str, status_callback: str | None = None, reference: str | None = None
+    ) -> SentMessage:
+        """`reference` is not sent: Twilio's status callback URL already names the row and attempt."""
         sender = (
             {"from_": self.from_} if self.from_ else {"messaging_service_sid": self.messaging_service_sid}
         )

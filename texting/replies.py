@@ -1,6 +1,9 @@
 """A lead's reply by text: YES/NO/DONE act on the task through the lifecycle (`perform`), as the group the
 offer went to; only the phone the offer was texted to may act on it. HELP explains; STOP/START opt out of and
-back into texts. Each inbound text is stored with its Twilio SID, so a webhook Twilio retries acts once."""
+back into texts. Each inbound text is stored with its provider's id (Twilio's SID, Notify's notification id),
+so a webhook the provider retries acts once. Twilio sends the reply as the webhook's answer; GOV.UK Notify's
+callbacks cannot answer with a text, so for Notify the reply goes to the outbox in the transaction that
+stores the inbound text (`InboundText.reply_by_outbox`): written once, sent once, retried like any text."""
 
 import logging
 from collections.abc import Sequence
@@ -16,6 +19,7 @@ from db.base import utcnow
 from directory.models import Organisation, Volunteer
 from directory.phones import InvalidPhone, normalise_phone
 from notify.models import InboundMessage, OutboxMessage
+from notify.outbox import enqueue
 from notify.reply_parsing import Command, parse_command
 from referrals import audit
 from referrals.actions import Action, apply_action, authorise, load_for_update, perform
@@ -58,6 +62,7 @@ class InboundText:
     from_phone: str
     to_phone: str
     body: str
+    reply_by_outbox: bool = False
 
 
 @dataclass
@@ -125,6 +130,8 @@ def _record(
             received_at=now,
         )
     )
+    if text.reply_by_outbox and handled.reply and not _opted_out(session, phone):
+        enqueue(session, phone, handled.reply, "notice", referral_id=referral_id, now=now)
     resident_id = referral_id and session.scalar(
         select(Referral.resident_id).where(Referral.id == referral_id)
     )
@@ -148,6 +155,17 @@ def _record(
             "offer_id": offer.id if offer else None,
         },
         now=now,
+    )
+
+
+def _opted_out(session: Session, phone: str) -> bool:
+    """A phone opted out of texts (STOP) gets no reply by the outbox, as Twilio blocks one to it."""
+    return any(
+        session.scalar(select(column).where(phone_column == phone, column.is_(True)).limit(1)) is not None
+        for column, phone_column in (
+            (Volunteer.sms_opted_out, Volunteer.phone),
+            (Organisation.sms_opted_out, Organisation.contact_phone),
+        )
     )
 
 

@@ -28,7 +28,8 @@ class Api:
     offered: bool = False  # only the organisation the offer is to may: officers of the safety net get 403
 
 
-PUBLIC, SIGNED, WEB = "public", "signed", "web"
+PUBLIC, SIGNED, BEARER, WEB = "public", "signed", "bearer", "web"
+# SIGNED: Twilio's webhooks (its signature); BEARER: GOV.UK Notify's callbacks (NOTIFY_CALLBACK_TOKEN).
 RULES: dict[str, dict[str, object]] = {
     "static": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
@@ -82,6 +83,8 @@ RULES: dict[str, dict[str, object]] = {
     "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "sms.inbound": {"POST": SIGNED},
     "sms.status": {"POST": SIGNED},
+    "sms_notify.inbound": {"POST": BEARER},
+    "sms_notify.status": {"POST": BEARER},
 }
 WEB_PREFIX = "web."
 ROLE_OF = {
@@ -205,6 +208,27 @@ def test_route_role_organisation_matrix(app, client, world):
         if unauthenticated != 401:
             leaks.append(f"{method} {rule.rule} without a token: {unauthenticated}")
     assert leaks == []
+
+
+def test_sms_providers_doors_open_to_their_provider_only(app, client, world):
+    """No API token of any role, and no anonymous request, gets past a provider's webhook: 403."""
+    doors = [
+        (rule, method)
+        for rule, method in routes(app)
+        if RULES.get(rule.endpoint, {}).get(method) in (SIGNED, BEARER)
+    ]
+    assert {rule.endpoint for rule, _ in doors} == {
+        "sms.inbound",
+        "sms.status",
+        "sms_notify.inbound",
+        "sms_notify.status",
+    }
+    for rule, method in doors:
+        for who, headers in {"nobody": {}, **world["tokens"]}.items():
+            response = client.open(
+                rule.rule, method=method, json={"id": "x", "status": "delivered"}, headers=headers
+            )
+            assert response.status_code == 403, f"{method} {rule.rule} as {who}: {response.status_code}"
 
 
 def test_web_pages_need_a_signed_in_person(app, client, world):
