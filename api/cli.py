@@ -271,8 +271,8 @@ def worker_cli(interval, once):
     import time
 
     from api.sms import SmsOutbox
+    from api.worker import OutageWatch, run_pass
     from notify.outbox import default_worker_id
-    from referrals.actions import expire_due_offers
 
     found = services()
     outbox = SmsOutbox(found, default_worker_id())
@@ -286,24 +286,41 @@ def worker_cli(interval, once):
             f"worker: writing a signed audit checkpoint to {checkpoints.destination} every "
             f"{checkpoints.schedule.interval:g} s"
         )
-    pruned_at = float("-inf")
+    watch = OutageWatch()
+    do_pass = WorkerPass(found, outbox, checkpoints)
     while True:
-        with found.session_factory() as session:
-            expired = expire_due_offers(session, found.lifecycle_policy)
-        if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
-            prune_directory_changes(found)
-            prune_idempotency_keys(found)
-            pruned_at = time.monotonic()
-        if expired:
-            click.echo(f"worker: expired {expired} offer(s)")
-        sent = outbox.send_pending()
-        if sent.claimed:
-            click.echo(f"worker: {sent.summary()}")
-        if checkpoints:
-            checkpoints.write_if_due(found, time.monotonic())
+        run_pass(do_pass, watch)  # a database outage is logged once and waited out, pass after pass
         if once:
             return
         time.sleep(interval)
+
+
+class WorkerPass:
+    """One pass of the worker: expire due offers, prune hourly, send the outbox, write a due checkpoint."""
+
+    def __init__(self, found, outbox, checkpoints: "ScheduledCheckpoints | None"):
+        self.found, self.outbox, self.checkpoints = found, outbox, checkpoints
+        self.pruned_at = float("-inf")
+
+    def __call__(self) -> None:
+        import time
+
+        from referrals.actions import expire_due_offers
+
+        found = self.found
+        with found.session_factory() as session:
+            expired = expire_due_offers(session, found.lifecycle_policy)
+        if expired:
+            click.echo(f"worker: expired {expired} offer(s)")
+        if time.monotonic() - self.pruned_at >= PRUNE_EVERY_SECONDS:
+            prune_directory_changes(found)
+            prune_idempotency_keys(found)
+            self.pruned_at = time.monotonic()
+        sent = self.outbox.send_pending()
+        if sent.claimed or sent.outcomes:
+            click.echo(f"worker: {sent.summary()}")
+        if self.checkpoints:
+            self.checkpoints.write_if_due(found, time.monotonic())
 
 
 class ScheduledCheckpoints:
