@@ -1,7 +1,7 @@
 """Redis, the shared limiter store, going away: never a 500. By default (RATELIMIT_FALLBACK=memory) each
-worker keeps limiting, and keeps the delays after bad tokens and failed sign-ins, in its own memory, and says so
-once; with `open` it stops limiting. Each test starts a Redis of its own on a spare port and stops it (the
-machine's shared Redis is never touched)."""
+worker keeps limiting, and keeps the delays after bad tokens and failed sign-ins, in its own memory, and
+says so once; with `open` it stops limiting. Each test starts a Redis of its own on a spare port and stops
+it (the machine's shared Redis is never touched)."""
 
 import contextlib
 import logging
