@@ -54,22 +54,28 @@ def _one_is_unavailable(error: BaseException) -> bool:
     return module.startswith("psycopg") and type(original).__name__ == "OperationalError"
 
 
-def is_unavailable(error: BaseException | None) -> bool:
-    """True if `error`, or an error it was raised from or while handling, says the database is unavailable.
-
-    The chain is followed because a later error can hide the first: a session whose connection was cut
-    answers the next statement with `PendingRollbackError`, raised while handling the real cause."""
+def unavailable_cause(error: BaseException | None) -> BaseException | None:
+    """The error in `error`'s chain (itself, what it was raised from or while handling) that says the
+    database is unavailable, or None. The chain is followed because a later error can hide the first: a
+    session whose connection was cut answers the next statement with `PendingRollbackError`."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         if _one_is_unavailable(error):
-            return True
+            return error
         error = error.__cause__ or error.__context__
-    return False
+    return None
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """True if `error` means the database is briefly unavailable (see `unavailable_cause`)."""
+    return unavailable_cause(error) is not None
 
 
 def first_line(error: BaseException) -> str:
-    """One line for a log: the driver's message without the SQL statement SQLAlchemy appends."""
+    """One line for a log, naming the database's own error when there is one: the driver's message without
+    the SQL statement SQLAlchemy appends."""
+    error = unavailable_cause(error) or error
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()
     return f"{type(original).__name__}: {text[0] if text else ''}"

@@ -1,8 +1,12 @@
+import logging
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.faults import RECONNECT_CODES, sqlstate
+from db.faults import RECONNECT_CODES, first_line, is_unavailable, sqlstate
+
+log = logging.getLogger(__name__)
 
 READONLY = "oneroute_readonly"
 
@@ -74,3 +78,16 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
 def make_session_factory(engine: Engine, readonly: bool = False) -> sessionmaker[Session]:
     bind = engine.execution_options(**{READONLY: True}) if readonly else engine
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def close_session(session: Session) -> None:
+    """Close a request's session at its end. If the database went away meanwhile, closing (a ROLLBACK on a
+    dead connection) fails too; the server has already rolled the transaction back, so the connection is
+    dropped and the request's answer stands, rather than turning into a 500 after it was decided."""
+    try:
+        session.close()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("session closed on a lost connection: %s", first_line(exc))
+        session.invalidate()

@@ -6,6 +6,7 @@ from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from db import close_session
 from db.faults import first_line, is_unavailable
 from referrals.errors import Forbidden, NotFound
 from safe_text.controls import has_controls
@@ -109,10 +110,7 @@ def _database_unavailable(error: Exception):
     )
     session = g.pop("web_db", None)
     if session is not None:
-        try:
-            session.close()
-        except Exception as closing:  # the connection is gone; the pool replaces it
-            log.debug("closing the session after an outage: %s", first_line(closing))
+        close_session(session)
     kept = render_call_kept()
     response = make_response(kept if kept is not None else error_page(503, *UNAVAILABLE_MESSAGE))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
