@@ -584,10 +584,13 @@ def directory_import_hsds(path):
 @directory_cli.command("export-hsds", help="Write the directory as an HSDS 3.0 tabular data package.")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def directory_export_hsds(out_dir):
-    from directory.hsds_export import export_hsds
+    from directory.hsds_export import ExportError, export_hsds
 
     with services().session_factory() as session:
-        report = export_hsds(session, out_dir)
+        try:
+            report = export_hsds(session, out_dir)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())
 
 
