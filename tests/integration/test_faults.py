@@ -9,9 +9,16 @@ second or two; the whole load runs for about 12 s.
 
 Run with `-s` to see the counts the load measured (calls, answers by status, retries, referrals stored)."""
 
+import contextlib
+import glob
 import json
 import logging
 import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -19,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import requests
@@ -26,8 +34,9 @@ from sqlalchemy import Engine, func, make_url, select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
-from db import make_engine
+from db import make_engine, make_session_factory
 from db.faults import is_unavailable
+from db.migrate import upgrade
 from notify.models import OutboxMessage
 from notify.outbox import enqueue
 from notify.sms_sender import SentMessage
@@ -174,36 +183,26 @@ def log_calls(url: str, headers: dict, load: Load, stop: threading.Event) -> Non
                 load.problems.append(f"{answer.status_code}: {answer.text[:300]}")
 
 
-def test_calls_logged_through_cuts_a_restart_and_a_failover_are_stored_once_each(
-    database_url, faults, session_factory
-):
-    small_directory(session_factory)
-    headers = auth(token_for(session_factory, "helpline_staff"))
+def run_load(url: str, headers: dict, faults_while_loaded) -> Load:
+    """LOAD_CLIENTS clients log calls while `faults_while_loaded()` runs; then they finish their calls."""
     load, stop = Load(), threading.Event()
-    with live_app(database_url) as url:
-        clients = [
-            threading.Thread(target=log_calls, args=(url, headers, load, stop)) for _ in range(LOAD_CLIENTS)
-        ]
-        for client in clients:
-            client.start()
-        cuts = 0
-        time.sleep(1.0)
-        for _ in range(4):  # transactions cut half-way, as a crash would
-            cuts += faults.cut_connections()
-            time.sleep(0.7)
-        faults.refuse_connections(True)  # a restart: nothing can connect for 2.5 s
-        time.sleep(2.5)
-        faults.refuse_connections(False)
-        time.sleep(1.5)
-        faults.read_only(True)  # a failover: what the app reaches for 2 s will not write
-        time.sleep(2.0)
-        faults.read_only(False)
-        time.sleep(1.5)
+    clients = [
+        threading.Thread(target=log_calls, args=(url, headers, load, stop)) for _ in range(LOAD_CLIENTS)
+    ]
+    for client in clients:
+        client.start()
+    try:
+        faults_while_loaded()
+    finally:
         stop.set()
         for client in clients:
             client.join(timeout=120)
-        assert not any(client.is_alive() for client in clients), "a client never got its call answered"
+    assert not any(client.is_alive() for client in clients), "a client never got its call answered"
+    return load
 
+
+def nothing_lost_nothing_doubled(load: Load, session_factory, **measured) -> dict:
+    """Check what the database holds against what the clients were told; return the counts."""
     with session_factory() as session:
         referrals = session.scalar(select(func.count()).select_from(Referral))
         residents = session.scalar(select(func.count()).select_from(Resident))
@@ -217,11 +216,10 @@ def test_calls_logged_through_cuts_a_restart_and_a_failover_are_stored_once_each
         "calls_retried": load.retried_calls,
         "referrals_stored": referrals,
         "residents_stored": residents,
-        "connections_cut": cuts,
         "audit_events_verified": trail.count,
+        **measured,
     }
     print("\nfault suite:", json.dumps(counts))
-
     assert not load.problems, load.problems[:5]
     assert load.statuses[500] == 0, "never a 500"
     assert load.statuses[503] > 0, "the faults reached the requests"
@@ -234,6 +232,33 @@ def test_calls_logged_through_cuts_a_restart_and_a_failover_are_stored_once_each
     assert referrals == len(load.keys) == len({referral_id for _, referral_id in keys})
     assert residents == referrals
     assert trail.ok, trail.problem
+    return counts
+
+
+def test_calls_logged_through_cuts_a_restart_and_a_failover_are_stored_once_each(
+    database_url, faults, session_factory
+):
+    small_directory(session_factory)
+    headers = auth(token_for(session_factory, "helpline_staff"))
+    cuts = []
+
+    def inject() -> None:
+        time.sleep(1.0)
+        for _ in range(4):  # transactions cut half-way, as a crash would
+            cuts.append(faults.cut_connections())
+            time.sleep(0.7)
+        faults.refuse_connections(True)  # as a restart: nothing can connect for 2.5 s
+        time.sleep(2.5)
+        faults.refuse_connections(False)
+        time.sleep(1.5)
+        faults.read_only(True)  # a failover: what the app reaches for 2 s will not write
+        time.sleep(2.0)
+        faults.read_only(False)
+        time.sleep(1.5)
+
+    with live_app(database_url) as url:
+        load = run_load(url, headers, inject)
+    nothing_lost_nothing_doubled(load, session_factory, connections_cut=sum(cuts))
 
 
 def test_a_transaction_cut_half_way_is_rolled_back_whole(database_url, faults, session_factory):
@@ -303,3 +328,109 @@ def test_the_worker_rides_out_a_failover_and_sends_a_text_once(database_url, fau
     assert "the database is unavailable (ReadOnlySqlTransaction" in worker_lines[0]
     assert "the database is back after" in worker_lines[1]
     assert "2 pass(es) cut short" in worker_lines[1]
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+def _as_postgres_user() -> list[str] | None:
+    """The prefix that runs initdb and pg_ctl, which refuse to run as root: none when not root, runuser
+    to the postgres account when root; None when neither is possible."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("runuser") is None:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return None
+    return ["runuser", "-u", "postgres", "--"]
+
+
+@dataclass
+class PrivateServer:
+    """A throwaway PostgreSQL cluster of this test's own, in a temporary folder, on a free port."""
+
+    bin: Path
+    prefix: list[str]
+    folder: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def pg_ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        command = [
+            *self.prefix,
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-w",
+            "-o",
+            options,
+        ]
+        subprocess.run([*command, *args, "-l", str(self.folder / "log")], check=True, capture_output=True)
+
+    def restart(self, down_seconds: float) -> None:
+        """Shut down fast (open transactions rolled back, clients told the server is going), stay down,
+        start again: what an operator's `systemctl restart postgresql` does."""
+        self.pg_ctl("stop", "-m", "fast")
+        time.sleep(down_seconds)
+        self.pg_ctl("start")
+
+
+@pytest.fixture
+def private_server() -> Iterator[PrivateServer]:
+    bin_dir, prefix = _postgres_bin(), _as_postgres_user()
+    if bin_dir is None or prefix is None:
+        pytest.skip("needs PostgreSQL's initdb and pg_ctl (/usr/lib/postgresql/*/bin), as a user they run as")
+    folder = Path(tempfile.mkdtemp(prefix="oneroute-pg-"))
+    if prefix:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PrivateServer(bin_dir, prefix, folder, port)
+    initdb = [
+        str(bin_dir / "initdb"),
+        "-D",
+        str(folder / "data"),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+    ]
+    subprocess.run([*prefix, *initdb, "-E", "UTF8"], check=True, capture_output=True)
+    server.pg_ctl("start")
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_calls_logged_through_a_real_server_restart_are_stored_once_each(private_server):
+    """The issue's own trial: four clients logging calls while PostgreSQL restarts (2.5 s down)."""
+    upgrade(private_server.url)
+    engine = make_engine(private_server.url)
+    sessions = make_session_factory(engine)
+    try:
+        small_directory(sessions)
+        headers = auth(token_for(sessions, "helpline_staff"))
+
+        def inject() -> None:
+            time.sleep(1.5)
+            private_server.restart(down_seconds=2.5)
+            time.sleep(2.5)
+
+        with live_app(private_server.url) as url:
+            load = run_load(url, headers, inject)
+        nothing_lost_nothing_doubled(load, sessions, restarts=1)
+    finally:
+        engine.dispose()
