@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
 from accounts.tokens import TokenError, create_token, revoke_token, token_state
+from api.worker import one_line_on_outage
 from db import migrate
 
 
@@ -224,6 +225,7 @@ def geo_import_boundaries(path):
 
 @click.command("sweep", help="One pass of the timers: expire unanswered offers and move them on (for cron).")
 @with_appcontext
+@one_line_on_outage
 def sweep_cli():
     from referrals.actions import expire_due_offers
 
@@ -371,6 +373,7 @@ def sms_cli():
 
 
 @sms_cli.command("send-once", help="Claim one batch of due texts and send it (for cron and tests).")
+@one_line_on_outage
 def sms_send_once():
     from api.sms import SmsOutbox
     from notify.outbox import default_worker_id

@@ -11,6 +11,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+
+import click
 
 from db.faults import first_line, is_unavailable
 
@@ -53,3 +56,21 @@ def run_pass(do_pass: Callable[[], None], watch: OutageWatch) -> bool:
         return False
     watch.succeeded()
     return True
+
+
+def one_line_on_outage(command: Callable) -> Callable:
+    """For the one-pass commands cron runs (`sweep`, `sms send-once`): a database outage ends the run with one
+    line and exit status 1, not a traceback; what the pass had not committed is done by the next run."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            raise click.ClickException(
+                f"the database is unavailable ({first_line(exc)}); the next run carries on from here"
+            ) from exc
+
+    return run

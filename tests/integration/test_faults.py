@@ -434,3 +434,20 @@ def test_calls_logged_through_a_real_server_restart_are_stored_once_each(private
         nothing_lost_nothing_doubled(load, sessions, restarts=1)
     finally:
         engine.dispose()
+
+
+def test_the_one_pass_commands_end_with_one_line_while_the_database_is_down(database_url, faults):
+    """`flask sweep` and `flask sms send-once` run from cron: an outage is one line and exit status 1."""
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    try:
+        faults.refuse_connections(True)
+        for command in (["sweep"], ["sms", "send-once"]):
+            result = app.test_cli_runner().invoke(args=command)
+            assert result.exit_code == 1, result.output
+            assert "the database is unavailable (OperationalError: connection failed" in result.output
+            assert "Traceback" not in result.output
+    finally:
+        faults.refuse_connections(False)
+        app.extensions["oneroute"].engine.dispose()
