@@ -9,9 +9,10 @@ Each key (an account, a client address, an account on a device it was signed in 
 The counts live where Flask-Limiter keeps its counters (`RATELIMIT_STORAGE_URI`): in Redis every gunicorn
 worker and every server sees the same delays; `memory://` (development and tests) is one process's own.
 Times come from the `Throttle`'s clock, stored with each count, so tests move a clock instead of sleeping;
-the store's own expiry only tidies keys away once they cannot matter. When the store cannot be reached the
-delays fail open (logged): people can still sign in during a Redis outage, and argon2 still makes each
-guess cost.
+the store's own expiry only tidies keys away once they cannot matter. When the store cannot be reached
+(`RATELIMIT_FALLBACK`): `memory` (the default) counts in this process's memory until Redis is back
+(`FallbackStore`, logged once each way), so the delays keep working per worker; `open` lets everyone try
+(logged): people can still sign in during a Redis outage either way, and argon2 still makes each guess cost.
 """
 
 import hashlib
@@ -143,6 +144,57 @@ class RedisStore:
             raise StoreUnavailable(str(exc)) from exc
 
 
+class FallbackStore:
+    """The shared store while it answers; this process's memory while it does not (asked again every
+    `retry_seconds`). The outage is logged when it starts and when it ends, not on every sign-in. Counts made
+    in memory stay in memory: once Redis is back the delays are Redis's again."""
+
+    def __init__(
+        self,
+        primary: FailureStore,
+        fallback: FailureStore | None = None,
+        retry_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary, self.fallback = primary, fallback or MemoryStore()
+        self.retry_seconds, self.clock = retry_seconds, clock
+        self.down_since: float | None = None
+        self._retry_at = 0.0
+
+    def _call(self, name: str, *args):
+        now = self.clock()
+        if self.down_since is None or now >= self._retry_at:
+            try:
+                found = getattr(self.primary, name)(*args)
+            except StoreUnavailable as exc:
+                if self.down_since is None:
+                    self.down_since = now
+                    log.error(
+                        "the limiter store is unavailable (%s): sign-in and bad-token delays are counted in "
+                        "this process's memory until it is back",
+                        exc,
+                    )
+                self._retry_at = now + self.retry_seconds
+            else:
+                if self.down_since is not None:
+                    log.warning("the limiter store is back after %.0f s", now - self.down_since)
+                    self.down_since = None
+                return found
+        return getattr(self.fallback, name)(*args)
+
+    def get(self, key: str) -> Failures | None:
+        return self._call("get", key)
+
+    def add_failure(self, key: str, now: float, forget_seconds: float, keep_seconds: int) -> Failures:
+        return self._call("add_failure", key, now, forget_seconds, keep_seconds)
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
+
+
+FALLBACKS = ("memory", "open")  # RATELIMIT_FALLBACK: what the limits do while Redis cannot be reached
+
+
 def store_from_uri(uri: str) -> FailureStore:
     if uri.startswith("memory://"):
         return MemoryStore()
@@ -221,8 +273,14 @@ def throttle_from_settings(settings: Mapping[str, object]) -> Throttle:
     forget = max(float(settings["AUTH_FORGET_FAILURES_SECONDS"]), longest)
     per_account = DelayPolicy(int(settings["AUTH_FREE_FAILURES_PER_ACCOUNT"]), base, longest, forget)
     per_address = DelayPolicy(int(settings["AUTH_FREE_FAILURES_PER_ADDRESS"]), base, longest, forget)
+    store = store_from_uri(str(settings["RATELIMIT_STORAGE_URI"]))
+    fallback = str(settings.get("RATELIMIT_FALLBACK", "memory"))
+    if fallback not in FALLBACKS:
+        raise ThrottleConfigError(f"RATELIMIT_FALLBACK must be memory or open, not {fallback!r}")
+    if fallback == "memory" and not isinstance(store, MemoryStore):
+        store = FallbackStore(store)
     return Throttle(
-        store=store_from_uri(str(settings["RATELIMIT_STORAGE_URI"])),
+        store=store,
         policies={
             ACCOUNT: per_account,
             DEVICE: per_account,

@@ -72,6 +72,12 @@ API_DESCRIPTION = """Referral triage and volunteer matching for local crisis res
 - A call must be contactable: a phone number, an address or `resident.contact.safe_phone`, or a
   `no_contact_reason` in words.
 - Every read that shows a person's details is audited.
+- **Retrying safely**: send every call (`POST /api/v1/referrals`) and every action with an
+  `Idempotency-Key` header (any unique string, such as a UUID, kept for the retries of that request). A
+  retry with the same key is answered with the first answer and never acts twice; a key whose request was
+  carried out but whose answer was lost answers `409` with `Retry-After` for a few minutes, then `303` to
+  the referral. While the database is briefly unavailable (a restart or a failover) the answer is `503`
+  with `Retry-After` (seconds): send the same request again, with the same key, after that long.
 """
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
 from accounts.tokens import TokenError, create_token, revoke_token, token_state
+from api.worker import one_line_on_outage
 from db import migrate
 
 
@@ -224,6 +225,7 @@ def geo_import_boundaries(path):
 
 @click.command("sweep", help="One pass of the timers: expire unanswered offers and move them on (for cron).")
 @with_appcontext
+@one_line_on_outage
 def sweep_cli():
     from referrals.actions import expire_due_offers
 
@@ -271,8 +273,8 @@ def worker_cli(interval, once):
     import time
 
     from api.sms import SmsOutbox
+    from api.worker import OutageWatch, run_pass
     from notify.outbox import default_worker_id
-    from referrals.actions import expire_due_offers
 
     found = services()
     outbox = SmsOutbox(found, default_worker_id())
@@ -286,24 +288,41 @@ def worker_cli(interval, once):
             f"worker: writing a signed audit checkpoint to {checkpoints.destination} every "
             f"{checkpoints.schedule.interval:g} s"
         )
-    pruned_at = float("-inf")
+    watch = OutageWatch()
+    do_pass = WorkerPass(found, outbox, checkpoints)
     while True:
-        with found.session_factory() as session:
-            expired = expire_due_offers(session, found.lifecycle_policy)
-        if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
-            prune_directory_changes(found)
-            prune_idempotency_keys(found)
-            pruned_at = time.monotonic()
-        if expired:
-            click.echo(f"worker: expired {expired} offer(s)")
-        sent = outbox.send_pending()
-        if sent.claimed:
-            click.echo(f"worker: {sent.summary()}")
-        if checkpoints:
-            checkpoints.write_if_due(found, time.monotonic())
+        run_pass(do_pass, watch)  # a database outage is logged once and waited out, pass after pass
         if once:
             return
         time.sleep(interval)
+
+
+class WorkerPass:
+    """One pass of the worker: expire due offers, prune hourly, send the outbox, write a due checkpoint."""
+
+    def __init__(self, found, outbox, checkpoints: "ScheduledCheckpoints | None"):
+        self.found, self.outbox, self.checkpoints = found, outbox, checkpoints
+        self.pruned_at = float("-inf")
+
+    def __call__(self) -> None:
+        import time
+
+        from referrals.actions import expire_due_offers
+
+        found = self.found
+        with found.session_factory() as session:
+            expired = expire_due_offers(session, found.lifecycle_policy)
+        if expired:
+            click.echo(f"worker: expired {expired} offer(s)")
+        if time.monotonic() - self.pruned_at >= PRUNE_EVERY_SECONDS:
+            prune_directory_changes(found)
+            prune_idempotency_keys(found)
+            self.pruned_at = time.monotonic()
+        sent = self.outbox.send_pending()
+        if sent.claimed or sent.outcomes:
+            click.echo(f"worker: {sent.summary()}")
+        if self.checkpoints:
+            self.checkpoints.write_if_due(found, time.monotonic())
 
 
 class ScheduledCheckpoints:
@@ -354,6 +373,7 @@ def sms_cli():
 
 
 @sms_cli.command("send-once", help="Claim one batch of due texts and send it (for cron and tests).")
+@one_line_on_outage
 def sms_send_once():
     from api.sms import SmsOutbox
     from notify.outbox import default_worker_id
@@ -567,10 +587,13 @@ def directory_import_hsds(path):
 @directory_cli.command("export-hsds", help="Write the directory as an HSDS 3.0 tabular data package.")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def directory_export_hsds(out_dir):
-    from directory.hsds_export import export_hsds
+    from directory.hsds_export import ExportError, export_hsds
 
     with services().session_factory() as session:
-        report = export_hsds(session, out_dir)
+        try:
+            report = export_hsds(session, out_dir)
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())
 
 

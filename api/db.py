@@ -3,6 +3,8 @@
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from db import close_session
+
 
 def get_session() -> Session:
     if "db_session" not in g:
@@ -15,4 +17,4 @@ def init_app(app: Flask) -> None:
     def _close_session(_exc):
         session = g.pop("db_session", None)
         if session is not None:
-            session.close()
+            close_session(session)

@@ -3,15 +3,24 @@
 import logging
 
 import marshmallow as ma
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from db.faults import first_line, is_unavailable
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://oneroutein.org/problems/"
 PROBLEM_MIMETYPE = "application/problem+json"
+# A restart takes seconds, a failover tens: a retry after this finds it back, or is told to wait again.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_DETAIL = (
+    "The database is briefly unavailable (a restart or a failover), so this request may not have been "
+    "carried out. Send it again after Retry-After seconds with the same Idempotency-Key header: a call "
+    "(POST /api/v1/referrals) and every action are safe to retry with it, and a request that was carried "
+    "out is answered, never done twice. Without an Idempotency-Key, check before sending it again."
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -69,6 +78,17 @@ def _validation_errors(error: HTTPException) -> dict[str, list[str]] | None:
     return flatten_messages(messages)
 
 
+def database_unavailable(error: BaseException) -> Response:
+    """503 with Retry-After for a database restart, failover or lost connection (`db.faults`): one log line,
+    not a traceback, since nothing is wrong with the request or the code."""
+    log.warning(
+        "database unavailable, answered 503: %s %s (%s)", request.method, request.path, first_line(error)
+    )
+    response = problem(503, "Service Unavailable", UNAVAILABLE_DETAIL)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class ProblemApi(Api):
     """flask-smorest's Api, answering errors as problem+json."""
 
@@ -77,6 +97,8 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
             original = getattr(error, "original_exception", None)
+            if is_unavailable(original):
+                return database_unavailable(original)
             if original is not None:
                 log.exception("unhandled error", exc_info=original)
             return problem(500, "Internal Server Error", "Something went wrong; it has been logged.")
@@ -115,5 +137,7 @@ def register_domain_errors(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return app.extensions["problem_api"].handle_http_exception(error)
+        if is_unavailable(error):
+            return database_unavailable(error)
         log.exception("unhandled error", exc_info=error)
         return problem(500, "Internal Server Error", "Something went wrong; it has been logged.")

@@ -9,6 +9,7 @@ and is sent with 303 See Other to the referral it acted on or created (recorded 
 action's transaction), or, where there is none, told that it was done and will not be repeated."""
 
 import hashlib
+import logging
 from datetime import datetime, timedelta
 from functools import wraps
 
@@ -21,8 +22,10 @@ from api.auth import current_principal
 from api.db import get_session
 from api.errors import problem
 from db.base import utcnow
+from db.faults import first_line, is_unavailable
 from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral
 
+log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 # Longer than any request runs (gunicorn kills a worker silent for GUNICORN_TIMEOUT, 30 s by default).
@@ -92,6 +95,21 @@ def prune(session: Session, before: datetime) -> int:
     return session.execute(old).rowcount or 0
 
 
+def _store_answer(session: Session, record: IdempotentRequest, response: Response) -> None:
+    """Keep the answer for retries. The action has committed; if the database goes away before its answer
+    is stored, the caller still gets that answer (not a 503 for work that was done), and a retry within
+    STILL_RUNNING is told to wait, then sent to the referral (see `_unanswered`)."""
+    record.status_code = response.status_code
+    record.response = response.get_json()
+    try:
+        session.commit()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        session.rollback()
+        log.warning("%s answer not stored (the database is unavailable): %s", HEADER, first_line(exc))
+
+
 def idempotent(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -130,9 +148,7 @@ def idempotent(view):
             session.info.pop(RECORD, None)
             session.info.pop(CREATED, None)
         if response.status_code < 400 and record.id is not None:
-            record.status_code = response.status_code
-            record.response = response.get_json()
-            session.commit()
+            _store_answer(session, record, response)
         return response
 
     return wrapper

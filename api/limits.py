@@ -22,7 +22,14 @@ def caller_key() -> str:
 
 
 def init_limits(app: Flask) -> Limiter:
+    """While the store cannot be reached (Redis down), never a 500: with RATELIMIT_FALLBACK=memory (the
+    default) each worker keeps limiting in its own memory and Flask-Limiter asks Redis again with a growing
+    pause (logged once each way); with `open` the limits are not applied (each failure logged)."""
     settings = app.config
+    try:
+        throttle = throttle_from_settings(settings)
+    except ThrottleConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     limiter = Limiter(
         key_func=caller_key,
         app=app,
@@ -30,11 +37,10 @@ def init_limits(app: Flask) -> Limiter:
         strategy="moving-window",
         headers_enabled=True,
         key_prefix=settings["RATELIMIT_KEY_PREFIX"],
+        in_memory_fallback_enabled=settings["RATELIMIT_FALLBACK"] == "memory",
+        swallow_errors=True,
     )
-    try:
-        app.extensions[THROTTLE] = throttle_from_settings(settings)
-    except ThrottleConfigError as exc:
-        raise ConfigError(str(exc)) from exc
+    app.extensions[THROTTLE] = throttle
     return limiter
 
 

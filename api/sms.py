@@ -15,7 +15,7 @@ from accounts.tokens import Principal
 from api.db import get_session
 from api.errors import problem
 from notify.factory import build_sms_sender
-from notify.outbox import OutboxSettings, SendReport, record_status, send_pending
+from notify.outbox import OutboxSettings, SendReport, Unstored, record_status, send_pending
 from referrals import audit
 from safe_text.controls import without_controls
 from texting.outbox_events import ReferralSmsEvents
@@ -39,10 +39,18 @@ class SmsOutbox:
         self.worker_id = worker_id
         self.sender = build_sms_sender(found.settings)
         self.events = ReferralSmsEvents(found.lifecycle_policy)
+        self.unstored: list[Unstored] = []  # sent, SID not stored yet (a database outage): stored next pass
 
     def send_pending(self) -> SendReport:
         settings = OutboxSettings.from_settings(self.found.settings)
-        return send_pending(self.found.session_factory, self.sender, self.events, settings, self.worker_id)
+        return send_pending(
+            self.found.session_factory,
+            self.sender,
+            self.events,
+            settings,
+            self.worker_id,
+            unstored=self.unstored,
+        )
 
 
 def public_url() -> str:

@@ -86,6 +86,9 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
     "RATELIMIT_KEY_PREFIX": "oneroute",
+    # While that store cannot be reached: "memory" keeps limiting (and the sign-in delays) in each worker's
+    # own memory until it is back; "open" stops limiting. Both log it; neither answers 500.
+    "RATELIMIT_FALLBACK": "memory",
     # Failed sign-ins and bad API tokens: temporary, growing delays in that store (accounts/throttle.py)
     "AUTH_FREE_FAILURES_PER_ACCOUNT": 5,
     "AUTH_FREE_FAILURES_PER_ADDRESS": 20,

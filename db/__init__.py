@@ -4,6 +4,6 @@ Nothing here knows about Flask; the web app and the CLI build a session factory 
 """
 
 from db.base import Base, utcnow
-from db.session import make_engine, make_session_factory
+from db.session import close_session, make_engine, make_session_factory
 
-__all__ = ["Base", "make_engine", "make_session_factory", "utcnow"]
+__all__ = ["Base", "close_session", "make_engine", "make_session_factory", "utcnow"]

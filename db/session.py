@@ -1,6 +1,12 @@
+import logging
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.faults import RECONNECT_CODES, first_line, is_unavailable, sqlstate
+
+log = logging.getLogger(__name__)
 
 READONLY = "oneroute_readonly"
 
@@ -13,8 +19,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = _sqlite_engine(url, **kwargs)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_pre_ping", True)  # a connection is checked before use and replaced if dead
         engine = create_engine(url, **kwargs)
+        event.listen(engine, "handle_error", _reconnect_after_failover)
     if kwargs["hide_parameters"]:
         event.listen(engine, "handle_error", _without_row_values)
     return engine
@@ -27,6 +34,16 @@ def _without_row_values(context: ExceptionContext) -> None:
     for error in (context.original_exception, context.sqlalchemy_exception):
         if error is not None and error.args and isinstance(error.args[0], str) and "\n" in error.args[0]:
             error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
+
+
+def _reconnect_after_failover(context: ExceptionContext) -> None:
+    """An administrator's shutdown, a server restarting, or a refusal to write (connected to a standby, or to
+    a primary being demoted) means this connection, and every other the pool holds, may point at a server
+    that will not do the work: count it as a disconnect, so SQLAlchemy drops the whole pool and the next
+    checkout connects afresh (to the new primary, once the address points there). A read-only refusal is not
+    caught by `pool_pre_ping`, which only asks whether the connection answers."""
+    if context.original_exception is not None and sqlstate(context.original_exception) in RECONNECT_CODES:
+        context.is_disconnect = True
 
 
 def _sqlite_engine(url: str, **kwargs) -> Engine:
@@ -61,3 +78,16 @@ def _sqlite_engine(url: str, **kwargs) -> Engine:
 def make_session_factory(engine: Engine, readonly: bool = False) -> sessionmaker[Session]:
     bind = engine.execution_options(**{READONLY: True}) if readonly else engine
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def close_session(session: Session) -> None:
+    """Close a request's session at its end. If the database went away meanwhile, closing (a ROLLBACK on a
+    dead connection) fails too; the server has already rolled the transaction back, so the connection is
+    dropped and the request's answer stands, rather than turning into a 500 after it was decided."""
+    try:
+        session.close()
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("session closed on a lost connection: %s", first_line(exc))
+        session.invalidate()

@@ -16,6 +16,7 @@ Volunteers are never exported. Addresses hold only the postcode: the directory k
 address_1, city and state_province are empty.
 """
 
+import contextlib
 import json
 import re
 import uuid
@@ -117,9 +118,19 @@ PUBLIC_CONTACT_SEPARATORS = re.compile(r"\s*[·|;,\n]\s*")
 Row = dict[str, str]
 
 
+class ExportError(RuntimeError):
+    """The package could not be written (a full disk, a folder that cannot be written); nothing was left."""
+
+
 def export_hsds(session: Session, out_dir: Path | str) -> ExportReport:
+    """Write the package into `out_dir`, whole or not at all: every file is written under a temporary name
+    and renamed into place only once all are written, so a full disk or an unwritable folder leaves neither
+    a partial file nor a package with some files from this export and some from an older one."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     organisations = session.scalars(select(Organisation).order_by(Organisation.id)).all()
     need_codes = sorted(set(known_need_codes()).union(*(org.services for org in organisations)))
@@ -129,11 +140,31 @@ def export_hsds(session: Session, out_dir: Path | str) -> ExportReport:
         for name, rows in _organisation_rows(org).items():
             tables[name].extend(rows)
     report = ExportReport(out, organisations=len(organisations))
-    for name, (file, columns, _) in RESOURCES.items():
-        _write_csv(out / file, columns.split(), tables[name])
-        report.files[file] = len(tables[name])
-    (out / "datapackage.json").write_text(json.dumps(_descriptor(), indent=2) + "\n", encoding="utf-8")
+    written: list[tuple[Path, Path]] = []  # (temporary, final)
+    try:
+        for name, (file, columns, _) in RESOURCES.items():
+            written.append((_partial(out / file), out / file))
+            _write_csv(written[-1][0], columns.split(), tables[name])
+            report.files[file] = len(tables[name])
+        written.append((_partial(out / "datapackage.json"), out / "datapackage.json"))
+        descriptor = json.dumps(_descriptor(), indent=2) + "\n"
+        written[-1][0].write_text(descriptor, encoding="utf-8")
+        for partial, final in written:
+            partial.replace(final)
+    except OSError as exc:
+        for partial, _final in written:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+        where = exc.filename or out
+        raise ExportError(
+            f"the HSDS package could not be written to {out} ({exc.strerror or exc}: {where}); "
+            "the partial files were removed, and any package already there is as it was"
+        ) from exc
     return report
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial")
 
 
 def service_id_of(org: Organisation) -> str:

@@ -18,6 +18,12 @@ times. A duplicate needs Twilio to accept a text whose SID we then failed to sto
 after Twilio had taken it). Each send carries its own status-callback URL (`?m=<row>&a=<attempt>`): a callback
 for a row with no SID yet stores that SID, so the lease expiry does not send the text again; a second SID for
 the same row is kept in `duplicate_sids` and recorded as a `duplicate` event.
+
+A database outage between Twilio's answer and storing its SID (a restart, a failover) raises `SentNotStored`
+carrying the SID; the sender keeps it (`Unstored`) and stores it first on its next pass, before it claims
+anything, so a single worker never sends that text again. With several workers, another may claim the row
+again if the outage outlasts the lease (`lease_seconds`); the status callback then still records the second
+SID as a duplicate.
 """
 
 import os
@@ -122,6 +128,22 @@ class SendReport:
         return f"claimed {self.claimed} text(s)" + (f": {parts}" if parts else "")
 
 
+@dataclass(frozen=True)
+class Unstored:
+    """A text Twilio accepted whose SID is not stored yet (the database went away in between)."""
+
+    message_id: int
+    accepted: SentMessage
+
+
+class SentNotStored(RuntimeError):
+    """Twilio accepted the text, but storing its SID failed; the cause is the database error."""
+
+    def __init__(self, unstored: Unstored):
+        super().__init__(f"outbox message {unstored.message_id} was sent but its SID was not stored")
+        self.unstored = unstored
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
@@ -203,14 +225,26 @@ def send_pending(
     settings: OutboxSettings,
     worker_id: str,
     clock: Callable[[], datetime] = utcnow,
+    unstored: list[Unstored] | None = None,
 ) -> SendReport:
-    """Claim one batch and send it."""
+    """Store what an earlier pass sent but could not record (`unstored`, emptied as each is stored), then
+    claim one batch and send it. A send whose SID cannot be stored is added to `unstored` before the error
+    goes on (`SentNotStored`)."""
     report = SendReport()
+    unstored = [] if unstored is None else unstored
     with session_factory() as session:
+        while unstored:
+            done = unstored[0]
+            report.count(_record_sent(session, done.message_id, worker_id, done.accepted, events, clock()))
+            unstored.pop(0)
         ids = claim_batch(session, worker_id, settings.batch_size, clock(), settings.lease_seconds)
         report.claimed = len(ids)
         for message_id in ids:
-            report.count(send_claimed(session, message_id, worker_id, sender, events, settings, clock))
+            try:
+                report.count(send_claimed(session, message_id, worker_id, sender, events, settings, clock))
+            except SentNotStored as exc:
+                unstored.append(exc.unstored)
+                raise
     return report
 
 
@@ -240,7 +274,11 @@ def send_claimed(
         accepted = sender.send(message.to, message.body, callback, reference)
     except SmsSendError as error:
         return _record_failure(session, message_id, worker_id, error, events, settings, clock())
-    return _record_sent(session, message_id, worker_id, accepted, events, clock())
+    try:
+        return _record_sent(session, message_id, worker_id, accepted, events, clock())
+    except Exception as exc:  # Twilio has it: the SID must not be forgotten, whatever stopped the write
+        session.rollback()
+        raise SentNotStored(Unstored(message_id, accepted)) from exc
 
 
 def _stale(

@@ -20,6 +20,8 @@ Neither Flask nor SQLAlchemy: reading the head is `referrals/audit.py`'s; writin
 
 import base64
 import binascii
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -197,15 +199,34 @@ def publish(line: str, destination: str, timeout: float = HTTP_TIMEOUT_SECONDS) 
         return
     try:
         descriptor = os.open(destination, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(descriptor, (line + "\n").encode("utf-8"))
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
     except OSError as error:
         raise PublishError(
             f"cannot append the checkpoint to {destination}: {error.strerror or error}"
         ) from error
+    try:
+        _append_whole_line(descriptor, (line + "\n").encode("utf-8"))
+    except OSError as error:
+        raise PublishError(
+            f"cannot append the checkpoint to {destination}: {error.strerror or error} "
+            "(nothing of it was left in the file)"
+        ) from error
+    finally:
+        os.close(descriptor)
+
+
+def _append_whole_line(descriptor: int, data: bytes) -> None:
+    """Append `data` whole or not at all: on a full disk a part of the line would spoil the file for every
+    reader (the next checkpoint would follow half a line), so the file is cut back to where it ended."""
+    size = os.fstat(descriptor).st_size
+    try:
+        written = os.write(descriptor, data)
+        if written != len(data):
+            raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes were written")
+        os.fsync(descriptor)
+    except OSError:
+        with contextlib.suppress(OSError):  # not a regular file (a pipe, a device): nothing to cut
+            os.ftruncate(descriptor, size)
+        raise
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from accounts.tokens import Principal
+from db.faults import is_unavailable
 from directory.models import Organisation
 from referrals import audit, lifecycle
 from referrals.availability import cascade_availability
@@ -195,6 +196,8 @@ def route_or_hold(
                 first_referral=first_referral,
             )
     except Exception as error:  # whatever failed, the call is kept (and the error logged)
+        if is_unavailable(error):  # the database went away: the whole transaction is lost; the caller retries
+            raise
         hold_at_safety_net(session, row, principal, now, error, pending)
         return None
 

@@ -1,3 +1,4 @@
+import contextlib
 import json
 from pathlib import Path
 
@@ -66,7 +67,17 @@ def needs_command(since, until, area, open_data, output):
 @area_option
 @open_data_option
 def map_command(path: Path, since, area, open_data):
-    path.write_bytes(render_needs_map(_report(since, area, open_data)))
+    picture = render_needs_map(_report(since, area, open_data))
+    partial = path.with_name(f".{path.name}.partial")
+    try:  # whole or not at all: a full disk leaves no half picture, and any older map as it was
+        partial.write_bytes(picture)
+        partial.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise click.ClickException(
+            f"cannot write {path}: {exc.strerror or exc} (nothing was left; any older map is as it was)"
+        ) from exc
     click.echo(f"wrote {path}")
 
 

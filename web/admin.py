@@ -1,6 +1,8 @@
 """Admins: the directory (organisations and volunteers, listed and viewed) and CSV imports with progress."""
 
+import contextlib
 import io
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from web.blueprint import blp, db, services
 from web.imports import ImportTools, job_status, start_import
 from web.lookups import area_names, need_labels, organisation_names
 from web.models import IMPORT_KINDS, ImportJob
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -185,6 +189,28 @@ def new_import():
     return _render_import_form({"kind": "", "batch_size": str(DEFAULT_BATCH_SIZE)}, {})
 
 
+UPLOAD_NOT_KEPT = (
+    "The server could not keep the file to import it (its disk is full or its temporary folder cannot be "
+    "written). Nothing was imported. Ask whoever runs the server to free some space, then upload it again"
+)
+
+
+def _keep_upload(upload) -> str | None:
+    """The upload in a temporary file for the import job; None (and no file left) if it cannot be written."""
+    handle, path = None, None
+    try:
+        handle, path = tempfile.mkstemp(prefix="oneroute-import-", suffix=".csv")
+        with os.fdopen(handle, "wb") as out:
+            upload.save(out)
+        return path
+    except OSError as exc:
+        log.error("an import upload could not be kept: %s", exc.strerror or exc)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return None
+
+
 @blp.post("/admin/imports")
 @roles("admin")
 @max_upload(MAX_UPLOAD_BYTES)
@@ -205,9 +231,9 @@ def create_import():
         errors["batch_size"] = "Batch size must be a whole number from 1 to 10000"
     if errors:
         return _render_import_form(values, errors, 422)
-    handle, path = tempfile.mkstemp(prefix="oneroute-import-", suffix=".csv")
-    with os.fdopen(handle, "wb") as out:
-        upload.save(out)
+    path = _keep_upload(upload)
+    if path is None:
+        return _render_import_form(values, {"file": UPLOAD_NOT_KEPT}, 503)
     found = services()
     job_id = start_import(
         db(),

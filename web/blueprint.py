@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
 from config.settings import ConfigError
+from db import close_session
 from web import formatting
 
 blp = Blueprint(
@@ -70,7 +71,7 @@ def db() -> Session:
 def _close_session(_exc) -> None:
     session = g.pop("web_db", None)
     if session is not None:
-        session.close()
+        close_session(session)
 
 
 @blp.after_request

@@ -4,7 +4,7 @@ form's script makes so that a session that has ended never costs the call being 
 
 import uuid
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
@@ -150,7 +150,12 @@ def area_guidance(area_code: str | None) -> dict:
 
 
 def render_call(
-    call: CallForm, status: int = 200, preview: dict | None = None, people=None, restorable: bool = False
+    call: CallForm,
+    status: int = 200,
+    preview: dict | None = None,
+    people=None,
+    restorable: bool = False,
+    unavailable: bool = False,
 ):
     rules = services().rules
     return (
@@ -161,19 +166,40 @@ def render_call(
             date_parts_in_error=call.date_parts_in_error,
             preview=preview,
             people=people or [],
-            known_person=_known_person_shown(call),
+            known_person=None if unavailable else _known_person_shown(call),
             need_options=need_options(rules),
             flag_labels=FLAG_LABELS,
             channel_labels=CHANNEL_LABELS,
             safe_labels=SAFE_LABELS,
             new_person=NEW_PERSON,
-            draft_key=f"oneroute.call-draft.{current_user().id}",
+            draft_key=f"oneroute.call-draft.{_user_id()}",
             session_started=session_started(),
             restorable=restorable,
+            unavailable=unavailable,
             **area_guidance(call.area),
         ),
         status,
     )
+
+
+def _user_id() -> int | None:
+    """The signed-in user's id; from the signed session cookie when the database could not be asked."""
+    user = g.get("web_user")
+    return user.id if user is not None else session.get("user_id")
+
+
+def render_call_kept():
+    """The call form sent while the database was unavailable (a restart or failover): shown again with
+    everything typed, as the browser sent it, and a plain message (503), so the call is never lost. Reads
+    nothing from the database. None when this is not a signed-in user's call form."""
+    if request.endpoint != "web.new_call" or request.method != "POST" or not isinstance(_user_id(), int):
+        return None
+    call = read_call_form(request.form, services().rules.need_codes)
+    call.errors.clear()
+    call.date_parts_in_error = ()
+    if call.values.get("person_fixed"):
+        call.values["person_fixed"] = ""  # their record cannot be read now; the choice itself is kept
+    return render_call(call, 503, unavailable=True)
 
 
 def _known_person_shown(call: CallForm) -> dict | None:

@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from db import close_session
+from db.faults import first_line, is_unavailable
 from referrals.errors import Forbidden, NotFound
 from safe_text.controls import has_controls
 from web.auth import wants_json
@@ -20,6 +22,12 @@ MESSAGES = {
     413: ("The file is too large", "Split it into smaller files and upload them one by one."),
     500: ("Sorry, something went wrong", "It has been logged. Try again in a moment."),
 }
+UNAVAILABLE_MESSAGE = (
+    "The service is briefly unavailable",
+    "Your form is kept: go back in your browser, where what you typed is still on the page, wait a "
+    "minute and send it again. What you sent may not have been saved yet.",
+)
+RETRY_AFTER_SECONDS = 5
 CSRF_MESSAGE = (
     "This form could not be sent",
     "It was not sent from this site's own page, or the page was open too long. "
@@ -83,8 +91,27 @@ def _http(error: HTTPException):
 
 @blp.errorhandler(Exception)
 def _unexpected(error: Exception):
+    if is_unavailable(error):
+        return _database_unavailable(error)
     log.exception("unhandled error on a page", exc_info=error)
     session = g.get("web_db")
     if session is not None:
         session.rollback()  # after a database error the page itself (who is signed in) still reads
     return error_page(500, *MESSAGES[500])
+
+
+def _database_unavailable(error: Exception):
+    """A restart or failover of the database (`db.faults`): 503 with Retry-After, one log line. The call form
+    comes back filled in as it was sent; any other page says the form is kept (the browser's Back has it)."""
+    from web.calls import render_call_kept
+
+    log.warning(
+        "database unavailable, page answered 503: %s %s (%s)", request.method, request.path, first_line(error)
+    )
+    session = g.pop("web_db", None)
+    if session is not None:
+        close_session(session)
+    kept = render_call_kept()
+    response = make_response(kept if kept is not None else error_page(503, *UNAVAILABLE_MESSAGE))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -6,6 +6,7 @@ batch size): good batches are written, each in its own transaction, and a batch 
 of its rows. The job row in the database is what the progress page polls, so any app worker can answer.
 """
 
+import contextlib
 import csv
 import logging
 import os
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.tokens import Principal
 from db.base import utcnow
+from db.faults import first_line, is_unavailable
 from directory.areas import Areas
 from directory.csv_import import (
     RowContext,
@@ -41,6 +43,11 @@ MAX_STORED_ERRORS = 500
 STALE_AFTER = timedelta(minutes=30)
 RUNNING: dict[int, threading.Thread] = {}
 STOPPED = "The import stopped unexpectedly; it has been logged. Batches finished before that were written."
+DATABASE_LOST = (
+    "The import stopped: the database was briefly unavailable (a restart or a failover). Batches finished "
+    "before that were written, the one in progress was not written at all. Import the same file again: "
+    "rows already imported are found by their id and left unchanged."
+)
 
 
 @dataclass(frozen=True)
@@ -107,9 +114,15 @@ def run_import(tools: ImportTools, job_id: int, path: str, principal: Principal)
         _finish(tools, job_id, report, len(rows), invalid, source)
     except (UnicodeDecodeError, csv.Error) as exc:
         _update(tools, job_id, state="failed", message=f"The file is not a UTF-8 CSV file: {exc}"[:500])
-    except Exception:
-        log.exception("import job %s failed", job_id)
-        _update(tools, job_id, state="failed", message=STOPPED)
+    except Exception as exc:
+        if is_unavailable(exc):  # each batch is one transaction: the one cut short was rolled back whole
+            log.error("import job %s stopped: the database is unavailable (%s)", job_id, first_line(exc))
+            message = DATABASE_LOST
+        else:
+            log.exception("import job %s failed", job_id)
+            message = STOPPED
+        with contextlib.suppress(Exception):  # if the database is still away the job shows as interrupted
+            _update(tools, job_id, state="failed", message=message)
     finally:
         RUNNING.pop(job_id, None)
         if os.path.exists(path):

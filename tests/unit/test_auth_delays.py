@@ -8,7 +8,9 @@ from accounts.throttle import (
     SIGN_IN_ADDRESS,
     DelayPolicy,
     Failures,
+    FallbackStore,
     MemoryStore,
+    StoreUnavailable,
     Throttle,
     ThrottleConfigError,
     store_from_uri,
@@ -77,3 +79,38 @@ def test_an_unreachable_redis_lets_people_sign_in_and_says_so(caplog):
     assert throttle.wait((ACCOUNT, "sam")) == 0
     throttle.clear((ACCOUNT, "sam"))
     assert "the limiter store is unavailable" in caplog.text
+
+
+class FlakyStore(MemoryStore):
+    """A shared store that can be switched off, as Redis going away."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = True
+
+    def get(self, key):
+        if not self.up:
+            raise StoreUnavailable("connection refused")
+        return super().get(key)
+
+    def add_failure(self, key, now, forget_seconds, keep_seconds):
+        if not self.up:
+            raise StoreUnavailable("connection refused")
+        return super().add_failure(key, now, forget_seconds, keep_seconds)
+
+
+def test_the_fallback_counts_in_memory_while_the_store_is_down_and_goes_back_to_it(caplog):
+    shared, clock = FlakyStore(), [0.0]
+    store = FallbackStore(shared, retry_seconds=30, clock=lambda: clock[0])
+    throttle = Throttle(store, {ACCOUNT: POLICY}, clock=lambda: 1000.0)
+    shared.up = False
+    for _ in range(4):
+        throttle.fail((ACCOUNT, "sam"))
+    assert throttle.wait((ACCOUNT, "sam")) == 2, "the delays go on, counted in this process"
+    assert caplog.text.count("the limiter store is unavailable") == 1, "logged once, not per sign-in"
+    shared.up = True
+    clock[0] = 10.0
+    assert throttle.wait((ACCOUNT, "sam")) == 2, "not asked again before retry_seconds"
+    clock[0] = 31.0
+    assert throttle.wait((ACCOUNT, "sam")) == 0, "back on the shared store, which counted nothing"
+    assert "the limiter store is back" in caplog.text
