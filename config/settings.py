@@ -166,6 +166,7 @@ RULES: dict[str, Whole | OneOf] = {
     "APP_ENV": OneOf(("development", "production")),
     "WARM_DIRECTORY": OneOf(("0", "1")),
     "SMS_PROVIDER": OneOf(SMS_PROVIDERS, "twilio when any TWILIO_* setting is given, otherwise log"),
+    "RATELIMIT_FALLBACK": OneOf(("memory", "open")),
     "SMS_MAX_ATTEMPTS": Whole(1, 10_000),
     "SMS_MAX_AGE_SECONDS": Whole(60),
     "SMS_LEASE_SECONDS": Whole(1),
