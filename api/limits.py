@@ -11,6 +11,7 @@ from accounts.throttle import EXTENSION as THROTTLE
 from accounts.throttle import TOKEN_ADDRESS, Throttle, ThrottleConfigError, throttle_from_settings
 from api.errors import problem
 from config.settings import ConfigError
+from web.blueprint import LIMITER
 
 
 def caller_key() -> str:
@@ -31,6 +32,7 @@ def init_limits(app: Flask) -> Limiter:
         headers_enabled=True,
         key_prefix=settings["RATELIMIT_KEY_PREFIX"],
     )
+    app.extensions[LIMITER] = limiter
     try:
         app.extensions[THROTTLE] = throttle_from_settings(settings)
     except ThrottleConfigError as exc:

@@ -50,6 +50,16 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
     "RATELIMIT_KEY_PREFIX": "oneroute",
+    # The public "Ask for help" page (web/requests.py): requests saved per address and from everyone together,
+    # forms sent per address (with mistakes, or filled by a program), and the as-you-type check for
+    # emergency words per address.
+    "RATELIMIT_SELF_REFERRAL": "5 per hour",
+    "RATELIMIT_SELF_REFERRAL_ATTEMPTS": "30 per hour",
+    "RATELIMIT_SELF_REFERRAL_GLOBAL": "300 per hour",
+    "RATELIMIT_URGENT_CHECK": "60 per minute",
+    # A mutual-aid lead's REFER text: how long the one-time link to the form lasts, and the status link after.
+    "REFER_LINK_HOURS": 24,
+    "REFER_STATUS_DAYS": 60,
     # Failed sign-ins and bad API tokens: temporary, growing delays in that store (accounts/throttle.py)
     "AUTH_FREE_FAILURES_PER_ACCOUNT": 5,
     "AUTH_FREE_FAILURES_PER_ADDRESS": 20,
@@ -74,6 +84,8 @@ INT_KEYS = {
     "AUTH_DELAY_BASE_SECONDS",
     "AUTH_DELAY_MAX_SECONDS",
     "AUTH_FORGET_FAILURES_SECONDS",
+    "REFER_LINK_HOURS",
+    "REFER_STATUS_DAYS",
 }
 SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
 INT_KEYS |= SMS_INT_KEYS

@@ -37,6 +37,7 @@ NAVIGATION = (
     ("web.new_call", "Log a call", ("helpline_staff", "safety_net_officer", "admin")),
     ("web.coordinator_queue", "Queue", ("hub_coordinator", "safety_net_officer")),
     ("web.repeat_callers", "Repeat callers", ("helpline_staff", "safety_net_officer", "admin")),
+    ("web.requests_to_review", "Requests", ("helpline_staff", "safety_net_officer")),
     ("web.safety_net", "Safety net", ("safety_net_officer",)),
     ("web.phone_task_list", "Phone tasks", ("helpline_staff", "safety_net_officer")),
     ("web.reports", "Reports", ("safety_net_officer", "admin")),
