@@ -332,7 +332,7 @@ def issue_refer_link(
 
 def open_link(session: Session, token: str, purpose: str, now: datetime, lock: bool = False) -> ReferralLink:
     """The link if it is one of ours, for this purpose, unexpired, (for `refer`) unused, and its group is
-    still     an active mutual-aid group. Any other answer is the same NotFound, so a token says nothing of why."""
+    still an active mutual-aid group. Any other answer is the same NotFound: a token says nothing of why."""
     query = select(ReferralLink).where(ReferralLink.token_hash == hash_link(token or ""))
     if lock:
         query = query.with_for_update()
