@@ -119,7 +119,7 @@ def send_request():
         return _too_many()
     if request.form.get(request_form.HONEYPOT):
         # Not a person: the same page a person gets, with a reference that leads nowhere, and nothing saved.
-        log.warning("ask-for-help: the hidden field was filled (from %s); nothing saved", address)
+        log.warning("ask-for-help: the hidden field was filled; nothing saved")
         within_limit("RATELIMIT_SELF_REFERRAL", address)
         session[SENT_KEY] = {
             "reference": new_reference(),
@@ -136,7 +136,7 @@ def send_request():
     if not within_limit("RATELIMIT_SELF_REFERRAL", address) or not within_limit(
         "RATELIMIT_SELF_REFERRAL_GLOBAL", "everyone"
     ):
-        log.warning("ask-for-help: over the limit (from %s)", address)
+        log.warning("ask-for-help: a request over the limit was refused")
         return _too_many()
     try:
         received = submit(db(), request_form.to_call_log(form, SELF_REFERRAL), RESIDENT, context)

@@ -158,12 +158,12 @@ def test_0019_adds_the_outside_channels_and_links_and_downgrades_them_to_web(tmp
         _hub_and_resident(connection)
         connection.execute(
             text(
-                "INSERT INTO referral (id, resident_id, channel, notes, summary, given_needs, consent_to_share,"
-                " no_contact_reason, status, needs, safeguarding, candidates, next_candidate, gap,"
-                " unmet_needs, occurrences, outcome_codes, outcome_note, created_by_role, public_ref, version,"
-                " created_at, updated_at) VALUES (1, 1, 'self_referral', '', '', '[]', 1, '', 'triaged', '[]',"
-                " 0, '[]', 0, 0, '[]', '[]', '[]', '', 'resident', 'ABCDE-FGHJK', 1, '2026-01-01',"
-                " '2026-01-01')"
+                "INSERT INTO referral (id, resident_id, channel, notes, summary, given_needs,"
+                " consent_to_share, no_contact_reason, status, needs, safeguarding, candidates,"
+                " next_candidate, gap, unmet_needs, occurrences, outcome_codes, outcome_note,"
+                " created_by_role, public_ref, version, created_at, updated_at) VALUES (1, 1,"
+                " 'self_referral', '', '', '[]', 1, '', 'triaged', '[]', 0, '[]', 0, 0, '[]', '[]', '[]',"
+                " '', 'resident', 'ABCDE-FGHJK', 1, '2026-01-01', '2026-01-01')"
             )
         )
         connection.execute(
