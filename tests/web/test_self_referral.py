@@ -112,7 +112,7 @@ def test_hub_coordinators_and_people_signed_out_cannot_review(client, session_fa
     assert client.post(f"/requests/{referral.id}/confirm", data={}).status_code in (302, 400)
 
 
-def test_emergency_words_get_advice_at_once_and_go_to_the_safety_net(client, app, session_factory):
+def test_emergency_words_get_advice_at_once_and_go_to_the_safety_net(client, session_factory, signed_in):
     words = "my dad has collapsed and is not breathing"
     check = client.post(
         "/ask-for-help/check",
@@ -132,6 +132,9 @@ def test_emergency_words_get_advice_at_once_and_go_to_the_safety_net(client, app
     assert "999" in thanks
     assert "safety-net team sees it straight away" in thanks
     (referral,) = referrals_of(session_factory, "Rita Selfsend")
+    officer = signed_in("officer")
+    assert f"/referrals/{referral.id}" in officer.get("/safety-net").get_data(as_text=True)
+    assert "Urgent: with the safety-net team" in officer.get("/requests").get_data(as_text=True)
     assert referral.status == "escalated"
     assert referral.urgency == "emergency"
 
