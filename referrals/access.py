@@ -12,8 +12,9 @@ What it answers, for a principal and a referral:
 - `transfer_refusal`: whether an organisation may receive the referral by transfer;
 - `pass_on_refusal`: whether the holder may pass the work on to one of its volunteers or to a group;
 - `may_attach`: whether a call may be attached to a known person;
-- `may_review`: who reviews a request from outside before anything is offered; `referring_group_outcome`:
-  what a mutual-aid group that referred someone is told of it;
+- `may_review`: who reviews a request from outside before anything is offered; `may_refer_as_group`: who
+  refers someone for a mutual-aid group from a signed-in page; `referring_group_outcome`: what a mutual-aid
+  group that referred someone is told of it;
 - `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller;
 - `sees_match_results`: whether the candidates matching found (and why others were left out) are shown;
 - `may_find_person`, `people_scope`, `shows_on_person_page`, `sees_person_details`: who may find whom in
@@ -219,6 +220,15 @@ GROUP_OUTCOMES = {
     "helped": "Help was arranged and the request is finished.",
     "closed": "The request is closed. The council's helpline may contact the person or you if needed.",
 }
+
+
+def may_refer_as_group(principal: Principal) -> bool:
+    """A mutual-aid group with accounts refers someone from a signed-in page: its coordinator (a lead)."""
+    return (
+        principal.role == "hub_coordinator"
+        and principal.org_id is not None
+        and principal.org_kind == GROUP_KIND
+    )
 
 
 def referring_group_outcome(group_id: int | None, referral: Any, reviewed: bool) -> str | None:

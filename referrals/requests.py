@@ -394,6 +394,38 @@ class GroupView:
     referred_at: datetime
 
 
+def _reviewed(session: Session, referral_ids: list[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(AuditEvent.referral_id).where(
+                AuditEvent.referral_id.in_(referral_ids), AuditEvent.kind == REVIEWED
+            )
+        )
+    )
+
+
+def group_referrals(session: Session, org_id: int, limit: int = MAX_LISTED) -> list[GroupView]:
+    """The group's own referrals, newest first, each as `access.referring_group_outcome` lets it see them."""
+    group = session.get(Organisation, org_id)
+    rows = list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.channel == GROUP_REFERRAL, Referral.created_by_org_id == org_id)
+            .order_by(Referral.id.desc())
+            .limit(limit)
+        )
+    )
+    reviewed = _reviewed(session, [row.id for row in rows])
+    views = []
+    for row in rows:
+        outcome = access.referring_group_outcome(org_id, row, row.id in reviewed)
+        if outcome is not None:
+            views.append(
+                GroupView(row.public_ref or "", group.name if group else "", outcome, row.created_at)
+            )
+    return views
+
+
 def group_view(session: Session, token: str, now: datetime | None = None) -> GroupView:
     """What the referring group may see of the referral behind a status link, as
     `access.referring_group_outcome` allows."""

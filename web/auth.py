@@ -19,6 +19,7 @@ from accounts.passwords import (
     principal_for,
 )
 from accounts.tokens import Principal
+from referrals import access
 from web.blueprint import UNSAFE_METHODS, blp, csrf, db
 
 SESSION_MAX_AGE_SECONDS = 12 * 3600
@@ -138,6 +139,9 @@ def _guard():
 def _page_context() -> dict:
     user = g.get("web_user")
     links = [(endpoint, label) for endpoint, label, allowed in NAVIGATION if user and user.role in allowed]
+    principal = g.get("web_principal")
+    if principal is not None and access.may_refer_as_group(principal):  # a mutual-aid group with accounts
+        links.append(("web.group_referrals_page", "Our referrals"))
     return {"web_user": user, "navigation": links}
 
 

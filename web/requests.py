@@ -27,6 +27,7 @@ from referrals.requests import (
     RESIDENT,
     SELF_REFERRAL,
     confirm,
+    group_referrals,
     group_view,
     new_reference,
     not_taken_forward,
@@ -189,7 +190,10 @@ def _link_or_404(token: str, purpose: str):
 def group_referral(token: str):
     link = _link_or_404(token, "refer")
     return _form_page(
-        "group_refer.html", request_form.RequestForm({}), token=token, group=_group_name(link.org_id)
+        "group_refer.html",
+        request_form.RequestForm({}),
+        action=url_for("web.send_group_referral", token=token),
+        group=_group_name(link.org_id),
     )
 
 
@@ -209,7 +213,7 @@ def send_group_referral(token: str):
     context = intake_context()
     request_form.check_place(form, context)
     if form.errors:
-        return _form_page("group_refer.html", form, 400, token=token, group=group)
+        return _form_page("group_refer.html", form, 400, action=request.path, group=group)
     lifetime = timedelta(days=int(current_app.config["REFER_STATUS_DAYS"]))
     try:
         referred = submit_from_group(
@@ -221,7 +225,7 @@ def send_group_referral(token: str):
     except DomainValidationError as exc:
         db().rollback()
         form.errors["form"] = exc.message
-        return _form_page("group_refer.html", form, 400, token=token, group=group)
+        return _form_page("group_refer.html", form, 400, action=request.path, group=group)
     received = referred.received
     session[SENT_KEY] = {
         "reference": received.reference,
@@ -251,6 +255,61 @@ def group_referral_status(token: str):
     except NotFound:
         abort(404)
     return render_template("group_status.html", view=view)
+
+
+# --- a group with accounts: the same form, signed in ------------------------------------------------------
+
+
+def _own_group() -> int:
+    principal = current_principal()
+    if not access.may_refer_as_group(principal):
+        abort(403)
+    return principal.org_id
+
+
+@blp.get("/group-referrals")
+@roles("hub_coordinator")
+def group_referrals_page():
+    org_id = _own_group()
+    return render_template(
+        "group_referrals.html", views=group_referrals(db(), org_id), group=_group_name(org_id)
+    )
+
+
+@blp.get("/group-referrals/new")
+@roles("hub_coordinator")
+def new_group_referral():
+    org_id = _own_group()
+    return _form_page(
+        "group_refer.html",
+        request_form.RequestForm({}),
+        action=url_for("web.send_signed_in_group_referral"),
+        group=_group_name(org_id),
+    )
+
+
+@blp.post("/group-referrals/new")
+@roles("hub_coordinator")
+def send_signed_in_group_referral():
+    org_id = _own_group()
+    group = _group_name(org_id)
+    action = url_for("web.send_signed_in_group_referral")
+    form = request_form.read(request.form, set(services().rules.need_codes), by_group=True)
+    context = intake_context()
+    request_form.check_place(form, context)
+    if form.errors:
+        return _form_page("group_refer.html", form, 400, action=action, group=group)
+    try:
+        received = submit(db(), request_form.to_call_log(form, GROUP_REFERRAL), current_principal(), context)
+    except DomainValidationError as exc:
+        db().rollback()
+        form.errors["form"] = exc.message
+        return _form_page("group_refer.html", form, 400, action=action, group=group)
+    message = f"Referral sent. Its reference is {received.reference}. The council's helpline checks it first."
+    if received.urgent:
+        message += " It may be urgent, so the council's safety-net team sees it straight away."
+    flash(message, "success")
+    return redirect(url_for("web.group_referrals_page"))
 
 
 # --- the helpline's review ----------------------------------------------------------------------------------

@@ -128,3 +128,39 @@ def test_the_timeline_says_what_happened_in_plain_words(client, session_factory,
         "confirmed the request after review",
     ):
         assert words in page
+
+
+def test_a_group_with_accounts_refers_from_a_signed_in_page(app, session_factory, directory, signed_in):
+    from accounts.passwords import create_user
+    from tests.web.conftest import PASSWORD, Person, sign_in
+
+    with session_factory() as session:
+        create_user(
+            session,
+            username="group-lead",
+            display_name="Gail Group",
+            password=PASSWORD,
+            role="hub_coordinator",
+            org_id=directory["mutual_aid"],
+        )
+    lead = app.test_client()
+    assert sign_in(lead, Person("group-lead", "hub_coordinator", directory["mutual_aid"])).status_code == 302
+    listing = lead.get("/group-referrals").get_data(as_text=True)
+    assert 'href="/group-referrals"' in listing, "in the menu"
+    assert "has not referred anyone yet" in listing
+
+    sent = post_form(lead, "/group-referrals/new", PERSON)
+    assert sent.status_code == 302
+    listing = html.unescape(lead.get(sent.location).get_data(as_text=True))
+    assert "Referral sent. Its reference is" in listing
+    assert access.GROUP_OUTCOMES["waiting"] in listing
+    assert "Len Groupmet" not in listing
+    with session_factory() as session:
+        referral = session.scalars(select(Referral)).one()
+        assert referral.channel == "mutual_aid_referral"
+        assert referral.created_by_org_id == directory["mutual_aid"]
+        assert referral.status == "triaged"
+
+    hub = signed_in("hub")  # a hub's coordinator: not a mutual-aid group
+    assert hub.get("/group-referrals").status_code == 403
+    assert 'href="/group-referrals"' not in hub.get("/queue").get_data(as_text=True)

@@ -91,6 +91,11 @@ RULES: dict[str, dict[str, object]] = {
     "web.requests_to_review": {"GET": Page(frozenset({HELPLINE, OFFICER}))},
     "web.confirm_request": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
     "web.decline_request": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
+    # A mutual-aid group with accounts refers from a signed-in page: its coordinators only (another kind of
+    # organisation's are refused: access.may_refer_as_group).
+    "web.group_referrals_page": {"GET": Page(frozenset({HUB}))},
+    "web.new_group_referral": {"GET": Page(frozenset({HUB}))},
+    "web.send_signed_in_group_referral": {"POST": Page(frozenset({HUB}))},
     # Every role may search; whom each finds is the access rule's (tests/web/test_people_pages.py).
     "web.search": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}))},
     "web.person": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}), person=True)},
@@ -114,6 +119,15 @@ REFUSED_ACTION = {
     ("web.act", "hub"): {403},
     ("web.import_job", "admin"): {404},
     ("web.import_status", "admin"): {404},
+    **{
+        (endpoint, key): {403}
+        for endpoint in (
+            "web.group_referrals_page",
+            "web.new_group_referral",
+            "web.send_signed_in_group_referral",
+        )
+        for key in ("hub", "food_bank")
+    },
 }
 FORMS = {
     "web.act": {"cancel-reason": "the page matrix"},
