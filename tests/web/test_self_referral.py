@@ -136,6 +136,17 @@ def test_emergency_words_get_advice_at_once_and_go_to_the_safety_net(client, ses
     assert f"/referrals/{referral.id}" in officer.get("/safety-net").get_data(as_text=True)
     assert "Urgent: with the safety-net team" in officer.get("/requests").get_data(as_text=True)
     assert referral.status == "escalated"
+    post_form(officer, f"/requests/{referral.id}/confirm", {"needs": referral.needs}, "/requests")
+    (referral,) = referrals_of(session_factory, "Rita Selfsend")
+    assert referral.status == "escalated", "confirmed, it stays with the safety-net team that holds it"
+    assert "Nothing to review" in officer.get("/requests").get_data(as_text=True)
+    with session_factory() as session:
+        reads = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.kind == "resident.read", AuditEvent.resident_id == referral.resident_id
+            )
+        ).all()
+        assert any(event.payload.get("door") == "requests to review" for event in reads)
     assert referral.urgency == "emergency"
 
 
