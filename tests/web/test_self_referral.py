@@ -213,3 +213,16 @@ def test_bad_input_is_named_field_by_field(client):
     assert answer.status_code == 400
     for message in ("2000 characters or fewer", "Enter a UK phone number", "safe for us to contact you"):
         assert message in body
+
+
+def test_the_helpline_finds_a_request_by_the_reference_the_resident_was_shown(client, signed_in):
+    reference = REFERENCE.search(client.get(ask(client).location).get_data(as_text=True)).group(1)
+    found = signed_in("helpline").get(f"/search?q={reference.lower()}").get_data(as_text=True)
+    assert "Rita Selfsend" in found
+    assert "Rita Selfsend" not in signed_in("hub").get(f"/search?q={reference}").get_data(as_text=True)
+
+
+def test_a_double_barrelled_name_that_looks_like_a_reference_is_still_found_by_name(client, signed_in):
+    ask(client, name="Rita Smyth-Baker")
+    found = signed_in("helpline").get("/search?q=Smyth-Baker").get_data(as_text=True)
+    assert "Rita Smyth-Baker" in found
