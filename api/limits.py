@@ -11,6 +11,7 @@ from accounts.throttle import EXTENSION as THROTTLE
 from accounts.throttle import TOKEN_ADDRESS, Throttle, ThrottleConfigError, throttle_from_settings
 from api.errors import problem
 from config.settings import ConfigError
+from web.blueprint import LIMITER
 
 
 def caller_key() -> str:
@@ -40,6 +41,7 @@ def init_limits(app: Flask) -> Limiter:
         in_memory_fallback_enabled=settings["RATELIMIT_FALLBACK"] == "memory",
         swallow_errors=True,
     )
+    app.extensions[LIMITER] = limiter
     app.extensions[THROTTLE] = throttle
     return limiter
 

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from api.blueprints import MAX_ID
 from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
-from referrals.models import CHANNELS
+from referrals.models import CALL_CHANNELS
 from safe_text.controls import MESSAGE as CONTROLS_MESSAGE
 from safe_text.controls import without_controls
 from triage import TIERS, URGENCIES
@@ -139,7 +139,7 @@ class RecurrenceSchema(InSchema):
 
 
 class ReferralInSchema(InSchema):
-    channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    channel = ma.fields.String(required=True, validate=validate.OneOf(CALL_CHANNELS))
     resident = ma.fields.Nested(ResidentInSchema, required=True)
     notes = ma.fields.String(
         load_default="",

@@ -5,6 +5,7 @@ A request is accepted only with a valid `X-Twilio-Signature` over the public URL
 Also the composition of the SMS outbox (sender, events, settings) for the worker and the `sms` commands."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, Response, current_app, request
@@ -19,7 +20,7 @@ from notify.outbox import OutboxSettings, SendReport, Unstored, record_status, s
 from referrals import audit
 from safe_text.controls import without_controls
 from texting.outbox_events import ReferralSmsEvents
-from texting.replies import InboundText, handle_inbound
+from texting.replies import InboundText, ReferLinks, handle_inbound
 
 blp = Blueprint("sms", __name__, url_prefix="/sms")
 WEBHOOK_ACTOR = Principal(token_id=None, name="twilio-webhook", role="system", org_id=None)
@@ -119,7 +120,9 @@ def inbound():
     )
     if not text.sid or not text.from_phone:
         return problem(422, "Unprocessable Content", "MessageSid and From are required")
-    return twiml(handle_inbound(get_session(), text, services().lifecycle_policy))
+    settings = services().settings
+    links = ReferLinks(str(settings["PUBLIC_BASE_URL"]), timedelta(hours=int(settings["REFER_LINK_HOURS"])))
+    return twiml(handle_inbound(get_session(), text, services().lifecycle_policy, links=links))
 
 
 @blp.post("/status")

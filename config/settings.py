@@ -89,6 +89,16 @@ DEFAULTS: dict[str, object] = {
     # While that store cannot be reached: "memory" keeps limiting (and the sign-in delays) in each worker's
     # own memory until it is back; "open" stops limiting. Both log it; neither answers 500.
     "RATELIMIT_FALLBACK": "memory",
+    # The public "Ask for help" page (web/requests.py): requests saved per address and from everyone together,
+    # forms sent per address (with mistakes, or filled by a program), and the as-you-type check for
+    # emergency words per address.
+    "RATELIMIT_SELF_REFERRAL": "5 per hour",
+    "RATELIMIT_SELF_REFERRAL_ATTEMPTS": "30 per hour",
+    "RATELIMIT_SELF_REFERRAL_GLOBAL": "300 per hour",
+    "RATELIMIT_URGENT_CHECK": "60 per minute",
+    # A mutual-aid lead's REFER text: how long the one-time link to the form lasts, and the status link after.
+    "REFER_LINK_HOURS": 24,
+    "REFER_STATUS_DAYS": 60,
     # Failed sign-ins and bad API tokens: temporary, growing delays in that store (accounts/throttle.py)
     "AUTH_FREE_FAILURES_PER_ACCOUNT": 5,
     "AUTH_FREE_FAILURES_PER_ADDRESS": 20,
@@ -113,6 +123,8 @@ INT_KEYS = {
     "AUTH_DELAY_BASE_SECONDS",
     "AUTH_DELAY_MAX_SECONDS",
     "AUTH_FORGET_FAILURES_SECONDS",
+    "REFER_LINK_HOURS",
+    "REFER_STATUS_DAYS",
 }
 SMS_INT_KEYS = {key for key, value in DEFAULTS.items() if key.startswith("SMS_") and isinstance(value, int)}
 INT_KEYS |= SMS_INT_KEYS
@@ -183,6 +195,8 @@ RULES: dict[str, Whole | OneOf] = {
     "AUTH_DELAY_BASE_SECONDS": Whole(1),
     "AUTH_DELAY_MAX_SECONDS": Whole(1),
     "AUTH_FORGET_FAILURES_SECONDS": Whole(1),
+    "REFER_LINK_HOURS": Whole(1),
+    "REFER_STATUS_DAYS": Whole(1),
 }
 # Shown as "(hidden)" in a message: they are secrets, or may hold one (a password in a URL).
 SECRET_KEYS = frozenset(

@@ -1,6 +1,7 @@
-"""What a lead's text asks for: YES/NO/DONE with an optional task code, HELP, or opting out of and back into
-texts. Case, spacing and punctuation do not matter; a typo is read as a command only when it is one edit
-(or one swap of neighbouring letters) from the words of exactly one command, and never for opt-out/in."""
+"""What a lead's text asks for: YES/NO/DONE with an optional task code, HELP, REFER (a link to refer
+someone they met), or opting out of and back into texts. Case, spacing and punctuation do not matter; a typo
+is read as a command only when it is one edit (or one swap of neighbouring letters) from the words of exactly
+one command, and never for opt-out/in or REFER."""
 
 import re
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import Literal
 
 from rapidfuzz.distance import OSA
 
-CommandKind = Literal["accept", "decline", "done", "help", "opt_out", "opt_in", "unknown"]
+CommandKind = Literal["accept", "decline", "done", "help", "opt_out", "opt_in", "refer", "unknown"]
 
 WORDS: dict[str, CommandKind] = {
     **dict.fromkeys(("YES", "Y", "YEP", "YEAH", "YUP", "ACCEPT", "OK", "OKAY", "SURE"), "accept"),
@@ -19,6 +20,8 @@ WORDS: dict[str, CommandKind] = {
         ("STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "REVOKE", "OPTOUT", "CANCEL"), "opt_out"
     ),
     **dict.fromkeys(("START", "UNSTOP"), "opt_in"),
+    # A mutual-aid lead asks for a one-time link to refer someone they met (texting/replies.py).
+    **dict.fromkeys(("REFER", "REFERRAL"), "refer"),
 }
 REPLIES: frozenset[CommandKind] = frozenset({"accept", "decline", "done"})
 GUESSABLE: frozenset[CommandKind] = REPLIES | {"help"}

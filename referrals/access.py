@@ -12,6 +12,9 @@ What it answers, for a principal and a referral:
 - `transfer_refusal`: whether an organisation may receive the referral by transfer;
 - `pass_on_refusal`: whether the holder may pass the work on to one of its volunteers or to a group;
 - `may_attach`: whether a call may be attached to a known person;
+- `may_review`: who reviews a request from outside before anything is offered; `may_refer_as_group`: who
+  refers someone for a mutual-aid group from a signed-in page; `referring_group_outcome`: what a mutual-aid
+  group that referred someone is told of it;
 - `sees_duplicate_candidates`: whether the intake answer may list other residents who may be this caller;
 - `sees_match_results`: whether the candidates matching found (and why others were left out) are shown;
 - `may_find_person`, `people_scope`, `shows_on_person_page`, `sees_person_details`: who may find whom in
@@ -196,6 +199,53 @@ def sees_duplicate_candidates(principal: Principal) -> bool:
     """Partner referrers never see other residents' ids, names or scores: the helpline checks. Each candidate
     shown to the others is one they `may_attach` a call to (an officer: their council's residents)."""
     return principal.role in CANDIDATE_READERS
+
+
+# Requests from outside (a resident's own, a group lead's) wait for one of these to review them before
+# anything is offered (`referrals/requests.py`); a safety-net officer reviews their council's.
+REVIEW_ROLES = frozenset({"helpline_staff", "safety_net_officer"})
+
+
+def may_review(principal: Principal, referral: Any) -> bool:
+    """Whether the principal may review (confirm, correct, or not take forward) a request from outside."""
+    return principal.role in REVIEW_ROLES and may_see(principal, referral)
+
+
+# What a mutual-aid group that referred someone is told of it: how far it has gone, in words; never who
+# holds it, who is helping, nor anything more about the person than the group gave.
+GROUP_OUTCOMES = {
+    "waiting": "The council's helpline has your referral and is checking it.",
+    "with_council": "The council's team is dealing with this person's request.",
+    "being_arranged": "The council has checked your referral and is arranging help.",
+    "helped": "Help was arranged and the request is finished.",
+    "closed": "The request is closed. The council's helpline may contact the person or you if needed.",
+}
+
+
+def may_refer_as_group(principal: Principal) -> bool:
+    """A mutual-aid group with accounts refers someone from a signed-in page: its coordinator (a lead)."""
+    return (
+        principal.role == "hub_coordinator"
+        and principal.org_id is not None
+        and principal.org_kind == GROUP_KIND
+    )
+
+
+def referring_group_outcome(group_id: int | None, referral: Any, reviewed: bool) -> str | None:
+    """What the group `group_id` may see of a referral: its outcome in words when the group made the referral
+    (a mutual-aid referral created for that group), otherwise None (nothing at all)."""
+    if group_id is None or referral is None:
+        return None
+    if referral.channel != "mutual_aid_referral" or referral.created_by_org_id != group_id:
+        return None
+    state = State(referral.status)
+    if state is State.COMPLETED:
+        return GROUP_OUTCOMES["helped"]
+    if state in TERMINAL_STATES:
+        return GROUP_OUTCOMES["closed"]
+    if not reviewed:
+        return GROUP_OUTCOMES["with_council" if state is State.ESCALATED else "waiting"]
+    return GROUP_OUTCOMES["being_arranged"]
 
 
 def sees_every_resident(principal: Principal) -> bool:

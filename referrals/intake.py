@@ -1,6 +1,7 @@
 """The single route in: a call as helpline staff log it becomes a triaged referral, in one transaction."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -195,8 +196,16 @@ def open_referral_with_same_needs(session: Session, resident: Resident, needs: l
 
 
 def log_call(
-    session: Session, call: CallLog, principal: Principal, context: IntakeContext, now: datetime | None = None
+    session: Session,
+    call: CallLog,
+    principal: Principal,
+    context: IntakeContext,
+    now: datetime | None = None,
+    hold: Callable[[Session, Referral, Principal, datetime], None] | None = None,
 ) -> IntakeResult:
+    """Save, triage and route one call. With `hold` (a request from outside, `referrals/requests.py`) the
+    referral is saved and triaged but neither added to an open referral nor routed: `hold` puts it where
+    people review it first."""
     now = now or utcnow()
     duplicates: list[DuplicateMatch] = []
     checked = False  # whether one shown the candidates said the caller is none of them
@@ -219,7 +228,7 @@ def log_call(
     # A request for regular support is a new plan, and a call that does not consent to sharing must not
     # reach whoever holds a referral made with consent: either opens its own referral instead.
     linked = None
-    if not call.recurrence:
+    if not call.recurrence and hold is None:
         linked = open_referral_with_same_needs(session, resident, decision.needs)
         if linked is not None and linked.consent_to_share and not call.consent_to_share:
             linked = None
@@ -274,7 +283,9 @@ def log_call(
         )
     triage_on_intake(session, referral, resident, decision, principal, now)
     offer = None
-    if linked is not None:
+    if hold is not None:
+        hold(session, referral, principal, now)
+    elif linked is not None:
         _link_to_open_referral(session, referral, linked, principal, now)
     else:  # whatever fails in routing, the call is kept, held by the area's safety-net team
         offer = route_or_hold(

@@ -8,7 +8,10 @@ from db.base import Base, utcnow
 # What erasure leaves in a text that named the person (notes, name, an SMS), and what a reader is shown for
 # words sealed with a key that erasure destroyed.
 ERASED_TEXT = "(erased)"
-CHANNELS = ("phone", "email", "web", "partner_referral")
+# self_referral: a resident's own request on the public page; mutual_aid_referral: a mutual-aid group's
+# lead refers someone they met (referrals/requests.py). Both wait for the helpline's review first.
+CALL_CHANNELS = ("phone", "email", "web", "partner_referral")  # what helpline staff and partners log
+CHANNELS = (*CALL_CHANNELS, "self_referral", "mutual_aid_referral")
 STATUSES = (
     "received",
     "triaged",
@@ -103,6 +106,9 @@ class Referral(Base):
     created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id"))
     created_by_role: Mapped[str] = mapped_column(String(30))
     created_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # The reference a resident or a group's lead is shown for a request made from outside (random, not the id:
+    # nothing can be looked up with it from outside; the helpline finds the request by it).
+    public_ref: Mapped[str | None] = mapped_column(String(16), unique=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -209,3 +215,22 @@ class ResidentSecret(Base):
 
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class ReferralLink(Base):
+    """A one-time link texted to a mutual-aid group's lead (REFER): the form to refer someone they met, or,
+    once used, the page where the lead sees what came of it. Only the token's hash is stored; a `refer` link
+    works once and expires, a `status` link only shows what the access rule lets the group see."""
+
+    __tablename__ = "referral_link"
+    __table_args__ = (CheckConstraint(_in("purpose", ("refer", "status")), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

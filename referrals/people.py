@@ -27,7 +27,7 @@ Bounded, indexed lookups only: a search never reads the whole `resident` table, 
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
@@ -109,6 +109,10 @@ def search_people(
     Showing them is a read of their details: audited for each person shown, naming `door`. Commits."""
     limit = max(1, min(limit, MAX_LIMIT))
     terms = read_query(query_text, today or utcnow().date())
+    if terms.public_ref is not None:  # a request from outside's reference, if a referral has it
+        referral_id = session.scalar(select(Referral.id).where(Referral.public_ref == terms.public_ref))
+        if referral_id is not None:
+            terms = replace(terms, reference=referral_id)
     scope = access.people_scope(principal)
     if terms.empty or scope.nobody:
         return SearchResult(terms, [], more=False)

@@ -2,7 +2,9 @@
 no database (the queries are `referrals/people.py`).
 
 `read_query(text, today)` says what the text is:
-- a referral reference, when that is all it is: "123", "R123", "ref 123", "referral no. 123", "#123";
+- a referral reference, when that is all it is: "123", "R123", "ref 123", "referral no. 123", "#123"; or the
+  reference a resident or a group was shown for a request from outside ("PHFJE-4D2AD", `public_ref`: looked
+  up first, and read as a name when no request has it, since "Smyth-Baker" looks the same);
 - a phone number in any UK format: "07700 900123", "+44 (0)7700 900123", "0044 7700-900-123",
   "447700900123", "7700 900123" (E.164 afterwards, as `resident.phone` stores it);
 - a date of birth, day first as in the UK: "27/3/1948", "27-03-48", "27.3.1948", "1948-03-27",
@@ -61,6 +63,8 @@ _REFERENCE = re.compile(
     rf"(?:(?:referral|reference|ref)\.?\s*(?:no\.?|number)?\s*|r\s*)?#?\s*(\d{{1,{MAX_REFERENCE_DIGITS}}})",
     re.IGNORECASE,
 )
+# referrals/requests.py REFERENCE_ALPHABET, five and five with a hyphen (case and spaces around it ignored).
+_PUBLIC_REF = re.compile(r"([A-HJKMNP-TV-Z2-9]{5})\s*-\s*([A-HJKMNP-TV-Z2-9]{5})", re.IGNORECASE)
 _DATES = (  # (pattern, which groups are day, month, year)
     (re.compile(r"(?<![\d/.\-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.\-])"), (3, 2, 1)),
     (re.compile(r"(?<![\d/.\-])(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?![\d/.\-])"), (1, 2, 3)),
@@ -90,6 +94,7 @@ class SearchTerms:
     date_of_birth: date | None = None
     name: str = ""
     ignored: tuple[str, ...] = ()
+    public_ref: str | None = None  # "PHFJE-4D2AD": a request from outside's reference, if it is one
 
     @property
     def empty(self) -> bool:
@@ -125,6 +130,7 @@ def read_query(text: str, today: date) -> SearchTerms:
     reference = _REFERENCE.fullmatch(text)
     if reference:
         return SearchTerms(text, reference=int(reference.group(1)))
+    public_ref = _PUBLIC_REF.fullmatch(text)
     rest = text
     born, rest = _take_date(rest, today)
     phone, rest = _take_phone(rest)
@@ -139,6 +145,7 @@ def read_query(text: str, today: date) -> SearchTerms:
         date_of_birth=born,
         name=" ".join(words),
         ignored=ignored,
+        public_ref=f"{public_ref[1]}-{public_ref[2]}".upper() if public_ref else None,
     )
 
 

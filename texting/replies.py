@@ -29,6 +29,7 @@ from referrals.models import Offer, Referral
 from referrals.offer_texts import enqueue_details_text, local_day
 from referrals.persistence import to_value
 from referrals.policy import LifecyclePolicy
+from referrals.requests import group_of_lead, issue_refer_link
 from texting.opt_out import set_opt_out
 from texting.phone_tasks import raise_phone_task
 
@@ -70,12 +71,32 @@ class Handled:
     reply: str
     offer: Offer | None = None
     outcome: str = ""
+    kept: str | None = None  # what is stored instead of the reply when the reply holds a secret (a link)
+
+
+@dataclass(frozen=True)
+class ReferLinks:
+    """How a lead's REFER is answered: the public address the link starts with, and how long it lasts."""
+
+    base_url: str
+    lifetime: timedelta
+
+    def url(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/refer/{token}"
+
+    def ask_url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/ask-for-help"
 
 
 def handle_inbound(
-    session: Session, text: InboundText, policy: LifecyclePolicy, now: datetime | None = None
+    session: Session,
+    text: InboundText,
+    policy: LifecyclePolicy,
+    now: datetime | None = None,
+    links: ReferLinks | None = None,
 ) -> str:
-    """Act on one inbound text and return the reply ("" for none). Commits."""
+    """Act on one inbound text and return the reply ("" for none). Commits. `links`: how REFER is answered
+    (without it, REFER is not understood)."""
     now = now or utcnow()
     seen = _stored_reply(session, text.sid)
     if seen is not None:
@@ -83,7 +104,7 @@ def handle_inbound(
     phone = _phone(text.from_phone)
     command = parse_command(text.body)
     try:
-        handled = _dispatch(session, text, phone, command, policy, now)
+        handled = _dispatch(session, text, phone, command, policy, now, links)
     except IntegrityError:
         return _stored_reply(session, text.sid) or ""
     except (Conflict, Forbidden, NotFound, DomainValidationError) as exc:
@@ -124,7 +145,7 @@ def _record(
             to_phone=text.to_phone,
             body=text.body[:MAX_STORED_BODY],
             command=command.kind,
-            reply=handled.reply,
+            reply=handled.reply if handled.kept is None else handled.kept,
             referral_id=referral_id,
             offer_id=offer.id if offer else None,
             received_at=now,
@@ -201,9 +222,17 @@ def _refused(
 
 
 def _dispatch(
-    session: Session, text: InboundText, phone: str, command: Command, policy: LifecyclePolicy, now: datetime
+    session: Session,
+    text: InboundText,
+    phone: str,
+    command: Command,
+    policy: LifecyclePolicy,
+    now: datetime,
+    links: ReferLinks | None = None,
 ) -> Handled:
     match command.kind:
+        case "refer":
+            return _refer(session, phone, links, now)
         case "help":
             return Handled(HELP_TEXT, outcome="help sent")
         case "unknown":
@@ -236,6 +265,24 @@ def _dispatch(
             now,
         )
     return _done(session, text, phone, command, offer, policy, now)
+
+
+def _refer(session: Session, phone: str, links: ReferLinks | None, now: datetime) -> Handled:
+    """REFER from a known mutual-aid lead's phone: a one-time link to the short referral form (only its hash
+    is stored; the stored reply leaves the link out). From any other phone: where to ask for help."""
+    if links is None:
+        return Handled(NOT_UNDERSTOOD, outcome="not understood")
+    group = group_of_lead(session, phone)
+    if group is None:
+        return Handled(
+            f"One Route In: REFER is for mutual-aid group leads the council knows. To ask for help, go to "
+            f"{links.ask_url()}",
+            outcome="refer: not a known group lead",
+        )
+    token = issue_refer_link(session, group, phone, links.lifetime, now)
+    hours = round(links.lifetime.total_seconds() / 3600)
+    reply = f"One Route In: refer someone you met with this link. It works once, for {hours} hours: "
+    return Handled(reply + links.url(token), outcome="refer link sent", kept=reply + "(link not kept)")
 
 
 def texted_offers(session: Session, phone: str) -> list[Offer]:

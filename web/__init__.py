@@ -17,6 +17,7 @@ from web import (  # noqa: F401 (importing attaches the routes)
     referrals,
     repeat_callers,
     reports,
+    requests,
 )
 from web.blueprint import blp
 

@@ -47,6 +47,11 @@ WHAT: dict[str, str] = {
     "referral.new_request": "logged the person's call for something else",
     "referral.repeat_caller_check": "listed the call for the helpline to check against people already known",
     "referral.repeat_caller_checked": "checked the call against people already known",
+    "referral.awaiting_review": (
+        "listed it for the helpline to review: nothing is offered until they confirm it"
+    ),
+    "referral.reviewed": "reviewed the request",
+    "referral.refer_link_issued": "texted a one-time link to refer someone",
     "referral.tier_lowering_checked": "checked the lowered tier and let it stand",
     "referral.consent_given": "recorded that the person agrees to share their details",
     "referral.consent_withdrawn": "recorded that the person no longer agrees to share their details",
@@ -73,13 +78,32 @@ WHAT: dict[str, str] = {
     "directory.import_started": "started a directory CSV import",
     "directory.import_finished": "finished a directory CSV import",
 }
+# A request from outside says where it came from; a review says what the reviewer decided.
+RECEIVED_BY_CHANNEL = {
+    "self_referral": "asked for help on the public Ask for help page",
+    "mutual_aid_referral": "referred the person through the group's one-time link",
+}
+REVIEWED = {
+    "confirmed": "confirmed the request after review, so it goes to whoever can help",
+    "not_taken_forward": "reviewed the request and did not take it forward",
+}
+# Who acts for a request from outside.
+RESIDENT_ROLE = "resident"
+RESIDENT_WORDS = "The person themselves"
 # When the organisation acting is the one the offer was to, the sentence need not name it twice.
 OWN_ORGANISATION = {"referral.accepted": "accepted it", "referral.declined": "declined the offer"}
 TIER_ESCALATION = "moved it up from {from_tier} to {to_tier}"
 TIER_CODE = re.compile(rf"\b({'|'.join(TIER_NAMES)})\b")
 # The service's own reason only repeats the sentence (and names organisations by number).
 REASON_REPEATS_WHAT = frozenset(
-    {"referral.expired", "referral.transfer_expired", "referral.pass_on_expired", "sms.phone_task_done"}
+    {
+        "referral.expired",
+        "referral.transfer_expired",
+        "referral.pass_on_expired",
+        "sms.phone_task_done",
+        "referral.awaiting_review",
+        "referral.reviewed",
+    }
 )
 DOORS = {"web audit page": "on the audit page", "web": "on the referral's page", "api": "through the API"}
 
@@ -100,6 +124,10 @@ def who(actor: str, role: str, org_id: int | None, orgs: Mapping[int, str], peop
     org = orgs.get(org_id, f"organisation {org_id}") if org_id is not None else None
     if kind == "sms":
         return f"{org}'s lead" if org else f"Someone texting from {phone(rest) or 'an unknown number'}"
+    if role == RESIDENT_ROLE:
+        return RESIDENT_WORDS
+    if kind == "lead" and org:
+        return f"{org}'s lead"
     if actor in AUTOMATIC_ACTORS or role == "system":
         return AUTOMATIC
     number, _, name = rest.partition(":")
@@ -155,6 +183,12 @@ def what(
     if kind == "referral.escalated" and payload.get("to_tier"):
         lower = payload.get("from_tier") or "a lower tier"
         template = tier_words(TIER_ESCALATION.format(from_tier=lower, to_tier=payload["to_tier"]))
+    if kind == "referral.received" and payload.get("channel") in RECEIVED_BY_CHANNEL:
+        template = RECEIVED_BY_CHANNEL[payload["channel"]]
+    if kind == "referral.reviewed" and payload.get("outcome") in REVIEWED:
+        template = REVIEWED[payload["outcome"]]
+        if payload.get("edited"):
+            template += f" (with the {' and '.join(payload['edited'])} corrected)"
     if template is None:
         return f"recorded “{kind}”"
     return re.sub(r"\s+", " ", template.format_map(values))

@@ -19,6 +19,7 @@ from accounts.passwords import (
     principal_for,
 )
 from accounts.tokens import Principal
+from referrals import access
 from web.blueprint import UNSAFE_METHODS, blp, csrf, db
 
 SESSION_MAX_AGE_SECONDS = 12 * 3600
@@ -37,6 +38,7 @@ NAVIGATION = (
     ("web.new_call", "Log a call", ("helpline_staff", "safety_net_officer", "admin")),
     ("web.coordinator_queue", "Queue", ("hub_coordinator", "safety_net_officer")),
     ("web.repeat_callers", "Repeat callers", ("helpline_staff", "safety_net_officer", "admin")),
+    ("web.requests_to_review", "Requests", ("helpline_staff", "safety_net_officer")),
     ("web.safety_net", "Safety net", ("safety_net_officer",)),
     ("web.phone_task_list", "Phone tasks", ("helpline_staff", "safety_net_officer")),
     ("web.reports", "Reports", ("safety_net_officer", "admin")),
@@ -137,6 +139,9 @@ def _guard():
 def _page_context() -> dict:
     user = g.get("web_user")
     links = [(endpoint, label) for endpoint, label, allowed in NAVIGATION if user and user.role in allowed]
+    principal = g.get("web_principal")
+    if principal is not None and access.may_refer_as_group(principal):  # a mutual-aid group with accounts
+        links.append(("web.group_referrals_page", "Our referrals"))
     return {"web_user": user, "navigation": links}
 
 

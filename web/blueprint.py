@@ -17,6 +17,7 @@ blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
 )
 csrf = CSRFProtect()
+LIMITER = "oneroute_limiter"  # app.extensions key of the app's Flask-Limiter (made by api/limits.py)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 CONTENT_SECURITY_POLICY = (

@@ -13,7 +13,7 @@ from referrals.contact import TEXT_LIMITS as CONTACT_LIMITS
 from referrals.contact import ContactDetails, contactable_problem
 from referrals.errors import DomainValidationError
 from referrals.intake import CallLog, IntakeContext, ResidentDetails, locate, normalised_phone
-from referrals.models import CHANNELS, Resident
+from referrals.models import CALL_CHANNELS, Resident
 from web.formatting import phone as phone_words
 
 FLAG_LABELS = {
@@ -192,7 +192,7 @@ def _check(call: CallForm, need_codes: frozenset[str], context: IntakeContext | 
         errors["needs"] = f"Choose needs from the list ({', '.join(unknown)} is not one)"
     if not values["notes"] and not values["needs"] and "notes" not in errors:
         errors["notes"] = "Write what the caller needs, or tick at least one need"
-    if values["channel"] not in CHANNELS:
+    if values["channel"] not in CALL_CHANNELS:
         errors["channel"] = "Choose how the request came in"
     if values["consent_to_share"] not in ("yes", "no"):
         errors["consent_to_share"] = "Choose whether the caller agrees to share their details"

@@ -231,8 +231,19 @@ def test_sms_providers_doors_open_to_their_provider_only(app, client, world):
             assert response.status_code == 403, f"{method} {rule.rule} as {who}: {response.status_code}"
 
 
+# Pages for people outside the council (issue 24): a resident's own request, and a group lead's pages behind
+# a one-time link (without a valid link: 404, tests/web/test_group_referral.py).
+OUTSIDE_PAGES = {
+    "web.ask_for_help",
+    "web.request_sent",
+    "web.group_referral",
+    "web.group_referral_sent",
+    "web.group_referral_status",
+}
+
+
 def test_web_pages_need_a_signed_in_person(app, client, world):
-    open_pages = {"web.sign_in", "web.static", "web.home"}
+    open_pages = {"web.sign_in", "web.static", "web.home", *OUTSIDE_PAGES}
     for rule, method in routes(app):
         if not rule.endpoint.startswith(WEB_PREFIX) or rule.endpoint in open_pages or method != "GET":
             continue
@@ -241,3 +252,10 @@ def test_web_pages_need_a_signed_in_person(app, client, world):
         assert response.status_code in (302, 303, 401), (
             f"{rule.rule} answered {response.status_code} unsigned"
         )
+
+
+def test_the_pages_for_people_outside_need_no_sign_in_and_show_nothing_without_a_link(client):
+    assert client.get("/ask-for-help").status_code == 200
+    assert client.get("/ask-for-help/sent").status_code == 302, "nothing sent: back to the form"
+    for path in ("/refer/made-up", "/refer/sent", "/refer/status/made-up"):
+        assert client.get(path).status_code == 404, path

@@ -142,3 +142,39 @@ def test_0017_keeps_users_and_starts_their_sessions_at_version_0(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT username, failed_logins FROM app_user")).all() == [("sam", 0)]
     engine.dispose()
+
+
+def test_0019_adds_the_outside_channels_and_links_and_downgrades_them_to_web(tmp_path):
+    """0019 widens referral.channel to self_referral and mutual_aid_referral, adds referral.public_ref and
+    referral_link (a rebuild of referral on SQLite); downgraded, a request from outside reads as web."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'outside.db'}"
+    upgrade(url, "0019")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        _hub_and_resident(connection)
+        connection.execute(
+            text(
+                "INSERT INTO referral (id, resident_id, channel, notes, summary, given_needs,"
+                " consent_to_share, no_contact_reason, status, needs, safeguarding, candidates,"
+                " next_candidate, gap, unmet_needs, occurrences, outcome_codes, outcome_note,"
+                " created_by_role, public_ref, version, created_at, updated_at) VALUES (1, 1,"
+                " 'self_referral', '', '', '[]', 1, '', 'triaged', '[]', 0, '[]', 0, 0, '[]', '[]', '[]',"
+                " '', 'resident', 'ABCDE-FGHJK', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO referral_link (token_hash, purpose, org_id, phone, referral_id, created_at,"
+                " expires_at) VALUES ('h', 'status', 1, '+447700900600', 1, '2026-01-01', '2026-02-01')"
+            )
+        )
+    downgrade(url, "0018")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, channel FROM referral")).all() == [(1, "web")]
+        assert "referral_link" not in inspect(connection).get_table_names()
+    upgrade(url, "head")
+    engine.dispose()

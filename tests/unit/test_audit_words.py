@@ -124,6 +124,8 @@ def test_every_sentence_reads_with_or_without_its_data(kind):
         ("sms-fallback", "hub_coordinator", 1, AUTOMATIC),
         ("sms:+447700900123", "hub_coordinator", 1, "Sutton Central Hub's lead"),
         ("sms:unknown sender", "system", None, "Someone texting from unknown sender"),
+        ("resident (own request)", "resident", None, "The person themselves"),
+        ("lead:+447700900600", "mutual_aid_lead", 1, "Sutton Central Hub's lead"),
     ],
 )
 def test_who(actor, role, org_id, expected):
@@ -208,4 +210,20 @@ def test_outcomes_and_texts_in_words():
     assert (
         sentence("Ann (admin)", "cancelled it", "ASB team took it")
         == "Ann (admin) cancelled it: ASB team took it."
+    )
+
+
+def test_requests_from_outside_in_words():
+    """A resident's own request and a group lead's referral say where they came from and what the review
+    decided (issue 24)."""
+    assert what("referral.received", {"channel": "self_referral"}, ORGS, {}) == (
+        "asked for help on the public Ask for help page"
+    )
+    assert what("referral.received", {"channel": "phone"}, ORGS, {}) == "logged the call"
+    assert what("referral.reviewed", {"outcome": "confirmed", "edited": ["summary", "needs"]}, ORGS, {}) == (
+        "confirmed the request after review, so it goes to whoever can help"
+        " (with the summary and needs corrected)"
+    )
+    assert what("referral.reviewed", {"outcome": "not_taken_forward"}, ORGS, {}) == (
+        "reviewed the request and did not take it forward"
     )

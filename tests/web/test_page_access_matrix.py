@@ -79,6 +79,25 @@ RULES: dict[str, dict[str, object]] = {
     "web.reports_wards": {"GET": Page(frozenset({OFFICER, ADMIN}))},
     "web.repeat_callers": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
     "web.settle_repeat_caller": {"POST": Page(frozenset({HELPLINE, OFFICER, ADMIN}), referral=True)},
+    # Requests from outside (issue 24): the public "Ask for help" page and a group lead's link need no
+    # sign-in (a link is its own key: tests/web/test_group_referral.py); the review is the helpline's and the
+    # council's officers' (a referral not waiting for review: back to the list with a message).
+    "web.ask_for_help": {"GET": PUBLIC},
+    "web.send_request": {"POST": PUBLIC},
+    "web.request_sent": {"GET": PUBLIC},
+    "web.check_urgent_words": {"POST": PUBLIC},
+    "web.group_referral": {"GET": PUBLIC},
+    "web.send_group_referral": {"POST": PUBLIC},
+    "web.group_referral_sent": {"GET": PUBLIC},
+    "web.group_referral_status": {"GET": PUBLIC},
+    "web.requests_to_review": {"GET": Page(frozenset({HELPLINE, OFFICER}))},
+    "web.confirm_request": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
+    "web.decline_request": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
+    # A mutual-aid group with accounts refers from a signed-in page: its coordinators only (another kind of
+    # organisation's are refused: access.may_refer_as_group).
+    "web.group_referrals_page": {"GET": Page(frozenset({HUB}))},
+    "web.new_group_referral": {"GET": Page(frozenset({HUB}))},
+    "web.send_signed_in_group_referral": {"POST": Page(frozenset({HUB}))},
     # Every role may search; whom each finds is the access rule's (tests/web/test_people_pages.py).
     "web.search": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}))},
     "web.person": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}), person=True)},
@@ -102,6 +121,15 @@ REFUSED_ACTION = {
     ("web.act", "hub"): {403},
     ("web.import_job", "admin"): {404},
     ("web.import_status", "admin"): {404},
+    **{
+        (endpoint, key): {403}
+        for endpoint in (
+            "web.group_referrals_page",
+            "web.new_group_referral",
+            "web.send_signed_in_group_referral",
+        )
+        for key in ("hub", "food_bank")
+    },
 }
 FORMS = {
     "web.act": {"cancel-reason": "the page matrix"},
@@ -110,6 +138,7 @@ FORMS = {
     "web.new_call": {"notes": ""},
     "web.settle_repeat_caller": {"same_as": "someone_else"},
     "web.record_phone_call": {"outcome": "no_answer"},
+    "web.decline_request": {"reason": "the page matrix"},
 }
 
 

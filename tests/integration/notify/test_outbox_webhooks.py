@@ -118,3 +118,23 @@ def test_without_an_auth_token_every_webhook_is_refused(database_url, session_fa
     app.extensions["oneroute"].engine.dispose()
     assert response.status_code == 403
     assert "not configured" in response.get_json()["detail"]
+
+
+def test_refer_through_the_signed_webhook_answers_a_known_lead_with_a_one_time_link(
+    client, session, session_factory
+):
+    """Issue 24: REFER from the group's lead (the directory's contact phone) returns a link to the form at
+    PUBLIC_BASE_URL; the stored reply leaves it out, and only the link's hash is kept."""
+    from referrals.models import ReferralLink
+    from referrals.requests import hash_link
+
+    coventry_directory(session_factory)
+    form = {**inbound_form("REFER", sid="SM" + "c" * 32), "From": sms_builders.GROUP_PHONE}
+    response = client.post("/sms/inbound", data=form, headers=signed(f"{PUBLIC}/sms/inbound", form))
+    assert response.status_code == 200
+    prefix = f"{PUBLIC}/refer/"
+    assert prefix in response.text
+    token = response.text.split(prefix, 1)[1].split("<", 1)[0]
+    session.rollback()
+    assert session.scalar(select(ReferralLink.token_hash)) == hash_link(token)
+    assert token not in session.scalar(select(InboundMessage.reply))

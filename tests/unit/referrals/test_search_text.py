@@ -163,3 +163,19 @@ def test_what_is_not_understood_is_kept_and_nothing_typed_is_empty():
 )
 def test_name_match(typed, name, low, high):
     assert low <= name_match(typed, name) <= high
+
+
+@pytest.mark.parametrize(
+    ("text", "public_ref"),
+    [
+        ("PHFJE-4D2AD", "PHFJE-4D2AD"),
+        ("phfje - 4d2ad", "PHFJE-4D2AD"),
+        ("Smyth-Baker", "SMYTH-BAKER"),  # looked up first; with no such request, searched as the name
+        ("PHFJE4D2AD", None),  # the hyphen is what tells it from a word
+        ("OLIVE-SMITH", None),  # O, I and L are never in a reference
+    ],
+)
+def test_a_request_from_outsides_reference_is_read_and_the_rest_still_as_a_name(text, public_ref):
+    terms = read(text)
+    assert terms.public_ref == public_ref
+    assert terms.reference is None
