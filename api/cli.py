@@ -569,8 +569,9 @@ def directory_import_hsds(path):
 def directory_export_hsds(out_dir):
     from directory.hsds_export import export_hsds
 
-    with services().session_factory() as session:
-        report = export_hsds(session, out_dir)
+    found = services()
+    with found.session_factory() as session:
+        report = export_hsds(session, out_dir, geocoder=found.geocoder)
     click.echo(report.summary())
 
 
