@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import db as request_db
 from api.blueprints import ID_SCHEMA, IdConverter
 from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
-from api.limits import init_limits
+from api.limits import client_address, init_limits
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
 from config.settings import ConfigError
@@ -136,7 +136,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, residents, sms, triage
+    from api import directory, health, oruk, oversight, referrals, reports, residents, sms, triage
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
@@ -151,6 +151,8 @@ def _register_http(app: Flask, limiter) -> None:
     limiter.limit(intake, methods=["POST"], exempt_when=lambda: request.endpoint != INTAKE_ENDPOINT)(
         referrals.blp
     )
+    limiter.shared_limit(app.config["RATELIMIT_ORUK"], scope="oruk", key_func=client_address)(oruk.blp)
+    api.register_blueprint(oruk.blp)
     for response in api.spec.components.responses.values():
         response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
     for blueprint in (health.blp, sms.blp, web_pages):

@@ -21,6 +21,12 @@ def caller_key() -> str:
     return "addr:" + (request.remote_addr or "unknown")
 
 
+def client_address() -> str:
+    """The client address alone: for doors without a token (the public feed), where a made-up
+    Authorization header must not buy a fresh allowance."""
+    return "addr:" + (request.remote_addr or "unknown")
+
+
 def init_limits(app: Flask) -> Limiter:
     settings = app.config
     limiter = Limiter(

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
+    # The public Open Referral UK feed (/oruk/...), per client address: no token, so tighter than the API
+    "RATELIMIT_ORUK": "120 per minute",
     "RATELIMIT_KEY_PREFIX": "oneroute",
     # Failed sign-ins and bad API tokens: temporary, growing delays in that store (accounts/throttle.py)
     "AUTH_FREE_FAILURES_PER_ACCOUNT": 5,

@@ -124,9 +124,6 @@ FIELD_TYPES = {
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PUBLIC_CONTACT_SEPARATORS = re.compile(r"\s*[·|;,\n]\s*")
 
-# Not for the public feed: who receives offers, and how many the organisation can hold.
-PRIVATE_FIELDS = frozenset({"contact_name", "contact_phone", "contact_email", "capacity"})
-
 Row = dict[str, str]
 
 
@@ -159,10 +156,11 @@ def need_codes_of(organisations: Iterable[Organisation]) -> list[str]:
     return sorted(set(known_need_codes()).union(*(org.services for org in organisations)))
 
 
-def public_rows(org: Organisation, geocoder: Geocoder) -> dict[str, list[Row]]:
-    """An organisation's rows without its referral contacts and private fields (for the public feed)."""
+def public_rows(org: Organisation, geocoder: Geocoder, withheld: Iterable[str]) -> dict[str, list[Row]]:
+    """An organisation's rows without its referral contacts (contact rows and their phones) and without the
+    attributes of the withheld fields (for the public feed)."""
     rows = organisation_rows(org, geocoder)
-    private_terms = {extension_term_id(FIELDS_TAXONOMY, name) for name in PRIVATE_FIELDS}
+    private_terms = {extension_term_id(FIELDS_TAXONOMY, name) for name in withheld}
     rows["contact"] = []
     rows["phone"] = [row for row in rows["phone"] if not row["contact_id"]]
     rows["attribute"] = [row for row in rows["attribute"] if row["taxonomy_term_id"] not in private_terms]
