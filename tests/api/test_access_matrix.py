@@ -225,7 +225,7 @@ def test_public_api_routes_answer_without_a_token(app, client, world):
     for rule, method in routes(app):
         if rule.endpoint.startswith(WEB_PREFIX) or RULES.get(rule.endpoint, {}).get(method) != PUBLIC:
             continue
-        values = {name: "00000000-0000-0000-0000-000000000000" for name in rule.arguments}
+        values = dict.fromkeys(rule.arguments, "00000000-0000-0000-0000-000000000000")
         url = rule.build(values, append_unknown=False)[1]
         status = client.open(url, method=method).status_code
         assert status in (200, 302, 308, 404), f"{method} {rule.rule} answered {status} without a token"
