@@ -90,12 +90,30 @@ def import_hsds(
     mapping: TaxonomyMapping | Path | str | None = None,
     progress: bool = False,
 ) -> InterchangeReport:
+    package, errors = read_package(path)
+    return import_package(
+        session, package, errors, geocoder=geocoder, areas=areas, mapping=mapping, progress=progress
+    )
+
+
+def import_package(
+    session: Session,
+    package: Package,
+    errors: list[RowError],
+    *,
+    geocoder: Geocoder,
+    areas: Areas,
+    mapping: TaxonomyMapping | Path | str | None = None,
+    progress: bool = False,
+    before_commit: Callable[[Session, InterchangeReport], None] | None = None,
+) -> InterchangeReport:
+    """Import tables already read (from files, or from an Open Referral UK feed: `oruk_import.py`).
+    `before_commit` adds its writes (the caller's audit event) to the same transaction."""
     need_codes = known_need_codes()
     if mapping is None:
         mapping = load_taxonomy_mapping(need_codes=need_codes)
     elif not isinstance(mapping, TaxonomyMapping):
         mapping = load_taxonomy_mapping(Path(mapping), need_codes)
-    package, errors = read_package(path)
     report = InterchangeReport(errors=errors)
     if "service" not in package.tables:
         report.errors.append(RowError("services.csv", None, "", "no services table: nothing imported"))
@@ -113,6 +131,8 @@ def import_hsds(
             planned[entry[0]] = entry[1]
     try:
         upsert_by_external_id(session, Organisation, list(planned.items()), report)
+        if before_commit is not None:
+            before_commit(session, report)
         session.commit()
     except Exception:
         session.rollback()

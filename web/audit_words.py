@@ -72,6 +72,7 @@ WHAT: dict[str, str] = {
     "audit.verified": "checked the audit trail's hash chain",
     "directory.import_started": "started a directory CSV import",
     "directory.import_finished": "finished a directory CSV import",
+    "directory.feed_imported": "imported another directory's Open Referral UK feed",
 }
 # When the organisation acting is the one the offer was to, the sentence need not name it twice.
 OWN_ORGANISATION = {"referral.accepted": "accepted it", "referral.declined": "declined the offer"}
