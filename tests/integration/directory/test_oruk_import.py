@@ -36,7 +36,7 @@ class Feed(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.server.asked.append(self.path)
         document = self.server.documents.get(self.path)
         if document is None:
