@@ -136,11 +136,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oruk, oversight, referrals, reports, residents, sms, triage
+    from api import directory, health, openapi, oruk, oversight, referrals, reports, residents, sms, triage
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
     api = ProblemApi(app)
+    openapi.install(app, api.spec)
+    openapi.document_webhooks(api.spec)
     api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     app.extensions["problem_api"] = api
     register_domain_errors(app)
@@ -154,7 +156,8 @@ def _register_http(app: Flask, limiter) -> None:
     limiter.shared_limit(app.config["RATELIMIT_ORUK"], scope="oruk", key_func=client_address)(oruk.blp)
     api.register_blueprint(oruk.blp)
     for response in api.spec.components.responses.values():
-        response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
+        if "application/json" in response.get("content", {}):
+            response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
     for blueprint in (health.blp, sms.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})

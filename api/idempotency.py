@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from api.auth import current_principal
 from api.db import get_session
 from api.errors import problem
+from api.openapi import IDEMPOTENT_ATTR
 from db.base import utcnow
 from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral
 
@@ -135,4 +136,5 @@ def idempotent(view):
             session.commit()
         return response
 
+    setattr(wrapper, IDEMPOTENT_ATTR, True)  # documented: api/openapi.py
     return wrapper
