@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import db as request_db
 from api.blueprints import ID_SCHEMA, IdConverter
 from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
-from api.limits import init_limits
+from api.limits import client_address, init_limits
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
 from config.settings import ConfigError
@@ -142,11 +142,26 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, residents, sms, sms_notify, triage
+    from api import (
+        directory,
+        health,
+        openapi,
+        oruk,
+        oversight,
+        referrals,
+        reports,
+        residents,
+        sms,
+        sms_notify,
+        triage,
+    )
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
     api = ProblemApi(app)
+    openapi.install(app, api.spec)
+    openapi.document_webhooks(api.spec)
+    openapi.document_notify_webhooks(api.spec)
     api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     app.extensions["problem_api"] = api
     register_domain_errors(app)
@@ -157,8 +172,11 @@ def _register_http(app: Flask, limiter) -> None:
     limiter.limit(intake, methods=["POST"], exempt_when=lambda: request.endpoint != INTAKE_ENDPOINT)(
         referrals.blp
     )
+    limiter.shared_limit(app.config["RATELIMIT_ORUK"], scope="oruk", key_func=client_address)(oruk.blp)
+    api.register_blueprint(oruk.blp)
     for response in api.spec.components.responses.values():
-        response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
+        if "application/json" in response.get("content", {}):
+            response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
     for blueprint in (health.blp, sms.blp, sms_notify.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})

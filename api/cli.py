@@ -584,14 +584,55 @@ def directory_import_hsds(path):
         _finish(import_hsds(session, path, geocoder=found.geocoder, areas=found.areas, progress=True))
 
 
+@directory_cli.command(
+    "import-oruk",
+    help="Import another directory's Open Referral UK feed (HSDS 3.0 API): every page of URL/services, "
+    "all or nothing, updating the services an earlier run imported.",
+)
+@click.argument("url")
+@click.option("--per-page", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option("--timeout", type=click.FloatRange(1, 300), default=20.0, show_default=True, help="seconds")
+def directory_import_oruk(url, per_page, timeout):
+    from accounts.tokens import SYSTEM
+    from directory.oruk_import import FeedError, HttpFetch, import_oruk
+    from referrals.audit import record
+
+    def audit(session, report) -> None:
+        counts = {
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": report.skipped,
+            "errors": len(report.errors),
+        }
+        record(session, "directory.feed_imported", SYSTEM, payload={"source": url, **counts})
+
+    found = services()
+    with found.session_factory() as session:
+        try:
+            report = import_oruk(
+                session,
+                url,
+                geocoder=found.geocoder,
+                areas=found.areas,
+                fetch=HttpFetch(timeout=timeout),
+                per_page=per_page,
+                before_commit=audit,
+            )
+        except FeedError as exc:
+            raise click.ClickException(f"nothing imported: {exc}") from exc
+    _finish(report)
+
+
 @directory_cli.command("export-hsds", help="Write the directory as an HSDS 3.0 tabular data package.")
 @click.argument("out_dir", type=click.Path(file_okay=False))
 def directory_export_hsds(out_dir):
     from directory.hsds_export import ExportError, export_hsds
 
-    with services().session_factory() as session:
+    found = services()
+    with found.session_factory() as session:
         try:
-            report = export_hsds(session, out_dir)
+            report = export_hsds(session, out_dir, geocoder=found.geocoder)
         except ExportError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(report.summary())

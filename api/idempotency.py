@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.auth import current_principal
 from api.db import get_session
 from api.errors import problem
+from api.openapi import IDEMPOTENT_ATTR
 from db.base import utcnow
 from db.faults import first_line, is_unavailable
 from referrals.models import ERASED_ANSWER, IdempotentRequest, Referral
@@ -151,4 +152,5 @@ def idempotent(view):
             _store_answer(session, record, response)
         return response
 
+    setattr(wrapper, IDEMPOTENT_ATTR, True)  # documented: api/openapi.py
     return wrapper

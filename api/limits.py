@@ -22,6 +22,12 @@ def caller_key() -> str:
     return "addr:" + (request.remote_addr or "unknown")
 
 
+def client_address() -> str:
+    """The client address alone: for doors without a token (the public feed), where a made-up
+    Authorization header must not buy a fresh allowance."""
+    return "addr:" + (request.remote_addr or "unknown")
+
+
 def init_limits(app: Flask) -> Limiter:
     """While the store cannot be reached (Redis down), never a 500: with RATELIMIT_FALLBACK=memory (the
     default) each worker keeps limiting in its own memory and Flask-Limiter asks Redis again with a growing

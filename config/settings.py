@@ -85,6 +85,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_API": "600 per minute",
     "RATELIMIT_INTAKE": "60 per minute",
+    # The public Open Referral UK feed (/oruk/...), per client address: no token, so tighter than the API
+    "RATELIMIT_ORUK": "120 per minute",
     "RATELIMIT_KEY_PREFIX": "oneroute",
     # While that store cannot be reached: "memory" keeps limiting (and the sign-in delays) in each worker's
     # own memory until it is back; "open" stops limiting. Both log it; neither answers 500.

@@ -502,6 +502,14 @@ ORGANISATION_COLUMNS = columns(
         "SM1 1EA",
     ),
     Column(
+        "base_address",
+        False,
+        _text("base_address"),
+        "the building and street of its base, for its published address (town and county come from the "
+        "postcode)",
+        "Civic Offices, St Nicholas Way",
+    ),
+    Column(
         "radius_km",
         False,
         _number("radius_km", 0.1, 200, None),

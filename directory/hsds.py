@@ -40,6 +40,8 @@ FIELD_TERMS = (
     "kind",
     "area",
     "coverage_outcodes",
+    "base_postcode",
+    "base_address",
     "radius_km",
     "capacity",
     "mutual_aid_mode",

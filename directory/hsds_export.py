@@ -12,8 +12,16 @@ Need codes are attributes linking the service to terms of the "one-route-in-need
 HSDS has no lossless column for travel as attributes of "one-route-in-fields" (see `directory/hsds.py`).
 The package therefore holds the referral contacts (contact_name, contact_phone, contact_email) as well as
 the public ones: share it with partners under the council's data-sharing agreement, do not publish it.
-Volunteers are never exported. Addresses hold only the postcode: the directory keeps no address lines, so
-address_1, city and state_province are empty.
+Volunteers are never exported.
+
+Addresses: an organisation's address row is written only when it is complete as HSDS requires it: its
+address line (base_address, building and street) as address_1, the postcode's local authority district as
+city and its nation (England, Wales, Scotland, Northern Ireland, from the ONS district code) as
+state_province, both from the geocoder. Nothing is made up to fill a gap: an organisation with a postcode but
+no address line (or a postcode the geocoder does not place) has its location and coordinates without an
+address row, and its postcode and address line travel as attributes, so the import still gets them back.
+`public_rows` (for the public Open Referral UK feed, `directory/oruk.py`) leaves out the referral contacts
+and the attributes that are not for the public.
 """
 
 import contextlib
@@ -43,6 +51,8 @@ from directory.hsds import (
 )
 from directory.models import Organisation
 from directory.phones import InvalidPhone, normalise_phone
+from geo import Geocoder, InvalidPostcode
+from geo.location import Location
 from safe_text import cells
 
 # name: (file, columns as in the HSDS 3.0 datapackage.json, foreign keys column → resource)
@@ -122,7 +132,7 @@ class ExportError(RuntimeError):
     """The package could not be written (a full disk, a folder that cannot be written); nothing was left."""
 
 
-def export_hsds(session: Session, out_dir: Path | str) -> ExportReport:
+def export_hsds(session: Session, out_dir: Path | str, *, geocoder: Geocoder) -> ExportReport:
     """Write the package into `out_dir`, whole or not at all: every file is written under a temporary name
     and renamed into place only once all are written, so a full disk or an unwritable folder leaves neither
     a partial file nor a package with some files from this export and some from an older one."""
@@ -133,11 +143,10 @@ def export_hsds(session: Session, out_dir: Path | str) -> ExportReport:
         raise ExportError(f"cannot create the folder {out}: {exc.strerror or exc}") from exc
     tables: dict[str, list[Row]] = {name: [] for name in RESOURCES}
     organisations = session.scalars(select(Organisation).order_by(Organisation.id)).all()
-    need_codes = sorted(set(known_need_codes()).union(*(org.services for org in organisations)))
-    tables["taxonomy"] = _taxonomies()
-    tables["taxonomy_term"] = _terms(need_codes)
+    tables["taxonomy"] = taxonomies()
+    tables["taxonomy_term"] = terms(need_codes_of(organisations))
     for org in organisations:
-        for name, rows in _organisation_rows(org).items():
+        for name, rows in organisation_rows(org, geocoder).items():
             tables[name].extend(rows)
     report = ExportReport(out, organisations=len(organisations))
     written: list[tuple[Path, Path]] = []  # (temporary, final)
@@ -174,7 +183,33 @@ def service_id_of(org: Organisation) -> str:
     return stable_id("organisation", org.external_id or f"id:{org.id}")
 
 
-def _organisation_rows(org: Organisation) -> dict[str, list[Row]]:
+def need_codes_of(organisations: Iterable[Organisation]) -> list[str]:
+    return sorted(set(known_need_codes()).union(*(org.services for org in organisations)))
+
+
+def public_rows(org: Organisation, geocoder: Geocoder, withheld: Iterable[str]) -> dict[str, list[Row]]:
+    """An organisation's rows without its referral contacts (contact rows and their phones) and without the
+    attributes of the withheld fields (for the public feed)."""
+    rows = organisation_rows(org, geocoder)
+    private_terms = {extension_term_id(FIELDS_TAXONOMY, name) for name in withheld}
+    rows["contact"] = []
+    rows["phone"] = [row for row in rows["phone"] if not row["contact_id"]]
+    rows["attribute"] = [row for row in rows["attribute"] if row["taxonomy_term_id"] not in private_terms]
+    return rows
+
+
+def district_of(org: Organisation, geocoder: Geocoder) -> Location | None:
+    """Where the organisation's base postcode is, when the geocoder knows its district and nation."""
+    if not org.base_postcode:
+        return None
+    try:
+        found = geocoder.geocode(org.base_postcode)
+    except InvalidPostcode:
+        return None
+    return found if found is not None and found.admin_district and found.nation else None
+
+
+def organisation_rows(org: Organisation, geocoder: Geocoder) -> dict[str, list[Row]]:
     service_id = service_id_of(org)
     organization_id = stable_id("organization", service_id)
     org_name, service_name = split_name(org.name)
@@ -216,12 +251,16 @@ def _organisation_rows(org: Organisation) -> dict[str, list[Row]]:
         )
         link = {"id": stable_id("service_at_location", service_id), "service_id": service_id}
         rows["service_at_location"].append(link | {"location_id": location_id})
-        if org.base_postcode:
+        district = district_of(org, geocoder) if org.base_address else None
+        if district is not None:
             rows["address"].append(
                 {
                     "id": stable_id("address", service_id),
                     "location_id": location_id,
-                    "postal_code": org.base_postcode,
+                    "address_1": org.base_address,
+                    "city": district.admin_district or "",
+                    "state_province": district.nation or "",
+                    "postal_code": org.base_postcode or "",
                     "country": "GB",
                     "address_type": "physical",
                 }
@@ -289,7 +328,7 @@ def _attribute(service_id: str, taxonomy: str, code: str, value: str) -> Row:
     }
 
 
-def _taxonomies() -> list[Row]:
+def taxonomies() -> list[Row]:
     return [
         {
             "id": NEEDS_TAXONOMY_ID,
@@ -306,7 +345,7 @@ def _taxonomies() -> list[Row]:
     ]
 
 
-def _terms(need_codes: Iterable[str]) -> list[Row]:
+def terms(need_codes: Iterable[str]) -> list[Row]:
     entries = [(NEEDS_TAXONOMY, NEEDS_TAXONOMY_ID, code, "need") for code in need_codes]
     entries += [(FIELDS_TAXONOMY, FIELDS_TAXONOMY_ID, name, "directory field") for name in FIELD_TERMS]
     return [

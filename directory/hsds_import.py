@@ -11,7 +11,8 @@ How HSDS maps to our Organisation rows:
   the first with usable coordinates. Coordinates must be real (lat −90..90, lon −180..180) and inside the UK
   box (geo.location.within_uk), otherwise the location row is reported and skipped, never used.
   base_postcode is the location's address postcode (physical before postal), geocoded to find the council
-  area (`Areas.for_district`); the location's own coordinates win over the postcode's. Further locations of
+  area (`Areas.for_district`); the location's own coordinates win over the postcode's. base_address is that
+  address's address_1 (and address_2, after a comma). Further locations of
   a service are not represented.
 - area: a service that cannot be placed in a served area (no location, only skipped locations, no UK
   postcode, or a postcode outside config/areas.yaml) is imported *inactive* with an empty area and reported,
@@ -89,12 +90,30 @@ def import_hsds(
     mapping: TaxonomyMapping | Path | str | None = None,
     progress: bool = False,
 ) -> InterchangeReport:
+    package, errors = read_package(path)
+    return import_package(
+        session, package, errors, geocoder=geocoder, areas=areas, mapping=mapping, progress=progress
+    )
+
+
+def import_package(
+    session: Session,
+    package: Package,
+    errors: list[RowError],
+    *,
+    geocoder: Geocoder,
+    areas: Areas,
+    mapping: TaxonomyMapping | Path | str | None = None,
+    progress: bool = False,
+    before_commit: Callable[[Session, InterchangeReport], None] | None = None,
+) -> InterchangeReport:
+    """Import tables already read (from files, or from an Open Referral UK feed: `oruk_import.py`).
+    `before_commit` adds its writes (the caller's audit event) to the same transaction."""
     need_codes = known_need_codes()
     if mapping is None:
         mapping = load_taxonomy_mapping(need_codes=need_codes)
     elif not isinstance(mapping, TaxonomyMapping):
         mapping = load_taxonomy_mapping(Path(mapping), need_codes)
-    package, errors = read_package(path)
     report = InterchangeReport(errors=errors)
     if "service" not in package.tables:
         report.errors.append(RowError("services.csv", None, "", "no services table: nothing imported"))
@@ -112,6 +131,8 @@ def import_hsds(
             planned[entry[0]] = entry[1]
     try:
         upsert_by_external_id(session, Organisation, list(planned.items()), report)
+        if before_commit is not None:
+            before_commit(session, report)
         session.commit()
     except Exception:
         session.rollback()
@@ -129,6 +150,7 @@ class Place:
     lon: float | None
     area: str | None
     problem: str
+    address: str = ""  # address_1 and address_2 of the location's address
 
 
 @dataclass
@@ -208,6 +230,7 @@ class _ServiceReader:
             "services": self.needs_of.get(service_id, []),
             "coverage_outcodes": [],
             "base_postcode": place.postcode if place else None,
+            "base_address": place.address[:MAX_TEXT] if place else "",
             "base_lat": place.lat if place else None,
             "base_lon": place.lon if place else None,
             "radius_km": self.mapping.default_radius_km if place and place.lat is not None else None,
@@ -310,6 +333,8 @@ EXTENSION_READERS: dict[str, Callable[[str, Areas], object]] = {
     "coverage_outcodes": lambda text, _: [
         normalise_outcode(part) for part in filter(None, map(str.strip, text.split(LIST_SEPARATOR)))
     ],
+    "base_postcode": lambda text, _: normalise_postcode(text) if text else None,
+    "base_address": _text(MAX_TEXT),
     "radius_km": _radius,
     "capacity": lambda text, _: _whole(text or "blank", 0, 1_000_000),
     "mutual_aid_mode": _choice(MUTUAL_AID_MODES, optional=True),
@@ -455,7 +480,7 @@ def _coordinates(row: dict[str, str]) -> tuple[float, float] | None:
     return lat, lon
 
 
-Address = tuple[str, int, str, str]  # source, row, postal code, country
+Address = tuple[str, int, str, str, str]  # source, row, postal code, country, address line(s)
 
 
 def _addresses(package: Package) -> dict[str, Address]:
@@ -464,7 +489,9 @@ def _addresses(package: Package) -> dict[str, Address]:
     for resource in ("address", "physical_address", "postal_address"):
         for number, row in package.rows(resource):
             rank = 1 if resource == "postal_address" or row.get("address_type") == "postal" else 0
-            address = (package.source(resource), number, row.get("postal_code", ""), row.get("country", ""))
+            line = ", ".join(part for part in (row.get("address_1", ""), row.get("address_2", "")) if part)
+            source = package.source(resource)
+            address = (source, number, row.get("postal_code", ""), row.get("country", ""), line)
             ranked.append((rank, row.get("location_id", ""), address))
     chosen: dict[str, Address] = {}
     for _, location_id, address in sorted(ranked, key=lambda entry: entry[0]):
@@ -483,7 +510,7 @@ def _place(
     lat, lon = coordinates or (None, None)
     if address is None or not address[2]:
         return Place(location_id, None, lat, lon, None, "its location has no postcode")
-    source, number, text, country = address
+    source, number, text, country, line = address
     if country.casefold() not in UK_COUNTRIES:
         errors.append(RowError(source, number, "country", f"{country!r} is not in the UK: address ignored"))
         return Place(location_id, None, lat, lon, None, "its address is outside the UK")
@@ -501,4 +528,4 @@ def _place(
     if coordinates is None:
         lat, lon = found.lat, found.lon
     problem = "" if area else f"{postcode} is in {district}, outside the served areas"
-    return Place(location_id, postcode, lat, lon, area.code if area else None, problem)
+    return Place(location_id, postcode, lat, lon, area.code if area else None, problem, line)

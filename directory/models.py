@@ -33,6 +33,8 @@ class Organisation(Base):
     services: Mapped[list] = mapped_column(default=list)
     coverage_outcodes: Mapped[list] = mapped_column(default=list)
     base_postcode: Mapped[str | None] = mapped_column(String(10))
+    # The first line(s) of the base's address (building and street), for HSDS addresses and the public feed.
+    base_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
     base_lat: Mapped[float | None]
     base_lon: Mapped[float | None]
     radius_km: Mapped[float | None]

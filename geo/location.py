@@ -11,6 +11,7 @@ UK_LATITUDE_RANGE = (49.8, 60.95)
 UK_LONGITUDE_RANGE = (-8.7, 1.8)
 
 EARTH_RADIUS_KM = 6371.0088
+NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}  # ONS code prefixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,11 @@ class Location:
     outcode: str
     admin_district_code: str | None
     admin_district: str | None
+
+    @property
+    def nation(self) -> str | None:
+        """England, Wales, Scotland or Northern Ireland, from the first letter of the ONS district code."""
+        return NATIONS.get((self.admin_district_code or " ")[0])
 
 
 class Geocoder(Protocol):

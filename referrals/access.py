@@ -556,3 +556,14 @@ def sees_person_details(
     and on the person page: whoever may find the person, as on the referrals that led them there; never once
     the person is erased."""
     return resident.erased_at is None and may_find_person(principal, resident, referrals)
+
+
+# The public Open Referral UK feed (`/oruk/...`, no token): anyone may read it. It shows an organisation
+# while it is active, with what the public may know of it (name, description, needs served, opening hours,
+# ages, its base's place and address, its public contact); never who receives its offers nor how many it
+# can hold. Volunteers and residents never appear in it.
+PUBLIC_DIRECTORY_WITHHELD = frozenset({"contact_name", "contact_phone", "contact_email", "capacity"})
+
+
+def published_in_directory(organisation: Any) -> bool:
+    return bool(organisation.active)

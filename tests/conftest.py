@@ -24,6 +24,7 @@ RESTART_SEQUENCES = text(
 RELAXED_LIMITS = {
     "RATELIMIT_API": "10000 per minute",
     "RATELIMIT_INTAKE": "10000 per minute",
+    "RATELIMIT_ORUK": "10000 per minute",
     "AUTH_FREE_FAILURES_PER_ADDRESS": 100000,
 }
 

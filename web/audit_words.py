@@ -77,6 +77,7 @@ WHAT: dict[str, str] = {
     "audit.verified": "checked the audit trail's hash chain",
     "directory.import_started": "started a directory CSV import",
     "directory.import_finished": "finished a directory CSV import",
+    "directory.feed_imported": "imported another directory's Open Referral UK feed",
 }
 # A request from outside says where it came from; a review says what the reviewer decided.
 RECEIVED_BY_CHANNEL = {

@@ -38,6 +38,7 @@ EVENT_WORDS = {
     "directory.volunteer_reactivated": "Volunteer reactivated",
     "directory.import_started": "Directory CSV import started",
     "directory.import_finished": "Directory CSV import finished",
+    "directory.feed_imported": "Open Referral UK feed imported",
 }
 
 

@@ -81,6 +81,21 @@ RULES: dict[str, dict[str, object]] = {
     "referrals.OutcomeChoices": {"GET": Api(READERS)},
     "directory.organisations": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
+    # The public Open Referral UK feed: anyone, no token (what it shows: referrals/access.py).
+    **{
+        f"oruk.oruk_{name}": {"GET": PUBLIC}
+        for name in (
+            "about",
+            "services",
+            "service",
+            "organizations",
+            "organization",
+            "taxonomies",
+            "taxonomy",
+            "taxonomy_terms",
+            "taxonomy_term",
+        )
+    },
     "sms.inbound": {"POST": SIGNED},
     "sms.status": {"POST": SIGNED},
     "sms_notify.inbound": {"POST": BEARER},
@@ -240,6 +255,16 @@ OUTSIDE_PAGES = {
     "web.group_referral_sent",
     "web.group_referral_status",
 }
+
+
+def test_public_api_routes_answer_without_a_token(app, client, world):
+    for rule, method in routes(app):
+        if rule.endpoint.startswith(WEB_PREFIX) or RULES.get(rule.endpoint, {}).get(method) != PUBLIC:
+            continue
+        values = dict.fromkeys(rule.arguments, "00000000-0000-0000-0000-000000000000")
+        url = rule.build(values, append_unknown=False)[1]
+        status = client.open(url, method=method).status_code
+        assert status in (200, 302, 308, 404), f"{method} {rule.rule} answered {status} without a token"
 
 
 def test_web_pages_need_a_signed_in_person(app, client, world):

@@ -178,3 +178,26 @@ def test_0019_adds_the_outside_channels_and_links_and_downgrades_them_to_web(tmp
         assert "referral_link" not in inspect(connection).get_table_names()
     upgrade(url, "head")
     engine.dispose()
+
+
+def test_0020_adds_an_empty_address_line_and_downgrading_keeps_organisations(tmp_path):
+    """0020 adds organisation.base_address (blank for the rows there); going back rebuilds `organisation` on
+    SQLite, which volunteers, offers and referrals refer to: the rows and their references survive."""
+    from sqlalchemy import create_engine, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'address.db'}"
+    upgrade(url, "0019")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        _hub_and_resident(connection)
+    upgrade(url, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, base_address FROM organisation")).all() == [(1, "")]
+    downgrade(url, "0019")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM organisation")).all() == [(1,)]
+    upgrade(url, "head")
+    engine.dispose()

@@ -370,3 +370,23 @@ def test_a_template_cell_that_could_start_a_formula_is_neutralised(signed_in, mo
         ["name", "lon"],
         ["'" + hostile, "-0.19"],
     ]
+
+
+def test_an_admin_gives_an_organisation_the_address_line_its_published_address_needs(
+    signed_in, session_factory
+):
+    admin = signed_in("admin")
+    form = {
+        **ORGANISATION_FORM,
+        "base_postcode": "SM1 1EA",
+        "base_address": "  Civic Offices,  St Nicholas Way ",
+    }
+    org_id = new_id(post_form(admin, "/admin/organisations/new", form), "organisation")
+    with session_factory() as session:
+        assert session.get(Organisation, org_id).base_address == "Civic Offices, St Nicholas Way"
+    page = admin.get(f"/admin/organisations/{org_id}").get_data(as_text=True)
+    assert "Civic Offices, St Nicholas Way, SM1 1EA" in page
+
+    too_long = post_form(admin, f"/admin/organisations/{org_id}/edit", {**form, "base_address": "x" * 201})
+    assert too_long.status_code == 422
+    assert 'id="base_address-error"' in too_long.get_data(as_text=True)

@@ -7,13 +7,12 @@ import pytest
 from sqlalchemy import delete
 
 from directory.csv_import import import_organisations_csv
+from directory.demo import load_demo
 from directory.hsds_export import export_hsds
 from directory.hsds_import import import_hsds
 from directory.models import Organisation
+from tests.hsds_schemas import package_errors
 from tests.integration.directory.helpers import OFFICIAL_3_0, SAMPLE_1_1, UK_FICTIONAL, snapshot, write_csv
-
-# The directory keeps a postcode, not address lines: these required HSDS address columns stay empty.
-UNKNOWN_REQUIRED = {("address", "address_1"), ("address", "city"), ("address", "state_province")}
 
 
 def run_import(session_factory, path, geocoder, areas):
@@ -21,9 +20,9 @@ def run_import(session_factory, path, geocoder, areas):
         return import_hsds(session, path, geocoder=geocoder, areas=areas)
 
 
-def run_export(session_factory, out_dir):
+def run_export(session_factory, out_dir, geocoder):
     with session_factory() as session:
-        return export_hsds(session, out_dir)
+        return export_hsds(session, out_dir, geocoder=geocoder)
 
 
 def read_table(path):
@@ -42,6 +41,7 @@ def native_directory(session_factory, geocoder, areas, tmp_path):
         "services": "shopping;prescriptions;befriending",
         "coverage_outcodes": "SM1;SM2",
         "base_postcode": "SM1 1EA",
+        "base_address": "Civic Offices, St Nicholas Way",
         "capacity": 25,
         "opening_hours": "mon-fri 09:00-17:00; sat 10:00-13:00",
         "contact_name": "Jo Example",
@@ -80,7 +80,7 @@ def test_export_is_a_valid_hsds_3_package(session_factory, geocoder, areas, tmp_
     run_import(session_factory, UK_FICTIONAL, geocoder, areas)
     native_directory(session_factory, geocoder, areas, tmp_path)
     out = tmp_path / "export"
-    report = run_export(session_factory, out)
+    report = run_export(session_factory, out, geocoder)
 
     assert report.organisations == 10
     official = {
@@ -102,7 +102,7 @@ def test_export_is_a_valid_hsds_3_package(session_factory, geocoder, areas, tmp_
             constraints = spec.get("constraints", {})
             for row in rows:
                 value = row[spec["name"]]
-                if constraints.get("required") and (name, spec["name"]) not in UNKNOWN_REQUIRED:
+                if constraints.get("required"):
                     assert value, f"{name}.{spec['name']} is required"
                 if value and "enum" in constraints:
                     assert value in constraints["enum"], f"{name}.{spec['name']}={value!r}"
@@ -116,12 +116,49 @@ def test_export_is_a_valid_hsds_3_package(session_factory, geocoder, areas, tmp_
             assert {row[key["fields"]] for row in rows} - {""} <= ids[target], f"{name}.{key['fields']}"
 
 
+def test_export_passes_the_official_hsds_3_json_schemas(session_factory, geocoder, areas, tmp_path):
+    with session_factory() as session:
+        load_demo(session)
+    run_import(session_factory, UK_FICTIONAL, geocoder, areas)
+    native_directory(session_factory, geocoder, areas, tmp_path)
+    out = tmp_path / "export"
+    run_export(session_factory, out, geocoder)
+
+    assert package_errors(out) == []
+
+
+def test_an_address_is_complete_from_the_address_line_and_the_postcode_or_not_written(
+    session_factory, geocoder, areas, tmp_path
+):
+    native_directory(session_factory, geocoder, areas, tmp_path)
+    out = tmp_path / "export"
+    run_export(session_factory, out, geocoder)
+
+    addresses = read_table(out / "addresses.csv")[1]
+    located = {row["name"]: row["id"] for row in read_table(out / "locations.csv")[1]}
+    assert [
+        (row["address_1"], row["city"], row["state_province"], row["postal_code"], row["country"])
+        for row in addresses
+    ] == [("Civic Offices, St Nicholas Way", "Sutton", "England", "SM1 1EA", "GB")]
+    assert addresses[0]["location_id"] == located["Sutton Central Hub"]
+    # Cheam Street Helpers has a postcode but no address line: a location with coordinates, no address row,
+    # and the postcode kept as an attribute.
+    assert "Cheam Street Helpers — dog walking" in located
+    terms = {row["id"]: row["code"] for row in read_table(out / "taxonomy_terms.csv")[1]}
+    postcodes = {
+        row["value"]
+        for row in read_table(out / "attributes.csv")[1]
+        if terms[row["taxonomy_term_id"]] == "base_postcode"
+    }
+    assert postcodes == {"SM1 1EA", "SM3 8QB", ""}
+
+
 def test_export_writes_need_codes_and_directory_fields_as_attributes(
     session_factory, geocoder, areas, tmp_path
 ):
     native_directory(session_factory, geocoder, areas, tmp_path)
     out = tmp_path / "export"
-    run_export(session_factory, out)
+    run_export(session_factory, out, geocoder)
 
     terms = {row["id"]: row for row in read_table(out / "taxonomy_terms.csv")[1]}
     services = {row["name"]: row["id"] for row in read_table(out / "services.csv")[1]}
@@ -162,7 +199,7 @@ def test_round_trip_gives_the_same_directory(session_factory, session, geocoder,
     run_import(session_factory, package, geocoder, areas)
     imported = snapshot(session)
     out = tmp_path / "export"
-    run_export(session_factory, out)
+    run_export(session_factory, out, geocoder)
 
     again = run_import(session_factory, out, geocoder, areas)
     assert (again.created, again.updated, again.unchanged, again.skipped) == (0, 0, len(imported), 0)
@@ -179,7 +216,7 @@ def test_round_trip_gives_the_same_directory(session_factory, session, geocoder,
 def test_round_trip_keeps_a_directory_loaded_by_csv(session_factory, session, geocoder, areas, tmp_path):
     native_directory(session_factory, geocoder, areas, tmp_path)
     before = snapshot(session)
-    run_export(session_factory, tmp_path / "first")
+    run_export(session_factory, tmp_path / "first", geocoder)
 
     with session_factory() as writer:
         writer.execute(delete(Organisation))
@@ -187,7 +224,7 @@ def test_round_trip_keeps_a_directory_loaded_by_csv(session_factory, session, ge
     report = run_import(session_factory, tmp_path / "first", geocoder, areas)
     assert report.created == 3
     assert snapshot(session) == before
-    run_export(session_factory, tmp_path / "second")
+    run_export(session_factory, tmp_path / "second", geocoder)
     for path in (tmp_path / "first").iterdir():
         assert path.read_bytes() == (tmp_path / "second" / path.name).read_bytes(), path.name
 
@@ -214,7 +251,7 @@ def test_a_hostile_organisation_name_cannot_run_as_a_formula_in_the_export(
         )
     assert report.created == 1, report.summary()
 
-    run_export(session_factory, tmp_path / "export")
+    run_export(session_factory, tmp_path / "export", geocoder)
 
     _, organizations = read_table(tmp_path / "export" / "organizations.csv")
     assert [row["name"] for row in organizations] == ["'" + hostile]
