@@ -44,11 +44,17 @@ class Services:
     session_factory: sessionmaker[Session]
     geocoder: Geocoder
     areas: Areas
-    rules: Rules
     routing: RoutingContext
     lifecycle_policy: LifecyclePolicy
     tier_changes: TierChangePolicy
     outcomes: Outcomes
+
+    @property
+    def rules(self) -> Rules:
+        """The triage rules, compiled on first use (about a second of regular expressions) and then cached
+        (`load_rules`): a `flask` command that never triages starts without them, and gunicorn workers load
+        them before their first request (`config/gunicorn.py`)."""
+        return load_rules()
 
 
 API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.
@@ -112,7 +118,6 @@ def create_app(config: dict | None = None) -> Flask:
         session_factory=session_factory,
         geocoder=build_geocoder(settings["GEOCODER"], session_factory=readonly_sessions, data_dir=DATA_DIR),
         areas=areas,
-        rules=load_rules(),
         routing=RoutingContext(
             snapshot=DirectorySnapshot(
                 readonly_sessions, areas, workload_refresh_s=settings["WORKLOAD_REFRESH_SECONDS"]

@@ -32,6 +32,7 @@ def when_ready(server):
         return
     started = time.monotonic()
     services = server.app.wsgi().extensions["oneroute"]
+    services.rules  # compiled once in the master too, shared with the workers  # noqa: B018
     directory = services.routing.snapshot.current()
     services.engine.dispose()
     gc.freeze()
@@ -43,7 +44,10 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """With WARM_DIRECTORY=1 a worker is warm before it takes requests: the master's index, patched from the
+    """A worker compiles the triage rules before it takes requests (the app loads them on first use, so that
+    `flask` commands start fast). With WARM_DIRECTORY=1 it is warm too: the master's index, patched from the
     change log (or rebuilt, when the master's is older than the log reaches back)."""
+    services = worker.app.wsgi().extensions["oneroute"]
+    services.rules  # noqa: B018
     if WARM_DIRECTORY:
-        worker.app.wsgi().extensions["oneroute"].routing.snapshot.current()
+        services.routing.snapshot.current()

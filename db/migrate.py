@@ -3,9 +3,6 @@
 import importlib
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MODEL_MODULES = (
     "accounts.models",
@@ -27,7 +24,9 @@ def load_models():
     return Base.metadata
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str):
+    from alembic.config import Config  # alembic loads in a third of a second: only for the `db` commands
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -35,8 +34,12 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(database_url), revision)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from config.settings import ConfigError
 from notify.logging_sender import LoggingSmsSender
 from notify.sms_sender import SmsSender
-from notify.twilio_client import TwilioSmsSender, make_twilio_client
 
 logger = logging.getLogger(__name__)
 TWILIO_KEYS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID")
@@ -28,6 +27,8 @@ def build_sms_sender(settings: Mapping[str, object]) -> SmsSender:
         missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
     if missing:
         raise ConfigError(f"Twilio is half configured: set {', '.join(missing)}")
+    from notify.twilio_client import TwilioSmsSender, make_twilio_client  # twilio.rest: only when configured
+
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     client = make_twilio_client(
         str(settings["TWILIO_ACCOUNT_SID"]),

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -183,6 +182,8 @@ def coverage(result: VerifyResult, checkpoints: list[Checkpoint]) -> Iterator[st
 def publish(line: str, destination: str, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
     """Append the line to a file (JSON Lines) or POST it to an HTTP(S) URL (`application/json`)."""
     if destination.startswith(("http://", "https://")):
+        import requests  # only for an http(s) destination: not loaded by every command
+
         try:
             answer = requests.post(
                 destination,

@@ -7,7 +7,6 @@ from flask.cli import AppGroup
 
 from referrals.errors import DomainValidationError
 from reports.needs import NeedsReport, needs_report
-from reports.needs_map import render_needs_map
 from reports.render import report_dict, to_csv, to_table
 
 report_cli = AppGroup("report", help="Reports: needs against provision.")
@@ -58,5 +57,7 @@ def needs_command(since, area, open_data, output):
 @area_option
 @open_data_option
 def map_command(path: Path, since, area, open_data):
+    from reports.needs_map import render_needs_map  # matplotlib and shapely: loaded only to draw
+
     path.write_bytes(render_needs_map(_report(since, area, open_data)))
     click.echo(f"wrote {path}")
