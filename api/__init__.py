@@ -13,6 +13,8 @@ from api import db as request_db
 from api.blueprints import ID_SCHEMA, IdConverter
 from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
 from api.limits import init_limits
+from api.logs import configure_logging, init_request_logging
+from api.metrics import init_metrics
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
 from config.settings import ConfigError
@@ -103,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
             },
         },
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])  # JSON lines with the request id
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     engine = make_engine(settings["DATABASE_URL"])
@@ -131,6 +133,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     log_area_problems(readonly_sessions, areas)  # logged, not refused: calls are still saved (see the module)
     request_db.init_app(app)
+    # Operations (api/logs.py, api/metrics.py): request ids and a JSON line per request; /metrics.
+    init_request_logging(app)
+    init_metrics(app, readonly_sessions)
     limiter = init_limits(app)
     _register_http(app, limiter)
 

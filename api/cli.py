@@ -10,7 +10,10 @@ from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
 from accounts.tokens import TokenError, create_token, revoke_token, token_state
+from api.logs import log_context
 from db import migrate
+
+worker_log = logging.getLogger("oneroute.worker")
 
 
 def services():
@@ -288,19 +291,25 @@ def worker_cli(interval, once):
         )
     pruned_at = float("-inf")
     while True:
-        with found.session_factory() as session:
-            expired = expire_due_offers(session, found.lifecycle_policy)
-        if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
-            prune_directory_changes(found)
-            prune_idempotency_keys(found)
-            pruned_at = time.monotonic()
-        if expired:
-            click.echo(f"worker: expired {expired} offer(s)")
-        sent = outbox.send_pending()
-        if sent.claimed:
-            click.echo(f"worker: {sent.summary()}")
-        if checkpoints:
-            checkpoints.write_if_due(found, time.monotonic())
+        with log_context(role="worker"):  # every line of one tick carries the tick's id (api/logs.py)
+            started = time.perf_counter()
+            with found.session_factory() as session:
+                expired = expire_due_offers(session, found.lifecycle_policy)
+            if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
+                prune_directory_changes(found)
+                prune_idempotency_keys(found)
+                pruned_at = time.monotonic()
+            if expired:
+                click.echo(f"worker: expired {expired} offer(s)")
+            sent = outbox.send_pending()
+            if sent.claimed:
+                click.echo(f"worker: {sent.summary()}")
+            if checkpoints:
+                checkpoints.write_if_due(found, time.monotonic())
+            if expired or sent.claimed or once:
+                duration_ms = round((time.perf_counter() - started) * 1000, 1)
+                extra = {"expired_offers": expired, "texts_claimed": sent.claimed, "duration_ms": duration_ms}
+                worker_log.info("worker tick", extra=extra)
         if once:
             return
         time.sleep(interval)

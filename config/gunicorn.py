@@ -14,7 +14,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-accesslog = "-"
+# The app writes a JSON line per request with its request id (api/logs.py); gunicorn's own access line can
+# be turned off with GUNICORN_ACCESS_LOG= (empty), as compose.yaml does.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # No personal data in the access log: the path without its query string (which may hold a name searched
 # for, /search?q=…) and no Referer (the previous page's address, query and all); see README, production.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
@@ -51,3 +53,12 @@ def post_worker_init(worker):
     services.rules  # noqa: B018
     if WARM_DIRECTORY:
         services.routing.snapshot.current()
+
+
+def child_exit(_server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR (several workers' metrics added up, api/metrics.py) a worker that exits
+    leaves its gauges to be dropped; its counters and histograms are kept."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
