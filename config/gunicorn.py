@@ -23,6 +23,9 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 WARM_DIRECTORY = os.environ.get("WARM_DIRECTORY") == "1"
+# With PROMETHEUS_MULTIPROC_DIR set (compose.yaml's web does), every worker's metrics are added up at /metrics
+# whichever worker a scrape reaches (api/metrics.py); without it each worker answers with its own.
+METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 preload_app = WARM_DIRECTORY
 
 
@@ -55,10 +58,19 @@ def post_worker_init(worker):
         services.routing.snapshot.current()
 
 
-def child_exit(_server, worker):
-    """With PROMETHEUS_MULTIPROC_DIR (several workers' metrics added up, api/metrics.py) a worker that exits
-    leaves its gauges to be dropped; its counters and histograms are kept."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+def on_starting(_server):
+    """Start the metrics directory empty: files a previous run left would be added to this run's counts."""
+    if METRICS_DIR:
+        os.makedirs(METRICS_DIR, exist_ok=True)
+        for name in os.listdir(METRICS_DIR):
+            if name.endswith(".db"):
+                os.remove(os.path.join(METRICS_DIR, name))
 
-        multiprocess.mark_process_dead(worker.pid)
+
+def child_exit(_server, worker):
+    """A worker that exits leaves its gauges to be dropped; its counters and histograms are kept."""
+    if not METRICS_DIR:
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
