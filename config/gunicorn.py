@@ -21,6 +21,34 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # for, /search?q=…) and no Referer (the previous page's address, query and all); see README, production.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
+# gunicorn's own lines (starting, a worker that died) as JSON too, like the app's (api/logs.py), unless
+# LOG_FORMAT=text.
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            }
+        },
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        },
+        "root": {"level": "INFO", "handlers": []},  # the app's own handler (api/logs.py) writes the rest
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 WARM_DIRECTORY = os.environ.get("WARM_DIRECTORY") == "1"
 # With PROMETHEUS_MULTIPROC_DIR set (compose.yaml's web does), every worker's metrics are added up at /metrics
