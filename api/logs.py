@@ -21,6 +21,9 @@ from contextvars import ContextVar
 
 from flask import Flask, g, request
 
+from config.settings import ConfigError
+
+LOG_FORMATS = ("json", "text")
 REQUEST_ID_HEADER = "X-Request-ID"
 ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 CONTEXT_FIELDS = ("request_id", "user", "role")
@@ -62,6 +65,8 @@ def log_handler(log_format: str, stream=None) -> logging.Handler:
 def configure_logging(log_format: str, level: str = "INFO") -> None:
     """One handler on the root logger, JSON or text, with the context filter. Called by the app factory; a
     second call replaces the handler rather than adding another."""
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
     handler = log_handler(log_format)
     handler.set_name("oneroute")
     root = logging.getLogger()

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from referrals.audit_chain import HEX64, UTC_FORMAT, Checkpoint, VerifyResult, canonical_json, utc_text
@@ -55,12 +54,16 @@ class PublishError(RuntimeError):
 
 def generate_private_key_pem() -> bytes:
     """A new Ed25519 private key as an unencrypted PKCS#8 PEM (keep it readable by the service only)."""
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -77,6 +80,8 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 
 def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return PUBLIC_PREFIX + base64.b64encode(raw).decode("ascii")
@@ -84,6 +89,8 @@ def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def parse_public_key(text: str) -> Ed25519PublicKey:
     """`ed25519:<base64>` (as `audit public-key` prints it) or a PEM public key."""
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     text = text.strip()
     if text.startswith(PUBLIC_PREFIX):
         try:
@@ -103,6 +110,8 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
 
 
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]

@@ -9,6 +9,7 @@ import pytest
 
 from api import create_app
 from api.logs import log_handler
+from config import ConfigError
 from tests.builders import auth, call, token_for
 
 RESIDENT = {"name": "Margaret Logline", "phone": "07700 900456", "postcode": "SM1 1AA"}
@@ -102,3 +103,8 @@ def test_text_format_for_a_terminal_keeps_the_request_id(client):
     finally:
         logging.getLogger("oneroute.request").removeHandler(handler)
     assert "[term-1]: request" in stream.getvalue()
+
+
+def test_an_unknown_log_format_refuses_to_start(database_url):
+    with pytest.raises(ConfigError, match="LOG_FORMAT"):
+        create_app({"DATABASE_URL": database_url, "LOG_FORMAT": "xml"})

@@ -1,7 +1,7 @@
 """Every `flask` command builds the app first, so the app factory must not load what only a few commands or
 requests use: matplotlib and shapely (drawing a map), pyproj (importing postcodes), geopy (a live geocoder),
 alembic (the `db` commands), requests (posting an audit checkpoint), twilio's REST client (only when Twilio is
-configured) or the compiled triage rules. Checked
+configured), cryptography's key serialisation (audit checkpoint keys) or the compiled triage rules. Checked
 in a fresh interpreter, since this test process has long since imported all of them. No timing here: the
 start time is measured by `python -m bench.startup`."""
 
@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LOADED_ONLY_WHERE_USED = ("matplotlib", "shapely", "pyproj", "geopy", "alembic", "requests", "twilio.rest")
+LOADED_ONLY_WHERE_USED = (
+    "matplotlib",
+    "shapely",
+    "pyproj",
+    "geopy",
+    "alembic",
+    "requests",
+    "twilio.rest",
+    "cryptography.hazmat.primitives.serialization",
+)
 
 PROBE = """
 import json, sys
