@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # One Route In — production image. Configure with environment variables (see README: Production).
 # Two stages: wheels are built with the compilers in `builder`; the runtime image has only the service's
 # runtime dependencies (requirements.txt, hash-checked), no compilers, no test tools, and runs as a user of
