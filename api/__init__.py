@@ -13,6 +13,8 @@ from api import db as request_db
 from api.blueprints import ID_SCHEMA, IdConverter
 from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
 from api.limits import client_address, init_limits
+from api.logs import configure_logging, init_request_logging
+from api.metrics import init_metrics
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
 from config.settings import ConfigError
@@ -44,11 +46,17 @@ class Services:
     session_factory: sessionmaker[Session]
     geocoder: Geocoder
     areas: Areas
-    rules: Rules
     routing: RoutingContext
     lifecycle_policy: LifecyclePolicy
     tier_changes: TierChangePolicy
     outcomes: Outcomes
+
+    @property
+    def rules(self) -> Rules:
+        """The triage rules, compiled on first use (about a second of regular expressions) and then cached
+        (`load_rules`): a `flask` command that never triages starts without them, and gunicorn workers load
+        them before their first request (`config/gunicorn.py`)."""
+        return load_rules()
 
 
 API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.
@@ -103,7 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
             },
         },
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings["LOG_FORMAT"], settings["LOG_LEVEL"])  # JSON lines with the request id
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     engine = make_engine(settings["DATABASE_URL"])
@@ -118,7 +126,6 @@ def create_app(config: dict | None = None) -> Flask:
         session_factory=session_factory,
         geocoder=build_geocoder(settings["GEOCODER"], session_factory=readonly_sessions, data_dir=DATA_DIR),
         areas=areas,
-        rules=load_rules(),
         routing=RoutingContext(
             snapshot=DirectorySnapshot(
                 readonly_sessions, areas, workload_refresh_s=settings["WORKLOAD_REFRESH_SECONDS"]
@@ -132,6 +139,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     log_area_problems(readonly_sessions, areas)  # logged, not refused: calls are still saved (see the module)
     request_db.init_app(app)
+    # Operations (api/logs.py, api/metrics.py): request ids and a JSON line per request; /metrics.
+    init_request_logging(app)
+    init_metrics(app, readonly_sessions)
     limiter = init_limits(app)
     _register_http(app, limiter)
 

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from accounts.models import ROLES, ApiToken
 from accounts.tokens import TokenError, create_token, revoke_token, token_state
+from api.logs import log_context
 from api.worker import one_line_on_outage
 from db import migrate
+
+worker_log = logging.getLogger("oneroute.worker")
 
 
 def services():
@@ -289,9 +292,10 @@ def worker_cli(interval, once):
             f"{checkpoints.schedule.interval:g} s"
         )
     watch = OutageWatch()
-    do_pass = WorkerPass(found, outbox, checkpoints)
+    do_pass = WorkerPass(found, outbox, checkpoints, log_every_pass=once)
     while True:
-        run_pass(do_pass, watch)  # a database outage is logged once and waited out, pass after pass
+        with log_context(role="worker"):  # every line of one pass carries the pass's id (api/logs.py)
+            run_pass(do_pass, watch)  # a database outage is logged once and waited out, pass after pass
         if once:
             return
         time.sleep(interval)
@@ -300,9 +304,12 @@ def worker_cli(interval, once):
 class WorkerPass:
     """One pass of the worker: expire due offers, prune hourly, send the outbox, write a due checkpoint."""
 
-    def __init__(self, found, outbox, checkpoints: "ScheduledCheckpoints | None"):
+    def __init__(
+        self, found, outbox, checkpoints: "ScheduledCheckpoints | None", log_every_pass: bool = False
+    ):
         self.found, self.outbox, self.checkpoints = found, outbox, checkpoints
         self.pruned_at = float("-inf")
+        self.log_every_pass = log_every_pass
 
     def __call__(self) -> None:
         import time
@@ -310,6 +317,7 @@ class WorkerPass:
         from referrals.actions import expire_due_offers
 
         found = self.found
+        started = time.perf_counter()
         with found.session_factory() as session:
             expired = expire_due_offers(session, found.lifecycle_policy)
         if expired:
@@ -323,6 +331,10 @@ class WorkerPass:
             click.echo(f"worker: {sent.summary()}")
         if self.checkpoints:
             self.checkpoints.write_if_due(found, time.monotonic())
+        if expired or sent.claimed or self.log_every_pass:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            extra = {"expired_offers": expired, "texts_claimed": sent.claimed, "duration_ms": duration_ms}
+            worker_log.info("worker tick", extra=extra)
 
 
 class ScheduledCheckpoints:

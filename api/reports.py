@@ -10,7 +10,6 @@ from api.blueprints import api_blueprint
 from api.db import get_session
 from api.schemas import InSchema
 from reports.needs import NeedsReport
-from reports.needs_map import render_needs_map
 from reports.outcomes import as_dict
 from reports.render import report_dict, to_csv, trend_csv, trend_dict
 from reports.scope import REPORT_ROLES, outcomes_for, report_for, trend_for
@@ -189,6 +188,8 @@ def needs(query):
 @blp.arguments(MapQuerySchema, location="query")
 def needs_map(query):
     """A map of postcode districts coloured by people with unmet needs and sized by people, drawn offline."""
+    from reports.needs_map import render_needs_map  # matplotlib and shapely: loaded only to draw
+
     return Response(render_needs_map(_report(query)), mimetype="image/png")
 
 

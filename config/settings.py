@@ -111,6 +111,11 @@ DEFAULTS: dict[str, object] = {
     # addresses and networks separated by commas; empty or 0: none (the socket's peer is the client).
     "TRUSTED_PROXIES": "",
     "REPORT_SUPPRESSION_THRESHOLD": 5,
+    # Operations: log lines as JSON (or "text" for a terminal) at LOG_LEVEL; /metrics answers only
+    # "Authorization: Bearer METRICS_TOKEN" and is off (404) while it is empty.
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
+    "METRICS_TOKEN": "",
 }
 
 INT_KEYS = {

@@ -6,7 +6,6 @@ table filled by `import_postcodes` (see data/README.md for sources, licences and
 
 from geo.centroids import DATA_DIR, OutcodeCentroids, default_outcode_centroids
 from geo.geocoder import GeopyGeocoder, PostcodeTableGeocoder, build_geocoder
-from geo.importer import ImportReport, import_postcodes
 from geo.location import Geocoder, Location, Precision
 from geo.models import Boundary, Postcode
 from geo.postcodes import InvalidPostcode, is_outcode, normalise_outcode, normalise_postcode, outcode_of
@@ -31,3 +30,12 @@ __all__ = [
     "normalise_postcode",
     "outcode_of",
 ]
+
+
+def __getattr__(name: str):
+    """The bulk importer (pyproj, xlsx reading) is loaded when first asked for, not by every `import geo`."""
+    if name in ("ImportReport", "import_postcodes"):
+        from geo import importer
+
+        return getattr(importer, name)
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")

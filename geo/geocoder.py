@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geopy.exc import GeocoderNotFound, GeopyError
 from sqlalchemy.orm import Session
 
 from geo.centroids import CENTROIDS_FILE, DATA_DIR, OutcodeCentroids, load_outcode_centroids
@@ -122,6 +121,8 @@ class GeopyGeocoder:
         if is_cached:
             return cached
         district = self._fallback.geocode(normalised)
+        from geopy.exc import GeopyError  # geopy's package loads every service: only for this geocoder
+
         try:
             found = self._geopy.geocode(
                 f"{normalised}, United Kingdom", exactly_one=True, timeout=self._timeout
@@ -178,7 +179,8 @@ def build_geocoder(
 def _build_geopy(
     service: str, centroids: OutcodeCentroids, cache_size: int, options: dict[str, Any]
 ) -> GeopyGeocoder:
-    from geopy.geocoders import get_geocoder_for_service  # imported on demand: it loads every geopy service
+    from geopy.exc import GeocoderNotFound  # imported on demand: geopy's package loads every service
+    from geopy.geocoders import get_geocoder_for_service
 
     adapter_options = {name: options.pop(name) for name in ("timeout", "max_distance_km") if name in options}
     try:

@@ -7,10 +7,8 @@ import logging
 from collections.abc import Mapping
 
 from config.settings import ConfigError, sms_provider
-from notify.govuk_notify import NotifySmsSender, make_notify_client
 from notify.logging_sender import LoggingSmsSender
 from notify.sms_sender import SmsSender
-from notify.twilio_client import TwilioSmsSender, make_twilio_client
 
 logger = logging.getLogger(__name__)
 TWILIO_KEYS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID")
@@ -32,7 +30,9 @@ def _timeout(settings: Mapping[str, object]) -> float:
     return float(settings.get("SMS_SEND_TIMEOUT_SECONDS") or 10)  # type: ignore[arg-type]
 
 
-def build_notify_sender(settings: Mapping[str, object]) -> NotifySmsSender:
+def build_notify_sender(settings: Mapping[str, object]) -> SmsSender:
+    from notify.govuk_notify import NotifySmsSender, make_notify_client  # only when configured
+
     client = make_notify_client(
         str(settings["NOTIFY_API_KEY"]),
         base_url=str(settings.get("NOTIFY_BASE_URL") or "") or None,
@@ -45,12 +45,14 @@ def build_notify_sender(settings: Mapping[str, object]) -> NotifySmsSender:
     )
 
 
-def build_twilio_sender(settings: Mapping[str, object]) -> TwilioSmsSender:
+def build_twilio_sender(settings: Mapping[str, object]) -> SmsSender:
     missing = [key for key in TWILIO_KEYS[:2] if not settings.get(key)]
     if not (settings.get("TWILIO_FROM") or settings.get("TWILIO_MESSAGING_SERVICE_SID")):
         missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
     if missing:
         raise ConfigError(f"Twilio is half configured: set {', '.join(missing)}")
+    from notify.twilio_client import TwilioSmsSender, make_twilio_client  # twilio.rest: only when configured
+
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     client = make_twilio_client(
         str(settings["TWILIO_ACCOUNT_SID"]),

@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from referrals.audit_chain import HEX64, UTC_FORMAT, Checkpoint, VerifyResult, canonical_json, utc_text
@@ -58,12 +56,16 @@ class PublishError(RuntimeError):
 
 def generate_private_key_pem() -> bytes:
     """A new Ed25519 private key as an unencrypted PKCS#8 PEM (keep it readable by the service only)."""
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -80,6 +82,8 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
 
 
 def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return PUBLIC_PREFIX + base64.b64encode(raw).decode("ascii")
@@ -87,6 +91,8 @@ def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def parse_public_key(text: str) -> Ed25519PublicKey:
     """`ed25519:<base64>` (as `audit public-key` prints it) or a PEM public key."""
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     text = text.strip()
     if text.startswith(PUBLIC_PREFIX):
         try:
@@ -106,6 +112,8 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
 
 
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization  # loads ssh and ec: only when used
+
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
@@ -185,6 +193,8 @@ def coverage(result: VerifyResult, checkpoints: list[Checkpoint]) -> Iterator[st
 def publish(line: str, destination: str, timeout: float = HTTP_TIMEOUT_SECONDS) -> None:
     """Append the line to a file (JSON Lines) or POST it to an HTTP(S) URL (`application/json`)."""
     if destination.startswith(("http://", "https://")):
+        import requests  # only for an http(s) destination: not loaded by every command
+
         try:
             answer = requests.post(
                 destination,

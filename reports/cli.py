@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from referrals.errors import DomainValidationError
 from reports.needs import NeedsReport, needs_report, needs_trend
-from reports.needs_map import render_needs_map
 from reports.render import report_dict, to_csv, to_table, trend_csv, trend_dict
 
 report_cli = AppGroup("report", help="Reports: needs against provision.")
@@ -67,6 +66,8 @@ def needs_command(since, until, area, open_data, output):
 @area_option
 @open_data_option
 def map_command(path: Path, since, area, open_data):
+    from reports.needs_map import render_needs_map  # matplotlib and shapely: loaded only to draw
+
     picture = render_needs_map(_report(since, area, open_data))
     partial = path.with_name(f".{path.name}.partial")
     try:  # whole or not at all: a full disk leaves no half picture, and any older map as it was

@@ -13,7 +13,6 @@ from typing import Literal
 import matching
 from directory.areas import Areas
 from geo import DATA_DIR, OutcodeCentroids, default_outcode_centroids
-from geo.areas import PostcodePoint, voronoi_areas
 from geo.centroids import CENTROIDS_FILE
 
 POSTCODE_FILE = DATA_DIR / "postcodes_SM_CV_HP_MK_SL.csv.gz"
@@ -123,6 +122,8 @@ def ward_areas(district_codes: tuple[str, ...], path: Path = POSTCODE_FILE) -> d
     """The wards of the given local authority districts as areas to draw: the Voronoi cells of each ward's
     postcodes in the shipped postcode file, merged and clipped (geo/areas.py); ONS ward code → shape in
     longitude/latitude. Empty for districts the file does not hold. Computed once per process."""
+    from geo.areas import PostcodePoint, voronoi_areas  # shapely: loaded only when a map is drawn
+
     wanted = set(district_codes)
     with gzip.open(path, "rt", newline="", encoding="utf-8") as file:
         points = [

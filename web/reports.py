@@ -12,7 +12,6 @@ from flask import Response, current_app, render_template, request
 from referrals.errors import DomainValidationError
 from reports.colour_scale import SUPPRESSED_COLOUR
 from reports.needs import NeedsReport, NeedsRow, NeedsTrend
-from reports.needs_map import render_needs_map
 from reports.organisations import DirectoryFilter, list_organisations
 from reports.render import cell_text, trend_csv
 from reports.response import RESPONSE_WINDOW, usually_accepts
@@ -289,6 +288,8 @@ def reports():
 @blp.get("/reports/needs.png")
 @roles(*REPORT_ROLES)
 def reports_map():
+    from reports.needs_map import render_needs_map  # matplotlib and shapely: loaded only to draw
+
     filters, errors, _typed = read_filters(request.args)
     if errors:
         return error_page(422, "The map could not be drawn", f"{next(iter(errors.values()))}.")

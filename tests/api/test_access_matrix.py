@@ -28,11 +28,15 @@ class Api:
     offered: bool = False  # only the organisation the offer is to may: officers of the safety net get 403
 
 
-PUBLIC, SIGNED, BEARER, WEB = "public", "signed", "bearer", "web"
+PUBLIC, SIGNED, BEARER, WEB, OPERATOR = "public", "signed", "bearer", "web", "operator"
 # SIGNED: Twilio's webhooks (its signature); BEARER: GOV.UK Notify's callbacks (NOTIFY_CALLBACK_TOKEN).
 RULES: dict[str, dict[str, object]] = {
     "static": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
+    "health.live": {"GET": PUBLIC},
+    "health.ready": {"GET": PUBLIC},
+    # Only METRICS_TOKEN, never a role's token: tests/api/test_metrics.py
+    "metrics.metrics": {"GET": OPERATOR},
     "api-docs.openapi_json": {"GET": PUBLIC},
     "swagger_ui.show": {"GET": PUBLIC},
     "referrals.Referrals": {
