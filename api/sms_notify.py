@@ -18,7 +18,7 @@ from flask import Blueprint, Response, request
 from api.db import get_session
 from api.errors import problem
 from api.sms import refuse_webhook, services
-from notify.govuk_notify import DELIVERY_STATUSES
+from notify.notify_receipts import DELIVERY_STATUSES
 from notify.outbox import message_of_reference, record_status
 from safe_text.controls import without_controls
 from texting.outbox_events import ReferralSmsEvents

@@ -20,23 +20,12 @@ from notifications_python_client.errors import APIError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from notify.errors import SmsSendError
+from notify.notify_receipts import DELIVERY_STATUSES  # noqa: F401  (re-exported)
 from notify.sms_sender import SentMessage
 from notify.sms_text import segment_count
 
 NOTIFY_API_URL = "https://api.notifications.service.gov.uk"
 BODY_PLACEHOLDER = "body"
-# Notify's delivery-receipt statuses in the outbox's words (`notify.outbox.record_status` reads Twilio's):
-# a temporary failure is Notify giving up after 72 hours of a phone off or out of signal.
-DELIVERY_STATUSES = {
-    "created": "queued",
-    "sending": "sending",
-    "pending": "sending",
-    "sent": "sent",
-    "delivered": "delivered",
-    "temporary-failure": "undelivered",
-    "permanent-failure": "failed",
-    "technical-failure": "failed",
-}
 
 
 def make_notify_client(
