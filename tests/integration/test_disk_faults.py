@@ -10,6 +10,7 @@ import pytest
 
 import directory.hsds_export
 from directory.hsds_export import ExportError, export_hsds
+from geo import build_geocoder
 from referrals.audit_checkpoints import PublishError, publish
 from tests.builders import small_directory
 from tests.conftest import RELAXED_LIMITS
@@ -38,11 +39,11 @@ def test_a_full_disk_during_an_export_leaves_no_partial_file_and_the_old_package
     small_directory(session_factory)
     out = tmp_path / "hsds"
     with session_factory() as session:
-        export_hsds(session, out)
+        export_hsds(session, out, geocoder=build_geocoder("outcode"))
     before = files_in(out)
     disk_fills_on_the_third_file(monkeypatch)
     with session_factory() as session, pytest.raises(ExportError, match="No space left on device") as failed:
-        export_hsds(session, out)
+        export_hsds(session, out, geocoder=build_geocoder("outcode"))
     assert "the partial files were removed" in str(failed.value)
     assert files_in(out) == before
 
