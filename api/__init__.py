@@ -1,7 +1,9 @@
 """The HTTP layer: app factory, blueprints, error handling. Thin: parse, call one service, serialise."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, request
@@ -17,6 +19,7 @@ from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
 from config.settings import ConfigError
 from db import make_engine, make_session_factory
+from db.base import utcnow
 from directory.areas import Areas, load_areas
 from directory.config_check import log_area_problems
 from geo import DATA_DIR, Geocoder, build_geocoder
@@ -49,6 +52,9 @@ class Services:
     lifecycle_policy: LifecyclePolicy
     tier_changes: TierChangePolicy
     outcomes: Outcomes
+    # The one place the worker's timers take `now` from (tests set it to drive reminders, missed visits and
+    # expiries without waiting).
+    clock: Callable[[], datetime] = field(default=utcnow)
 
 
 API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.

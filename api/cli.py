@@ -222,14 +222,15 @@ def geo_import_boundaries(path):
         click.echo(f"  {where}: {reason}", err=True)
 
 
-@click.command("sweep", help="One pass of the timers: expire unanswered offers and move them on (for cron).")
+@click.command(
+    "sweep",
+    help="One pass of the timers (for cron): expire unanswered offers and move them on, follow up missed "
+    "visits of recurring plans, write tomorrow's reminders.",
+)
 @with_appcontext
 def sweep_cli():
-    from referrals.actions import expire_due_offers
-
     found = services()
-    with found.session_factory() as session:
-        expired = expire_due_offers(session, found.lifecycle_policy)
+    expired = run_timers(found)
     click.echo(f"expired {expired} offer(s)")
     click.echo(f"forgot {prune_directory_changes(found)} directory change-log row(s)")
     click.echo(f"forgot {prune_idempotency_keys(found)} idempotency key(s)")
@@ -272,7 +273,6 @@ def worker_cli(interval, once):
 
     from api.sms import SmsOutbox
     from notify.outbox import default_worker_id
-    from referrals.actions import expire_due_offers
 
     found = services()
     outbox = SmsOutbox(found, default_worker_id())
@@ -288,8 +288,7 @@ def worker_cli(interval, once):
         )
     pruned_at = float("-inf")
     while True:
-        with found.session_factory() as session:
-            expired = expire_due_offers(session, found.lifecycle_policy)
+        expired = run_timers(found)
         if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
             prune_directory_changes(found)
             prune_idempotency_keys(found)
@@ -304,6 +303,27 @@ def worker_cli(interval, once):
         if once:
             return
         time.sleep(interval)
+
+
+def run_timers(found) -> int:
+    """One pass of the worker's timers, all at one `now` taken from `found.clock` (the one place tests set):
+    expire unanswered offers, raise follow-ups of missed visits (two in a row escalate), remind volunteers of
+    tomorrow's visits. Returns how many offers expired."""
+    from referrals.actions import expire_due_offers, follow_up_missed
+    from referrals.follow_through import QuietHours
+    from texting.reminders import send_reminders
+
+    now = found.clock()
+    quiet = QuietHours.parse(str(found.settings["QUIET_HOURS"]), str(found.settings["COUNCIL_TIMEZONE"]))
+    with found.session_factory() as session:
+        expired = expire_due_offers(session, found.lifecycle_policy, now)
+        followed = follow_up_missed(session, found.lifecycle_policy, now)
+        reminded = send_reminders(session, now, quiet)
+    if followed:
+        click.echo(f"worker: {followed} follow-up(s) of missed visits or calls")
+    if reminded:
+        click.echo(f"worker: {reminded} reminder(s) written")
+    return expired
 
 
 class ScheduledCheckpoints:

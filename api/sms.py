@@ -42,7 +42,10 @@ class SmsOutbox:
 
     def send_pending(self) -> SendReport:
         settings = OutboxSettings.from_settings(self.found.settings)
-        return send_pending(self.found.session_factory, self.sender, self.events, settings, self.worker_id)
+        found = self.found
+        return send_pending(
+            found.session_factory, self.sender, self.events, settings, self.worker_id, found.clock
+        )
 
 
 def public_url() -> str:

@@ -60,6 +60,26 @@ DEFAULTS: dict[str, object] = {
     # addresses and networks separated by commas; empty or 0: none (the socket's peer is the client).
     "TRUSTED_PROXIES": "",
     "REPORT_SUPPRESSION_THRESHOLD": 5,
+    # No offers or reminders by text in these hours of the council's time zone (e.g. 21:00-08:00): they wait
+    # in the outbox (an offer's time to answer starts when its text may go); emergencies go at once. Empty:
+    # texts go at any hour.
+    "QUIET_HOURS": "",
+    "COUNCIL_TIMEZONE": "Europe/London",
+    # Partners' webhooks (status changes of their own referrals): tries per delivery before it is dead, and
+    # how long one try waits for the partner's server.
+    "PARTNER_WEBHOOK_MAX_ATTEMPTS": 12,
+    "PARTNER_WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Email to the helpline: the shared secret a mail provider signs its webhook with (empty: the webhook is
+    # off), how old a signed post may be, and the IMAP mailbox `flask email fetch` reads (ssl, starttls or
+    # none for a local test server only).
+    "EMAIL_WEBHOOK_SECRET": "",
+    "EMAIL_WEBHOOK_MAX_AGE_SECONDS": 300,
+    "IMAP_HOST": "",
+    "IMAP_PORT": 993,
+    "IMAP_SECURITY": "ssl",
+    "IMAP_USER": "",
+    "IMAP_PASSWORD": "",
+    "IMAP_MAILBOX": "INBOX",
 }
 
 INT_KEYS = {
@@ -74,6 +94,10 @@ INT_KEYS = {
     "AUTH_DELAY_BASE_SECONDS",
     "AUTH_DELAY_MAX_SECONDS",
     "AUTH_FORGET_FAILURES_SECONDS",
+    "PARTNER_WEBHOOK_MAX_ATTEMPTS",
+    "PARTNER_WEBHOOK_TIMEOUT_SECONDS",
+    "EMAIL_WEBHOOK_MAX_AGE_SECONDS",
+    "IMAP_PORT",
 }
 SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
 INT_KEYS |= SMS_INT_KEYS

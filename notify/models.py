@@ -42,6 +42,9 @@ class OutboxMessage(Base):
     last_error_code: Mapped[int | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     duplicate_sids: Mapped[list] = mapped_column(default=list)
+    # A text that must go once only whoever writes it (a plan's reminder: "reminder:<referral>:<index>"); two
+    # workers writing it at once collide here and one steps back.
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), index=True)

@@ -132,15 +132,20 @@ def enqueue(
     referral_id: int | None = None,
     offer_id: int | None = None,
     now: datetime | None = None,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxMessage:
-    """Add a text to the outbox in the caller's transaction: it leaves only if that transaction commits."""
+    """Add a text to the outbox in the caller's transaction: it leaves only if that transaction commits, and
+    not before `not_before` (a text written in quiet hours waits for them to end). With a `dedupe_key` a
+    second text with the same key fails the insert (IntegrityError), so it is written once."""
     now = now or utcnow()
     message = OutboxMessage(
         to=to,
         body=body,
         kind=kind,
         status="queued",
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before or now),
+        dedupe_key=dedupe_key,
         referral_id=referral_id,
         offer_id=offer_id,
         created_at=now,

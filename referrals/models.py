@@ -209,3 +209,28 @@ class ResidentSecret(Base):
 
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class FollowUp(Base):
+    """A task someone works and closes: a visit or call of a recurring plan missed (no outcome by the end of
+    its window), or a check-in call or visit nobody answered (to try again the same day). One per occurrence
+    and kind, so a worker's sweep run twice (or by two workers) raises it once. Shown on the coordinator's
+    queue of the organisation doing the work and on the safety net's late list; closing it is audited."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        UniqueConstraint("referral_id", "kind", "occurrence_index"),
+        CheckConstraint(_in("kind", ("missed_visit", "no_answer")), name="kind"),
+        CheckConstraint(_in("status", ("open", "done")), name="status"),
+        Index("ix_follow_up_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurrence_index: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -5,7 +5,9 @@ A route with no rule here fails the suite: deny by default starts with knowing e
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
+from referrals.models import FollowUp
 from tests.builders import auth, call, organisation, token_for
 
 ROLES = ("helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin")
@@ -68,6 +70,8 @@ RULES: dict[str, dict[str, object]] = {
     "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES | {"partner_referrer"})},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
+    # A follow-up of recurring support: the holder's coordinator and the council's officers (404 for others).
+    "oversight.follow_up_done": {"POST": Api(OFFER_ROLES, referral=True)},
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
     "residents.erase": {"POST": Api(OFFICERS, referral=True)},
     "residents.erasure_candidates": {"GET": Api(OFFICERS, referral=True)},
@@ -121,7 +125,26 @@ def world(client, session_factory, directory):
     tokens["other_area_officer"] = auth(
         token_for(session_factory, "safety_net_officer", directory["coventry_safety_net"])
     )
-    return {"helpline": helpline, "tokens": tokens, "directory": directory, "referral": referral}
+    return {
+        "helpline": helpline,
+        "tokens": tokens,
+        "directory": directory,
+        "referral": referral,
+        "follow_up_id": _follow_up(client, helpline, tokens["hub_coordinator"], session_factory),
+    }
+
+
+def _follow_up(client, helpline, hub, session_factory) -> int:
+    """A weekly call the hub holds whose first time went unanswered: a follow-up to work."""
+    body = call(resident={"name": "Matrix Planned"}, notes="Would like a weekly check-in call")
+    planned = client.post(
+        "/api/v1/referrals", json={**body, "recurrence": {"every_days": 7, "count": 2}}, headers=helpline
+    ).get_json()
+    for action, payload in (("accept", {}), ("start", {}), ("occurrences/0", {"outcome_code": "no_answer"})):
+        response = client.post(f"/api/v1/referrals/{planned['id']}/{action}", json=payload, headers=hub)
+        assert response.status_code == 200, response.get_json()
+    with session_factory() as session:
+        return session.scalar(select(FollowUp.id).where(FollowUp.referral_id == planned["id"]))
 
 
 def _url(rule, world, referral) -> str:
@@ -135,6 +158,7 @@ def _url(rule, world, referral) -> str:
         "name": "accept",
         "kind": "volunteers",
         "task_id": 1,
+        "follow_up_id": world["follow_up_id"],
     }
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":

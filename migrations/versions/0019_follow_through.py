@@ -1,0 +1,56 @@
+"""Following support through: table follow_up (a missed visit of a recurring plan, or a check-in nobody
+answered, for someone to work and close), sms_outbox.dedupe_key (a plan's reminder goes once whoever writes
+it), tables partner_webhook and webhook_delivery (a partner's subscription to status changes of its own
+referrals, and the durable outbox of signed deliveries), table email_draft (an email to the helpline, kept as
+a draft call until staff complete it)
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-07 12:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.base
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "follow_up",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("occurrence_index", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("due_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_by", sa.String(length=200), server_default="", nullable=False),
+        sa.CheckConstraint("kind IN ('missed_visit', 'no_answer')", name=op.f("ck_follow_up_kind")),
+        sa.CheckConstraint("status IN ('open', 'done')", name=op.f("ck_follow_up_status")),
+        sa.ForeignKeyConstraint(
+            ["referral_id"], ["referral.id"], name=op.f("fk_follow_up_referral_id_referral")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up")),
+        sa.UniqueConstraint("referral_id", "kind", "occurrence_index", name=op.f("uq_follow_up_referral_id")),
+    )
+    op.create_index(op.f("ix_follow_up_referral_id"), "follow_up", ["referral_id"])
+    op.create_index("ix_follow_up_status_due_at", "follow_up", ["status", "due_at"])
+    # Plain ADD COLUMN (nullable): no table copy on SQLite.
+    op.add_column("sms_outbox", sa.Column("dedupe_key", sa.String(length=80), nullable=True))
+    op.create_index(op.f("ix_sms_outbox_dedupe_key"), "sms_outbox", ["dedupe_key"], unique=True)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_sms_outbox_dedupe_key"), table_name="sms_outbox")
+    with op.batch_alter_table("sms_outbox") as batch:
+        batch.drop_column("dedupe_key")
+    op.drop_index("ix_follow_up_status_due_at", table_name="follow_up")
+    op.drop_index(op.f("ix_follow_up_referral_id"), table_name="follow_up")
+    op.drop_table("follow_up")
