@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
 from api.limits import init_limits
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
+from config.quiet_hours import QuietHours
 from config.settings import ConfigError
 from db import make_engine, make_session_factory
 from db.base import utcnow
@@ -81,6 +82,13 @@ API_DESCRIPTION = """Referral triage and volunteer matching for local crisis res
 """
 
 
+def quiet_hours(settings: dict) -> QuietHours | None:
+    try:
+        return QuietHours.parse(str(settings["QUIET_HOURS"]), str(settings["COUNCIL_TIMEZONE"]))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = load_settings(overrides=config)
     app = Flask(__name__, instance_relative_config=True)
@@ -111,7 +119,9 @@ def create_app(config: dict | None = None) -> Flask:
     readonly_sessions = make_session_factory(engine, readonly=True)
     areas = load_areas(Path(settings["AREAS_FILE"]))
     matching_policy = load_matching_policy()
-    lifecycle_policy = load_lifecycle_policy(matching_policy=matching_policy)
+    lifecycle_policy = replace(
+        load_lifecycle_policy(matching_policy=matching_policy), quiet_hours=quiet_hours(settings)
+    )
     app.extensions["oneroute"] = Services(
         settings=settings,
         engine=engine,

@@ -310,11 +310,10 @@ def run_timers(found) -> int:
     expire unanswered offers, raise follow-ups of missed visits (two in a row escalate), remind volunteers of
     tomorrow's visits. Returns how many offers expired."""
     from referrals.actions import expire_due_offers, follow_up_missed
-    from referrals.follow_through import QuietHours
     from texting.reminders import send_reminders
 
     now = found.clock()
-    quiet = QuietHours.parse(str(found.settings["QUIET_HOURS"]), str(found.settings["COUNCIL_TIMEZONE"]))
+    quiet = found.lifecycle_policy.quiet_hours
     with found.session_factory() as session:
         expired = expire_due_offers(session, found.lifecycle_policy, now)
         followed = follow_up_missed(session, found.lifecycle_policy, now)

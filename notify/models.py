@@ -3,7 +3,7 @@ receive (their Twilio SID makes a retried webhook harmless) and phone tasks for 
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -44,6 +44,8 @@ class OutboxMessage(Base):
     duplicate_sids: Mapped[list] = mapped_column(default=list)
     # A text that must go once only whoever writes it (a plan's reminder: "reminder:<referral>:<index>"); two
     # workers writing it at once collide here and one steps back.
+    # An offer that is no emergency waits for quiet hours to end (QUIET_HOURS); every other text goes at once.
+    waits_for_day: Mapped[bool] = mapped_column(default=False, server_default=false())
     dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)

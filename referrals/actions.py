@@ -122,7 +122,7 @@ def _apply(
     now: datetime,
     available: lifecycle.Availability,
 ) -> lifecycle.Transition:
-    next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry)
+    next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry, policy.quiet_hours)
     match action.name:
         case "accept":
             return value.accept(org, now=now)
@@ -305,7 +305,9 @@ def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now
     if row is None or offer is None or offer.expires_at > now:
         session.rollback()
         return False
-    next_expiry = lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
+    next_expiry = lifecycle.offer_expiry(
+        row.urgency or "routine", now, policy.offer_expiry, policy.quiet_hours
+    )
     available = cascade_availability(session, policy.matching_policy, now)
     value, events = to_value(row, offer).expire(now=now, next_expires_at=next_expiry, available=available)
     persist(session, row, offer, Change(value, events), SYSTEM, now)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
+from config.quiet_hours import QuietHours
 from db.base import utcnow
 from directory.phones import InvalidPhone, normalise_phone
 from notify.models import OutboxMessage
@@ -44,9 +45,7 @@ def reminder_text(code: str, needs: list[str], index: int, total: int, due: date
     )
 
 
-def send_reminders(
-    session: Session, now: datetime | None = None, quiet: follow_through.QuietHours | None = None
-) -> int:
+def send_reminders(session: Session, now: datetime | None = None, quiet: QuietHours | None = None) -> int:
     """One sweep: write the reminder of every occurrence due within a day that has none yet. Returns how
     many it wrote."""
     now = now or utcnow()

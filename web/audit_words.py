@@ -68,6 +68,7 @@ WHAT: dict[str, str] = {
     "sms.phone_task_done": "finished the phone task",
     "referral.follow_up_raised": "raised a follow-up task for time {time} of the recurring plan",
     "referral.follow_up_done": "closed the follow-up task for time {time} of the recurring plan",
+    "sms.quiet_hours_emergency": "texted {text} in quiet hours",
     "sms.reminder_queued": "wrote the reminder text for the day before, asking the volunteer to reply DONE",
     "sms.webhook_rejected": "refused a message claiming to come from the text service",
     "auth.failed": "was refused, having no valid sign-in",

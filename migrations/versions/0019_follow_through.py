@@ -44,12 +44,16 @@ def upgrade() -> None:
     op.create_index("ix_follow_up_status_due_at", "follow_up", ["status", "due_at"])
     # Plain ADD COLUMN (nullable): no table copy on SQLite.
     op.add_column("sms_outbox", sa.Column("dedupe_key", sa.String(length=80), nullable=True))
+    op.add_column(
+        "sms_outbox", sa.Column("waits_for_day", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
     op.create_index(op.f("ix_sms_outbox_dedupe_key"), "sms_outbox", ["dedupe_key"], unique=True)
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_sms_outbox_dedupe_key"), table_name="sms_outbox")
     with op.batch_alter_table("sms_outbox") as batch:
+        batch.drop_column("waits_for_day")
         batch.drop_column("dedupe_key")
     op.drop_index("ix_follow_up_status_due_at", table_name="follow_up")
     op.drop_index(op.f("ix_follow_up_referral_id"), table_name="follow_up")
