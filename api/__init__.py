@@ -152,7 +152,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, residents, sms, triage
+    from api import directory, health, oversight, referrals, reports, residents, sms, triage, webhooks
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
@@ -160,7 +160,15 @@ def _register_http(app: Flask, limiter) -> None:
     api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp, residents.blp):
+    for blueprint in (
+        referrals.blp,
+        triage.blp,
+        oversight.blp,
+        reports.blp,
+        directory.blp,
+        residents.blp,
+        webhooks.blp,
+    ):
         limiter.limit(app.config["RATELIMIT_API"])(blueprint)
         api.register_blueprint(blueprint)
     intake = app.config["RATELIMIT_INTAKE"]

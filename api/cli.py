@@ -30,6 +30,7 @@ def register_cli(app: Flask) -> None:
         sweep_cli,
         worker_cli,
         sms_cli,
+        webhooks_cli,
         audit_cli,
         directory_cli,
         retention_cli,
@@ -298,11 +299,34 @@ def worker_cli(interval, once):
         sent = outbox.send_pending()
         if sent.claimed:
             click.echo(f"worker: {sent.summary()}")
+        posted = deliver_webhooks(found, outbox.worker_id)
+        if posted.delivered or posted.retried or posted.dead:
+            click.echo(f"worker: {posted.summary()}")
         if checkpoints:
             checkpoints.write_if_due(found, time.monotonic())
         if once:
             return
         time.sleep(interval)
+
+
+def deliver_webhooks(found, worker_id: str):
+    """One batch of partners' webhook deliveries (signed, retried, dead after the last attempt)."""
+    from notify.webhooks import WebhookSettings, deliver_pending
+
+    settings = WebhookSettings.from_settings(found.settings)
+    return deliver_pending(found.session_factory, worker_id, settings, found.clock)
+
+
+@click.group("webhooks", help="Partners' webhooks.", cls=AppGroup)
+def webhooks_cli():
+    pass
+
+
+@webhooks_cli.command("send-once", help="Post one batch of due webhook deliveries (for cron and tests).")
+def webhooks_send_once():
+    from notify.outbox import default_worker_id
+
+    click.echo(deliver_webhooks(services(), default_worker_id()).summary())
 
 
 def run_timers(found) -> int:

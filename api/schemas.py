@@ -570,6 +570,26 @@ class FollowUpDoneSchema(InSchema):
     )
 
 
+class WebhookInSchema(InSchema):
+    url = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=2000),
+        metadata={"example": "https://partner.example/one-route-in/events"},
+    )
+
+
+class WebhookSchema(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+class WebhookCreatedSchema(WebhookSchema):
+    secret = ma.fields.String(
+        metadata={"description": "Signs every post (HMAC-SHA256); shown only in this answer: keep it safe"}
+    )
+
+
 class QueueSchema(ma.Schema):
     offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     work = ma.fields.List(ma.fields.Nested(QueueItemSchema))

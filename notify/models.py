@@ -90,3 +90,50 @@ class PhoneTask(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+WEBHOOK_DELIVERY_STATUSES = ("queued", "sending", "delivered", "dead")
+
+
+class PartnerWebhook(Base):
+    """A partner organisation's subscription to status changes of its own referrals: where to post them and
+    the secret they are signed with (shown once, when it is made). Made with the partner's API token; its
+    organisation's referrals, or the token's own where it has none, are the ones it hears of."""
+
+    __tablename__ = "partner_webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One signed post to a partner's webhook, written in the transaction that changed the referral (a
+    durable outbox). `status` moves queued -> sending (claimed under a lease) -> delivered (a 2xx answer),
+    or back to queued with a later `next_attempt_at` (backoff), or dead after the last attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        CheckConstraint(_in("status", WEBHOOK_DELIVERY_STATUSES), name="status"),
+        Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("partner_webhook.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

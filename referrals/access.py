@@ -163,6 +163,17 @@ def may_work_phone_task(principal: Principal, referral: Any) -> bool:
     return referral is None or may_see(principal, referral)
 
 
+def may_manage_webhook(principal: Principal, webhook: Any) -> bool:
+    """A partner organisation's webhooks (`webhook` None: whether it may make one): made with its token, or
+    by another token of the same organisation."""
+    if principal.role != "partner_referrer":
+        return False
+    if webhook is None:
+        return True
+    same_org = principal.org_id is not None and webhook.org_id == principal.org_id
+    return same_org or (principal.token_id is not None and webhook.token_id == principal.token_id)
+
+
 # Who works a follow-up of recurring support (a missed visit, a check-in nobody answered): the safety net and
 # the coordinator of the organisation holding the referral or doing it.
 FOLLOW_UP_ROLES = frozenset({"safety_net_officer", "hub_coordinator"})

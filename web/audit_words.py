@@ -69,6 +69,8 @@ WHAT: dict[str, str] = {
     "referral.follow_up_raised": "raised a follow-up task for time {time} of the recurring plan",
     "referral.follow_up_done": "closed the follow-up task for time {time} of the recurring plan",
     "sms.quiet_hours_emergency": "texted {text} in quiet hours",
+    "webhook.subscribed": "subscribed a webhook to its referrals' changes of status",
+    "webhook.ended": "ended a webhook",
     "sms.reminder_queued": "wrote the reminder text for the day before, asking the volunteer to reply DONE",
     "sms.webhook_rejected": "refused a message claiming to come from the text service",
     "auth.failed": "was refused, having no valid sign-in",

@@ -42,6 +42,60 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_follow_up_referral_id"), "follow_up", ["referral_id"])
     op.create_index("ix_follow_up_status_due_at", "follow_up", ["status", "due_at"])
+    op.create_table(
+        "partner_webhook",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisation.id"], name=op.f("fk_partner_webhook_org_id_organisation")
+        ),
+        sa.ForeignKeyConstraint(
+            ["token_id"], ["api_token.id"], name=op.f("fk_partner_webhook_token_id_api_token")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_webhook")),
+    )
+    op.create_index(op.f("ix_partner_webhook_org_id"), "partner_webhook", ["org_id"])
+    op.create_index(op.f("ix_partner_webhook_token_id"), "partner_webhook", ["token_id"])
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=True),
+        sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("claimed_until", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'sending', 'delivered', 'dead')", name=op.f("ck_webhook_delivery_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"], ["referral.id"], name=op.f("fk_webhook_delivery_referral_id_referral")
+        ),
+        sa.ForeignKeyConstraint(
+            ["webhook_id"],
+            ["partner_webhook.id"],
+            name=op.f("fk_webhook_delivery_webhook_id_partner_webhook"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_delivery")),
+    )
+    op.create_index(op.f("ix_webhook_delivery_referral_id"), "webhook_delivery", ["referral_id"])
+    op.create_index(op.f("ix_webhook_delivery_webhook_id"), "webhook_delivery", ["webhook_id"])
+    op.create_index(
+        "ix_webhook_delivery_status_next_attempt_at", "webhook_delivery", ["status", "next_attempt_at"]
+    )
     # Plain ADD COLUMN (nullable): no table copy on SQLite.
     op.add_column("sms_outbox", sa.Column("dedupe_key", sa.String(length=80), nullable=True))
     op.add_column(
@@ -55,6 +109,8 @@ def downgrade() -> None:
     with op.batch_alter_table("sms_outbox") as batch:
         batch.drop_column("waits_for_day")
         batch.drop_column("dedupe_key")
+    op.drop_table("webhook_delivery")
+    op.drop_table("partner_webhook")
     op.drop_index("ix_follow_up_status_due_at", table_name="follow_up")
     op.drop_index(op.f("ix_follow_up_referral_id"), table_name="follow_up")
     op.drop_table("follow_up")

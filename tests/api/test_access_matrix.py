@@ -72,6 +72,10 @@ RULES: dict[str, dict[str, object]] = {
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
     # A follow-up of recurring support: the holder's coordinator and the council's officers (404 for others).
     "oversight.follow_up_done": {"POST": Api(OFFER_ROLES, referral=True)},
+    # A partner's webhooks: only partners, each its own (tests/api/test_partner_webhooks.py).
+    "webhooks.subscribe": {"POST": Api(frozenset({"partner_referrer"}))},
+    "webhooks.subscriptions": {"GET": Api(frozenset({"partner_referrer"}))},
+    "webhooks.end": {"DELETE": Api(frozenset({"partner_referrer"}))},
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
     "residents.erase": {"POST": Api(OFFICERS, referral=True)},
     "residents.erasure_candidates": {"GET": Api(OFFICERS, referral=True)},
@@ -131,6 +135,9 @@ def world(client, session_factory, directory):
         "directory": directory,
         "referral": referral,
         "follow_up_id": _follow_up(client, helpline, tokens["hub_coordinator"], session_factory),
+        "webhook_id": client.post(
+            "/api/v1/webhooks", json=BODIES["webhooks.subscribe"], headers=tokens["partner_referrer"]
+        ).get_json()["id"],
     }
 
 
@@ -159,6 +166,7 @@ def _url(rule, world, referral) -> str:
         "kind": "volunteers",
         "task_id": 1,
         "follow_up_id": world["follow_up_id"],
+        "webhook_id": world["webhook_id"],
     }
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":
@@ -191,12 +199,15 @@ BODIES = {
     "referrals.ReferralConsent": {**REASON, "consent_to_share": False},
     "referrals.ReferralRepeatCaller": {"same_as": None},
     "triage.preview": {"notes": "needs shopping"},
+    "webhooks.subscribe": {"url": "http://127.0.0.1:9/hook"},
 }
 
 
 def _request(client, method, rule, url, headers):
     if method == "GET":
         return client.get(url, headers=headers)
+    if method == "DELETE":
+        return client.delete(url, headers=headers)
     return client.post(url, json=BODIES.get(rule.endpoint, {}), headers=headers)
 
 
