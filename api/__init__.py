@@ -152,7 +152,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
-    from api import directory, health, oversight, referrals, reports, residents, sms, triage, webhooks
+    from api import directory, email, health, oversight, referrals, reports, residents, sms, triage, webhooks
     from web import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
@@ -177,7 +177,7 @@ def _register_http(app: Flask, limiter) -> None:
     )
     for response in api.spec.components.responses.values():
         response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
-    for blueprint in (health.blp, sms.blp, web_pages):
+    for blueprint in (health.blp, sms.blp, email.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
     app.register_blueprint(docs)

@@ -18,6 +18,7 @@ def services():
 
 
 def register_cli(app: Flask) -> None:
+    from api.email import email_cli
     from reports.cli import report_cli
     from web.cli import users_cli
 
@@ -39,6 +40,7 @@ def register_cli(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_cli)
+    app.cli.add_command(email_cli)
     app.cli.add_command(users_cli)
 
 

@@ -163,6 +163,14 @@ def may_work_phone_task(principal: Principal, referral: Any) -> bool:
     return referral is None or may_see(principal, referral)
 
 
+# Who reads emails to the helpline and makes calls of them (or dismisses them).
+EMAIL_DRAFT_ROLES = frozenset({"helpline_staff"})
+
+
+def may_work_email_drafts(principal: Principal) -> bool:
+    return principal.role in EMAIL_DRAFT_ROLES
+
+
 def may_manage_webhook(principal: Principal, webhook: Any) -> bool:
     """A partner organisation's webhooks (`webhook` None: whether it may make one): made with its token, or
     by another token of the same organisation."""

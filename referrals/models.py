@@ -234,3 +234,31 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     done_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class EmailDraft(Base):
+    """An email to the helpline kept as a draft call: who sent it (their address, kept so staff can reply),
+    its subject and text, and the names of attachments refused. Nothing is routed until helpline staff
+    complete it as a call (`referral_id`) or dismiss it (not a request for help). One per email: a message
+    fetched or posted twice is kept once (`message_id`)."""
+
+    __tablename__ = "email_draft"
+    __table_args__ = (
+        CheckConstraint(_in("status", ("draft", "completed", "dismissed")), name="status"),
+        CheckConstraint(_in("source", ("webhook", "imap")), name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachments_refused: Mapped[list] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -96,6 +96,33 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_delivery_status_next_attempt_at", "webhook_delivery", ["status", "next_attempt_at"]
     )
+    op.create_table(
+        "email_draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("sender", sa.String(length=320), nullable=False),
+        sa.Column("sender_name", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("attachments_refused", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=True),
+        sa.Column("sent_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by", sa.String(length=200), server_default="", nullable=False),
+        sa.CheckConstraint("source IN ('webhook', 'imap')", name=op.f("ck_email_draft_source")),
+        sa.CheckConstraint(
+            "status IN ('draft', 'completed', 'dismissed')", name=op.f("ck_email_draft_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"], ["referral.id"], name=op.f("fk_email_draft_referral_id_referral")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_draft")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_email_draft_message_id")),
+    )
+    op.create_index(op.f("ix_email_draft_status"), "email_draft", ["status"])
     # Plain ADD COLUMN (nullable): no table copy on SQLite.
     op.add_column("sms_outbox", sa.Column("dedupe_key", sa.String(length=80), nullable=True))
     op.add_column(
@@ -109,6 +136,7 @@ def downgrade() -> None:
     with op.batch_alter_table("sms_outbox") as batch:
         batch.drop_column("waits_for_day")
         batch.drop_column("dedupe_key")
+    op.drop_table("email_draft")
     op.drop_table("webhook_delivery")
     op.drop_table("partner_webhook")
     op.drop_index("ix_follow_up_status_due_at", table_name="follow_up")

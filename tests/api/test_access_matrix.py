@@ -89,6 +89,7 @@ RULES: dict[str, dict[str, object]] = {
     "directory.organisation": {"GET": Api(frozenset({"admin", "helpline_staff", "safety_net_officer"}))},
     "sms.inbound": {"POST": SIGNED},
     "sms.status": {"POST": SIGNED},
+    "email.inbound": {"POST": SIGNED},
 }
 WEB_PREFIX = "web."
 ROLE_OF = {
