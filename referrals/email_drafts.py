@@ -20,9 +20,9 @@ from referrals.email_reading import ReadEmail, read_email
 from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.models import EmailDraft, Referral
 
-RECEIVED = "email.draft_received"
-COMPLETED = "email.draft_completed"
-DISMISSED = "email.draft_dismissed"
+DRAFT_RECEIVED = "email.draft_received"
+DRAFT_COMPLETED = "email.draft_completed"
+DRAFT_DISMISSED = "email.draft_dismissed"
 LISTED = 200
 
 
@@ -57,7 +57,7 @@ def save_draft(
         return session.scalar(select(EmailDraft).where(EmailDraft.message_id == found.message_id)), False
     payload = {"email_draft_id": draft.id, "source": source, "attachments_refused": len(found.attachments)}
     reason = "an attachment was refused" if found.attachments else ""
-    audit.record(session, RECEIVED, actor, reason=reason, payload=payload, now=now)
+    audit.record(session, DRAFT_RECEIVED, actor, reason=reason, payload=payload, now=now)
     session.commit()
     return draft, True
 
@@ -137,7 +137,7 @@ def complete(
     payload = {"email_draft_id": draft.id}
     audit.record(
         session,
-        COMPLETED,
+        DRAFT_COMPLETED,
         principal,
         referral_id=referral_id,
         resident_id=resident_id,
@@ -167,7 +167,7 @@ def dismiss(
     draft.status, draft.closed_at, draft.closed_by = "dismissed", now, principal.label
     audit.record(
         session,
-        DISMISSED,
+        DRAFT_DISMISSED,
         principal,
         reason=DISMISS_REASONS[reason],
         payload={"email_draft_id": draft.id},

@@ -16,8 +16,8 @@ from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.models import FollowUp, Referral
 from referrals.sealing import seal
 
-RAISED = "referral.follow_up_raised"
-DONE = "referral.follow_up_done"
+FOLLOW_UP_RAISED = "referral.follow_up_raised"
+FOLLOW_UP_DONE = "referral.follow_up_done"
 NOTE_LIMIT = 2000
 LISTED = 500
 
@@ -53,7 +53,7 @@ def raise_follow_up(
     total = len(row.occurrences or [])
     audit.record(
         session,
-        RAISED,
+        FOLLOW_UP_RAISED,
         principal,
         referral_id=row.id,
         resident_id=row.resident_id,
@@ -117,7 +117,7 @@ def close_follow_up(
     sealed = seal(session, row.resident_id, {"note": note.strip()}) if note.strip() else ""
     audit.record(
         session,
-        DONE,
+        FOLLOW_UP_DONE,
         principal,
         referral_id=row.id,
         resident_id=row.resident_id,
