@@ -61,6 +61,6 @@ def reminder_due(occurrence: Mapping, now: datetime, before: timedelta = REMIND_
 
 
 def end_of_day(now: datetime, zone: ZoneInfo) -> datetime:
-    """A same-day follow-up is due by the end of the council's day."""
+    """A same-day follow-up is due by the end of the council's day (23:59 there, which reads as that day)."""
     local = now.astimezone(zone)
-    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
+    return datetime.combine(local.date(), time(23, 59), tzinfo=zone)

@@ -48,7 +48,7 @@ def test_a_reminder_is_due_the_day_before_and_not_once_recorded():
 def test_same_day_means_the_end_of_the_councils_day_across_the_clock_change():
     london = ZoneInfo("Europe/London")
     late_evening = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 00:30 on the 25th in BST, the day GMT starts
-    assert ft.end_of_day(late_evening, london) == datetime(2026, 10, 26, 0, 0, tzinfo=london)
+    assert ft.end_of_day(late_evening, london) == datetime(2026, 10, 25, 23, 59, tzinfo=london)
 
 
 def test_an_emails_html_is_plain_text_without_script_or_style():
