@@ -50,8 +50,8 @@ def test_an_email_becomes_a_call_and_a_follow_up_is_closed(web_page, web_server,
     page.click(f"a:has-text('Make a call of email {draft.id}')")
     expect(page.locator("#notes")).to_have_value(
         "Shopping for my mum, Margaret\n\nMum can't get out this week and needs shopping.\n"
-        "She lives at 1 Example Road, SM1 1AA.\n\n(They attached a file, which was refused: ask them to say in "
-        "words what it showed.)"
+        "She lives at 1 Example Road, SM1 1AA.\n\n(They attached a file, which was refused: "
+        "ask them to say in words what it showed.)"
     )
     page.fill("#name", "Margaret Test")
     page.fill("#phone", "07700 900123")
