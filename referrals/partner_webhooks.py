@@ -23,6 +23,8 @@ from referrals.models import Referral
 STATUS_CHANGED = "referral.status_changed"
 SUBSCRIBED = "webhook.subscribed"
 ENDED = "webhook.ended"
+WEBHOOK_QUEUED = "webhook.queued"
+WEBHOOK_ACTOR = Principal(token_id=None, name="partner-webhooks", role="system", org_id=None)
 PARTNER = "partner_referrer"
 
 
@@ -105,6 +107,15 @@ def status_changed(session: Session, row: Referral, before: str, now: datetime) 
     told = 0
     for hook in hooks:
         if access.may_see(_listener(hook), row):
-            webhooks.enqueue(session, hook, STATUS_CHANGED, payload, now, row.id)
+            delivery = webhooks.enqueue(session, hook, STATUS_CHANGED, payload, now, row.id)
+            audit.record(
+                session,
+                WEBHOOK_QUEUED,
+                WEBHOOK_ACTOR,
+                referral_id=row.id,
+                resident_id=row.resident_id,
+                payload={"webhook_id": hook.id, "delivery_id": delivery.id, "status": row.status},
+                now=now,
+            )
             told += 1
     return told

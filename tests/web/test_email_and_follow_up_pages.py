@@ -35,7 +35,7 @@ def kept(session_factory, **fields) -> int:
 
 
 def test_an_email_is_made_into_a_call_which_routes_it_and_completes_the_email(
-    signed_in, session_factory, session
+    client, signed_in, session_factory, session, directory
 ):
     draft_id = kept(session_factory)
     helpline = signed_in("helpline")
@@ -64,6 +64,16 @@ def test_an_email_is_made_into_a_call_which_routes_it_and_completes_the_email(
     assert "email.draft_completed" in kinds
     assert "No emails are waiting." in text_of(helpline.get("/emails"))
     assert helpline.get(f"/referrals/{referral_id}").status_code == 200
+
+    officer = auth(token_for(session_factory, "safety_net_officer", directory["sutton_safety_net"]))
+    resident_id = session.get(Referral, referral_id).resident_id
+    erased = client.post(f"/api/v1/residents/{resident_id}/erase", json={"reason": "asked"}, headers=officer)
+    assert erased.status_code == 200, erased.get_json()
+    session.rollback()
+    draft = session.get(EmailDraft, draft_id, populate_existing=True)
+    assert (draft.sender, draft.body, draft.attachments_refused) == ("(erased)", "(erased)", []), (
+        "erasing the person blanks the email their call was made of"
+    )
 
 
 def test_an_email_that_is_not_a_call_is_set_aside_with_a_reason(signed_in, session_factory, session):
