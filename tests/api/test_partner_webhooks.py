@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from db.base import utcnow
 from notify.models import WebhookDelivery
-from referrals.models import AuditEvent
 from notify.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, sign, verify
+from referrals.models import AuditEvent
 from tests.api.http import act
 from tests.builders import auth, call, token_for
 
@@ -130,7 +130,9 @@ def test_a_partner_hears_of_its_referrals_changes_signed_and_retried_until_answe
     assert [d.status for d in deliveries(session)] == ["delivered", "delivered"]
     assert [d.attempts for d in deliveries(session)] == [2, 1]
     told = session.scalars(
-        select(AuditEvent).where(AuditEvent.referral_id == referral["id"], AuditEvent.kind == "webhook.queued")
+        select(AuditEvent).where(
+            AuditEvent.referral_id == referral["id"], AuditEvent.kind == "webhook.queued"
+        )
     ).all()
     assert [e.payload["status"] for e in told] == ["offered", "accepted"], "the referral's trail says so"
 
