@@ -4,6 +4,8 @@ many workers run, never in quiet hours, and not to a phone that opted out. The w
 `flask sweep` at a `now` the test sets (`Services.clock`)."""
 
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +14,9 @@ from sqlalchemy import select, update
 
 from directory.models import Volunteer
 from notify.models import OutboxMessage
+from referrals.actions import follow_up_missed
 from referrals.intake import CallLog, log_call
-from referrals.models import AuditEvent
+from referrals.models import AuditEvent, FollowUp
 from referrals.policy import load_lifecycle_policy
 from tests.conftest import RELAXED_LIMITS
 from tests.integration.intake_helpers import HELPLINE, intake_context
@@ -156,3 +159,27 @@ def test_a_volunteer_who_opted_out_is_not_texted(app, session_factory, session, 
     for moment in (second - timedelta(hours=h) for h in range(1, 24)):
         sweep(app, moment)
     assert reminders(session) == []
+
+
+def test_two_workers_at_once_write_one_reminder_and_one_follow_up(session_factory, session, taken):
+    """Run truly at once (on PostgreSQL the rows are claimed with SKIP LOCKED and the keys are unique)."""
+    referral_id, _code, start = taken
+    first_missed = start + timedelta(days=1, hours=1)  # time 1 went unreported: missed
+    second = start + timedelta(days=7)
+    when = next(m for m in (at_local(second, h) for h in range(24)) if 9 <= m.astimezone(LONDON).hour < 20)
+    assert when > first_missed
+    barrier = threading.Barrier(2)
+
+    def worker(_n: int) -> tuple[int, int]:
+        barrier.wait()
+        with session_factory() as mine:
+            return follow_up_missed(mine, POLICY, when), send_reminders(mine, when)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(worker, range(2)))
+    assert sorted(r[0] for r in results) == [0, 1], results
+    assert sorted(r[1] for r in results) == [0, 1], results
+    assert len(reminders(session)) == 1
+    session.rollback()
+    raised = session.scalars(select(FollowUp).where(FollowUp.referral_id == referral_id)).all()
+    assert [(f.kind, f.occurrence_index) for f in raised] == [("missed_visit", 0)]
