@@ -371,4 +371,33 @@ def run_retention(
     for resident_id in due_for_erasure(session, retention, now):
         erase_resident(session, resident_id, SYSTEM, "retention period ended", policy, now)
         erased.append(resident_id)
+    forget_set_aside_emails(session, retention, now)
     return erased
+
+
+def forget_set_aside_emails(session: Session, retention: RetentionPolicy, now: datetime) -> int:
+    """Emails set aside as not a call (no referral keeps them) are blanked after the shortest retention
+    period; audited with how many. Commits."""
+    keep = min(retention.periods.values())
+    blanked = session.execute(
+        update(EmailDraft)
+        .where(
+            EmailDraft.status == "dismissed",
+            EmailDraft.closed_at <= now - keep,
+            EmailDraft.body != ERASED_TEXT,
+        )
+        .values(
+            sender=ERASED_TEXT, sender_name="", subject=ERASED_TEXT, body=ERASED_TEXT, attachments_refused=[]
+        )
+    ).rowcount
+    if blanked:
+        audit.record(
+            session,
+            "email.drafts_forgotten",
+            SYSTEM,
+            reason="retention period ended",
+            payload={"emails": blanked},
+            now=now,
+        )
+    session.commit()
+    return blanked or 0

@@ -72,6 +72,7 @@ WHAT: dict[str, str] = {
     "email.draft_received": "kept an email to the helpline as a draft call",
     "email.draft_completed": "made a call of an email to the helpline",
     "email.draft_dismissed": "set aside an email to the helpline as not a call",
+    "email.drafts_forgotten": "blanked emails set aside as not calls",
     "email.webhook_rejected": "refused an email claiming to come from the mail provider",
     "webhook.subscribed": "subscribed a webhook to its referrals' changes of status",
     "webhook.ended": "ended a webhook",

@@ -120,3 +120,22 @@ def test_a_follow_up_is_listed_and_closed_from_the_queue_and_leaves_the_dashboar
     trail = text_of(signed_in("officer").get(f"/referrals/{referral['id']}/audit"))
     assert "raised a follow-up task for time 1 of 3 of the recurring plan" in trail
     assert "closed the follow-up task for time 1 of 3 of the recurring plan" in trail
+
+
+def test_an_email_set_aside_is_blanked_after_the_shortest_retention_period(
+    signed_in, session_factory, session
+):
+    from datetime import timedelta
+
+    from db.base import utcnow
+    from referrals.erasure import forget_set_aside_emails, load_retention_policy
+
+    draft_id = kept(session_factory, message_id="<old@x>")
+    assert post_form(signed_in("helpline"), f"/emails/{draft_id}/dismiss", {"reason": "not_help"}, "/emails")
+    retention = load_retention_policy()
+    with session_factory() as writing:
+        assert forget_set_aside_emails(writing, retention, utcnow() + timedelta(days=364)) == 0
+        assert forget_set_aside_emails(writing, retention, utcnow() + timedelta(days=366)) == 1
+    session.rollback()
+    draft = session.get(EmailDraft, draft_id, populate_existing=True)
+    assert (draft.sender, draft.body) == ("(erased)", "(erased)")
