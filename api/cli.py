@@ -314,9 +314,10 @@ def worker_cli(interval, once):
 def deliver_webhooks(found, worker_id: str):
     """One batch of partners' webhook deliveries (signed, retried, dead after the last attempt)."""
     from notify.webhooks import WebhookSettings, deliver_pending
+    from referrals.partner_webhooks import delivery_ended
 
     settings = WebhookSettings.from_settings(found.settings)
-    return deliver_pending(found.session_factory, worker_id, settings, found.clock)
+    return deliver_pending(found.session_factory, worker_id, settings, found.clock, ended=delivery_ended)
 
 
 @click.group("webhooks", help="Partners' webhooks.", cls=AppGroup)

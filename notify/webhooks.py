@@ -102,6 +102,8 @@ class DeliveryReport:
 
 
 Post = Callable[[str, bytes, dict, float], int]
+# Told of each delivery that ends (delivered or dead), in the transaction that records it (the audit trail).
+Ended = Callable[[Session, WebhookDelivery], None]
 
 
 def post_with_requests(url: str, body: bytes, headers: dict, timeout: float) -> int:
@@ -137,13 +139,14 @@ def deliver_pending(
     settings: WebhookSettings,
     clock: Callable[[], datetime] = utcnow,
     post: Post = post_with_requests,
+    ended: Ended | None = None,
 ) -> DeliveryReport:
     """Claim one batch and post each; record what came of it."""
     report = DeliveryReport()
     with session_factory() as session:
         ids = claim(session, worker_id, clock(), settings)
         for delivery_id in ids:
-            outcome = _deliver_one(session, delivery_id, worker_id, settings, clock, post)
+            outcome = _deliver_one(session, delivery_id, worker_id, settings, clock, post, ended)
             setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
@@ -155,6 +158,7 @@ def _deliver_one(
     settings: WebhookSettings,
     clock: Callable[[], datetime],
     post: Post,
+    ended: Ended | None = None,
 ) -> str:
     row = session.get(WebhookDelivery, delivery_id, populate_existing=True)
     webhook = session.get(PartnerWebhook, row.webhook_id)
@@ -162,7 +166,9 @@ def _deliver_one(
     if row.claimed_by != worker_id:
         return "retried"
     if webhook is None or not webhook.active:
-        return _finish(session, delivery_id, worker_id, "dead", clock(), error="the subscription was ended")
+        return _finish(
+            session, delivery_id, worker_id, "dead", clock(), error="the subscription was ended", ended=ended
+        )
     body = row.body.encode()
     now = clock()
     headers = {
@@ -178,10 +184,12 @@ def _deliver_one(
     except requests.RequestException as exc:
         status, error = None, f"{type(exc).__name__}: could not post"
     if not error:
-        return _finish(session, delivery_id, worker_id, "delivered", clock(), status_code=status)
+        return _finish(session, delivery_id, worker_id, "delivered", clock(), status_code=status, ended=ended)
     if row.attempts >= settings.max_attempts:
         detail = f"gave up after {row.attempts} attempts; the last {error}"
-        return _finish(session, delivery_id, worker_id, "dead", clock(), status_code=status, error=detail)
+        return _finish(
+            session, delivery_id, worker_id, "dead", clock(), status_code=status, error=detail, ended=ended
+        )
     wait = backoff_delay(row.attempts - 1, settings.backoff_base, settings.backoff_cap)
     return _finish(
         session,
@@ -205,6 +213,7 @@ def _finish(
     status_code: int | None = None,
     error: str = "",
     next_at: datetime | None = None,
+    ended: Ended | None = None,
 ) -> str:
     row = session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
     if row is None or row.claimed_by != worker_id or row.status != "sending":
@@ -220,5 +229,7 @@ def _finish(
         row.status = "dead"
     else:
         row.status, row.next_attempt_at = "queued", next_at or now
+    if ended is not None and row.status in ("delivered", "dead"):
+        ended(session, row)
     session.commit()
     return outcome

@@ -15,7 +15,7 @@ from accounts.models import ApiToken
 from accounts.tokens import Principal
 from db.base import utcnow
 from notify import webhooks
-from notify.models import PartnerWebhook
+from notify.models import PartnerWebhook, WebhookDelivery
 from referrals import access, audit
 from referrals.errors import DomainValidationError, NotFound
 from referrals.models import Referral
@@ -24,6 +24,8 @@ STATUS_CHANGED = "referral.status_changed"
 SUBSCRIBED = "webhook.subscribed"
 ENDED = "webhook.ended"
 WEBHOOK_QUEUED = "webhook.queued"
+WEBHOOK_DELIVERED = "webhook.delivered"
+WEBHOOK_DEAD = "webhook.dead"
 WEBHOOK_ACTOR = Principal(token_id=None, name="partner-webhooks", role="system", org_id=None)
 PARTNER = "partner_referrer"
 
@@ -78,6 +80,27 @@ def end(session: Session, principal: Principal, webhook_id: int, now: datetime |
     hook.ended_at = now
     audit.record(session, ENDED, principal, payload={"webhook_id": hook.id}, now=now)
     session.commit()
+
+
+def delivery_ended(session: Session, delivery: WebhookDelivery) -> None:
+    """The outbox's word that a delivery ended, on the referral's trail: delivered, or given up."""
+    resident_id = delivery.referral_id and session.scalar(
+        select(Referral.resident_id).where(Referral.id == delivery.referral_id)
+    )
+    audit.record(
+        session,
+        WEBHOOK_DELIVERED if delivery.status == "delivered" else WEBHOOK_DEAD,
+        WEBHOOK_ACTOR,
+        referral_id=delivery.referral_id,
+        resident_id=resident_id or None,
+        reason=delivery.last_error,
+        payload={
+            "webhook_id": delivery.webhook_id,
+            "delivery_id": delivery.id,
+            "attempts": delivery.attempts,
+            "status_code": delivery.last_status_code,
+        },
+    )
 
 
 def _listener(hook: PartnerWebhook) -> Principal:

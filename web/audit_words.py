@@ -76,6 +76,8 @@ WHAT: dict[str, str] = {
     "email.webhook_rejected": "refused an email claiming to come from the mail provider",
     "webhook.subscribed": "subscribed a webhook to its referrals' changes of status",
     "webhook.ended": "ended a webhook",
+    "webhook.delivered": "delivered the update to the referring partner's webhook",
+    "webhook.dead": "gave up posting the update to the referring partner's webhook",
     "webhook.queued": "told the referring partner of the change, by a signed post to their webhook",
     "sms.reminder_queued": "wrote the reminder text for the day before, asking the volunteer to reply DONE",
     "sms.webhook_rejected": "refused a message claiming to come from the text service",

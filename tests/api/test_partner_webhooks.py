@@ -135,6 +135,12 @@ def test_a_partner_hears_of_its_referrals_changes_signed_and_retried_until_answe
         )
     ).all()
     assert [e.payload["status"] for e in told] == ["offered", "accepted"], "the referral's trail says so"
+    delivered = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.referral_id == referral["id"], AuditEvent.kind == "webhook.delivered"
+        )
+    ).all()
+    assert sorted(e.payload["attempts"] for e in delivered) == [1, 2]
 
 
 def test_a_delivery_never_answered_is_dead_after_the_limit(app, client, partner, session, receiver, clock):
@@ -149,6 +155,9 @@ def test_a_delivery_never_answered_is_dead_after_the_limit(app, client, partner,
     assert (delivery.status, delivery.attempts) == ("dead", 3)
     assert "gave up after 3 attempts" in delivery.last_error
     assert len(receiver.posts) == 3
+    [dead] = session.scalars(select(AuditEvent).where(AuditEvent.kind == "webhook.dead")).all()
+    assert dead.referral_id == delivery.referral_id
+    assert "gave up after 3 attempts" in dead.reason
 
 
 def test_only_the_partners_own_referrals_and_an_ended_webhook_hears_nothing(
