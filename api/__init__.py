@@ -1,7 +1,9 @@
 """The HTTP layer: app factory, blueprints, error handling. Thin: parse, call one service, serialise."""
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, request
@@ -17,8 +19,10 @@ from api.logs import configure_logging, init_request_logging
 from api.metrics import init_metrics
 from api.proxies import TrustedProxiesError, trust_proxies
 from config import load_settings
+from config.quiet_hours import QuietHours
 from config.settings import ConfigError
 from db import make_engine, make_session_factory
+from db.base import utcnow
 from directory.areas import Areas, load_areas
 from directory.config_check import log_area_problems
 from geo import DATA_DIR, Geocoder, build_geocoder
@@ -50,6 +54,9 @@ class Services:
     lifecycle_policy: LifecyclePolicy
     tier_changes: TierChangePolicy
     outcomes: Outcomes
+    # The one place the worker's timers take `now` from (tests set it to drive reminders, missed visits and
+    # expiries without waiting).
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     @property
     def rules(self) -> Rules:
@@ -89,6 +96,13 @@ API_DESCRIPTION = """Referral triage and volunteer matching for local crisis res
 """
 
 
+def quiet_hours(settings: dict) -> QuietHours | None:
+    try:
+        return QuietHours.parse(str(settings["QUIET_HOURS"]), str(settings["COUNCIL_TIMEZONE"]))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = load_settings(overrides=config)
     app = Flask(__name__, instance_relative_config=True)
@@ -119,7 +133,9 @@ def create_app(config: dict | None = None) -> Flask:
     readonly_sessions = make_session_factory(engine, readonly=True)
     areas = load_areas(Path(settings["AREAS_FILE"]))
     matching_policy = load_matching_policy()
-    lifecycle_policy = load_lifecycle_policy(matching_policy=matching_policy)
+    lifecycle_policy = replace(
+        load_lifecycle_policy(matching_policy=matching_policy), quiet_hours=quiet_hours(settings)
+    )
     app.extensions["oneroute"] = Services(
         settings=settings,
         engine=engine,
@@ -154,6 +170,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_http(app: Flask, limiter) -> None:
     from api import (
         directory,
+        email,
         health,
         openapi,
         oruk,
@@ -164,6 +181,7 @@ def _register_http(app: Flask, limiter) -> None:
         sms,
         sms_notify,
         triage,
+        webhooks,
     )
     from web import blp as web_pages
 
@@ -175,7 +193,15 @@ def _register_http(app: Flask, limiter) -> None:
     api.register_converter(IdConverter, lambda _converter: dict(ID_SCHEMA))
     app.extensions["problem_api"] = api
     register_domain_errors(app)
-    for blueprint in (referrals.blp, triage.blp, oversight.blp, reports.blp, directory.blp, residents.blp):
+    for blueprint in (
+        referrals.blp,
+        triage.blp,
+        oversight.blp,
+        reports.blp,
+        directory.blp,
+        residents.blp,
+        webhooks.blp,
+    ):
         limiter.limit(app.config["RATELIMIT_API"])(blueprint)
         api.register_blueprint(blueprint)
     intake = app.config["RATELIMIT_INTAKE"]
@@ -187,7 +213,7 @@ def _register_http(app: Flask, limiter) -> None:
     for response in api.spec.components.responses.values():
         if "application/json" in response.get("content", {}):
             response["content"] = {PROBLEM_MIMETYPE: response["content"].pop("application/json")}
-    for blueprint in (health.blp, sms.blp, sms_notify.blp, web_pages):
+    for blueprint in (health.blp, sms.blp, sms_notify.blp, email.blp, web_pages):
         app.register_blueprint(blueprint)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": "One Route In"})
     app.register_blueprint(docs)

@@ -22,6 +22,7 @@ def services():
 
 
 def register_cli(app: Flask) -> None:
+    from api.email import email_cli
     from reports.cli import report_cli
     from web.cli import users_cli
 
@@ -34,6 +35,7 @@ def register_cli(app: Flask) -> None:
         sweep_cli,
         worker_cli,
         sms_cli,
+        webhooks_cli,
         audit_cli,
         directory_cli,
         retention_cli,
@@ -42,6 +44,7 @@ def register_cli(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(report_cli)
+    app.cli.add_command(email_cli)
     app.cli.add_command(users_cli)
 
 
@@ -226,15 +229,16 @@ def geo_import_boundaries(path):
         click.echo(f"  {where}: {reason}", err=True)
 
 
-@click.command("sweep", help="One pass of the timers: expire unanswered offers and move them on (for cron).")
+@click.command(
+    "sweep",
+    help="One pass of the timers (for cron): expire unanswered offers and move them on, follow up missed "
+    "visits of recurring plans, write tomorrow's reminders.",
+)
 @with_appcontext
 @one_line_on_outage
 def sweep_cli():
-    from referrals.actions import expire_due_offers
-
     found = services()
-    with found.session_factory() as session:
-        expired = expire_due_offers(session, found.lifecycle_policy)
+    expired = run_timers(found)
     click.echo(f"expired {expired} offer(s)")
     click.echo(f"forgot {prune_directory_changes(found)} directory change-log row(s)")
     click.echo(f"forgot {prune_idempotency_keys(found)} idempotency key(s)")
@@ -302,7 +306,8 @@ def worker_cli(interval, once):
 
 
 class WorkerPass:
-    """One pass of the worker: expire due offers, prune hourly, send the outbox, write a due checkpoint."""
+    """One pass of the worker: its timers (`run_timers`), prune hourly, send the outbox, post partners'
+    webhooks, write a due checkpoint."""
 
     def __init__(
         self, found, outbox, checkpoints: "ScheduledCheckpoints | None", log_every_pass: bool = False
@@ -314,12 +319,9 @@ class WorkerPass:
     def __call__(self) -> None:
         import time
 
-        from referrals.actions import expire_due_offers
-
         found = self.found
         started = time.perf_counter()
-        with found.session_factory() as session:
-            expired = expire_due_offers(session, found.lifecycle_policy)
+        expired = run_timers(found)
         if expired:
             click.echo(f"worker: expired {expired} offer(s)")
         if time.monotonic() - self.pruned_at >= PRUNE_EVERY_SECONDS:
@@ -329,12 +331,56 @@ class WorkerPass:
         sent = self.outbox.send_pending()
         if sent.claimed or sent.outcomes:
             click.echo(f"worker: {sent.summary()}")
+        posted = deliver_webhooks(found, self.outbox.worker_id)
+        if posted.delivered or posted.retried or posted.dead:
+            click.echo(f"worker: {posted.summary()}")
         if self.checkpoints:
             self.checkpoints.write_if_due(found, time.monotonic())
         if expired or sent.claimed or self.log_every_pass:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             extra = {"expired_offers": expired, "texts_claimed": sent.claimed, "duration_ms": duration_ms}
             worker_log.info("worker tick", extra=extra)
+
+
+def deliver_webhooks(found, worker_id: str):
+    """One batch of partners' webhook deliveries (signed, retried, dead after the last attempt)."""
+    from notify.webhooks import WebhookSettings, deliver_pending
+    from referrals.partner_webhooks import delivery_ended
+
+    settings = WebhookSettings.from_settings(found.settings)
+    return deliver_pending(found.session_factory, worker_id, settings, found.clock, ended=delivery_ended)
+
+
+@click.group("webhooks", help="Partners' webhooks.", cls=AppGroup)
+def webhooks_cli():
+    pass
+
+
+@webhooks_cli.command("send-once", help="Post one batch of due webhook deliveries (for cron and tests).")
+def webhooks_send_once():
+    from notify.outbox import default_worker_id
+
+    click.echo(deliver_webhooks(services(), default_worker_id()).summary())
+
+
+def run_timers(found) -> int:
+    """One pass of the worker's timers, all at one `now` taken from `found.clock` (the one place tests set):
+    expire unanswered offers, raise follow-ups of missed visits (two in a row escalate), remind volunteers of
+    tomorrow's visits. Returns how many offers expired."""
+    from referrals.actions import expire_due_offers, follow_up_missed
+    from texting.reminders import send_reminders
+
+    now = found.clock()
+    quiet = found.lifecycle_policy.quiet_hours
+    with found.session_factory() as session:
+        expired = expire_due_offers(session, found.lifecycle_policy, now)
+        followed = follow_up_missed(session, found.lifecycle_policy, now)
+        reminded = send_reminders(session, now, quiet)
+    if followed:
+        click.echo(f"worker: {followed} follow-up(s) of missed visits or calls")
+    if reminded:
+        click.echo(f"worker: {reminded} reminder(s) written")
+    return expired
 
 
 class ScheduledCheckpoints:

@@ -6,6 +6,8 @@ from api.db import get_session
 from api.schemas import (
     AuditQuerySchema,
     DashboardSchema,
+    FollowUpDoneSchema,
+    FollowUpSchema,
     QueueSchema,
     RepeatCallerSchema,
     TimelineEventSchema,
@@ -13,6 +15,7 @@ from api.schemas import (
 )
 from referrals.access import CANDIDATE_READERS
 from referrals.audit import verify_trail
+from referrals.follow_ups import close_follow_up
 from referrals.oversight import queue, safety_net_dashboard
 from referrals.reading import audit_timeline, get_referral_for
 from referrals.repeat_callers import to_check
@@ -45,6 +48,18 @@ def safety_net():
     phone tasks, and unowned referrals (0 unless an area has no safety-net team). Every item says who holds
     it now (`held_by`) and when its next answer or action is due (`due_at`, `due_seconds_left`)."""
     return safety_net_dashboard(get_session(), current_principal(), policy=_policy())
+
+
+@blp.post("/follow-ups/<int:follow_up_id>/done")
+@roles("hub_coordinator", "safety_net_officer")
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(FollowUpDoneSchema)
+@blp.response(200, FollowUpSchema)
+def follow_up_done(body, follow_up_id):
+    """Close a follow-up of recurring support (a missed visit, a check-in nobody answered), saying what was
+    done; audited. 404 for one you may not work (`referrals.access.may_work_follow_up`), 409 when already
+    done."""
+    return close_follow_up(get_session(), follow_up_id, current_principal(), body["note"])
 
 
 def _policy():

@@ -547,10 +547,57 @@ class RoutingProblemSchema(QueueItemSchema):
     at = ma.fields.DateTime()
 
 
+class FollowUpSchema(ma.Schema):
+    id = ma.fields.Integer()
+    referral_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "missed_visit or no_answer"})
+    occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first)"})
+    status = ma.fields.String()
+    due_at = ma.fields.DateTime()
+    created_at = ma.fields.DateTime()
+
+
+class FollowUpItemSchema(ma.Schema):
+    task = ma.fields.Nested(FollowUpSchema)
+    what = ma.fields.String(
+        metadata={"example": "No answer on a check-in call or visit: try again today (time 2 of 6)"}
+    )
+
+
+class FollowUpDoneSchema(InSchema):
+    note = ma.fields.String(
+        load_default="", validate=validate.Length(max=2000), metadata={"description": "What was done"}
+    )
+
+
+class WebhookInSchema(InSchema):
+    url = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=2000),
+        metadata={"example": "https://partner.example/one-route-in/events"},
+    )
+
+
+class WebhookSchema(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+class WebhookCreatedSchema(WebhookSchema):
+    secret = ma.fields.String(
+        metadata={"description": "Signs every post (HMAC-SHA256); shown only in this answer: keep it safe"}
+    )
+
+
 class QueueSchema(ma.Schema):
     offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     work = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    follow_ups = ma.fields.List(
+        ma.fields.Nested(FollowUpItemSchema),
+        metadata={"description": "Open follow-ups of recurring support your organisation holds or does"},
+    )
     referred = ma.fields.List(
         ma.fields.Nested(QueueItemSchema),
         metadata={
@@ -571,8 +618,8 @@ class LoweredTierSchema(QueueItemSchema):
 class LateItemSchema(QueueItemSchema):
     kind = ma.fields.String(
         metadata={
-            "description": "offer, transfer, escalation, missed_call, phone_task, lowered_tier or "
-            "possible_duplicate"
+            "description": "offer, transfer, escalation, missed_call, follow_up, phone_task, lowered_tier "
+            "or possible_duplicate"
         }
     )
     what = ma.fields.String(metadata={"example": "Escalation not acted on in time"})
@@ -610,6 +657,10 @@ class DashboardSchema(ma.Schema):
         metadata={"description": "Everything late or waiting on the safety net, most overdue first"},
     )
     phone_tasks = ma.fields.List(ma.fields.Nested(PhoneTaskItemSchema))
+    follow_ups = ma.fields.List(
+        ma.fields.Nested(FollowUpItemSchema),
+        metadata={"description": "Open follow-ups of recurring support in your council, soonest due first"},
+    )
     unowned_count = ma.fields.Integer()
 
 

@@ -44,12 +44,14 @@ class SmsOutbox:
 
     def send_pending(self) -> SendReport:
         settings = OutboxSettings.from_settings(self.found.settings)
+        found = self.found
         return send_pending(
-            self.found.session_factory,
+            found.session_factory,
             self.sender,
             self.events,
             settings,
             self.worker_id,
+            found.clock,
             unstored=self.unstored,
         )
 

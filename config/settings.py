@@ -116,6 +116,26 @@ DEFAULTS: dict[str, object] = {
     "LOG_FORMAT": "json",
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": "",
+    # No offers or reminders by text in these hours of the council's time zone (e.g. 21:00-08:00): they wait
+    # in the outbox (an offer's time to answer starts when its text may go); emergencies go at once. Empty:
+    # texts go at any hour.
+    "QUIET_HOURS": "",
+    "COUNCIL_TIMEZONE": "Europe/London",
+    # Partners' webhooks (status changes of their own referrals): tries per delivery before it is dead, and
+    # how long one try waits for the partner's server.
+    "PARTNER_WEBHOOK_MAX_ATTEMPTS": 12,
+    "PARTNER_WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Email to the helpline: the shared secret a mail provider signs its webhook with (empty: the webhook is
+    # off), how old a signed post may be, and the IMAP mailbox `flask email fetch` reads (ssl, starttls or
+    # none for a local test server only).
+    "EMAIL_WEBHOOK_SECRET": "",
+    "EMAIL_WEBHOOK_MAX_AGE_SECONDS": 300,
+    "IMAP_HOST": "",
+    "IMAP_PORT": 993,
+    "IMAP_SECURITY": "ssl",
+    "IMAP_USER": "",
+    "IMAP_PASSWORD": "",
+    "IMAP_MAILBOX": "INBOX",
 }
 
 INT_KEYS = {
@@ -132,6 +152,10 @@ INT_KEYS = {
     "AUTH_FORGET_FAILURES_SECONDS",
     "REFER_LINK_HOURS",
     "REFER_STATUS_DAYS",
+    "PARTNER_WEBHOOK_MAX_ATTEMPTS",
+    "PARTNER_WEBHOOK_TIMEOUT_SECONDS",
+    "EMAIL_WEBHOOK_MAX_AGE_SECONDS",
+    "IMAP_PORT",
 }
 SMS_INT_KEYS = {key for key, value in DEFAULTS.items() if key.startswith("SMS_") and isinstance(value, int)}
 INT_KEYS |= SMS_INT_KEYS
@@ -204,6 +228,13 @@ RULES: dict[str, Whole | OneOf] = {
     "AUTH_FORGET_FAILURES_SECONDS": Whole(1),
     "REFER_LINK_HOURS": Whole(1),
     "REFER_STATUS_DAYS": Whole(1),
+    "LOG_FORMAT": OneOf(("json", "text")),
+    "LOG_LEVEL": OneOf(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    "PARTNER_WEBHOOK_MAX_ATTEMPTS": Whole(1, 100),
+    "PARTNER_WEBHOOK_TIMEOUT_SECONDS": Whole(1, 300),
+    "EMAIL_WEBHOOK_MAX_AGE_SECONDS": Whole(1),
+    "IMAP_PORT": Whole(1, 65535),
+    "IMAP_SECURITY": OneOf(("ssl", "starttls", "none")),
 }
 # Shown as "(hidden)" in a message: they are secrets, or may hold one (a password in a URL).
 SECRET_KEYS = frozenset(
@@ -214,6 +245,9 @@ SECRET_KEYS = frozenset(
         "TWILIO_AUTH_TOKEN",
         "NOTIFY_API_KEY",
         "NOTIFY_CALLBACK_TOKEN",
+        "METRICS_TOKEN",
+        "EMAIL_WEBHOOK_SECRET",
+        "IMAP_PASSWORD",
     }
 )
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)

@@ -3,7 +3,7 @@ receive (their Twilio SID makes a retried webhook harmless) and phone tasks for 
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -42,6 +42,11 @@ class OutboxMessage(Base):
     last_error_code: Mapped[int | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     duplicate_sids: Mapped[list] = mapped_column(default=list)
+    # A text that must go once only whoever writes it (a plan's reminder: "reminder:<referral>:<index>"); two
+    # workers writing it at once collide here and one steps back.
+    # An offer that is no emergency waits for quiet hours to end (QUIET_HOURS); every other text goes at once.
+    waits_for_day: Mapped[bool] = mapped_column(default=False, server_default=false())
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offer.id"), index=True)
@@ -85,3 +90,50 @@ class PhoneTask(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+WEBHOOK_DELIVERY_STATUSES = ("queued", "sending", "delivered", "dead")
+
+
+class PartnerWebhook(Base):
+    """A partner organisation's subscription to status changes of its own referrals: where to post them and
+    the secret they are signed with (shown once, when it is made). Made with the partner's API token; its
+    organisation's referrals, or the token's own where it has none, are the ones it hears of."""
+
+    __tablename__ = "partner_webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One signed post to a partner's webhook, written in the transaction that changed the referral (a
+    durable outbox). `status` moves queued -> sending (claimed under a lease) -> delivered (a 2xx answer),
+    or back to queued with a later `next_attempt_at` (backoff), or dead after the last attempt."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        CheckConstraint(_in("status", WEBHOOK_DELIVERY_STATUSES), name="status"),
+        Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("partner_webhook.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

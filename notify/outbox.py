@@ -39,6 +39,7 @@ from urllib.parse import urlencode
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.quiet_hours import QuietHours
 from db.base import utcnow
 from notify.errors import SmsSendError, backoff_delay
 from notify.models import OutboxMessage
@@ -74,6 +75,7 @@ class OutboxSettings:
     batch_size: int = 50
     public_base_url: str = ""
     max_age_seconds: float = 6 * 3600.0
+    quiet: QuietHours | None = None  # texts that wait for the day are not claimed in these hours
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object]) -> "OutboxSettings":
@@ -85,6 +87,7 @@ class OutboxSettings:
             batch_size=int(settings["SMS_BATCH_SIZE"]),
             public_base_url=str(settings["PUBLIC_BASE_URL"]),
             max_age_seconds=float(settings["SMS_MAX_AGE_SECONDS"]),
+            quiet=QuietHours.parse(str(settings["QUIET_HOURS"]), str(settings["COUNCIL_TIMEZONE"])),
         )
 
 
@@ -157,15 +160,22 @@ def enqueue(
     referral_id: int | None = None,
     offer_id: int | None = None,
     now: datetime | None = None,
+    not_before: datetime | None = None,
+    dedupe_key: str | None = None,
+    waits_for_day: bool = False,
 ) -> OutboxMessage:
-    """Add a text to the outbox in the caller's transaction: it leaves only if that transaction commits."""
+    """Add a text to the outbox in the caller's transaction: it leaves only if that transaction commits, and
+    not before `not_before` (a text written in quiet hours waits for them to end). With a `dedupe_key` a
+    second text with the same key fails the insert (IntegrityError), so it is written once."""
     now = now or utcnow()
     message = OutboxMessage(
         to=to,
         body=body,
         kind=kind,
         status="queued",
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before or now),
+        dedupe_key=dedupe_key,
+        waits_for_day=waits_for_day,
         referral_id=referral_id,
         offer_id=offer_id,
         created_at=now,
@@ -193,13 +203,21 @@ def message_of_reference(reference: str | None) -> int | None:
 
 
 def claim_batch(
-    session: Session, worker_id: str, limit: int, now: datetime, lease_seconds: float = 60.0
+    session: Session,
+    worker_id: str,
+    limit: int,
+    now: datetime,
+    lease_seconds: float = 60.0,
+    quiet: QuietHours | None = None,
 ) -> list[int]:
-    """Lease up to `limit` due texts (queued and due, or sending with a lapsed lease) to this worker."""
+    """Lease up to `limit` due texts (queued and due, or sending with a lapsed lease) to this worker; in
+    quiet hours, none that waits for the day (it stays queued until they end)."""
     due = or_(
         and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= now),
     )
+    if quiet is not None and quiet.is_quiet(now):
+        due = and_(due, OutboxMessage.waits_for_day.is_(False))
     rows = session.scalars(
         select(OutboxMessage)
         .where(due)
@@ -237,7 +255,9 @@ def send_pending(
             done = unstored[0]
             report.count(_record_sent(session, done.message_id, worker_id, done.accepted, events, clock()))
             unstored.pop(0)
-        ids = claim_batch(session, worker_id, settings.batch_size, clock(), settings.lease_seconds)
+        ids = claim_batch(
+            session, worker_id, settings.batch_size, clock(), settings.lease_seconds, settings.quiet
+        )
         report.claimed = len(ids)
         for message_id in ids:
             try:
@@ -246,6 +266,9 @@ def send_pending(
                 unstored.append(exc.unstored)
                 raise
     return report
+
+
+QUIET_HOURS_EMERGENCY = "an emergency, so it is texted at once although it is quiet hours"
 
 
 def send_claimed(
@@ -270,6 +293,8 @@ def send_claimed(
         return _give_up(session, message_id, worker_id, detail, events, clock())
     callback = status_callback_url(settings.public_base_url, message.id, message.attempts)
     reference = outbox_reference(message.id, message.attempts)
+    if message.kind == "offer" and settings.quiet is not None and settings.quiet.is_quiet(clock()):
+        events.record(session, message, "quiet_hours_emergency", QUIET_HOURS_EMERGENCY)
     try:
         accepted = sender.send(message.to, message.body, callback, reference)
     except SmsSendError as error:

@@ -166,6 +166,43 @@ def may_work_phone_task(principal: Principal, referral: Any) -> bool:
     return referral is None or may_see(principal, referral)
 
 
+# Who reads emails to the helpline and makes calls of them (or dismisses them).
+EMAIL_DRAFT_ROLES = frozenset({"helpline_staff"})
+
+
+def may_work_email_drafts(principal: Principal) -> bool:
+    return principal.role in EMAIL_DRAFT_ROLES
+
+
+def may_manage_webhook(principal: Principal, webhook: Any) -> bool:
+    """A partner organisation's webhooks (`webhook` None: whether it may make one): made with its token, or
+    by another token of the same organisation."""
+    if principal.role != "partner_referrer":
+        return False
+    if webhook is None:
+        return True
+    same_org = principal.org_id is not None and webhook.org_id == principal.org_id
+    return same_org or (principal.token_id is not None and webhook.token_id == principal.token_id)
+
+
+# Who works a follow-up of recurring support (a missed visit, a check-in nobody answered): the safety net and
+# the coordinator of the organisation holding the referral or doing it.
+FOLLOW_UP_ROLES = frozenset({"safety_net_officer", "hub_coordinator"})
+
+
+def may_work_follow_up(principal: Principal, referral: Any) -> bool:
+    """Whether the principal sees and closes a follow-up about this referral: a safety-net officer for their
+    council's; a coordinator whose organisation holds it or does the work (not one only offered it)."""
+    if principal.role == "safety_net_officer":
+        return _in_officers_council(principal, referral)
+    if principal.role == "hub_coordinator":
+        return principal.org_id is not None and principal.org_id in (
+            referral.owner_org_id,
+            assigned_org(referral),
+        )
+    return False
+
+
 def _in_officers_council(principal: Principal, thing: Any) -> bool:
     """A safety-net officer's reach: their council's referrals and residents (bound to none: every area)."""
     return principal.area is None or thing.area == principal.area

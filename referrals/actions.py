@@ -10,10 +10,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from accounts.tokens import SYSTEM, Principal
 from db.base import utcnow
-from referrals import access, audit, lifecycle
+from referrals import access, audit, follow_through, follow_ups, lifecycle
 from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.models import Offer, Referral
+from referrals.offer_texts import LOCAL_TIME
 from referrals.passing_on import pass_on_target
 from referrals.persistence import Change, pending_offer, persist, to_value
 from referrals.policy import LifecyclePolicy
@@ -121,7 +122,7 @@ def _apply(
     now: datetime,
     available: lifecycle.Availability,
 ) -> lifecycle.Transition:
-    next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry)
+    next_expiry = lifecycle.offer_expiry(urgency, now, policy.offer_expiry, policy.quiet_hours)
     match action.name:
         case "accept":
             return value.accept(org, now=now)
@@ -208,6 +209,38 @@ def apply_action(
         raise Conflict(str(exc), row.status) from exc
     typed = action.reason.strip() if action.reason_typed else None
     persist(session, row, offer, Change(value, events), principal, now, typed)
+    if action.name == "record_occurrence" and action.occurrence_index is not None:
+        _after_occurrence(session, row, action.occurrence_index, principal, policy, now)
+
+
+NO_ANSWER_TWICE = "no answer on two check-in calls or visits in a row: the safety net takes it on"
+MISSED_TWICE = "two visits or calls of the recurring plan missed in a row: the safety net takes it on"
+
+
+def _after_occurrence(
+    session: Session, row: Referral, index: int, principal: Principal, policy: LifecyclePolicy, now: datetime
+) -> None:
+    """A check-in call or visit recorded as 'no answer': a follow-up to try again the same day; the second
+    in a row escalates the referral to the safety net (in the same transaction)."""
+    occurrences = list(row.occurrences or [])
+    if occurrences[index].get("outcome_code") != follow_through.NO_ANSWER:
+        return
+    due = follow_through.end_of_day(now, LOCAL_TIME)
+    follow_ups.raise_follow_up(session, row, follow_through.NOT_ANSWERED, index, due, principal, now)
+    if follow_through.not_answered_twice(occurrences, index):
+        _escalate_for(session, row, NO_ANSWER_TWICE, policy, now)
+
+
+def _escalate_for(
+    session: Session, row: Referral, reason: str, policy: LifecyclePolicy, now: datetime
+) -> bool:
+    """The service escalates to the safety net, through the same action a person uses (when the referral's
+    state allows it: a finished one is not escalated)."""
+    if "escalate" not in lifecycle.LEGAL_ACTIONS[lifecycle.State(row.status)]:
+        return False
+    escalate = Action("escalate", reason=reason, reason_typed=False)
+    apply_action(session, row, pending_offer(session, row.id), escalate, None, SYSTEM, policy, now)
+    return True
 
 
 def _check_transfer_target(session: Session, row: Referral, org_id: int) -> None:
@@ -272,7 +305,9 @@ def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now
     if row is None or offer is None or offer.expires_at > now:
         session.rollback()
         return False
-    next_expiry = lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry)
+    next_expiry = lifecycle.offer_expiry(
+        row.urgency or "routine", now, policy.offer_expiry, policy.quiet_hours
+    )
     available = cascade_availability(session, policy.matching_policy, now)
     value, events = to_value(row, offer).expire(now=now, next_expires_at=next_expiry, available=available)
     persist(session, row, offer, Change(value, events), SYSTEM, now)
@@ -281,3 +316,53 @@ def _expire_one(session: Session, referral_id: int, policy: LifecyclePolicy, now
     except Conflict:
         return False
     return True
+
+
+def follow_up_missed(session: Session, policy: LifecyclePolicy, now: datetime | None = None) -> int:
+    """One sweep: each visit or call of a recurring plan with no outcome by the end of its window
+    (`recurring_call_grace` after it was due) becomes a follow-up task, once; the second missed in a row
+    escalates the referral to the safety net. Safe with many workers: each referral is claimed with FOR
+    UPDATE SKIP LOCKED and read again once locked, and a follow-up is unique per occurrence. Returns how many
+    follow-ups it raised."""
+    now = now or utcnow()
+    grace = policy.recurring_call_grace
+    rows = session.execute(
+        select(Referral.id, Referral.occurrences).where(
+            Referral.status.in_(lifecycle.OWNED_STATUSES), follow_ups.has_plan()
+        )
+    ).all()
+    late = {rid: [o["index"] for o in follow_through.missed(occ or [], grace, now)] for rid, occ in rows}
+    late = {rid: indexes for rid, indexes in late.items() if indexes}
+    raised = follow_ups.followed_up(session, list(late))
+    session.rollback()
+    done = 0
+    for referral_id, indexes in late.items():
+        if all((referral_id, index) in raised for index in indexes):
+            continue
+        done += _follow_up_one(session, referral_id, policy, now)
+    session.rollback()
+    return done
+
+
+def _follow_up_one(session: Session, referral_id: int, policy: LifecyclePolicy, now: datetime) -> int:
+    locked = select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral, skip_locked=True)
+    row = session.scalars(locked.execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.status not in lifecycle.OWNED_STATUSES:
+        session.rollback()
+        return 0
+    occurrences = list(row.occurrences or [])
+    grace = policy.recurring_call_grace
+    raised, escalate = 0, False
+    for occurrence in follow_through.missed(occurrences, grace, now):
+        index = occurrence["index"]
+        due = follow_through.due_at(occurrence) + grace
+        if follow_ups.raise_follow_up(session, row, follow_through.MISSED, index, due, SYSTEM, now):
+            raised += 1
+            escalate |= follow_through.missed_twice(occurrences, index, grace, now)
+    if escalate:
+        _escalate_for(session, row, MISSED_TWICE, policy, now)
+    try:
+        commit_or_conflict(session, row)
+    except Conflict:
+        return 0
+    return raised

@@ -24,7 +24,15 @@ from referrals.actions import Action, apply_action, load_for_update
 from referrals.duplicates import PersonRecord, mentioned_details
 from referrals.errors import DomainValidationError, NotFound
 from referrals.lifecycle import CLOSED_STATUSES
-from referrals.models import ERASED_ANSWER, ERASED_TEXT, IdempotentRequest, Referral, Resident, ResidentKey
+from referrals.models import (
+    ERASED_ANSWER,
+    ERASED_TEXT,
+    EmailDraft,
+    IdempotentRequest,
+    Referral,
+    Resident,
+    ResidentKey,
+)
 from referrals.policy import LifecyclePolicy
 from referrals.residents import person_record, possible_duplicates
 from referrals.sealing import destroy_key
@@ -228,6 +236,13 @@ def _erase_one(
     resident.geo_precision = "outcode"
     resident.erased_at = now
     texts = forget_texts(session, referral_ids)
+    emails = session.execute(  # the email a call was made of: who wrote, and what they wrote
+        update(EmailDraft)
+        .where(EmailDraft.referral_id.in_(referral_ids))
+        .values(
+            sender=ERASED_TEXT, sender_name="", subject=ERASED_TEXT, body=ERASED_TEXT, attachments_refused=[]
+        )
+    ).rowcount
     answers = session.execute(  # retries' stored answers repeat the person's details
         update(IdempotentRequest)
         .where(IdempotentRequest.referral_id.in_(referral_ids))
@@ -245,6 +260,7 @@ def _erase_one(
             "referrals": len(referrals),
             "cancelled": list(open_ids),
             "texts_blanked": texts,
+            "emails_blanked": emails or 0,
             "stored_answers_blanked": answers or 0,
             **together,
         },
@@ -355,4 +371,33 @@ def run_retention(
     for resident_id in due_for_erasure(session, retention, now):
         erase_resident(session, resident_id, SYSTEM, "retention period ended", policy, now)
         erased.append(resident_id)
+    forget_set_aside_emails(session, retention, now)
     return erased
+
+
+def forget_set_aside_emails(session: Session, retention: RetentionPolicy, now: datetime) -> int:
+    """Emails set aside as not a call (no referral keeps them) are blanked after the shortest retention
+    period; audited with how many. Commits."""
+    keep = min(retention.periods.values())
+    blanked = session.execute(
+        update(EmailDraft)
+        .where(
+            EmailDraft.status == "dismissed",
+            EmailDraft.closed_at <= now - keep,
+            EmailDraft.body != ERASED_TEXT,
+        )
+        .values(
+            sender=ERASED_TEXT, sender_name="", subject=ERASED_TEXT, body=ERASED_TEXT, attachments_refused=[]
+        )
+    ).rowcount
+    if blanked:
+        audit.record(
+            session,
+            "email.drafts_forgotten",
+            SYSTEM,
+            reason="retention period ended",
+            payload={"emails": blanked},
+            now=now,
+        )
+    session.commit()
+    return blanked or 0

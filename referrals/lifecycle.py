@@ -34,6 +34,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from config.quiet_hours import QuietHours
 from triage import TIERS
 
 Id = int | str  # organisation and volunteer ids: the database's integers, or any non-empty text
@@ -146,14 +147,19 @@ class InvalidAction(LifecycleError, ValueError):
     """The action is allowed in this state but its arguments are not (wrong organisation, bad index...)."""
 
 
-def offer_expiry(urgency: str, now: datetime, policy: Mapping[str, timedelta]) -> datetime:
+def offer_expiry(
+    urgency: str, now: datetime, policy: Mapping[str, timedelta], quiet: QuietHours | None = None
+) -> datetime:
+    """When an offer made `now` expires. In quiet hours its text waits for them to end, so its window starts
+    then (an emergency's text goes at once, and its window starts now)."""
     _require_aware(now, "now")
     window = policy.get(urgency)
     if window is None:
         raise ValueError(f"no offer expiry configured for urgency {urgency!r}")
     if window <= timedelta(0):
         raise ValueError(f"offer expiry for {urgency!r} must be positive")
-    return now + window
+    start = now if quiet is None or urgency == "emergency" else quiet.opens_at(now)
+    return start + window
 
 
 @dataclass(frozen=True)

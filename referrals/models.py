@@ -234,3 +234,56 @@ class ReferralLink(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class FollowUp(Base):
+    """A task someone works and closes: a visit or call of a recurring plan missed (no outcome by the end of
+    its window), or a check-in call or visit nobody answered (to try again the same day). One per occurrence
+    and kind, so a worker's sweep run twice (or by two workers) raises it once. Shown on the coordinator's
+    queue of the organisation doing the work and on the safety net's late list; closing it is audited."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        UniqueConstraint("referral_id", "kind", "occurrence_index"),
+        CheckConstraint(_in("kind", ("missed_visit", "no_answer")), name="kind"),
+        CheckConstraint(_in("status", ("open", "done")), name="status"),
+        Index("ix_follow_up_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurrence_index: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class EmailDraft(Base):
+    """An email to the helpline kept as a draft call: who sent it (their address, kept so staff can reply),
+    its subject and text, and the names of attachments refused. Nothing is routed until helpline staff
+    complete it as a call (`referral_id`) or dismiss it (not a request for help). One per email: a message
+    fetched or posted twice is kept once (`message_id`)."""
+
+    __tablename__ = "email_draft"
+    __table_args__ = (
+        CheckConstraint(_in("status", ("draft", "completed", "dismissed")), name="status"),
+        CheckConstraint(_in("source", ("webhook", "imap")), name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachments_refused: Mapped[list] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str] = mapped_column(String(200), default="", server_default="")

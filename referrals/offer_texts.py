@@ -130,7 +130,16 @@ def enqueue_offer_text(session: Session, row: Referral, offer: Offer) -> OutboxM
     if not phone or not offer.task_code:
         return None
     body = offer_text(offer.task_code, list(row.needs), row.resident.outcode, row, offer.expires_at)
-    return enqueue(session, phone, body, "offer", referral_id=row.id, offer_id=offer.id, now=offer.created_at)
+    return enqueue(
+        session,
+        phone,
+        body,
+        "offer",
+        referral_id=row.id,
+        offer_id=offer.id,
+        now=offer.created_at,
+        waits_for_day=row.urgency != "emergency",  # in quiet hours (its window starts when they end)
+    )
 
 
 def enqueue_details_text(

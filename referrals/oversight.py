@@ -4,14 +4,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation, Volunteer
 from notify.models import PhoneTask
-from referrals import access, tier_checks
+from referrals import access, follow_through, tier_checks
+from referrals.follow_ups import followed_up, has_plan, open_follow_ups
 from referrals.holding import Holding, holding
 from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
 from referrals.models import AuditEvent, Offer, Referral
@@ -99,7 +100,9 @@ def queue(
         "work": [QueueItem(r, None, None) for r in work],
         "escalated": [QueueItem(r, None, None) for r in held],
     }
-    return described(session, sections, now, policy)
+    board: dict = described(session, sections, now, policy)
+    board["follow_ups"] = open_follow_ups(session, principal, orgs)
+    return board
 
 
 REFERRED_LISTED = 200
@@ -141,6 +144,7 @@ def safety_net_dashboard(
         "routing_problems": routing_problems(session, in_area),
     }
     board: dict = described(session, sections, now, policy)
+    board["follow_ups"] = open_follow_ups(session, principal)
     board["late"] = late_items(session, principal, board, now, policy)
     board["phone_tasks"] = phone_tasks(session, principal)
     board["unowned_count"] = session.scalar(
@@ -217,11 +221,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def has_plan():
-    """Referrals with a recurring plan (one without stores JSON null, of which IS NOT NULL is true)."""
-    return Referral.plan.is_not(None) & (cast(Referral.plan, Text) != "null")
-
-
 @dataclass(frozen=True)
 class LateItem(QueueItem):
     """One line of the safety net's list of what is late or waiting on it: what (`kind`, and `what` in words)
@@ -238,6 +237,7 @@ LATE_KINDS = {
     "transfer": "Transfer waiting for an answer",
     "escalation": "Escalation not acted on in time",
     "missed_call": "Visit or call of a recurring plan missed",
+    "follow_up": "Follow up recurring support",
     "phone_task": "Phone a lead",
     "lowered_tier": "Tier lowered by a person: check it",
     "possible_duplicate": "Partner's call: may be someone already known",
@@ -291,15 +291,21 @@ def late_items(
         Referral.status.in_(OWNED_STATUSES),
         has_plan(),
     )
+    # A missed visit the worker has made a follow-up of is listed as that follow-up (below), not twice.
+    raised = followed_up(session, [item.referral.id for item in planned])
     for item in described(session, {"planned": planned}, now, policy)["planned"]:
         missed = [
             o
-            for o in item.referral.occurrences or []
-            if o.get("outcome_code") is None and datetime.fromisoformat(o["due_at"]) + grace < now
+            for o in follow_through.missed(item.referral.occurrences or [], grace, now)
+            if (item.referral.id, o["index"]) not in raised
         ]
         if missed:
             what = f"{len(missed)} visit(s) or call(s) of the recurring plan missed"
-            add(item, "missed_call", datetime.fromisoformat(missed[0]["due_at"]) + grace, what)
+            add(item, "missed_call", follow_through.due_at(missed[0]) + grace, what)
+    follow_ups = board.get("follow_ups") or []
+    items = [QueueItem(f.referral, None, None) for f in follow_ups]
+    for found, item in zip(follow_ups, described(session, {"f": items}, now, policy)["f"], strict=True):
+        add(item, "follow_up", found.task.due_at, f"{found.what} (follow-up {found.task.id})")
     tasks = [task for task in phone_tasks(session, principal) if task.referral is not None]
     by_referral: dict[int, PhoneTaskItem] = {}
     for task in tasks:  # oldest first: a referral is late since its oldest open task

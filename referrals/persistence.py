@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
-from referrals import audit, lifecycle
+from referrals import audit, lifecycle, partner_webhooks
 from referrals.lifecycle import Candidate, Occurrence, RecurrencePlan
 from referrals.models import Offer, Referral
 from referrals.offer_texts import enqueue_offer_text
@@ -105,6 +105,7 @@ def persist(
     resident: the event carrying it has it sealed with the resident's key, so it goes with their erasure
     (reasons the service writes itself, such as an expiry or passing a candidate over, stay plain)."""
     value = change.value
+    before_status = row.status
     row.status = value.state.value
     row.cascade_tier = value.tier and value.tier.value
     row.next_candidate = value.next_candidate
@@ -144,6 +145,8 @@ def persist(
             payload={"from": jsonable(event.from_state), "to": jsonable(event.to_state), **data},
             now=now,
         )
+    if row.status != (before_status or "received"):
+        partner_webhooks.status_changed(session, row, before_status or "received", now)
     return new_offer
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from config.quiet_hours import QuietHours
 from config.settings import CONFIG_DIR, ConfigError
 from matching import MatchingPolicy, load_matching_policy
 
@@ -23,6 +24,8 @@ class LifecyclePolicy:
     matching_policy: MatchingPolicy
     # A visit or call of a recurring plan with no outcome this long after it was due is late (the dashboard).
     recurring_call_grace: timedelta = timedelta(days=1)
+    # No offers texted in these hours (QUIET_HOURS): an offer made then has its whole window from their end.
+    quiet_hours: QuietHours | None = None
 
 
 def parse_duration(text: str, where: str) -> timedelta:

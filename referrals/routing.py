@@ -341,7 +341,9 @@ def _start_cascade(
         value, events = value.signpost(candidates[0]["org_id"])
     else:
         value, events = value.offer_next(
-            expires_at=lifecycle.offer_expiry(row.urgency or "routine", now, policy.offer_expiry),
+            expires_at=lifecycle.offer_expiry(
+                row.urgency or "routine", now, policy.offer_expiry, policy.quiet_hours
+            ),
             available=available,
         )
     all_events.extend(events)

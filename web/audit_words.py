@@ -71,6 +71,20 @@ WHAT: dict[str, str] = {
     "sms.phone_task": "asked the helpline to phone, as a text will not do",
     "sms.phone_task_call": "phoned, as a text would not do",
     "sms.phone_task_done": "finished the phone task",
+    "referral.follow_up_raised": "raised a follow-up task for time {time} of the recurring plan",
+    "referral.follow_up_done": "closed the follow-up task for time {time} of the recurring plan",
+    "sms.quiet_hours_emergency": "texted {text} in quiet hours",
+    "email.draft_received": "kept an email to the helpline as a draft call",
+    "email.draft_completed": "made a call of an email to the helpline",
+    "email.draft_dismissed": "set aside an email to the helpline as not a call",
+    "email.drafts_forgotten": "blanked emails set aside as not calls",
+    "email.webhook_rejected": "refused an email claiming to come from the mail provider",
+    "webhook.subscribed": "subscribed a webhook to its referrals' changes of status",
+    "webhook.ended": "ended a webhook",
+    "webhook.delivered": "delivered the update to the referring partner's webhook",
+    "webhook.dead": "gave up posting the update to the referring partner's webhook",
+    "webhook.queued": "told the referring partner of the change, by a signed post to their webhook",
+    "sms.reminder_queued": "wrote the reminder text for the day before, asking the volunteer to reply DONE",
     "sms.webhook_rejected": "refused a message claiming to come from the text service",
     "auth.failed": "was refused, having no valid sign-in",
     "auth.denied": "was refused",
@@ -177,6 +191,7 @@ def what(
         "door": DOORS.get(payload.get("door", ""), payload.get("door") or "somewhere"),
         "text": f"the {text_kind.replace('_', ' ')} text" if text_kind else "a text",
         "command": str(payload.get("command") or "").upper() or "",
+        "time": _time(payload),
     }
     template = WHAT.get(kind)
     if kind in OWN_ORGANISATION and actor_org_id is not None and payload.get("org_id") == actor_org_id:
@@ -193,6 +208,14 @@ def what(
     if template is None:
         return f"recorded “{kind}”"
     return re.sub(r"\s+", " ", template.format_map(values))
+
+
+def _time(payload: Mapping[str, Any]) -> str:
+    """Which visit or call of a plan: "2" or "2 of 6"."""
+    index = payload.get("occurrence_index")
+    if not isinstance(index, int):
+        return "?"
+    return f"{index + 1} of {payload['of']}" if isinstance(payload.get("of"), int) else str(index + 1)
 
 
 def _lower_first(text: str) -> str:

@@ -41,6 +41,7 @@ NAVIGATION = (
     ("web.requests_to_review", "Requests", ("helpline_staff", "safety_net_officer")),
     ("web.safety_net", "Safety net", ("safety_net_officer",)),
     ("web.phone_task_list", "Phone tasks", ("helpline_staff", "safety_net_officer")),
+    ("web.emails", "Emails", ("helpline_staff",)),
     ("web.reports", "Reports", ("safety_net_officer", "admin")),
     ("web.organisations", "Organisations", ("admin",)),
     ("web.volunteers", "Volunteers", ("admin",)),

@@ -106,8 +106,25 @@ def empty_form() -> CallForm:
         resident_choice="",
         person_fixed="",
         form_id="",
+        email_draft="",
     )
     return CallForm(values=values)
+
+
+def form_from_email(draft) -> CallForm:
+    """A call started from an email to the helpline: who wrote and what they wrote, for staff to complete
+    (the person's postcode, needs, consent...) before anything is routed."""
+    call = empty_form()
+    words = "\n\n".join(part for part in (draft.subject, draft.body) if part)
+    if draft.attachments_refused:
+        words += "\n\n(They attached a file, which was refused: ask them to say in words what it showed.)"
+    call.values.update(
+        channel="email",
+        name=draft.sender_name,
+        notes=words[: TEXT_LIMITS["notes"]],
+        email_draft=str(draft.id),
+    )
+    return call
 
 
 def prefilled_form(resident: Resident) -> CallForm:
@@ -156,6 +173,7 @@ def read_call_form(
     values["resident_choice"] = form.get("resident_choice", "").strip()
     values["person_fixed"] = "1" if form.get("person_fixed") and values["resident_choice"].isdigit() else ""
     values["form_id"] = form.get("form_id", "")[:64]
+    values["email_draft"] = form.get("email_draft", "") if form.get("email_draft", "").isdigit() else ""
     _check(call, need_codes, context)
     return call
 

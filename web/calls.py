@@ -13,7 +13,9 @@ from directory.areas import Area
 from directory.models import Organisation
 from referrals.contact import ContactDetails
 from referrals.duplicates import PersonRecord
-from referrals.errors import DomainValidationError, NotFound
+from referrals.email_drafts import complete as complete_email
+from referrals.email_drafts import get_draft
+from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.intake import IntakeContext, PossibleRepeatCaller, locate, log_call, may_attach
 from referrals.models import Referral, Resident
 from referrals.reading import describe, duplicates_shown, get_referral_for, record_people_shown, shown_to
@@ -30,6 +32,7 @@ from web.call_form import (
     CallForm,
     empty_form,
     field_for,
+    form_from_email,
     postcode_problem,
     prefilled_form,
     read_call_form,
@@ -217,6 +220,8 @@ def _known_person_shown(call: CallForm) -> dict | None:
 @roles(*INTAKE_ROLES)
 def new_call():
     if request.method == "GET":
+        if request.args.get("email", "").isdigit():
+            return _call_from_email(int(request.args["email"]))
         return _start_call(request.args.get("person", ""))
     context = intake_context()
     call = read_call_form(request.form, services().rules.need_codes, context)
@@ -249,7 +254,30 @@ def new_call():
         call.errors["resident_choice"] = MAY_BE_KNOWN
         return render_call(call, 422, preview=triage_preview(call), people=people_shown(exc.matches))
     _remember(call.values["form_id"], result.referral.id)
+    if call.values.get("email_draft"):
+        _complete_email(int(call.values["email_draft"]), result.referral.id)
     return redirect(url_for("web.call_saved", referral_id=result.referral.id))
+
+
+def _call_from_email(draft_id: int):
+    """The call form filled from an email to the helpline (`/emails`), for staff to complete."""
+    draft = get_draft(db(), draft_id, current_principal())
+    if draft.status != "draft":
+        flash("That email has already been dealt with: this is an empty form.", "info")
+        return _start_call("")
+    call = form_from_email(draft)
+    call.values["form_id"] = uuid.uuid4().hex
+    return render_call(call)
+
+
+def _complete_email(draft_id: int, referral_id: int) -> None:
+    """The call is saved (and routed); the email it came from is done. Someone else finishing the same
+    email meanwhile leaves both calls saved, and says so."""
+    try:
+        complete_email(db(), draft_id, referral_id, current_principal())
+    except (Conflict, NotFound):
+        db().rollback()
+        flash("The email this call came from had already been dealt with by someone else.", "info")
 
 
 def _people_unless_fixed(call: CallForm) -> list[dict]:

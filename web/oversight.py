@@ -29,7 +29,7 @@ def coordinator_queue():
         "queue.html",
         sections=sections,
         who=who_is_doing(db(), [item.referral for item in sections["work"]]),
-        names=_names_for(*sections.values()),
+        names=_names_for(*(items for key, items in sections.items() if key != "follow_ups")),
         needs=need_labels(),
         areas=area_names(),
         organisation=organisation_names([principal.org_id]).get(principal.org_id),

@@ -5,7 +5,9 @@ A route with no rule here fails the suite: deny by default starts with knowing e
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
+from referrals.models import FollowUp
 from tests.builders import auth, call, organisation, token_for
 
 ROLES = ("helpline_staff", "hub_coordinator", "safety_net_officer", "partner_referrer", "admin")
@@ -73,6 +75,12 @@ RULES: dict[str, dict[str, object]] = {
     "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES | {"partner_referrer"})},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
+    # A follow-up of recurring support: the holder's coordinator and the council's officers (404 for others).
+    "oversight.follow_up_done": {"POST": Api(OFFER_ROLES, referral=True)},
+    # A partner's webhooks: only partners, each its own (tests/api/test_partner_webhooks.py).
+    "webhooks.subscribe": {"POST": Api(frozenset({"partner_referrer"}))},
+    "webhooks.subscriptions": {"GET": Api(frozenset({"partner_referrer"}))},
+    "webhooks.end": {"DELETE": Api(frozenset({"partner_referrer"}))},
     "oversight.audit_verify": {"GET": Api(OFFICERS)},
     "residents.erase": {"POST": Api(OFFICERS, referral=True)},
     "residents.erasure_candidates": {"GET": Api(OFFICERS, referral=True)},
@@ -104,6 +112,7 @@ RULES: dict[str, dict[str, object]] = {
     "sms.status": {"POST": SIGNED},
     "sms_notify.inbound": {"POST": BEARER},
     "sms_notify.status": {"POST": BEARER},
+    "email.inbound": {"POST": SIGNED},
 }
 WEB_PREFIX = "web."
 ROLE_OF = {
@@ -144,7 +153,29 @@ def world(client, session_factory, directory):
     tokens["other_area_officer"] = auth(
         token_for(session_factory, "safety_net_officer", directory["coventry_safety_net"])
     )
-    return {"helpline": helpline, "tokens": tokens, "directory": directory, "referral": referral}
+    return {
+        "helpline": helpline,
+        "tokens": tokens,
+        "directory": directory,
+        "referral": referral,
+        "follow_up_id": _follow_up(client, helpline, tokens["hub_coordinator"], session_factory),
+        "webhook_id": client.post(
+            "/api/v1/webhooks", json=BODIES["webhooks.subscribe"], headers=tokens["partner_referrer"]
+        ).get_json()["id"],
+    }
+
+
+def _follow_up(client, helpline, hub, session_factory) -> int:
+    """A weekly call the hub holds whose first time went unanswered: a follow-up to work."""
+    body = call(resident={"name": "Matrix Planned"}, notes="Would like a weekly check-in call")
+    planned = client.post(
+        "/api/v1/referrals", json={**body, "recurrence": {"every_days": 7, "count": 2}}, headers=helpline
+    ).get_json()
+    for action, payload in (("accept", {}), ("start", {}), ("occurrences/0", {"outcome_code": "no_answer"})):
+        response = client.post(f"/api/v1/referrals/{planned['id']}/{action}", json=payload, headers=hub)
+        assert response.status_code == 200, response.get_json()
+    with session_factory() as session:
+        return session.scalar(select(FollowUp.id).where(FollowUp.referral_id == planned["id"]))
 
 
 def _url(rule, world, referral) -> str:
@@ -158,6 +189,8 @@ def _url(rule, world, referral) -> str:
         "name": "accept",
         "kind": "volunteers",
         "task_id": 1,
+        "follow_up_id": world["follow_up_id"],
+        "webhook_id": world["webhook_id"],
     }
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":
@@ -190,12 +223,15 @@ BODIES = {
     "referrals.ReferralConsent": {**REASON, "consent_to_share": False},
     "referrals.ReferralRepeatCaller": {"same_as": None},
     "triage.preview": {"notes": "needs shopping"},
+    "webhooks.subscribe": {"url": "http://127.0.0.1:9/hook"},
 }
 
 
 def _request(client, method, rule, url, headers):
     if method == "GET":
         return client.get(url, headers=headers)
+    if method == "DELETE":
+        return client.delete(url, headers=headers)
     return client.post(url, json=BODIES.get(rule.endpoint, {}), headers=headers)
 
 
@@ -229,8 +265,8 @@ def test_route_role_organisation_matrix(app, client, world):
     assert leaks == []
 
 
-def test_sms_providers_doors_open_to_their_provider_only(app, client, world):
-    """No API token of any role, and no anonymous request, gets past a provider's webhook: 403."""
+def test_providers_doors_open_to_their_provider_only(app, client, world):
+    """No API token of any role, and no anonymous request, gets past a provider's webhook (SMS, email): 403."""
     doors = [
         (rule, method)
         for rule, method in routes(app)
@@ -241,6 +277,7 @@ def test_sms_providers_doors_open_to_their_provider_only(app, client, world):
         "sms.status",
         "sms_notify.inbound",
         "sms_notify.status",
+        "email.inbound",
     }
     for rule, method in doors:
         for who, headers in {"nobody": {}, **world["tokens"]}.items():

@@ -10,6 +10,9 @@ import pytest
 from accounts.passwords import create_user
 from accounts.tokens import SYSTEM
 from db.base import utcnow
+from referrals.email_drafts import save_draft
+from referrals.email_reading import from_fields
+from referrals.models import FollowUp
 from tests.builders import auth, call, token_for
 from tests.web.conftest import PASSWORD, Person, csrf_token, sign_in
 from texting.phone_tasks import raise_phone_task
@@ -65,6 +68,11 @@ RULES: dict[str, dict[str, object]] = {
     "web.phone_task_list": {"GET": Page(frozenset({HELPLINE, OFFICER}))},
     "web.phone_task": {"GET": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
     "web.record_phone_call": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
+    # Emails to the helpline: its staff only. A follow-up: the holder's coordinator and the council's officers
+    # (404 to others; the shared referral's follow-up is closed by the first who may, then says so).
+    "web.emails": {"GET": Page(frozenset({HELPLINE}))},
+    "web.dismiss_email": {"POST": Page(frozenset({HELPLINE}))},
+    "web.close_follow_up_page": {"POST": Page(frozenset({HUB, OFFICER}), referral=True)},
     "web.referral": {"GET": Page(frozenset({HELPLINE, HUB, OFFICER, ADMIN}), referral=True)},
     "web.act": {"POST": Page(frozenset({HELPLINE, HUB, OFFICER}), referral=True)},
     "web.record_consent_page": {"POST": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
@@ -139,6 +147,8 @@ FORMS = {
     "web.settle_repeat_caller": {"same_as": "someone_else"},
     "web.record_phone_call": {"outcome": "no_answer"},
     "web.decline_request": {"reason": "the page matrix"},
+    "web.dismiss_email": {"reason": "not_help"},
+    "web.close_follow_up_page": {"note": "rang them: all well"},
 }
 
 
@@ -193,7 +203,26 @@ def test_page_route_role_organisation_council_matrix(app, client, session_factor
         )
         session.commit()
         task_id = task.id
+    hub_token = auth(token_for(session_factory, HUB, directory["hub"]))
+    held = new_referral()
+    for action in ("accept", "start"):
+        assert (
+            client.post(f"/api/v1/referrals/{held['id']}/{action}", json={}, headers=hub_token).status_code
+            == 200
+        )
+    with session_factory() as session:
+        follow_up = FollowUp(
+            referral_id=held["id"], kind="missed_visit", occurrence_index=0, status="open", due_at=utcnow()
+        )
+        draft, _new = save_draft(
+            session, from_fields(sender="pat@example.org", text="Shopping please"), "webhook", SYSTEM
+        )
+        session.add(follow_up)
+        session.commit()
+        follow_up_id, draft_id = follow_up.id, draft.id
     values = {
+        "follow_up_id": follow_up_id,
+        "draft_id": draft_id,
         "task_id": task_id,
         "org_id": directory["hub"],
         "volunteer_id": directory["volunteer"],
