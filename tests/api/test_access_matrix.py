@@ -266,7 +266,7 @@ def test_route_role_organisation_matrix(app, client, world):
 
 
 def test_providers_doors_open_to_their_provider_only(app, client, world):
-    """No API token of any role, and no anonymous request, gets past a provider's webhook (SMS, email): 403."""
+    """No API token of any role, and no anonymous request, gets past a provider's webhook (SMS, email)."""
     doors = [
         (rule, method)
         for rule, method in routes(app)
