@@ -60,6 +60,24 @@ DEFAULTS: dict[str, object] = {
     # addresses and networks separated by commas; empty or 0: none (the socket's peer is the client).
     "TRUSTED_PROXIES": "",
     "REPORT_SUPPRESSION_THRESHOLD": 5,
+    # Single sign-on with the council's OpenID Connect provider (accounts/oidc.py; README, Production): off
+    # while OIDC_ISSUER is empty. OIDC_ALLOWED_DOMAINS: the email domains that may sign in (comma-separated;
+    # empty: any the provider vouches for). OIDC_GROUP_ROLES: "group=role[:org id]" pairs separated by
+    # commas or semicolons, read from the OIDC_GROUPS_CLAIM of the ID token. A person's account is checked
+    # at the provider again every OIDC_RECHECK_SECONDS (its refresh token); refused, the session ends.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_SCOPES": "openid email profile offline_access",
+    "OIDC_ALLOWED_DOMAINS": "",
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_GROUP_ROLES": "",
+    "OIDC_RECHECK_SECONDS": 900,
+    "OIDC_BUTTON_LABEL": "Sign in with your council account",
+    # A second factor (TOTP, accounts/totp.py) for people who sign in with a password: these roles must
+    # enrol one (comma-separated; empty: nobody must). Single sign-on leaves it to the provider's own rules.
+    "TOTP_REQUIRED_ROLES": "admin,safety_net_officer",
+    "TOTP_ISSUER_NAME": "One Route In",
 }
 
 INT_KEYS = {
@@ -74,6 +92,7 @@ INT_KEYS = {
     "AUTH_DELAY_BASE_SECONDS",
     "AUTH_DELAY_MAX_SECONDS",
     "AUTH_FORGET_FAILURES_SECONDS",
+    "OIDC_RECHECK_SECONDS",
 }
 SMS_INT_KEYS = {key for key in DEFAULTS if key.startswith("SMS_")}
 INT_KEYS |= SMS_INT_KEYS
@@ -117,5 +136,7 @@ def check_production(settings: Mapping[str, object]) -> None:
             "RATELIMIT_STORAGE_URI must be a store every worker shares (redis://...), not memory://,"
             " or each worker counts failed sign-ins on its own"
         )
+    if settings["OIDC_ISSUER"] and not str(settings["OIDC_ISSUER"]).startswith("https://"):
+        problems.append("OIDC_ISSUER must be an https:// URL")
     if problems:
         raise ConfigError("refusing to start with APP_ENV=production: " + "; ".join(problems))
