@@ -14,7 +14,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-secret", default="fake-oidc-secret")
     args = parser.parse_args(argv)
     fake = FakeOidc(
-        args.host, args.port, users=DEMO_USERS, client_id=args.client_id, client_secret=args.client_secret
+        args.host,
+        args.port,
+        users=DEMO_USERS,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        log_requests=True,
     )
     fake.start()
     print(f"[fake-oidc] issuer {fake.url}, client {fake.client_id}; people:", flush=True)

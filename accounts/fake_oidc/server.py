@@ -5,6 +5,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html import escape
 from urllib.parse import urlencode
@@ -13,7 +14,7 @@ from flask import Flask, jsonify, redirect, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 TOKEN_SECONDS = 300
 CODE_SECONDS = 60
@@ -59,17 +60,21 @@ class FakeOidc:
         client_id: str = "one-route-in",
         client_secret: str = "fake-oidc-secret",  # noqa: S107 - a test provider's known secret
         end_session: bool = True,
+        log_requests: bool = False,
     ):
         self.users = {user.sub: replace(user, groups=list(user.groups)) for user in users}
         self.client_id, self.client_secret = client_id, client_secret
         self.key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig"})
         self.ended_sessions: list[dict] = []
+        # Tests of the app's checks: change each ID token as it leaves (tamper with it, or sign it otherwise).
+        self.forge: Callable[[str], str] | None = None
         self._codes: dict[str, _Grant] = {}
         self._refresh: dict[str, str] = {}
         self._access: dict[str, str] = {}
         self._lock = threading.Lock()
         self._end_session = end_session
-        self._server = make_server(host, port, self._app(), threaded=True)
+        handler = WSGIRequestHandler if log_requests else _QuietHandler
+        self._server = make_server(host, port, self._app(), threaded=True, request_handler=handler)
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread: threading.Thread | None = None
 
@@ -261,7 +266,7 @@ class FakeOidc:
             token_type="Bearer",
             expires_in=TOKEN_SECONDS,
             refresh_token=refresh,
-            id_token=self.sign(self.id_token_claims(user, nonce)),
+            id_token=(self.forge or str)(self.sign(self.id_token_claims(user, nonce))),
         )
 
     def _userinfo(self):
@@ -286,6 +291,11 @@ class FakeOidc:
             state = request.values.get("state")
             return redirect(after + (f"?{urlencode({'state': state})}" if state else ""), 303)
         return _page("Signed out", "<p>You have signed out of the fake provider.</p>")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
 
 
 def _error(code: str, status: int = 400, description: str = ""):
