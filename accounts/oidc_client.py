@@ -4,7 +4,6 @@ nonce, with joserfc), refreshing (is the account still enabled?) and the provide
 
 No Flask and no database: the pages keep state, nonce and code verifier in the session and hand them back."""
 
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -166,5 +165,4 @@ class OidcClient:
         query = {"client_id": self.config.client_id, "post_logout_redirect_uri": after}
         if id_token:
             query["id_token_hint"] = id_token
-        query["state"] = secrets.token_urlsafe(16)
         return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
