@@ -6,10 +6,24 @@ network). Who may come in (the email domains allowed) and which role a person's 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from accounts.models import USER_ROLES
 
 SEPARATORS = re.compile(r"[;,\n]")
+# What the code flow itself sends: OIDC_AUTH_PARAMS cannot change them.
+OWN_PARAMS = frozenset(
+    {
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+    }
+)
 
 
 class OidcConfigError(ValueError):
@@ -34,6 +48,7 @@ class OidcConfig:
     group_roles: tuple[GroupRole, ...]
     recheck_seconds: int
     button_label: str
+    auth_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -78,7 +93,13 @@ def config_from(settings: Mapping[str, object]) -> OidcConfig:
         group_roles=parse_group_roles(str(settings.get("OIDC_GROUP_ROLES") or "")),
         recheck_seconds=int(settings.get("OIDC_RECHECK_SECONDS") or 900),
         button_label=str(settings.get("OIDC_BUTTON_LABEL") or "Sign in with your council account"),
+        auth_params=tuple(parse_qsl(str(settings.get("OIDC_AUTH_PARAMS") or ""))),
     )
+    fixed = {key for key, _ in config.auth_params} & OWN_PARAMS
+    if fixed:
+        raise OidcConfigError(
+            f"OIDC_AUTH_PARAMS may not set {', '.join(sorted(fixed))}: the service sets them"
+        )
     if config.enabled and not config.client_id:
         raise OidcConfigError("OIDC_ISSUER is set without OIDC_CLIENT_ID")
     if config.enabled and "openid" not in config.scopes.split():

@@ -93,7 +93,11 @@ class OidcClient:
     def start(self, redirect_uri: str) -> Started:
         state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
         url, _ = self._oauth(redirect_uri).create_authorization_url(
-            self.metadata()["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
+            self.metadata()["authorization_endpoint"],
+            state=state,
+            code_verifier=verifier,
+            nonce=nonce,
+            **dict(self.config.auth_params),
         )
         return Started(url, state, nonce, verifier)
 

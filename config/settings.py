@@ -69,6 +69,9 @@ DEFAULTS: dict[str, object] = {
     "OIDC_CLIENT_ID": "",
     "OIDC_CLIENT_SECRET": "",
     "OIDC_SCOPES": "openid email profile offline_access",
+    # More parameters for the provider's sign-in page, as a query string (Google:
+    # access_type=offline&prompt=consent, for the refresh token that lets the account be checked again).
+    "OIDC_AUTH_PARAMS": "",
     "OIDC_ALLOWED_DOMAINS": "",
     "OIDC_GROUPS_CLAIM": "groups",
     "OIDC_GROUP_ROLES": "",

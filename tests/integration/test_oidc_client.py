@@ -31,6 +31,7 @@ def oidc(idp) -> OidcClient:
         "OIDC_CLIENT_ID": idp.client_id,
         "OIDC_CLIENT_SECRET": idp.client_secret,
         "OIDC_SCOPES": "openid email profile offline_access",
+        "OIDC_AUTH_PARAMS": "prompt=login",
     }
     return OidcClient(config_from(settings))
 
@@ -51,6 +52,7 @@ def test_the_code_flow_with_pkce_gives_checked_claims_and_a_refresh_token(idp, o
     assert query["code_challenge_method"] == ["S256"]
     assert query["nonce"] == [started.nonce]
     assert started.code_verifier not in started.url
+    assert query["prompt"] == ["login"]  # OIDC_AUTH_PARAMS
     back = authorize(idp, started.url)
     assert back["state"] == started.state
     signed = oidc.finish(back["code"], CALLBACK, started.code_verifier, started.nonce)

@@ -28,6 +28,13 @@ def test_config_reads_the_settings():
     )
 
 
+def test_more_parameters_for_the_provider_but_not_the_flows_own():
+    config = config_from({**SETTINGS, "OIDC_AUTH_PARAMS": "access_type=offline&prompt=consent"})
+    assert config.auth_params == (("access_type", "offline"), ("prompt", "consent"))
+    with pytest.raises(OidcConfigError, match="nonce"):
+        config_from({**SETTINGS, "OIDC_AUTH_PARAMS": "nonce=fixed"})
+
+
 def test_without_an_issuer_single_sign_on_is_off():
     assert not config_from({}).enabled
 
