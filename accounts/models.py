@@ -62,6 +62,7 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     role_from_groups: Mapped[bool] = mapped_column(default=False, server_default="0")
     oidc_refresh_sealed: Mapped[str | None] = mapped_column(Text)
+    oidc_checked_at: Mapped[datetime | None]  # the last time the provider said the account is still good
     # The second factor of a password sign-in: a TOTP secret, sealed; the last time step accepted (a code is
     # good once); when it was enrolled.
     totp_secret_sealed: Mapped[str | None] = mapped_column(Text)

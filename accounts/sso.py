@@ -79,7 +79,7 @@ def sign_in(
         return result
     _apply_groups(user, decision.role, audit)
     user.oidc_refresh_sealed = seal(secret_key, PURPOSE, user.id, refresh_token) if refresh_token else None
-    user.last_login_at = now
+    user.last_login_at = user.oidc_checked_at = now
     payload = {"user_id": user.id, "role": user.role, "from_groups": user.role_from_groups}
     audit("auth.sso_signed_in", user, payload)
     session.commit()
@@ -102,9 +102,32 @@ def _apply_groups(user: User, mapped, audit: Audit) -> None:
         )
 
 
-def recheck(session: Session, client: OidcClient, user: User, *, secret_key: str, audit: Audit) -> bool:
+def recheck(
+    session: Session,
+    client: OidcClient,
+    user: User,
+    *,
+    secret_key: str,
+    audit: Audit,
+    now: datetime | None = None,
+) -> bool:
     """Is the account still enabled at the provider? Its refresh token is used; a refusal ends every session
-    of the user (audited). Without a refresh token nothing can be asked, so the session must end."""
+    of the user (audited). Without a refresh token nothing can be asked, so the session must end.
+
+    The user's row is locked first and read again: of several requests (or workers) due to check at once,
+    one asks the provider and the others take its answer, so a provider that rotates refresh tokens never
+    sees the old one used twice."""
+    now = now or utcnow()
+    version = user.session_version
+    query = select(User).where(User.id == user.id).with_for_update()
+    user = session.scalars(query.execution_options(populate_existing=True)).one()
+    if not user.active or user.session_version != version:
+        session.commit()
+        return False
+    checked = user.oidc_checked_at
+    if checked is not None and (now - checked).total_seconds() < client.config.recheck_seconds:
+        session.commit()
+        return True
     refresh_token = unseal(secret_key, PURPOSE, user.id, user.oidc_refresh_sealed)
     if refresh_token is None:
         audit("auth.sso_session_ended", user, {"user_id": user.id, "why": "no refresh token to check with"})
@@ -126,6 +149,7 @@ def recheck(session: Session, client: OidcClient, user: User, *, secret_key: str
         _apply_groups(user, decision.role, audit)
     if renewed.refresh_token:
         user.oidc_refresh_sealed = seal(secret_key, PURPOSE, user.id, renewed.refresh_token)
+    user.oidc_checked_at = now
     session.commit()
     return True
 

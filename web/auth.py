@@ -262,6 +262,14 @@ def remember_device(response, username: str) -> None:
     )
 
 
+def second_step_keys(username: str) -> list[tuple[str, str]]:
+    """Whose failures delay a second-factor code: always the account's and the address's (a known browser
+    counts its own too), since whoever is here already has the password."""
+    keys = [(throttle.ACCOUNT, username), (throttle.SIGN_IN_ADDRESS, request.remote_addr or "unknown")]
+    device = known_device(username)
+    return keys + ([(throttle.DEVICE, f"{username}\n{device}")] if device is not None else [])
+
+
 def too_many_wrong_passwords(wait: int) -> str:
     return f"Too many wrong passwords for this account or from here. Try again in {wait} seconds."
 
@@ -322,9 +330,12 @@ def sign_in():
                 return page, 429, {"Retry-After": str(wait)}
             result = check_sign_in(db(), username, password[:1000])
             if result.outcome is SignInOutcome.OK and result.user is not None:
-                delays.clear(*(key for key in keys if key[0] != throttle.SIGN_IN_ADDRESS))
                 response = _after_password(result.user, values["next"] or None)
-                remember_device(response, username)
+                if g.get("second_step") is None:
+                    # Fully in: the delays end and this browser is known. With a second step to come, both
+                    # wait for it, so the password alone never earns a fresh allowance of code guesses.
+                    delays.clear(*(key for key in keys if key[0] != throttle.SIGN_IN_ADDRESS))
+                    remember_device(response, username)
                 return response
             delays.fail(*keys)
             audit_now("auth.sign_in_failed", None, {"door": "web"})
@@ -346,6 +357,7 @@ def _after_password(user: User, next_url: str | None):
         session["pending_version"] = user.session_version
         session["pending_at"] = time.time()
         session["pending_next"] = next_url or ""
+        g.second_step = True
         if second_factor.is_enrolled(user):
             return redirect(url_for("web.enter_code"))
         return redirect(url_for("web.enrol_second_factor"))

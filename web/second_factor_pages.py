@@ -6,7 +6,7 @@ wrong passwords."""
 import time
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 
 from accounts import second_factor, throttle
 from accounts.models import User
@@ -16,7 +16,8 @@ from web.auth import (
     finish_sign_in,
     home_of,
     public,
-    sign_in_keys,
+    remember_device,
+    second_step_keys,
     start_session,
     too_many_wrong_passwords,
 )
@@ -57,7 +58,7 @@ def enter_code():
     status = 200
     if request.method == "POST":
         code = request.form.get("code", "").strip()[:40]
-        keys = sign_in_keys(user.username)
+        keys = second_step_keys(user.username)
         delays = current_app.extensions[throttle.EXTENSION]
         wait = delays.wait(*keys)
         if wait:
@@ -73,7 +74,9 @@ def enter_code():
                 if checked is second_factor.Checked.RECOVERY_CODE:
                     left = second_factor.recovery_codes_left(db(), user)
                     flash(f"You used a recovery code; {left} are left.", "success")
-                return finish_sign_in(user, "password", session.get("pending_next") or None)
+                response = finish_sign_in(user, "password", session.get("pending_next") or None)
+                remember_device(response, user.username)
+                return response
             delays.fail(*keys)
             errors["code"] = "The code is not right. Check your authenticator app and try again"
         status = 422
@@ -104,7 +107,13 @@ def enrol_second_factor():
             audit_now("auth.signed_in", user, {"method": "password", "second_factor": "enrolled"})
             next_url = session.get("pending_next") or home_of(user)
             start_session(user, "password")
-            return render_template("recovery_codes.html", codes=codes, next_url=next_url)
+            delays = current_app.extensions[throttle.EXTENSION]
+            delays.clear(
+                *(key for key in second_step_keys(user.username) if key[0] != throttle.SIGN_IN_ADDRESS)
+            )
+            response = make_response(render_template("recovery_codes.html", codes=codes, next_url=next_url))
+            remember_device(response, user.username)
+            return response
         audit_now("auth.second_factor_failed", user, {"user_id": user.id, "at": "enrolment"})
         errors["code"] = (
             "The code is not right. Add the key to your app again and enter the code it shows now"

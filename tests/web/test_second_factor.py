@@ -165,3 +165,13 @@ def test_a_wrong_password_is_audited_without_the_password(app, people, session):
     event = session.scalar(select(AuditEvent).where(AuditEvent.kind == "auth.sign_in_failed"))
     assert "wrong guess" not in str(event.payload)
     assert PASSWORD not in str(event.payload)
+
+
+def test_the_password_again_in_a_fresh_browser_earns_no_new_code_guesses(app, people):
+    enrol(app.test_client(), people["admin"])
+    client = app.test_client()
+    sign_in(client, people["admin"])
+    for _ in range(4):  # the free failures, and one past them
+        assert post_form(client, "/sign-in/code", {"code": "123456"}).status_code == 422
+    fresh = app.test_client()
+    assert sign_in(fresh, people["admin"]).status_code == 429
