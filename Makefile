@@ -7,6 +7,10 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 FAKE_TWILIO ?= 1
 FAKE_TWILIO_PORT ?= 8099
+# The demo's people sign in with a password alone; `make run TOTP_REQUIRED_ROLES=admin,safety_net_officer`
+# asks the admin and the safety-net officer for an authenticator app, as production does by default.
+TOTP_REQUIRED_ROLES ?=
+export TOTP_REQUIRED_ROLES
 # Test processes for `make test` (pytest-xdist), each with its own database: auto is one per CPU, 0 runs in one.
 PYTEST_WORKERS ?= auto
 # Development only: the fake Twilio accepts these made-up credentials; real ones come from the environment.

@@ -136,6 +136,27 @@ DEFAULTS: dict[str, object] = {
     "IMAP_USER": "",
     "IMAP_PASSWORD": "",
     "IMAP_MAILBOX": "INBOX",
+    # Single sign-on with the council's OpenID Connect provider (accounts/oidc.py; README, Production): off
+    # while OIDC_ISSUER is empty. OIDC_ALLOWED_DOMAINS: the email domains that may sign in (comma-separated;
+    # empty: any the provider vouches for). OIDC_GROUP_ROLES: "group=role[:org id]" pairs separated by
+    # commas or semicolons, read from the OIDC_GROUPS_CLAIM of the ID token. A person's account is checked
+    # at the provider again every OIDC_RECHECK_SECONDS (its refresh token); refused, the session ends.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_SCOPES": "openid email profile offline_access",
+    # More parameters for the provider's sign-in page, as a query string (Google:
+    # access_type=offline&prompt=consent, for the refresh token that lets the account be checked again).
+    "OIDC_AUTH_PARAMS": "",
+    "OIDC_ALLOWED_DOMAINS": "",
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_GROUP_ROLES": "",
+    "OIDC_RECHECK_SECONDS": 900,
+    "OIDC_BUTTON_LABEL": "Sign in with your council account",
+    # A second factor (TOTP, accounts/totp.py) for people who sign in with a password: these roles must
+    # enrol one (comma-separated; empty: nobody must). Single sign-on leaves it to the provider's own rules.
+    "TOTP_REQUIRED_ROLES": "admin,safety_net_officer",
+    "TOTP_ISSUER_NAME": "One Route In",
 }
 
 INT_KEYS = {
@@ -156,6 +177,7 @@ INT_KEYS = {
     "PARTNER_WEBHOOK_TIMEOUT_SECONDS",
     "EMAIL_WEBHOOK_MAX_AGE_SECONDS",
     "IMAP_PORT",
+    "OIDC_RECHECK_SECONDS",
 }
 SMS_INT_KEYS = {key for key, value in DEFAULTS.items() if key.startswith("SMS_") and isinstance(value, int)}
 INT_KEYS |= SMS_INT_KEYS
@@ -235,6 +257,7 @@ RULES: dict[str, Whole | OneOf] = {
     "EMAIL_WEBHOOK_MAX_AGE_SECONDS": Whole(1),
     "IMAP_PORT": Whole(1, 65535),
     "IMAP_SECURITY": OneOf(("ssl", "starttls", "none")),
+    "OIDC_RECHECK_SECONDS": Whole(60),
 }
 # Shown as "(hidden)" in a message: they are secrets, or may hold one (a password in a URL).
 SECRET_KEYS = frozenset(
@@ -248,6 +271,7 @@ SECRET_KEYS = frozenset(
         "METRICS_TOKEN",
         "EMAIL_WEBHOOK_SECRET",
         "IMAP_PASSWORD",
+        "OIDC_CLIENT_SECRET",
     }
 )
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -379,6 +403,10 @@ def production_problems(settings: Mapping[str, object]) -> list[str]:
         problems.append(
             "RATELIMIT_STORAGE_URI must be a store every worker shares (redis://...), not memory://,"
             " or each worker counts failed sign-ins on its own (APP_ENV=production)"
+        )
+    if settings["OIDC_ISSUER"] and not str(settings["OIDC_ISSUER"]).startswith("https://"):
+        problems.append(
+            problem("OIDC_ISSUER", settings["OIDC_ISSUER"], "an https:// URL (APP_ENV=production)")
         )
     if sms_provider(settings) == "log":
         problems.append(

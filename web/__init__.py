@@ -1,7 +1,8 @@
 """Server-rendered pages for helpline staff, hub coordinators, safety-net officers and admins.
 
 Core flows work without JavaScript; the scripts in static/ only add live checks and progress. People sign in
-with a username and password (a session cookie); every form carries a CSRF token.
+with a username and password (and a second factor), or through the council's OpenID Connect provider (a
+session cookie either way); every form carries a CSRF token.
 """
 
 from web import (  # noqa: F401 (importing attaches the routes)
@@ -20,6 +21,8 @@ from web import (  # noqa: F401 (importing attaches the routes)
     repeat_callers,
     reports,
     requests,
+    second_factor_pages,
+    sso_pages,
 )
 from web.blueprint import blp
 

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from accounts import throttle
+from accounts import second_factor, sso, throttle
 from accounts.models import User
+from accounts.oidc_client import OidcClient, OidcError
 from accounts.passwords import (
     SignInOutcome,
     check_sign_in,
@@ -20,9 +21,10 @@ from accounts.passwords import (
 )
 from accounts.tokens import Principal
 from referrals import access
-from web.blueprint import UNSAFE_METHODS, blp, csrf, db
+from web.blueprint import UNSAFE_METHODS, blp, csrf, db, services
 
 SESSION_MAX_AGE_SECONDS = 12 * 3600
+OIDC_EXTENSION = "oneroute_oidc"
 KNOWN_DEVICE_MAX_AGE_SECONDS = 90 * 24 * 3600
 ROLES_ATTR = "_web_roles"
 PUBLIC_ATTR = "_web_public"
@@ -104,7 +106,77 @@ def signed_in_user() -> User | None:
     if user is None or not user.active or session.get("session_version") != user.session_version:
         session.clear()
         return None
+    if session.get("method") == "sso" and not _still_enabled_at_provider(user):
+        session.clear()
+        flash("Your council account could not be confirmed, so you have been signed out.", "error")
+        return None
     return user
+
+
+def oidc_client() -> OidcClient | None:
+    return current_app.extensions.get(OIDC_EXTENSION)
+
+
+def _still_enabled_at_provider(user: User) -> bool:
+    """A single sign-on session asks the provider again every OIDC_RECHECK_SECONDS (refresh token): an account
+    disabled or deleted there ends here at the next page after that."""
+    client = oidc_client()
+    if client is None:
+        return False
+    if time.time() - float(session.get("sso_checked_at", 0)) < client.config.recheck_seconds:
+        return True
+    if not sso.recheck(db(), client, user, secret_key=current_app.secret_key or "", audit=auditor()):
+        return False
+    session["sso_checked_at"] = time.time()
+    return True
+
+
+def web_principal(user: User | None) -> Principal:
+    """Who the audit trail names: the user as the access rule sees them, or the address for a stranger."""
+    if user is None:
+        return Principal(None, f"anonymous@{request.remote_addr}", "anonymous", None)
+    if user.role is None:
+        return Principal(None, f"user:{user.id}:{user.username}", "no_role", None)
+    return principal_for(db(), user)
+
+
+def auditor():
+    """The `audit` port of accounts' services: one event in the service's own transaction."""
+    from referrals import audit
+
+    def record(kind: str, user: User | None, payload: dict) -> None:
+        audit.record(db(), kind, web_principal(user), payload={**payload, "address": request.remote_addr})
+
+    return record
+
+
+def audit_now(kind: str, user: User | None, payload: dict | None = None) -> None:
+    """An event on its own (a refused sign-in: nothing else is written), committed now."""
+    auditor()(kind, user, payload or {})
+    db().commit()
+
+
+def start_session(user: User, method: str, **extra) -> None:
+    """The person is who they say (password and second factor, or the provider): a fresh session."""
+    session.clear()
+    session["user_id"] = user.id
+    session["session_version"] = user.session_version
+    session["signed_in_at"] = time.time()
+    session["method"] = method
+    session.update(extra)
+
+
+def home_of(user: User) -> str:
+    return url_for(HOME_BY_ROLE[user.role]) if user.role else url_for("web.no_role")
+
+
+def finish_sign_in(user: User, method: str, next_url: str | None = None, **extra):
+    start_session(user, method, **extra)
+    return redirect(next_url or home_of(user))
+
+
+def totp_required_roles() -> frozenset[str]:
+    return second_factor.required_roles(str(services().settings.get("TOTP_REQUIRED_ROLES", "")))
 
 
 @blp.before_request
@@ -130,6 +202,8 @@ def _guard():
         csrf.protect()
     if getattr(view, PUBLIC_ATTR, False) or user is None:
         return None
+    if user.role is None:
+        return redirect(url_for("web.no_role"))
     if user.role not in getattr(view, ROLES_ATTR, frozenset()):
         abort(403)
     g.web_principal = principal_for(db(), user)
@@ -194,6 +268,14 @@ def remember_device(response, username: str) -> None:
     )
 
 
+def second_step_keys(username: str) -> list[tuple[str, str]]:
+    """Whose failures delay a second-factor code: always the account's and the address's (a known browser
+    counts its own too), since whoever is here already has the password."""
+    keys = [(throttle.ACCOUNT, username), (throttle.SIGN_IN_ADDRESS, request.remote_addr or "unknown")]
+    device = known_device(username)
+    return keys + ([(throttle.DEVICE, f"{username}\n{device}")] if device is not None else [])
+
+
 def too_many_wrong_passwords(wait: int) -> str:
     return f"Too many wrong passwords for this account or from here. Try again in {wait} seconds."
 
@@ -212,7 +294,20 @@ def home():
     user = g.web_user
     if user is None:
         return redirect(url_for("web.sign_in"))
-    return redirect(url_for(HOME_BY_ROLE[user.role]))
+    return redirect(url_for(HOME_BY_ROLE[user.role]) if user.role else url_for("web.no_role"))
+
+
+@blp.get("/no-role")
+@public
+def no_role():
+    """Signed in through the council's provider, but given no role here: nothing to show until an admin
+    gives one (or the provider's groups do)."""
+    user = g.web_user
+    if user is None:
+        return redirect(url_for("web.sign_in"))
+    if user.role is not None:
+        return redirect(url_for(HOME_BY_ROLE[user.role]))
+    return render_template("no_role.html"), 403
 
 
 @blp.route("/sign-in", methods=["GET", "POST"])
@@ -241,18 +336,40 @@ def sign_in():
                 return page, 429, {"Retry-After": str(wait)}
             result = check_sign_in(db(), username, password[:1000])
             if result.outcome is SignInOutcome.OK and result.user is not None:
-                delays.clear(*(key for key in keys if key[0] != throttle.SIGN_IN_ADDRESS))
-                session.clear()
-                session["user_id"] = result.user.id
-                session["session_version"] = result.user.session_version
-                session["signed_in_at"] = time.time()
-                response = redirect(values["next"] or url_for(HOME_BY_ROLE[result.user.role]))
-                remember_device(response, username)
+                response = _after_password(result.user, values["next"] or None)
+                if g.get("second_step") is None:
+                    # Fully in: the delays end and this browser is known. With a second step to come, both
+                    # wait for it, so the password alone never earns a fresh allowance of code guesses.
+                    delays.clear(*(key for key in keys if key[0] != throttle.SIGN_IN_ADDRESS))
+                    remember_device(response, username)
                 return response
             delays.fail(*keys)
+            audit_now("auth.sign_in_failed", None, {"door": "web"})
             errors["username"] = "The username or password is not right"
         status = 422
-    return render_template("sign_in.html", values=values, errors=errors), status
+    return render_template("sign_in.html", values=values, errors=errors, sso=_sso_button()), status
+
+
+def _sso_button() -> str | None:
+    client = oidc_client()
+    return client.config.button_label if client is not None else None
+
+
+def _after_password(user: User, next_url: str | None):
+    """The password was right: a second factor next if the person has one, or must enrol one, else in."""
+    if second_factor.is_enrolled(user) or second_factor.must_enrol(user, totp_required_roles()):
+        session.clear()
+        session["pending_user_id"] = user.id
+        session["pending_version"] = user.session_version
+        session["pending_at"] = time.time()
+        session["pending_next"] = next_url or ""
+        g.second_step = True
+        if second_factor.is_enrolled(user):
+            return redirect(url_for("web.enter_code"))
+        return redirect(url_for("web.enrol_second_factor"))
+    auditor()("auth.signed_in", user, {"method": "password"})
+    db().commit()
+    return finish_sign_in(user, "password", next_url)
 
 
 @blp.route("/sign-out", methods=["POST"])
@@ -260,8 +377,18 @@ def sign_in():
 def sign_out():
     """Ends every session of the user, not only this browser's: a copy of the cookie is refused too."""
     user = g.web_user
+    id_token = session.get("id_token")
+    provider_sign_out = None
     if user is not None:
+        auditor()("auth.signed_out", user, {"method": session.get("method", "password")})
         end_sessions(db(), user)
+        client = oidc_client()
+        if session.get("method") == "sso" and client is not None:
+            after = url_for("web.sign_in", _external=True)
+            try:
+                provider_sign_out = client.end_session_url(id_token, after)
+            except OidcError:  # the provider unreachable: signed out here all the same
+                provider_sign_out = None
     session.clear()
     flash("You have signed out.", "success")
-    return redirect(url_for("web.sign_in"))
+    return redirect(provider_sign_out or url_for("web.sign_in"))

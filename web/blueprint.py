@@ -3,6 +3,7 @@ request, security headers and the template helpers."""
 
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, request
 from flask.blueprints import BlueprintSetupState
@@ -52,6 +53,7 @@ def _configure(state: BlueprintSetupState) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
+    _configure_sso(app, settings)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -75,10 +77,36 @@ def _close_session(_exc) -> None:
         close_session(session)
 
 
+def content_security_policy() -> str:
+    """Forms post to this site only, and, with single sign-on, to the provider: signing out is a form whose
+    answer sends the browser on to the provider's end_session page (a form's redirects count as its
+    action)."""
+    issuer = str(services().settings.get("OIDC_ISSUER") or "")
+    if not issuer:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(issuer)
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
+
+
 @blp.after_request
 def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers["Referrer-Policy"] = "same-origin"
     if request.endpoint != "web.static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _configure_sso(app, settings: Mapping[str, object]) -> None:
+    """With OIDC_ISSUER set, one client for the app (its discovery and keys read once and kept)."""
+    from accounts.oidc import OidcConfigError, config_from
+    from accounts.oidc_client import OidcClient
+
+    try:
+        config = config_from(settings)
+    except OidcConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    if config.enabled:
+        app.extensions["oneroute_oidc"] = OidcClient(config)

@@ -7,9 +7,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from accounts import throttle
+from accounts import second_factor, sso, throttle
 from accounts.models import USER_ROLES, User
 from accounts.passwords import UserError, check_password_rules, create_user, deactivate_user, set_password
+from accounts.tokens import Principal
+
+# Who the audit trail names for a change made at the command line (someone with the server's shell).
+COMMAND_LINE = Principal(token_id=None, name="command line", role="system", org_id=None)
 
 
 @click.group("users", help="People who sign in to the web pages.", cls=AppGroup)
@@ -92,9 +96,56 @@ def users_deactivate(username):
         click.echo(f"{user.username} can no longer sign in; their sessions have ended")
 
 
-@users_cli.command("list", help="List users (never their passwords).")
+@users_cli.command("list", help="List users (never their passwords) and how each signs in.")
 def users_list():
     with _sessions()() as session:
         for user in session.scalars(select(User).order_by(User.id)):
             state = "active" if user.active else "inactive"
-            click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.org_id or '-'}\t{state}")
+            how = "council account" if user.oidc_subject else "password"
+            if user.password_hash and second_factor.is_enrolled(user):
+                how += "+app"
+            role = user.role or "no role"
+            click.echo(f"{user.id}\t{user.username}\t{role}\t{user.org_id or '-'}\t{state}\t{how}")
+
+
+def _audit(session):
+    from referrals import audit
+
+    def record(kind: str, user: User | None, payload: dict) -> None:
+        audit.record(session, kind, COMMAND_LINE, payload=payload)
+
+    return record
+
+
+@users_cli.command(
+    "set-role",
+    help="Give a person a role (someone who has signed in with their council account once, or anyone);"
+    " it holds until the provider's groups give them one. --none takes their role away.",
+)
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(USER_ROLES), default=None)
+@click.option("--org", "org_id", type=int, default=None, help="Organisation id (hub_coordinator needs one).")
+@click.option("--none", "no_role", is_flag=True, help="Take the person's role away.")
+def users_set_role(username, role, org_id, no_role):
+    if (role is None) == (not no_role):
+        raise click.UsageError("give either --role or --none")
+    with _sessions()() as session:
+        user = _user(session, username)
+        try:
+            sso.assign_role(session, user, role, org_id, audit=_audit(session), by="admin")
+        except UserError as exc:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(f"{user.username} is now {role or 'without a role'}")
+
+
+@users_cli.command(
+    "reset-two-factor",
+    help="Forget a person's authenticator app and recovery codes (a lost phone) and end their sessions; they"
+    " set up the app again at their next sign-in.",
+)
+@click.option("--username", required=True)
+def users_reset_two_factor(username):
+    with _sessions()() as session:
+        user = _user(session, username)
+        second_factor.reset(session, user, audit=_audit(session))
+        click.echo(f"{user.username}'s authenticator app is forgotten; their sessions have ended")

@@ -201,3 +201,52 @@ def test_0020_adds_an_empty_address_line_and_downgrading_keeps_organisations(tmp
         assert connection.execute(text("SELECT id FROM organisation")).all() == [(1,)]
     upgrade(url, "head")
     engine.dispose()
+
+
+def test_0022_keeps_users_lets_a_role_be_empty_and_goes_back(tmp_path):
+    """0022 rebuilds app_user on SQLite (role may be empty, the provider's identity is unique) and adds
+    recovery_code: users survive both ways; going back drops the people who never had a role."""
+    import pytest
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'sso.db'}"
+    upgrade(url, "0021")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO app_user (id, username, display_name, password_hash, role, active, created_at,"
+                " session_version) VALUES (3, 'sam', 'Sam', 'x', 'admin', 1, '2026-01-01', 2)"
+            )
+        )
+    upgrade(url, "0022")
+    with engine.begin() as connection:
+        assert connection.execute(
+            text("SELECT id, username, role, session_version, role_from_groups, oidc_subject FROM app_user")
+        ).all() == [(3, "sam", "admin", 2, 0, None)]
+        connection.execute(
+            text(
+                "INSERT INTO app_user (id, username, display_name, password_hash, role, active, created_at,"
+                " oidc_issuer, oidc_subject) VALUES (4, 'nia@x.example', 'Nia', '', NULL, 1, '2026-01-01',"
+                " 'https://idp', 'sub-nia')"
+            )
+        )
+        connection.execute(text("INSERT INTO recovery_code (user_id, code_hash) VALUES (3, 'h')"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO app_user (id, username, display_name, password_hash, active, created_at,"
+                " oidc_issuer, oidc_subject) VALUES (5, 'again', 'Again', '', 1, '2026-01-01', 'https://idp',"
+                " 'sub-nia')"
+            )
+        )
+    downgrade(url, "0021")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, username, role FROM app_user")).all() == [
+            (3, "sam", "admin")
+        ]
+    upgrade(url, "head")
+    engine.dispose()

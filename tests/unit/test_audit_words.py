@@ -75,6 +75,10 @@ def emitted_kinds() -> set[str]:
                 kinds.update(_strings(call.args[1], constants))
         for call in _calls(tree, "audit_refusal"):
             kinds.update(_strings(call.args[0], constants))
+        for name in ("audit_now", "audit"):  # the pages' sign-in events, and accounts' `audit` port
+            for call in _calls(tree, name):
+                if call.args and not isinstance(call.func, ast.Attribute):
+                    kinds.update(_strings(call.args[0], constants))
         if path.name == "lifecycle.py":
             own = _constants([(path, tree)])
             for name in ("Event", "_returned", "_transfer_returned"):

@@ -33,6 +33,13 @@ RULES: dict[str, dict[str, object]] = {
     "web.home": {"GET": PUBLIC},
     "web.sign_in": {"GET": PUBLIC, "POST": PUBLIC},
     "web.sign_out": {"POST": PUBLIC},
+    # The steps of signing in: a second factor after a password, the council's provider, no role yet
+    # (tests/web/test_second_factor.py, tests/web/test_single_sign_on.py).
+    "web.enter_code": {"GET": PUBLIC, "POST": PUBLIC},
+    "web.enrol_second_factor": {"GET": PUBLIC, "POST": PUBLIC},
+    "web.sso_start": {"GET": PUBLIC},
+    "web.sso_callback": {"GET": PUBLIC},
+    "web.no_role": {"GET": PUBLIC},
     "web.admin_home": {"GET": Page(frozenset({ADMIN}))},
     "web.organisations": {"GET": Page(frozenset({ADMIN}))},
     "web.organisation": {"GET": Page(frozenset({ADMIN}))},
