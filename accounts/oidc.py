@@ -148,3 +148,7 @@ def decide(claims: Mapping[str, object], config: OidcConfig) -> Decision:
     groups = set(groups_of(claims, config.groups_claim))
     role = next((mapping for mapping in config.group_roles if mapping.group in groups), None)
     return Decision(True, "", email, role)
+
+
+class OidcError(RuntimeError):
+    """The provider refused, could not be reached, or answered with something that does not check out."""

@@ -17,16 +17,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from accounts.oidc import OidcConfig
+from accounts.oidc import OidcConfig, OidcError
 
 TIMEOUT_SECONDS = 10
 METADATA_TTL_SECONDS = 3600
 LEEWAY_SECONDS = 60
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
-
-
-class OidcError(RuntimeError):
-    """The provider refused, could not be reached, or answered with something that does not check out."""
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,19 @@ at the provider while their session lasts (`recheck`). Every decision is handed 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from accounts.models import USER_ROLES, User
-from accounts.oidc import OidcConfig, decide
-from accounts.oidc_client import OidcClient, OidcError
+from accounts.oidc import OidcConfig, OidcError, decide
 from accounts.passwords import USERNAME, UserError
 from accounts.sealing import seal, unseal
 from db.base import utcnow
+
+if TYPE_CHECKING:  # the client (authlib, requests): loaded only where it is built
+    from accounts.oidc_client import OidcClient
 
 PURPOSE = "oidc-refresh"
 Audit = Callable[[str, User | None, dict], None]
@@ -104,7 +107,7 @@ def _apply_groups(user: User, mapped, audit: Audit) -> None:
 
 def recheck(
     session: Session,
-    client: OidcClient,
+    client: "OidcClient",
     user: User,
     *,
     secret_key: str,

@@ -4,6 +4,7 @@ whose role the view lists. A view without `@roles` (or `@public`) refuses everyo
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -11,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from accounts import second_factor, sso, throttle
 from accounts.models import User
-from accounts.oidc_client import OidcClient, OidcError
+from accounts.oidc import OidcError
 from accounts.passwords import (
     SignInOutcome,
     check_sign_in,
@@ -22,6 +23,9 @@ from accounts.passwords import (
 from accounts.tokens import Principal
 from referrals import access
 from web.blueprint import UNSAFE_METHODS, blp, csrf, db, services
+
+if TYPE_CHECKING:  # the client (authlib, requests): loaded only where it is built
+    from accounts.oidc_client import OidcClient
 
 SESSION_MAX_AGE_SECONDS = 12 * 3600
 OIDC_EXTENSION = "oneroute_oidc"
@@ -113,7 +117,7 @@ def signed_in_user() -> User | None:
     return user
 
 
-def oidc_client() -> OidcClient | None:
+def oidc_client() -> "OidcClient | None":
     return current_app.extensions.get(OIDC_EXTENSION)
 
 

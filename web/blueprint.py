@@ -102,11 +102,12 @@ def _headers(response):
 def _configure_sso(app, settings: Mapping[str, object]) -> None:
     """With OIDC_ISSUER set, one client for the app (its discovery and keys read once and kept)."""
     from accounts.oidc import OidcConfigError, config_from
-    from accounts.oidc_client import OidcClient
 
     try:
         config = config_from(settings)
     except OidcConfigError as exc:
         raise ConfigError(str(exc)) from exc
     if config.enabled:
+        from accounts.oidc_client import OidcClient  # authlib and requests: only when single sign-on is on
+
         app.extensions["oneroute_oidc"] = OidcClient(config)

@@ -8,7 +8,7 @@ import time
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
 from accounts import sso
-from accounts.oidc_client import OidcError
+from accounts.oidc import OidcError
 from web.auth import audit_now, auditor, finish_sign_in, oidc_client, public, safe_next
 from web.blueprint import blp, db
 
