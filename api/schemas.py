@@ -552,7 +552,7 @@ class FollowUpSchema(ma.Schema):
     referral_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "missed_visit or no_answer"})
     occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first)"})
-    status = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "open, escalated (the safety net's) or done"})
     due_at = ma.fields.DateTime()
     created_at = ma.fields.DateTime()
 
@@ -567,6 +567,14 @@ class FollowUpItemSchema(ma.Schema):
 class FollowUpDoneSchema(InSchema):
     note = ma.fields.String(
         load_default="", validate=validate.Length(max=2000), metadata={"description": "What was done"}
+    )
+    outcome = ma.fields.String(
+        load_default="",
+        validate=validate.OneOf(["", "reached", "no_answer"]),
+        metadata={
+            "description": "For a follow-up of a call nobody answered: 'reached' if you reached them this "
+            "time, 'no_answer' if not (the second no answer in a row goes to the safety net)"
+        },
     )
 
 

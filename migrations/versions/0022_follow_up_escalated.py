@@ -1,11 +1,13 @@
-"""A follow-up may be escalated: a one-off check-in call nobody answered twice in a row is the area's
-safety-net team's to work (follow_up.status 'escalated', besides 'open' and 'done')
+"""A follow-up or a phone task may be escalated: a one-off check-in call nobody answered twice in a row, or a
+phone task whose calls went unanswered twice in a row, is the area's safety-net team's to work
+(follow_up.status and phone_task.status 'escalated', besides 'open' and 'done')
 
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-07 13:00:00
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
@@ -14,17 +16,26 @@ branch_labels = None
 depends_on = None
 
 
-def _status_check(allowed: str) -> None:
-    with op.batch_alter_table("follow_up") as batch:
-        batch.drop_constraint(op.f("ck_follow_up_status"), type_="check")
-        batch.create_check_constraint(op.f("ck_follow_up_status"), f"status IN ({allowed})")
+TABLES = ("follow_up", "phone_task")
+REOPEN = {
+    "follow_up": "UPDATE follow_up SET status = 'open' WHERE status = 'escalated'",
+    "phone_task": "UPDATE phone_task SET status = 'open' WHERE status = 'escalated'",
+}
+
+
+def _status_check(table: str, allowed: str) -> None:
+    with op.batch_alter_table(table) as batch:
+        batch.drop_constraint(op.f(f"ck_{table}_status"), type_="check")
+        batch.create_check_constraint(op.f(f"ck_{table}_status"), f"status IN ({allowed})")
 
 
 def upgrade() -> None:
-    _status_check("'open', 'escalated', 'done'")
+    for table in TABLES:
+        _status_check(table, "'open', 'escalated', 'done'")
 
 
 def downgrade() -> None:
-    # An escalated follow-up goes back to open (the escalation stays in the audit trail).
-    op.execute("UPDATE follow_up SET status = 'open' WHERE status = 'escalated'")
-    _status_check("'open', 'done'")
+    for table in TABLES:
+        # An escalated one goes back to open (the escalation stays in the audit trail).
+        op.execute(sa.text(REOPEN[table]))
+        _status_check(table, "'open', 'done'")
