@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from accounts.tokens import Principal
 from db.base import utcnow
@@ -357,7 +357,9 @@ def phone_tasks(
     """Phone tasks not done the principal may work (`access.may_work_phone_task`), oldest first."""
     if principal.role not in access.PHONE_TASK_ROLES:
         return []
+    # The resident is loaded apart: joined to an outer-joined referral, it would drop the tasks about none.
     query = select(PhoneTask, Referral).outerjoin(Referral, Referral.id == PhoneTask.referral_id)
+    query = query.options(selectinload(Referral.resident))
     if (area := access.area_scope(principal)) is not None:  # in the query, so no council crowds out another
         query = query.where((Referral.area == area) | PhoneTask.referral_id.is_(None))
     rows = session.execute(
