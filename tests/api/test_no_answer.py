@@ -203,3 +203,16 @@ def test_a_phone_task_about_no_referral_escalates_alone(helpline, officer, sessi
     with session_factory() as session:
         [decided] = session.scalars(select(AuditEvent).where(AuditEvent.kind == "sms.phone_task_escalated"))
         assert decided.payload["referral_escalated"] is False
+
+
+def test_a_check_in_closed_by_the_safety_net_as_no_answer_is_followed_up_too(
+    client, helpline, hub, officer, session
+):
+    referral = log(client, helpline, notes=CHECK_IN)
+    act(client, hub, referral["id"], "accept")
+    act(client, officer, referral["id"], "close", outcome_code="no_answer")
+    assert status(session, referral["id"]) == "closed"
+    [task] = follow_ups(session, referral["id"])
+    assert (task.kind, task.status) == ("no_answer", "open")
+    board = client.get("/api/v1/safety-net", headers=officer).get_json()
+    assert [item["task"]["id"] for item in board["follow_ups"]] == [task.id]
