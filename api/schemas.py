@@ -551,7 +551,7 @@ class FollowUpSchema(ma.Schema):
     id = ma.fields.Integer()
     referral_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "missed_visit or no_answer"})
-    occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first)"})
+    occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first; 0 for a one-off call)"})
     status = ma.fields.String(metadata={"description": "open, escalated (the safety net's) or done"})
     due_at = ma.fields.DateTime()
     created_at = ma.fields.DateTime()
@@ -604,7 +604,7 @@ class QueueSchema(ma.Schema):
     escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     follow_ups = ma.fields.List(
         ma.fields.Nested(FollowUpItemSchema),
-        metadata={"description": "Open follow-ups of recurring support your organisation holds or does"},
+        metadata={"description": "Open follow-ups of referrals your organisation holds or does"},
     )
     referred = ma.fields.List(
         ma.fields.Nested(QueueItemSchema),
@@ -667,7 +667,7 @@ class DashboardSchema(ma.Schema):
     phone_tasks = ma.fields.List(ma.fields.Nested(PhoneTaskItemSchema))
     follow_ups = ma.fields.List(
         ma.fields.Nested(FollowUpItemSchema),
-        metadata={"description": "Open follow-ups of recurring support in your council, soonest due first"},
+        metadata={"description": "Follow-ups not done in your council (escalated ones too), soonest due first"},
     )
     unowned_count = ma.fields.Integer()
 
