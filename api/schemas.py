@@ -551,7 +551,9 @@ class FollowUpSchema(ma.Schema):
     id = ma.fields.Integer()
     referral_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "missed_visit or no_answer"})
-    occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first; 0 for a one-off call)"})
+    occurrence_index = ma.fields.Integer(
+        metadata={"description": "Which time of the plan (0 is the first; 0 for a one-off call)"}
+    )
     status = ma.fields.String(metadata={"description": "open, escalated (the safety net's) or done"})
     due_at = ma.fields.DateTime()
     created_at = ma.fields.DateTime()
@@ -667,7 +669,7 @@ class DashboardSchema(ma.Schema):
     phone_tasks = ma.fields.List(ma.fields.Nested(PhoneTaskItemSchema))
     follow_ups = ma.fields.List(
         ma.fields.Nested(FollowUpItemSchema),
-        metadata={"description": "Follow-ups not done in your council (escalated ones too), soonest due first"},
+        metadata={"description": "Follow-ups not done in your council (escalated too), soonest due first"},
     )
     unowned_count = ma.fields.Integer()
 
