@@ -439,12 +439,13 @@ def sms_send_once():
     click.echo(SmsOutbox(services(), default_worker_id()).send_pending().summary())
 
 
-@sms_cli.command("phone-tasks", help="List open phone tasks: leads a text could not reach.")
+@sms_cli.command("phone-tasks", help="List phone tasks not done: leads a text could not reach.")
 def sms_phone_tasks():
     from notify.models import PhoneTask
 
     with services().session_factory() as session:
-        tasks = session.scalars(select(PhoneTask).where(PhoneTask.status == "open").order_by(PhoneTask.id))
+        not_done = PhoneTask.status != "done"
+        tasks = session.scalars(select(PhoneTask).where(not_done).order_by(PhoneTask.id))
         for task in tasks:
             click.echo(f"{task.id}\t{task.phone}\treferral {task.referral_id or '-'}\t{task.reason}")
 

@@ -14,8 +14,8 @@ from api.schemas import (
     VerifySchema,
 )
 from referrals.access import CANDIDATE_READERS
+from referrals.actions import work_follow_up
 from referrals.audit import verify_trail
-from referrals.follow_ups import close_follow_up
 from referrals.oversight import queue, safety_net_dashboard
 from referrals.reading import audit_timeline, get_referral_for
 from referrals.repeat_callers import to_check
@@ -56,10 +56,13 @@ def safety_net():
 @blp.arguments(FollowUpDoneSchema)
 @blp.response(200, FollowUpSchema)
 def follow_up_done(body, follow_up_id):
-    """Close a follow-up of recurring support (a missed visit, a check-in nobody answered), saying what was
-    done; audited. 404 for one you may not work (`referrals.access.may_work_follow_up`), 409 when already
-    done."""
-    return close_follow_up(get_session(), follow_up_id, current_principal(), body["note"])
+    """Close a follow-up (a missed visit, a check-in nobody answered, a one-off check-in call finished as no
+    answer), saying what was done and, for a call nobody answered, whether you reached them (`outcome`). The
+    second no answer in a row goes to the safety net: the referral is escalated, or, when it is finished,
+    the follow-up is (status `escalated`, for the safety net's officers to close). Audited. 404 for one you
+    may not work (`referrals.access.may_work_follow_up`), 409 when already done."""
+    session, principal = get_session(), current_principal()
+    return work_follow_up(session, follow_up_id, principal, _policy(), body["note"], body["outcome"])
 
 
 def _policy():

@@ -551,8 +551,10 @@ class FollowUpSchema(ma.Schema):
     id = ma.fields.Integer()
     referral_id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "missed_visit or no_answer"})
-    occurrence_index = ma.fields.Integer(metadata={"description": "Which time of the plan (0 is the first)"})
-    status = ma.fields.String()
+    occurrence_index = ma.fields.Integer(
+        metadata={"description": "Which time of the plan (0 is the first; 0 for a one-off call)"}
+    )
+    status = ma.fields.String(metadata={"description": "open, escalated (the safety net's) or done"})
     due_at = ma.fields.DateTime()
     created_at = ma.fields.DateTime()
 
@@ -567,6 +569,14 @@ class FollowUpItemSchema(ma.Schema):
 class FollowUpDoneSchema(InSchema):
     note = ma.fields.String(
         load_default="", validate=validate.Length(max=2000), metadata={"description": "What was done"}
+    )
+    outcome = ma.fields.String(
+        load_default="",
+        validate=validate.OneOf(["", "reached", "no_answer"]),
+        metadata={
+            "description": "For a follow-up of a call nobody answered: 'reached' if you reached them this "
+            "time, 'no_answer' if not (the second no answer in a row goes to the safety net)"
+        },
     )
 
 
@@ -596,7 +606,7 @@ class QueueSchema(ma.Schema):
     escalated = ma.fields.List(ma.fields.Nested(QueueItemSchema))
     follow_ups = ma.fields.List(
         ma.fields.Nested(FollowUpItemSchema),
-        metadata={"description": "Open follow-ups of recurring support your organisation holds or does"},
+        metadata={"description": "Open follow-ups of referrals your organisation holds or does"},
     )
     referred = ma.fields.List(
         ma.fields.Nested(QueueItemSchema),
@@ -659,7 +669,7 @@ class DashboardSchema(ma.Schema):
     phone_tasks = ma.fields.List(ma.fields.Nested(PhoneTaskItemSchema))
     follow_ups = ma.fields.List(
         ma.fields.Nested(FollowUpItemSchema),
-        metadata={"description": "Open follow-ups of recurring support in your council, soonest due first"},
+        metadata={"description": "Follow-ups not done in your council (escalated too), soonest due first"},
     )
     unowned_count = ma.fields.Integer()
 

@@ -10,7 +10,7 @@ from db.base import Base, utcnow
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "dead")
 MESSAGE_KINDS = ("offer", "details", "notice")
-PHONE_TASK_STATUSES = ("open", "done")
+PHONE_TASK_STATUSES = ("open", "escalated", "done")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -76,7 +76,8 @@ class InboundMessage(Base):
 
 class PhoneTask(Base):
     """A person at the helpline phones a lead: a text could not reach them, or their reply could not be acted
-    on as it stood (a refused YES/NO/DONE, a DONE on a recurring task with nothing due or a time missed)."""
+    on as it stood (a refused YES/NO/DONE, a DONE on a recurring task with nothing due or a time missed).
+    Escalated after two unanswered calls in a row: the safety net's officers work it then."""
 
     __tablename__ = "phone_task"
     __table_args__ = (CheckConstraint(_in("status", PHONE_TASK_STATUSES), name="status"),)

@@ -158,10 +158,13 @@ def area_scope(principal: Principal) -> str | None:
 PHONE_TASK_ROLES = frozenset({"helpline_staff", "safety_net_officer"})
 
 
-def may_work_phone_task(principal: Principal, referral: Any) -> bool:
+def may_work_phone_task(principal: Principal, referral: Any, status: str = "open") -> bool:
     """Whether the principal sees and works a phone task: the helpline and safety-net officers, for a task
-    about a referral they may see (an officer: their council's) or about no referral."""
+    about a referral they may see (an officer: their council's) or about no referral; one escalated after
+    two unanswered calls is the safety-net officers' alone."""
     if principal.role not in PHONE_TASK_ROLES:
+        return False
+    if status == "escalated" and principal.role != "safety_net_officer":
         return False
     return referral is None or may_see(principal, referral)
 
@@ -190,12 +193,13 @@ def may_manage_webhook(principal: Principal, webhook: Any) -> bool:
 FOLLOW_UP_ROLES = frozenset({"safety_net_officer", "hub_coordinator"})
 
 
-def may_work_follow_up(principal: Principal, referral: Any) -> bool:
+def may_work_follow_up(principal: Principal, referral: Any, status: str = "open") -> bool:
     """Whether the principal sees and closes a follow-up about this referral: a safety-net officer for their
-    council's; a coordinator whose organisation holds it or does the work (not one only offered it)."""
+    council's; a coordinator whose organisation holds it or does the work (not one only offered it), while
+    it is theirs (an escalated follow-up is the safety net's alone)."""
     if principal.role == "safety_net_officer":
         return _in_officers_council(principal, referral)
-    if principal.role == "hub_coordinator":
+    if principal.role == "hub_coordinator" and status != "escalated":
         return principal.org_id is not None and principal.org_id in (
             referral.owner_org_id,
             assigned_org(referral),

@@ -13,8 +13,9 @@ from db.base import utcnow
 from referrals import access, audit, follow_through, follow_ups, lifecycle
 from referrals.availability import cascade_availability
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
-from referrals.models import Offer, Referral
+from referrals.models import FollowUp, Offer, Referral
 from referrals.offer_texts import LOCAL_TIME
+from referrals.outcomes import configured as configured_outcomes
 from referrals.passing_on import pass_on_target
 from referrals.persistence import Change, pending_offer, persist, to_value
 from referrals.policy import LifecyclePolicy
@@ -211,6 +212,8 @@ def apply_action(
     persist(session, row, offer, Change(value, events), principal, now, typed)
     if action.name == "record_occurrence" and action.occurrence_index is not None:
         _after_occurrence(session, row, action.occurrence_index, principal, policy, now)
+    if action.name in ("complete", "close"):
+        _after_one_off(session, row, principal, now)
 
 
 NO_ANSWER_TWICE = "no answer on two check-in calls or visits in a row: the safety net takes it on"
@@ -223,15 +226,58 @@ def _after_occurrence(
     """A check-in call or visit recorded as 'no answer': a follow-up to try again the same day; the second
     in a row escalates the referral to the safety net (in the same transaction)."""
     occurrences = list(row.occurrences or [])
-    if occurrences[index].get("outcome_code") != follow_through.NO_ANSWER:
+    canonical = configured_outcomes().canonical
+    if not follow_through.is_no_answer(occurrences[index].get("outcome_code"), canonical):
         return
     due = follow_through.end_of_day(now, LOCAL_TIME)
     follow_ups.raise_follow_up(session, row, follow_through.NOT_ANSWERED, index, due, principal, now)
     if follow_through.not_answered_twice(occurrences, index):
-        _escalate_for(session, row, NO_ANSWER_TWICE, policy, now)
+        escalate_for(session, row, NO_ANSWER_TWICE, policy, now)
 
 
-def _escalate_for(
+def _after_one_off(session: Session, row: Referral, principal: Principal, now: datetime) -> None:
+    """A one-off check-in or welfare call completed or closed as 'no answer': the person was not reached, so
+    the referral does not quietly end. A follow-up to try again the same day goes to whoever held it (on
+    their queue and the safety net's late list, though the referral is finished); closing it says whether
+    they reached the person (`work_follow_up`)."""
+    codes = list(row.outcome_codes or []) or [row.outcome_code or ""]
+    canonical = configured_outcomes().canonical
+    if not follow_through.one_off_not_answered(row.needs or [], bool(row.plan), codes, canonical):
+        return
+    due = follow_through.end_of_day(now, LOCAL_TIME)
+    index = follow_through.ONE_OFF_INDEX
+    follow_ups.raise_follow_up(session, row, follow_through.NOT_ANSWERED, index, due, principal, now)
+
+
+def work_follow_up(
+    session: Session,
+    task_id: int,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    note: str = "",
+    outcome: str = "",
+    now: datetime | None = None,
+) -> FollowUp:
+    """Someone who may work a follow-up closes it, saying what they did and, for a call nobody answered,
+    whether they reached the person this time (`outcome`: 'reached' or 'no_answer'). 'No answer' again is
+    the second in a row, so the safety net takes it on: a referral still held is escalated through the
+    same action a person uses (and the follow-up is done, the escalation carrying it); a finished one cannot
+    be escalated, nor should it be reopened (its outcome stands, and the holder's work is over), so the
+    follow-up itself is escalated: it leaves the holder's queue for the area's safety-net team's, who close
+    it once they have found the person. Audited; one commit."""
+    now = now or utcnow()
+    task = follow_ups.load_to_work(session, task_id, principal, note, outcome)
+    row, _ = load_for_update(session, task.referral_id)
+    twice = follow_through.escalates_on_close(task.kind, task.status, outcome)
+    if twice and not escalate_for(session, row, NO_ANSWER_TWICE, policy, now):
+        follow_ups.escalate(session, task, row, principal, note, now)
+    else:
+        follow_ups.close(session, task, row, principal, note, outcome, now)
+    commit_or_conflict(session, row)
+    return task
+
+
+def escalate_for(
     session: Session, row: Referral, reason: str, policy: LifecyclePolicy, now: datetime
 ) -> bool:
     """The service escalates to the safety net, through the same action a person uses (when the referral's
@@ -360,7 +406,7 @@ def _follow_up_one(session: Session, referral_id: int, policy: LifecyclePolicy, 
             raised += 1
             escalate |= follow_through.missed_twice(occurrences, index, grace, now)
     if escalate:
-        _escalate_for(session, row, MISSED_TWICE, policy, now)
+        escalate_for(session, row, MISSED_TWICE, policy, now)
     try:
         commit_or_conflict(session, row)
     except Conflict:

@@ -1,7 +1,9 @@
-"""Follow-up tasks of recurring support (table `follow_up`): raised by the worker for a visit or call missed
-(`follow_through.is_missed`) and when a check-in is recorded as 'no answer', listed on the coordinator's
-queue and the safety net's late list, and closed by someone who may work them (`access.may_work_follow_up`).
-Raising and closing are audited. The escalations that two in a row cause are `referrals.actions`'s."""
+"""Follow-up tasks (table `follow_up`): raised by the worker for a visit or call of a recurring plan missed
+(`follow_through.is_missed`), and when a check-in is recorded as 'no answer' (a time of a plan, or a one-off
+check-in call finished so: `follow_through.one_off_not_answered`), listed on the coordinator's queue and the
+safety net's late list, and closed by someone who may work them (`access.may_work_follow_up`), saying for a
+'no answer' one whether they reached the person. Raising, escalating and closing are audited. The decisions
+that two in a row cause are `referrals.actions`'s (`work_follow_up`)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +12,6 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
-from db.base import utcnow
 from referrals import access, audit, follow_through
 from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.models import FollowUp, Referral
@@ -18,6 +19,8 @@ from referrals.sealing import seal
 
 FOLLOW_UP_RAISED = "referral.follow_up_raised"
 FOLLOW_UP_DONE = "referral.follow_up_done"
+FOLLOW_UP_ESCALATED = "referral.follow_up_escalated"
+ESCALATED_WORDS = "No answer twice in a row: the safety net takes it on"
 NOTE_LIMIT = 2000
 LISTED = 500
 
@@ -50,7 +53,6 @@ def raise_follow_up(
     )
     session.add(task)
     session.flush()
-    total = len(row.occurrences or [])
     audit.record(
         session,
         FOLLOW_UP_RAISED,
@@ -58,16 +60,17 @@ def raise_follow_up(
         referral_id=row.id,
         resident_id=row.resident_id,
         reason=follow_through.KIND_WORDS[kind],
-        payload={
-            "follow_up_id": task.id,
-            "kind": kind,
-            "occurrence_index": index,
-            "of": total,
-            "due_at": due_at.isoformat(),
-        },
+        payload={**_which(task, row), "due_at": due_at.isoformat()},
         now=now,
     )
     return task
+
+
+def _which(task: FollowUp, row: Referral) -> dict:
+    """The audit payload naming the follow-up and the call it is about: a time of the plan, or the one-off."""
+    total = len(row.occurrences or [])
+    found = {"follow_up_id": task.id, "kind": task.kind, "occurrence_index": task.occurrence_index}
+    return found | ({"of": total} if total else {"one_off": True})
 
 
 @dataclass(frozen=True)
@@ -78,61 +81,107 @@ class FollowUpItem:
     @property
     def what(self) -> str:
         total = len(self.referral.occurrences or [])
-        return (
-            f"{follow_through.KIND_WORDS[self.task.kind]} (time {self.task.occurrence_index + 1} of {total})"
-        )
+        which = f"time {self.task.occurrence_index + 1} of {total}" if total else "one-off call"
+        words = follow_through.KIND_WORDS[self.task.kind]
+        if self.task.status == follow_through.ESCALATED:
+            words = f"{ESCALATED_WORDS} ({words[:1].lower()}{words[1:]})"
+        return f"{words} ({which})"
+
+    @property
+    def asks_if_reached(self) -> bool:
+        """Closing it asks whether they reached the person: an open 'no answer' follow-up."""
+        return self.task.kind == follow_through.NOT_ANSWERED and self.task.status == follow_through.OPEN
 
 
 def open_follow_ups(
     session: Session, principal: Principal, org_ids: list[int] | None = None
 ) -> list[FollowUpItem]:
-    """Open follow-ups the principal may work, soonest due first: a coordinator's for referrals their
-    organisation holds or does (`org_ids`), an officer's in their council."""
+    """Follow-ups not done that the principal may work, soonest due first: a coordinator's for referrals
+    their organisation holds or does (`org_ids`), an officer's in their council (escalated ones too)."""
     query = select(FollowUp, Referral).join(Referral, Referral.id == FollowUp.referral_id)
-    query = query.where(FollowUp.status == "open")
+    query = query.where(FollowUp.status.in_((follow_through.OPEN, follow_through.ESCALATED)))
     if org_ids is not None:
         query = query.where(Referral.owner_org_id.in_(org_ids) | Referral.assigned_org_id.in_(org_ids))
     if (area := access.area_scope(principal)) is not None:
         query = query.where(Referral.area == area)
     rows = session.execute(query.order_by(FollowUp.due_at, FollowUp.id).limit(LISTED)).all()
-    return [FollowUpItem(task, row) for task, row in rows if access.may_work_follow_up(principal, row)]
+    return [
+        FollowUpItem(task, row)
+        for task, row in rows
+        if access.may_work_follow_up(principal, row, task.status)
+    ]
 
 
-def close_follow_up(
-    session: Session, task_id: int, principal: Principal, note: str = "", now: datetime | None = None
-) -> FollowUp:
-    """Someone who may work it says what they did and closes it; audited (the note sealed); one commit."""
-    now = now or utcnow()
+def load_to_work(session: Session, task_id: int, principal: Principal, note: str, outcome: str) -> FollowUp:
+    """The follow-up, locked, if the principal may work it and it is not done; the note and outcome checked
+    (an outcome, 'reached' or 'no_answer', is said of a 'no answer' follow-up only)."""
     if len(note) > NOTE_LIMIT:
         raise DomainValidationError("note", f"the note must be {NOTE_LIMIT} characters or fewer")
     task = session.scalar(select(FollowUp).where(FollowUp.id == task_id).with_for_update())
     row = task and session.get(Referral, task.referral_id)
-    if task is None or row is None or not access.may_work_follow_up(principal, row):
+    if task is None or row is None or not access.may_work_follow_up(principal, row, task.status):
         raise NotFound(f"no follow-up with id {task_id}")
-    if task.status != "open":
+    if task.status == follow_through.DONE:
         raise Conflict("this follow-up is already done")
-    task.status = "done"
+    if outcome and (outcome not in follow_through.CLOSE_OUTCOMES or task.kind != follow_through.NOT_ANSWERED):
+        raise DomainValidationError(
+            "outcome", "say 'reached' or 'no_answer', and only for a follow-up of a call nobody answered"
+        )
+    return task
+
+
+def close(
+    session: Session,
+    task: FollowUp,
+    row: Referral,
+    principal: Principal,
+    note: str,
+    outcome: str,
+    now: datetime,
+) -> FollowUp:
+    """Done: audited with what they did (the note sealed) and whether they reached them; the caller
+    commits."""
+    task.status = follow_through.DONE
     task.done_at = now
     task.done_by = principal.label
-    sealed = seal(session, row.resident_id, {"note": note.strip()}) if note.strip() else ""
     audit.record(
         session,
         FOLLOW_UP_DONE,
         principal,
         referral_id=row.id,
         resident_id=row.resident_id,
-        reason="done",
+        reason=follow_through.CLOSE_OUTCOMES.get(outcome, "done"),
+        payload={**_which(task, row), "outcome": outcome, "note": _sealed(session, row, note)},
+        now=now,
+    )
+    return task
+
+
+def escalate(
+    session: Session, task: FollowUp, row: Referral, principal: Principal, note: str, now: datetime
+) -> FollowUp:
+    """No answer again on a finished referral: the follow-up itself goes to the area's safety-net team (only
+    its officers see and work it now), audited with why; the caller commits."""
+    task.status = follow_through.ESCALATED
+    audit.record(
+        session,
+        FOLLOW_UP_ESCALATED,
+        principal,
+        referral_id=row.id,
+        resident_id=row.resident_id,
+        reason=ESCALATED_WORDS,
         payload={
-            "follow_up_id": task.id,
-            "kind": task.kind,
-            "occurrence_index": task.occurrence_index,
-            "of": len(row.occurrences or []),
-            "note": sealed,
+            **_which(task, row),
+            "outcome": follow_through.NO_ANSWER,
+            "note": _sealed(session, row, note),
         },
         now=now,
     )
-    session.commit()
     return task
+
+
+def _sealed(session: Session, row: Referral, note: str) -> str:
+    return seal(session, row.resident_id, {"note": note.strip()}) if note.strip() else ""
 
 
 def followed_up(session: Session, referral_ids: list[int]) -> set[tuple[int, int]]:

@@ -240,13 +240,16 @@ class FollowUp(Base):
     """A task someone works and closes: a visit or call of a recurring plan missed (no outcome by the end of
     its window), or a check-in call or visit nobody answered (to try again the same day). One per occurrence
     and kind, so a worker's sweep run twice (or by two workers) raises it once. Shown on the coordinator's
-    queue of the organisation doing the work and on the safety net's late list; closing it is audited."""
+    queue of the organisation doing the work and on the safety net's late list; closing it is audited. A
+    one-off check-in call finished as 'no answer' has one too (occurrence 0), though the referral is
+    finished; closed as 'no answer again' it is `escalated`: the area's safety-net team's to work, no longer
+    the holder's."""
 
     __tablename__ = "follow_up"
     __table_args__ = (
         UniqueConstraint("referral_id", "kind", "occurrence_index"),
         CheckConstraint(_in("kind", ("missed_visit", "no_answer")), name="kind"),
-        CheckConstraint(_in("status", ("open", "done")), name="status"),
+        CheckConstraint(_in("status", ("open", "escalated", "done")), name="status"),
         Index("ix_follow_up_status_due_at", "status", "due_at"),
     )
 

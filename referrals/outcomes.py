@@ -5,6 +5,7 @@ database; the forms, the API schema, the lifecycle's callers and the reports all
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -87,3 +88,10 @@ def load_outcomes(path: Path = CONFIG_DIR / "outcomes.yaml") -> Outcomes:
         if new not in by_code or old in by_code:
             raise ConfigError(f"{path}: aliases.{old} must name a listed code and not be one itself")
     return Outcomes(MappingProxyType(by_code), MappingProxyType(dict(aliases)))
+
+
+@cache
+def configured() -> Outcomes:
+    """The council's outcome codes (config/outcomes.yaml), read once: for rules that name a code whatever
+    alias was recorded (a follow-up of 'no answer' also follows 'could not contact')."""
+    return load_outcomes()

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from accounts.tokens import Principal
 from db.base import utcnow
@@ -316,7 +316,7 @@ def late_items(
             item,
             "phone_task",
             by_referral[item.referral.id].task.created_at,
-            f"Phone a lead: {by_referral[item.referral.id].task.reason}",
+            _phone_task_words(by_referral[item.referral.id].task),
         )
     lowered_once = {}
     for item in board["lowered_tiers"]:  # newest lowering first: one line per referral
@@ -335,6 +335,11 @@ def late_items(
     )
 
 
+def _phone_task_words(task: PhoneTask) -> str:
+    words = f"Phone a lead: {task.reason}"
+    return f"No answer twice in a row, the safety net's now. {words}" if task.status == "escalated" else words
+
+
 @dataclass(frozen=True)
 class PhoneTaskItem:
     """An open phone task with the referral it is about (None: about no referral, e.g. an opt-out text)."""
@@ -346,22 +351,26 @@ class PhoneTaskItem:
 PHONE_TASKS_LISTED = 500
 
 
-def phone_tasks(session: Session, principal: Principal, status: str = "open") -> list[PhoneTaskItem]:
-    """Phone tasks the principal may work (`access.may_work_phone_task`), oldest first."""
+def phone_tasks(
+    session: Session, principal: Principal, statuses: tuple[str, ...] = ("open", "escalated")
+) -> list[PhoneTaskItem]:
+    """Phone tasks not done the principal may work (`access.may_work_phone_task`), oldest first."""
     if principal.role not in access.PHONE_TASK_ROLES:
         return []
+    # The resident is loaded apart: joined to an outer-joined referral, it would drop the tasks about none.
     query = select(PhoneTask, Referral).outerjoin(Referral, Referral.id == PhoneTask.referral_id)
+    query = query.options(selectinload(Referral.resident))
     if (area := access.area_scope(principal)) is not None:  # in the query, so no council crowds out another
         query = query.where((Referral.area == area) | PhoneTask.referral_id.is_(None))
     rows = session.execute(
-        query.where(PhoneTask.status == status)
+        query.where(PhoneTask.status.in_(statuses))
         .order_by(PhoneTask.created_at, PhoneTask.id)
         .limit(PHONE_TASKS_LISTED)
     ).all()
     return [
         PhoneTaskItem(task, referral)
         for task, referral in rows
-        if access.may_work_phone_task(principal, referral)
+        if access.may_work_phone_task(principal, referral, task.status)
     ]
 
 

@@ -1,6 +1,9 @@
 """Working a phone task in the browser: the call made to the lead, its outcome, and the task done. Each
 call and the task's end are audited; a note about the call is sealed with the person's key, as typed reasons
-are."""
+are. The second unanswered call in a row (on the task, or on the phone tasks of the same referral:
+`follow_through.calls_not_answered_twice`) escalates to the safety net: the task becomes the safety-net
+officers' alone, and a referral in a state that may be escalated goes to the safety-net team, as a person's
+escalation does."""
 
 from datetime import datetime
 
@@ -10,9 +13,11 @@ from sqlalchemy.orm import Session
 from accounts.tokens import Principal
 from db.base import utcnow
 from notify.models import PhoneTask
-from referrals import access, audit
+from referrals import access, audit, follow_through
+from referrals.actions import escalate_for, load_for_update
 from referrals.errors import Conflict, DomainValidationError, NotFound
 from referrals.models import AuditEvent, Referral
+from referrals.policy import LifecyclePolicy
 from referrals.sealing import seal, unseal
 
 CALL_OUTCOMES = {
@@ -25,6 +30,8 @@ CALL_OUTCOMES = {
 }
 CALL_MADE = "sms.phone_task_call"
 DONE = "sms.phone_task_done"
+ESCALATED = "sms.phone_task_escalated"
+NOT_ANSWERED_TWICE = "two calls in a row went unanswered: the safety net takes it on"
 NOTE_LIMIT = 2000
 
 
@@ -34,7 +41,7 @@ def get_task(session: Session, task_id: int, principal: Principal, *, lock: bool
     query = select(PhoneTask).where(PhoneTask.id == task_id)
     task = session.scalar(query.with_for_update() if lock else query)
     referral = task and task.referral_id and session.get(Referral, task.referral_id)
-    if task is None or not access.may_work_phone_task(principal, referral or None):
+    if task is None or not access.may_work_phone_task(principal, referral or None, task.status):
         raise NotFound(f"no phone task with id {task_id}")
     return task
 
@@ -46,31 +53,72 @@ def record_call(
     outcome: str,
     note: str = "",
     *,
+    policy: LifecyclePolicy,
     done: bool = False,
     now: datetime | None = None,
 ) -> PhoneTask:
-    """Record a call made for an open task, and end the task if `done`; one commit."""
+    """Record a call made for a task not done, and end the task if `done`; a second unanswered call in a row
+    escalates (`_escalate`); one commit."""
     now = now or utcnow()
     if outcome not in CALL_OUTCOMES:
         raise DomainValidationError("outcome", "choose what happened on the call")
     if len(note) > NOTE_LIMIT:
         raise DomainValidationError("note", f"the note must be {NOTE_LIMIT} characters or fewer")
     task = get_task(session, task_id, principal, lock=True)
-    if task.status != "open":
+    if task.status == "done":
         raise Conflict("this phone task is already done")
-    resident_id = task.referral_id and session.scalar(
-        select(Referral.resident_id).where(Referral.id == task.referral_id)
-    )
+    row = load_for_update(session, task.referral_id)[0] if task.referral_id else None
+    resident_id = row.resident_id if row else None
+    before = _outcomes_before(session, task)
     sealed_note = seal(session, resident_id, {"note": note}) if note and resident_id else ""
     payload = {"phone_task_id": task.id, "outcome": outcome, "note": sealed_note}
-    common = {"referral_id": task.referral_id, "resident_id": resident_id or None, "now": now}
+    common = {"referral_id": task.referral_id, "resident_id": resident_id, "now": now}
     audit.record(session, CALL_MADE, principal, reason=CALL_OUTCOMES[outcome], payload=payload, **common)
+    if task.status == "open" and follow_through.calls_not_answered_twice([*before, outcome]):
+        _escalate(session, task, row, principal, policy, now)
     if done:
         task.status = "done"
         task.done_at = now
         audit.record(session, DONE, principal, reason="done", payload={"phone_task_id": task.id}, **common)
     session.commit()
     return task
+
+
+def _outcomes_before(session: Session, task: PhoneTask) -> list[str]:
+    """The outcomes of the calls made before, oldest first: for the phone tasks of the task's referral, or
+    for the task alone when it is about no referral."""
+    query = select(AuditEvent.payload).where(AuditEvent.kind == CALL_MADE)
+    if task.referral_id is not None:
+        query = query.where(AuditEvent.referral_id == task.referral_id)
+    else:
+        query = query.where(AuditEvent.payload["phone_task_id"].as_integer() == task.id)
+    return [payload.get("outcome", "") for payload in session.scalars(query.order_by(AuditEvent.seq))]
+
+
+def _escalate(
+    session: Session,
+    task: PhoneTask,
+    row: Referral | None,
+    principal: Principal,
+    policy: LifecyclePolicy,
+    now: datetime,
+) -> None:
+    """Two unanswered calls in a row: the task goes to the safety-net officers (the helpline no longer lists
+    it), audited with why and whether the referral went too; a referral that may be escalated (offered,
+    held, in progress...) is escalated to the safety-net team through the same action a person uses. One
+    already with the safety net, finished, or no referral at all: the task alone is escalated."""
+    task.status = "escalated"
+    referral_escalated = row is not None and escalate_for(session, row, NOT_ANSWERED_TWICE, policy, now)
+    audit.record(
+        session,
+        ESCALATED,
+        principal,
+        referral_id=task.referral_id,
+        resident_id=row.resident_id if row else None,
+        reason=NOT_ANSWERED_TWICE,
+        payload={"phone_task_id": task.id, "referral_escalated": referral_escalated},
+        now=now,
+    )
 
 
 def calls_made(session: Session, task_ids: list[int]) -> dict[int, list[AuditEvent]]:

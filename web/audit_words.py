@@ -71,8 +71,10 @@ WHAT: dict[str, str] = {
     "sms.phone_task": "asked the helpline to phone, as a text will not do",
     "sms.phone_task_call": "phoned, as a text would not do",
     "sms.phone_task_done": "finished the phone task",
-    "referral.follow_up_raised": "raised a follow-up task for time {time} of the recurring plan",
-    "referral.follow_up_done": "closed the follow-up task for time {time} of the recurring plan",
+    "referral.follow_up_raised": "raised a follow-up task for {call}",
+    "referral.follow_up_done": "closed the follow-up task for {call}",
+    "referral.follow_up_escalated": "passed the follow-up task for {call} to the safety-net team",
+    "sms.phone_task_escalated": "passed the phone task to the safety-net team",
     "sms.quiet_hours_emergency": "texted {text} in quiet hours",
     "email.draft_received": "kept an email to the helpline as a draft call",
     "email.draft_completed": "made a call of an email to the helpline",
@@ -204,6 +206,9 @@ def what(
         "text": f"the {text_kind.replace('_', ' ')} text" if text_kind else "a text",
         "command": str(payload.get("command") or "").upper() or "",
         "time": _time(payload),
+        "call": "the one-off call"
+        if payload.get("one_off")
+        else f"time {_time(payload)} of the recurring plan",
     }
     template = WHAT.get(kind)
     if kind in OWN_ORGANISATION and actor_org_id is not None and payload.get("org_id") == actor_org_id:

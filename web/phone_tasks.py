@@ -2,9 +2,9 @@
 helpline or a safety-net officer rings them, records what happened, and ends the task (`texting.phone_calls`);
 who may see which task is the access rule's (`referrals.access.may_work_phone_task`), as on the dashboard."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
-from referrals.access import PHONE_TASK_ROLES
+from referrals.access import PHONE_TASK_ROLES, may_work_phone_task
 from referrals.errors import Conflict, DomainValidationError
 from referrals.oversight import phone_tasks
 from texting.phone_calls import CALL_OUTCOMES, NOTE_LIMIT, call_note, calls_made, get_task, record_call
@@ -53,10 +53,16 @@ def record_phone_call(task_id: int):
         "note": request.form.get("note", "").strip(),
         "done": request.form.get("done") == "yes",
     }
-    session = db()
+    session, policy = db(), current_app.extensions["oneroute"].lifecycle_policy
     try:
-        record_call(
-            session, task_id, current_principal(), values["outcome"], values["note"], done=values["done"]
+        task = record_call(
+            session,
+            task_id,
+            current_principal(),
+            values["outcome"],
+            values["note"],
+            policy=policy,
+            done=values["done"],
         )
     except DomainValidationError as exc:
         session.rollback()
@@ -68,5 +74,11 @@ def record_phone_call(task_id: int):
     if values["done"]:
         flash(f"Phone task {task_id} is done: the call is recorded.", "success")
         return redirect(url_for("web.phone_task_list"))
-    flash("The call is recorded. The task stays open.", "success")
+    if task.status == "escalated" and not may_work_phone_task(current_principal(), None, task.status):
+        flash(f"No answer twice in a row: phone task {task_id} goes to the safety net.", "success")
+        return redirect(url_for("web.phone_task_list"))
+    if task.status == "escalated":
+        flash("The call is recorded. No answer twice in a row: the task is the safety net's now.", "success")
+    else:
+        flash("The call is recorded. The task stays open.", "success")
     return redirect(url_for("web.phone_task", task_id=task_id))

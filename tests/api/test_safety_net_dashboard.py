@@ -15,6 +15,8 @@ from tests.builders import call, volunteer
 from texting.phone_calls import record_call
 from texting.phone_tasks import raise_phone_task
 
+POLICY = load_lifecycle_policy()
+
 
 def principal(session, headers):
     return authenticate(session, headers["Authorization"].removeprefix("Bearer "))
@@ -153,10 +155,10 @@ def test_a_phone_task_is_late_listed_and_worked_until_done(client, helpline, off
     assert [item["task"]["id"] for item in board["phone_tasks"]] == [task_id]
 
     with session_factory() as session:
-        record_call(session, task_id, principal(session, officer), "no_answer")
+        record_call(session, task_id, principal(session, officer), "no_answer", policy=POLICY)
     assert [item["task"]["id"] for item in dashboard(client, officer)["phone_tasks"]] == [task_id]
     with session_factory() as session:
-        record_call(session, task_id, principal(session, officer), "will_do", done=True)
+        record_call(session, task_id, principal(session, officer), "will_do", policy=POLICY, done=True)
     board = dashboard(client, officer)
     assert board["phone_tasks"] == []
     assert (referral["id"], "phone_task") not in late(board)

@@ -93,3 +93,40 @@ def test_an_email_becomes_a_call_and_a_follow_up_is_closed(web_page, web_server,
     page.goto("/safety-net")
     expect(page.locator("#section-follow_ups").locator("xpath=..")).to_contain_text("No follow-ups are open.")
     web_check(page, "safety-net-follow-ups")
+
+
+def test_a_one_off_check_in_nobody_answered_twice_goes_to_the_safety_net(
+    web_page, web_server, session_factory
+):
+    page = web_page
+    helpline = token_for(session_factory, "helpline_staff")
+    hub = token_for(session_factory, "hub_coordinator", web_server.directory["hub"])
+    once = post_call(
+        web_server,
+        helpline,
+        call(resident={"name": "Edna Once"}, notes="Lonely, would like a check-in call today"),
+    )
+    for path, body in (("accept", {}), ("start", {}), ("complete", {"outcome_code": "no_answer"})):
+        api_post(web_server, hub, f"{once['id']}/{path}", body)
+
+    web_sign_in(page, "hub")
+    page.goto("/queue")
+    section = page.locator("#section-follow_ups").locator("xpath=..")
+    expect(section).to_contain_text("No answer on a check-in call or visit: try again today (one-off call)")
+    web_check(page, "queue-one-off-follow-up")
+    section.get_by_label("No answer again: pass it to the safety net").check()
+    section.get_by_label("What did you do?").fill("Rang at 5pm and at 7pm")
+    section.locator("button:has-text('Close follow-up')").click()
+    expect(page.locator(".banner")).to_contain_text("goes to the safety net")
+    expect(page.locator("#section-follow_ups").locator("xpath=..")).to_contain_text("No follow-ups are open.")
+    web_sign_out(page)
+
+    web_sign_in(page, "officer")
+    page.goto("/safety-net")
+    section = page.locator("#section-follow_ups").locator("xpath=..")
+    expect(section).to_contain_text("No answer twice in a row: the safety net takes it on")
+    web_check(page, "safety-net-escalated-follow-up")
+    section.get_by_label("What did you do?").fill("Welfare visit: she was at her sister's")
+    section.locator("button:has-text('Close follow-up')").click()
+    expect(page.locator(".banner")).to_contain_text("is closed")
+    expect(page.locator("#section-follow_ups").locator("xpath=..")).to_contain_text("No follow-ups are open.")

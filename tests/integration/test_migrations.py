@@ -250,3 +250,31 @@ def test_0022_keeps_users_lets_a_role_be_empty_and_goes_back(tmp_path):
         ]
     upgrade(url, "head")
     engine.dispose()
+
+
+def test_0023_allows_escalated_follow_ups_and_phone_tasks_and_downgrading_reopens_them(tmp_path):
+    """0023 lets follow_up.status and phone_task.status be 'escalated'; going back makes such a task open
+    again (the escalation stays in the audit trail) and refuses 'escalated' once more."""
+    import pytest
+    from sqlalchemy import create_engine, exc, text
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'escalated.db'}"
+    upgrade(url, "head")
+    engine = create_engine(url)
+    insert = text(
+        "INSERT INTO phone_task (id, phone, reason, status, created_at)"
+        " VALUES (1, '+447700900001', 'ring them', 'escalated', '2026-01-01')"
+    )
+    with engine.begin() as connection:
+        connection.execute(insert)
+    downgrade(url, "0022")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM phone_task")).all() == [("open",)]
+    with pytest.raises(exc.IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE phone_task SET status = 'escalated'"))
+    upgrade(url, "head")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE phone_task SET status = 'escalated'"))
+    engine.dispose()

@@ -122,6 +122,43 @@ def test_a_follow_up_is_listed_and_closed_from_the_queue_and_leaves_the_dashboar
     assert "closed the follow-up task for time 1 of 3 of the recurring plan" in trail
 
 
+def test_a_one_off_check_in_nobody_answered_twice_goes_from_the_queue_to_the_safety_net(
+    client, signed_in, session_factory, session, directory
+):
+    helpline = auth(token_for(session_factory, "helpline_staff"))
+    hub = auth(token_for(session_factory, "hub_coordinator", directory["hub"]))
+    referral = log(client, helpline, notes="Lonely, would like a check-in call today")
+    act(client, hub, referral["id"], "accept")
+    act(client, hub, referral["id"], "start")
+    act(client, hub, referral["id"], "complete", outcome_code="no_answer")
+    task_id = session.scalar(select(FollowUp.id).where(FollowUp.referral_id == referral["id"]))
+
+    coordinator = signed_in("hub")
+    queue = text_of(coordinator.get("/queue"))
+    assert "No answer on a check-in call or visit: try again today (one-off call)" in queue
+    assert f"Did you reach them when you tried again? (follow-up {task_id})" in queue
+    answer = {"outcome": "no_answer", "note": "Rang at 5pm and 7pm"}
+    moved = post_form(coordinator, f"/follow-ups/{task_id}/done", answer, "/queue")
+    assert moved.status_code == 302
+    page = text_of(coordinator.get("/queue"))
+    assert f"No answer again: follow-up {task_id} (referral {referral['id']}) goes to the safety net." in page
+    assert "No follow-ups are open." in page
+
+    officer = signed_in("officer")
+    board = text_of(officer.get("/safety-net"))
+    assert "No answer twice in a row: the safety net takes it on" in board
+    assert f"Did you reach them when you tried again? (follow-up {task_id})" not in board, "asked once"
+    closed = post_form(
+        officer, f"/follow-ups/{task_id}/done", {"note": "Welfare visit: she is fine"}, "/safety-net"
+    )
+    assert closed.status_code == 302
+    assert f"Close follow-up {task_id}" not in text_of(officer.get("/safety-net"))
+    trail = text_of(officer.get(f"/referrals/{referral['id']}/audit"))
+    assert "raised a follow-up task for the one-off call" in trail
+    assert "passed the follow-up task for the one-off call to the safety-net team" in trail
+    assert "closed the follow-up task for the one-off call" in trail
+
+
 def test_an_email_set_aside_is_blanked_after_the_shortest_retention_period(
     signed_in, session_factory, session
 ):

@@ -140,3 +140,22 @@ def test_an_officer_is_not_offered_escalating_to_their_own_team(
     assert client.post(f"/api/v1/referrals/{offered['id']}/accept", json={}, headers=hub).status_code == 200
     held_by_hub = signed_in("officer").get(f"/referrals/{offered['id']}").get_data(as_text=True)
     assert "Escalate to the safety net" in held_by_hub, "an officer may take work back from a hub"
+
+
+def test_a_second_unanswered_call_sends_the_phone_task_to_the_safety_net(client, signed_in, session_factory):
+    referral = log(client, session_factory)
+    task_id = task_for(session_factory, referral["id"])
+    helpline, path = signed_in("helpline"), f"/phone-tasks/{task_id}"
+    post_form(helpline, f"{path}/calls", {"outcome": "no_answer"}, form_page=path)
+    again = post_form(helpline, f"{path}/calls", {"outcome": "no_answer"}, form_page=path)
+    assert again.headers["Location"].endswith("/phone-tasks"), "no longer the helpline's to see"
+    landing = helpline.get("/phone-tasks").get_data(as_text=True)
+    assert f"No answer twice in a row: phone task {task_id} goes to the safety net." in landing
+    assert helpline.get(path).status_code == 404
+
+    officer = signed_in("officer")
+    page = officer.get(path).get_data(as_text=True)
+    assert "with the safety net: two calls in a row went unanswered" in page
+    assert "Record a call" in page, "the officer works it"
+    trail = officer.get(f"/referrals/{referral['id']}/audit").get_data(as_text=True)
+    assert "passed the phone task to the safety-net team" in trail

@@ -178,3 +178,15 @@ def test_a_closed_referral_says_the_safety_net_closed_it_whoever_held_it():
     )
     names = {1: "Sutton Council safety net", 4: "Sutton Central Hub"}
     assert holding(closed, None, names.get, lambda _id: "").words == "Closed by Sutton Council safety net"
+
+
+def test_an_escalated_follow_up_or_phone_task_is_the_safety_nets_alone():
+    finished = R(status="completed", owner_org_id=HUB)
+    assert access.may_work_follow_up(HUB_COORDINATOR, finished)
+    assert not access.may_work_follow_up(HUB_COORDINATOR, finished, "escalated")
+    assert access.may_work_follow_up(OFFICER, finished, "escalated")
+    assert not access.may_work_follow_up(COVENTRY_OFFICER, finished, "escalated")
+    assert access.may_work_phone_task(HELPLINE, None)
+    assert not access.may_work_phone_task(HELPLINE, None, "escalated")
+    assert access.may_work_phone_task(OFFICER, R(), "escalated")
+    assert not access.may_work_phone_task(COVENTRY_OFFICER, R(), "escalated")

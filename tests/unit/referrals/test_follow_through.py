@@ -51,6 +51,35 @@ def test_same_day_means_the_end_of_the_councils_day_across_the_clock_change():
     assert ft.end_of_day(late_evening, london) == datetime(2026, 10, 25, 23, 59, tzinfo=london)
 
 
+def test_a_one_off_check_in_not_answered_is_followed_up_and_nothing_else_is():
+    aliases = {"could_not_contact": "no_answer"}.get
+
+    def canonical(code):
+        return aliases(code, code)
+
+    assert ft.one_off_not_answered(["befriending"], False, ["no_answer"])
+    assert ft.one_off_not_answered(["befriending", "shopping"], False, ["could_not_contact"], canonical)
+    assert not ft.one_off_not_answered(["befriending"], False, ["could_not_contact"])  # alias unknown
+    assert not ft.one_off_not_answered(["befriending"], True, ["no_answer"])  # a plan's own rule
+    assert not ft.one_off_not_answered(["shopping"], False, ["no_answer"])  # not a check-in
+    assert not ft.one_off_not_answered(["befriending"], False, ["call_made"])
+
+
+def test_only_no_answer_again_on_an_open_no_answer_follow_up_escalates():
+    assert ft.escalates_on_close(ft.NOT_ANSWERED, ft.OPEN, ft.NO_ANSWER)
+    assert not ft.escalates_on_close(ft.NOT_ANSWERED, ft.OPEN, ft.REACHED)
+    assert not ft.escalates_on_close(ft.NOT_ANSWERED, ft.ESCALATED, ft.NO_ANSWER)  # the safety net's already
+    assert not ft.escalates_on_close(ft.MISSED, ft.OPEN, ft.NO_ANSWER)
+
+
+def test_a_phone_task_escalates_on_the_second_unanswered_call_in_a_row():
+    assert ft.calls_not_answered_twice(["no_answer", "no_answer"])
+    assert ft.calls_not_answered_twice(["will_do", "no_answer", "no_answer"])
+    assert not ft.calls_not_answered_twice(["no_answer"])
+    assert not ft.calls_not_answered_twice(["no_answer", "left_message", "no_answer"])
+    assert not ft.calls_not_answered_twice([])
+
+
 def test_an_emails_html_is_plain_text_without_script_or_style():
     text = html_to_text(
         "<style>b{}</style><p>One &amp; two</p><script>x()</script><ul><li>a</li><li>b</li></ul>"
