@@ -252,14 +252,15 @@ def choose_cast(session) -> Cast:
         .limit(1)
     ).scalar() or session.scalar(select(Offer.org_id).where(Offer.status == "pending").limit(1))
     rng = random.Random(26)
+    people = session.scalar(select(func.count()).select_from(Resident))
     sample = session.execute(
         select(Resident.name, Resident.phone, Resident.postcode)
         .where(Resident.erased_at.is_(None), Resident.phone != "")
         .order_by(Resident.id)
-        .offset(rng.randrange(1, 1000))
+        .offset(rng.randrange(max(1, people - 200)))
         .limit(200)
     ).all()
-    picked = rng.sample(sample, 5)
+    picked = [sample[rng.randrange(len(sample))] for _ in range(5)]
     return Cast(
         busiest_area,
         officer_org,

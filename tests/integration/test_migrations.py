@@ -142,3 +142,24 @@ def test_0017_keeps_users_and_starts_their_sessions_at_version_0(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT username, failed_logins FROM app_user")).all() == [("sam", 0)]
     engine.dispose()
+
+
+def test_0019_swaps_the_audit_kind_index_for_kind_referral_created_and_back(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'audit_index.db'}"
+    engine = create_engine(url)
+
+    def audit_indexes() -> set[str]:
+        return {index["name"] for index in inspect(engine).get_indexes("audit_event")}
+
+    upgrade(url, "0019")
+    assert "ix_audit_event_kind_referral_id_created_at" in audit_indexes()
+    assert "ix_audit_event_kind" not in audit_indexes()
+    downgrade(url, "0018")
+    engine.dispose()
+    assert "ix_audit_event_kind" in audit_indexes()
+    assert "ix_audit_event_kind_referral_id_created_at" not in audit_indexes()
+    engine.dispose()
