@@ -230,18 +230,18 @@ def _plan_organisations(districts: list[District], total: int, rng: np.random.Ge
     planned = []
     for district, count in zip(districts, share, strict=True):
         codes = [o.code for o in district.outcodes]
-        base = dict(
-            description="Synthetic organisation for the scale benchmark.",
-            contact_name="Duty coordinator",
-            contact_phone="+447700900000",
-            public_contact="07700 900000",
-            area=district.area,
-            sms_opted_out=False,
-            active=True,
-            services=[],
-            coverage_outcodes=[],
-            capacity=50,
-        )
+        base = {
+            "description": "Synthetic organisation for the scale benchmark.",
+            "contact_name": "Duty coordinator",
+            "contact_phone": "+447700900000",
+            "public_contact": "07700 900000",
+            "area": district.area,
+            "sms_opted_out": False,
+            "active": True,
+            "services": [],
+            "coverage_outcodes": [],
+            "capacity": 50,
+        }
         planned.append(
             {
                 **base,
@@ -351,14 +351,14 @@ def build_county(url: str, conninfo: str, sizes: Sizes, timings: dict[str, float
 
 
 RESIDENT_COLUMNS = (
-    "id, name, phone, postcode, outcode, address, date_of_birth, flags, contact, lat, lon, geo_precision, area, "
-    "created_at"
+    "id, name, phone, postcode, outcode, address, date_of_birth, flags, contact, lat, lon, geo_precision, "
+    "area, created_at"
 )
 REFERRAL_COLUMNS = (
-    "id, resident_id, channel, notes, summary, given_needs, consent_to_share, no_contact_reason, status, tier, "
-    "needs, urgency, safeguarding, triage, area, owner_org_id, safety_net_org_id, cascade_tier, candidates, "
-    "next_candidate, accepted_org_id, volunteer_id, escalated_to_org_id, signposted_org_id, gap, unmet_needs, "
-    "occurrences, outcome_codes, outcome_note, created_by_role, version, created_at, updated_at"
+    "id, resident_id, channel, notes, summary, given_needs, consent_to_share, no_contact_reason, status, "
+    "tier, needs, urgency, safeguarding, triage, area, owner_org_id, safety_net_org_id, cascade_tier, "
+    "candidates, next_candidate, accepted_org_id, volunteer_id, escalated_to_org_id, signposted_org_id, gap, "
+    "unmet_needs, occurrences, outcome_codes, outcome_note, created_by_role, version, created_at, updated_at"
 )
 OFFER_COLUMNS = (
     "id, referral_id, org_id, volunteer_id, status, tier, kind, expires_at, responded_at, reason, created_at"
@@ -565,6 +565,13 @@ class Year:
         window = WINDOW[urgency]
         offer_at = at + timedelta(seconds=5)
         updated = at
+        # The worker expires an unanswered offer when its window ends and the cascade moves on, so an offer
+        # still waiting is one made within its window; older ones were escalated to the safety net, and
+        # work passed on or transferred long ago was taken up.
+        if status == "offered" and self.now - offer_at > window:
+            status = "escalated"
+        if status in ("passed_on", "transferred") and age > 2 * window:
+            status = "in_progress"
         if status == "triaged":
             pass
         elif status == "signposted":

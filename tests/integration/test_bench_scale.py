@@ -15,7 +15,7 @@ SECTIONS = (
     "coordinator's queue (/queue): p50",
     "person search by name (/search): p50",
     "needs report (reports.needs.needs_report, every council, a year): p50",
-    "needs report and its map (render_needs_map): p50",
+    "its map (render_needs_map): p50",
     "audit verify (referrals.audit.verify_trail, as `flask audit verify`)",
     "erasure (referrals.erasure.erase_resident): p50",
     "retention run (",
@@ -38,17 +38,32 @@ def scale_database(engine, database_url, monkeypatch):
 
 def test_scale_bench_builds_a_small_county_and_times_every_operation(scale_database, capsys):
     smallest = Sizes.at(0.0001)
-    assert bench.scale.main(
-        ["--scale", "0.0001", "--db", scale_database, "--rebuild", "--repeat", "1", "--report-repeat", "1",
-         "--erasures", "1"]
-    ) == 0
+    assert (
+        bench.scale.main(
+            [
+                "--scale",
+                "0.0001",
+                "--db",
+                scale_database,
+                "--rebuild",
+                "--repeat",
+                "1",
+                "--report-repeat",
+                "1",
+                "--erasures",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"data: {smallest.referrals:,} referrals" in out
     assert f"{smallest.volunteers:,} volunteers, {smallest.organisations:,} organisations" in out
     for heading in SECTIONS:
         assert heading in out, heading
     assert "chain sound" in out
-    assert "target p95 ≤ 300 ms" in out and "target ≥ 200,000/s" in out and "target ≤ 1 s" in out
+    for target in ("target p95 ≤ 300 ms", "target ≥ 200,000/s", "target ≤ 1 s"):
+        assert target in out, target
     with psycopg.connect(f"{bench.scale.SERVER}/{scale_database}") as connection:
         erased = connection.execute("SELECT count(*) FROM resident WHERE erased_at IS NOT NULL").fetchone()[0]
         head = connection.execute("SELECT seq FROM audit_head").fetchone()[0]

@@ -351,4 +351,6 @@ def test_verify_hashes_a_records_canonical_json_when_it_has_it():
         fast[2],
     ]
     result = verify(edited)
-    assert not result.ok and result.first_bad_seq == 2 and "edited" in result.problem
+    assert not result.ok
+    assert result.first_bad_seq == 2
+    assert "edited" in result.problem
