@@ -150,7 +150,7 @@ def indexes_in(lines: list[str]) -> list[str]:
         {
             m
             for line in lines
-            for m in re.findall(r"(?:Index|Index Only) Scan (?:Backward )?using (\w+)", line)
+            for m in re.findall(r"(?:Scan (?:Backward )?using|Bitmap Index Scan on) (\w+)", line)
         }
     )
 
