@@ -359,7 +359,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
     parser.add_argument("--report-repeat", type=int, default=3)
     parser.add_argument("--erasures", type=int, default=5)
-    parser.add_argument("--keep-figures", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     name = args.db or database_name(args.scale)
     conninfo = f"{SERVER}/{name}"
