@@ -5,12 +5,19 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event, select
+from sqlalchemy import Text, cast, event, select
 from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
-from referrals.audit_chain import AuditRecord, Checkpoint, VerifyResult, chain_hash, verify
+from referrals.audit_chain import (
+    AuditRecord,
+    Checkpoint,
+    VerifyResult,
+    chain_hash,
+    stored_canonical_json,
+    verify,
+)
 from referrals.audit_checkpoints import publish, sign_checkpoint
 from referrals.models import AuditEvent, AuditHead
 
@@ -101,11 +108,38 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-def records(session: Session, batch: int = 1000) -> Iterator[AuditRecord]:
-    """The whole trail in sequence order, streamed."""
-    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for row in session.scalars(query):
-        yield AuditRecord(seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=event_document(row))
+HASHED = ("kind", "referral_id", "resident_id", "actor", "actor_role", "actor_org_id", "reason", "created_at")
+
+
+def records(session: Session, batch: int = 10_000) -> Iterator[AuditRecord]:
+    """The whole trail in sequence order, streamed as plain rows (no ORM objects) with each event's canonical
+    JSON made from the payload's stored text (`audit_chain.stored_canonical_json`): verifying ten million
+    events is then bound by hashing and JSON rather than by loading objects. An event whose stored form
+    cannot be read that way comes as the ORM would load it, so `verify` reports it as it always has."""
+    query = (
+        select(
+            AuditEvent.seq,
+            AuditEvent.prev_hash,
+            AuditEvent.hash,
+            *(getattr(AuditEvent, name) for name in HASHED),
+            cast(AuditEvent.payload, Text).label("payload_json"),
+        )
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch)
+    )
+    for row in session.connection().execute(query):
+        fields = dict(zip(HASHED, row[3:11], strict=True))
+        try:
+            canonical = stored_canonical_json(fields, row.payload_json)
+        except (TypeError, ValueError):
+            event = session.get(AuditEvent, row.seq)
+            yield AuditRecord(
+                seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=event_document(event)
+            )
+            continue
+        yield AuditRecord(
+            seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=fields, canonical=canonical
+        )
 
 
 def verify_trail(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> VerifyResult:

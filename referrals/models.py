@@ -148,9 +148,14 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every decision. No code path updates or deletes rows."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # Leads with kind, so it serves lookups by kind; with the other two, a referral's first event of a
+        # kind is read from the index alone (the needs report's first acceptances, migration 0019).
+        Index("ix_audit_event_kind_referral_id_created_at", "kind", "referral_id", "created_at"),
+    )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
     referral_id: Mapped[int | None] = mapped_column(index=True)
     resident_id: Mapped[int | None] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(200))

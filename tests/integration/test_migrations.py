@@ -278,3 +278,24 @@ def test_0023_allows_escalated_follow_ups_and_phone_tasks_and_downgrading_reopen
     with engine.begin() as connection:
         connection.execute(text("UPDATE phone_task SET status = 'escalated'"))
     engine.dispose()
+
+
+def test_0024_swaps_the_audit_kind_index_for_kind_referral_created_and_back(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'audit_index.db'}"
+    engine = create_engine(url)
+
+    def audit_indexes() -> set[str]:
+        return {index["name"] for index in inspect(engine).get_indexes("audit_event")}
+
+    upgrade(url, "0024")
+    assert "ix_audit_event_kind_referral_id_created_at" in audit_indexes()
+    assert "ix_audit_event_kind" not in audit_indexes()
+    downgrade(url, "0023")
+    engine.dispose()
+    assert "ix_audit_event_kind" in audit_indexes()
+    assert "ix_audit_event_kind_referral_id_created_at" not in audit_indexes()
+    engine.dispose()

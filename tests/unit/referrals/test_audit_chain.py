@@ -1,4 +1,5 @@
 import hashlib
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,8 +14,10 @@ from referrals.audit_chain import (
     Checkpoint,
     append_record,
     build_chain,
+    canonical_hash,
     canonical_json,
     chain_hash,
+    stored_canonical_json,
     verify,
 )
 
@@ -297,3 +300,57 @@ def test_a_garbled_hash_is_reported_not_raised():
     result = verify(records)
 
     assert (result.ok, result.first_bad_seq) == (False, 2)
+
+
+STORED_PAYLOADS = [
+    {},
+    {"n": 1, "ok": True, "nothing": None},
+    {"score": 0.8903, "distance_km": 5.0, "tiny": 1e-7, "big": 1.5e300, "negative": -0.19, "zero": 0.0},
+    {"nested": {"b": [1, 2.50, {"z": "é", "a": "\u2028 tab\t"}], "a": {}}, "quote": 'say "hi" \\ back'},
+    {"huge": 123456789012345678901234567890, "list": [[], [1.0], ["x"]]},
+]
+
+
+@pytest.mark.parametrize("payload", STORED_PAYLOADS)
+def test_stored_canonical_json_is_canonical_json_of_the_event_as_loaded(payload):
+    """verify's fast reader (the payload's stored JSON text, numbers with a fraction turned into _plain's
+    text as they are read) gives exactly the bytes canonical_json gives for the event as the ORM loads it."""
+    for stored in (json.dumps(payload), json.dumps(payload, ensure_ascii=False, indent=1)):
+        fields = {
+            "kind": "referral.matched",
+            "referral_id": 7,
+            "resident_id": None,
+            "actor": "Zoë",
+            "actor_role": "helpline_staff",
+            "actor_org_id": 3,
+            "reason": "",
+            "created_at": AT,
+        }
+        loaded = {**fields, "payload": json.loads(stored)}
+        assert stored_canonical_json(fields, stored) == canonical_json(loaded)
+        assert canonical_hash(GENESIS, 1, stored_canonical_json(fields, stored)) == chain_hash(
+            GENESIS, 1, loaded
+        )
+
+
+def test_stored_canonical_json_refuses_what_canonical_json_refuses():
+    fields = {"kind": "x", "created_at": AT.replace(tzinfo=None)}
+    with pytest.raises(ValueError, match="timezone-aware"):
+        stored_canonical_json(fields, "{}")
+    with pytest.raises(TypeError, match="mapping"):
+        stored_canonical_json({"kind": "x"}, "[1]")
+
+
+def test_verify_hashes_a_records_canonical_json_when_it_has_it():
+    records = chain(3)
+    fast = [replace(r, canonical=canonical_json(r.event)) for r in records]
+    assert verify(fast).ok
+    edited = [
+        *fast[:1],
+        replace(fast[1], canonical=canonical_json({**fast[1].event, "payload": {"n": 99}})),
+        fast[2],
+    ]
+    result = verify(edited)
+    assert not result.ok
+    assert result.first_bad_seq == 2
+    assert "edited" in result.problem

@@ -1,0 +1,609 @@
+"""A year of a large county: how the pages, the needs report, `audit verify`, erasure, retention and the
+matching index's rebuild hold up over 1,000,000 referrals and 10,000,000 audit events.
+
+    python -m bench.scale                 # build `oneroute_scale` if it is not there, then time
+    python -m bench.scale --rebuild       # drop it and build it again first
+    python -m bench.scale --scale 0.1     # a tenth of everything (the database is named for its scale)
+
+The database is made by `bench.scale_data` (COPY, through the project's own migrations); a second run only
+times. Each operation goes through the code its page, command or job uses: the pages through the app's test
+client signed in as a safety-net officer and a hub coordinator; the report, verify, erasure,
+retention and rebuild through the functions those doors call. Each is printed with its target, the SQL
+share of its time (every statement the app ran, timed at the driver), its slowest statement and that
+statement's plan (the indexes it used), and as a multiple of two baselines measured in the same run: a
+`SELECT 1` round trip and a sequential scan of the referral table. Erasure and retention change the database
+(people are erased), so each run erases different people.
+"""
+
+import argparse
+import os
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import psycopg
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
+
+from bench.scale_data import Sizes, build_county, build_year, utc_now
+from db.migrate import upgrade
+
+SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+PASSWORD = "scale bench password 26"
+PAGE_TARGET_MS = 300.0
+REPORT_TARGET_S = 10.0
+VERIFY_TARGET_PER_S = 200_000
+ERASURE_TARGET_S = 1.0
+RELAXED_LIMITS = {
+    "RATELIMIT_API": "100000 per minute",
+    "RATELIMIT_INTAKE": "100000 per minute",
+    "AUTH_FREE_FAILURES_PER_ADDRESS": 100000,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Measuring SQL inside the app: every statement timed at the driver
+
+
+@dataclass
+class Statement:
+    sql: str
+    parameters: object
+    seconds: float
+
+
+@dataclass
+class SqlClock:
+    seconds: float = 0.0
+    statements: int = 0
+    rows: int = 0
+    slowest: Statement | None = None
+    on: bool = False
+    started: dict = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.seconds, self.statements, self.rows, self.slowest = 0.0, 0, 0, None
+
+
+CLOCK = SqlClock()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _before(conn, cursor, statement, parameters, context, executemany):
+    conn.info["bench_started"] = time.perf_counter()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _after(conn, cursor, statement, parameters, context, executemany):
+    began = conn.info.pop("bench_started", None)
+    if not CLOCK.on or began is None:
+        return
+    took = time.perf_counter() - began
+    CLOCK.seconds += took
+    CLOCK.statements += 1
+    CLOCK.rows += max(cursor.rowcount or 0, 0)
+    if CLOCK.slowest is None or took > CLOCK.slowest.seconds:
+        CLOCK.slowest = Statement(statement, parameters, took)
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: list[float]
+    sql_seconds: float
+    statements: int
+    rows: int
+    slowest: Statement | None
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(name: str, action: Callable[[], object], repeat: int, warm: int = 1) -> Timing:
+    for _ in range(warm):
+        action()
+    CLOCK.reset()
+    CLOCK.on = True
+    seconds, cpu = [], []
+    try:
+        for _ in range(repeat):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            action()
+            seconds.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
+    finally:
+        CLOCK.on = False
+    return Timing(name, seconds, CLOCK.seconds, CLOCK.statements, CLOCK.rows, CLOCK.slowest, cpu)
+
+
+def plan(conninfo: str, statement: Statement | None) -> list[str]:
+    """The slowest statement's plan: EXPLAIN ANALYZE for a read, EXPLAIN for a write (rolled back)."""
+    if statement is None:
+        return []
+    analyse = statement.sql.lstrip().upper().startswith("SELECT")
+    options = "(ANALYZE, BUFFERS)" if analyse else ""
+    try:
+        with psycopg.connect(conninfo) as connection:
+            rows = connection.execute(
+                f"EXPLAIN {options} {statement.sql}", statement.parameters or None
+            ).fetchall()
+            connection.rollback()
+    except psycopg.Error as error:
+        return [f"(no plan: {str(error).splitlines()[0]})"]
+    return [row[0] for row in rows]
+
+
+def indexes_in(lines: list[str]) -> list[str]:
+    return sorted(
+        {
+            m
+            for line in lines
+            for m in re.findall(r"(?:Scan (?:Backward )?using|Bitmap Index Scan on) (\w+)", line)
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The database
+
+
+def database_name(scale: float) -> str:
+    return "oneroute_scale" if scale == 1 else f"oneroute_scale_{str(scale).replace('.', '_')}"
+
+
+def exists(name: str) -> bool:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        return admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def built(conninfo: str) -> bool:
+    try:
+        with psycopg.connect(conninfo) as connection:
+            return (connection.execute("SELECT seq FROM audit_head WHERE id = 1").fetchone() or (0,))[0] > 0
+    except psycopg.Error:
+        return False
+
+
+def build(name: str, scale: float) -> dict[str, float]:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    conninfo = f"{SERVER}/{name}"
+    url = conninfo.replace("postgresql://", "postgresql+psycopg://")
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    sizes = Sizes.at(scale)
+    county = build_county(url, conninfo, sizes, timings)
+    build_year(conninfo, county, sizes, utc_now(), timings)
+    timings["total_s"] = time.perf_counter() - began
+    return timings
+
+
+def counts(conninfo: str, name: str) -> dict[str, int]:
+    with psycopg.connect(conninfo) as connection:
+        found = {
+            table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("referral", "audit_event", "volunteer", "organisation", "resident", "offer")
+        }
+        found["bytes"] = connection.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
+    return found
+
+
+def baselines(conninfo: str) -> tuple[float, float, int]:
+    """A `SELECT 1` round trip (median of 200) and a sequential scan of the referral table (median of 3)."""
+    with psycopg.connect(conninfo) as connection:
+        trips = []
+        for _ in range(200):
+            began = time.perf_counter()
+            connection.execute("SELECT 1").fetchone()
+            trips.append(time.perf_counter() - began)
+        scans = []
+        for _ in range(3):
+            began = time.perf_counter()
+            rows = connection.execute("SELECT count(*) FROM referral WHERE length(notes) >= 0").fetchone()[0]
+            scans.append(time.perf_counter() - began)
+    return statistics.median(trips), statistics.median(scans), rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The people who use it
+
+
+@dataclass
+class Cast:
+    officer_area: str
+    officer_org: int
+    hub: int
+    names: list[str]
+    phones: list[str]
+    postcodes: list[str]
+
+
+def choose_cast(session) -> Cast:
+    from directory.models import Organisation
+    from referrals.lifecycle import OWNED_STATUSES
+    from referrals.models import Offer, Referral, Resident
+
+    busiest_area = session.execute(
+        select(Referral.area, func.count()).group_by(Referral.area).order_by(func.count().desc()).limit(1)
+    ).one()[0]
+    officer_org = session.scalar(
+        select(Organisation.id).where(Organisation.area == busiest_area, Organisation.kind == "safety_net")
+    )
+    work = (
+        select(Referral.owner_org_id.label("org"), func.count().label("n"))
+        .where(Referral.status.in_(OWNED_STATUSES))
+        .group_by(Referral.owner_org_id)
+    )
+    hub = session.execute(
+        select(Organisation.id)
+        .join(work.subquery(), text("anon_1.org = organisation.id"))
+        .where(Organisation.kind == "hub")
+        .order_by(text("anon_1.n DESC"))
+        .limit(1)
+    ).scalar() or session.scalar(select(Offer.org_id).where(Offer.status == "pending").limit(1))
+    rng = random.Random(26)
+    people = session.scalar(select(func.count()).select_from(Resident))
+    sample = session.execute(
+        select(Resident.name, Resident.phone, Resident.postcode)
+        .where(Resident.erased_at.is_(None), Resident.phone != "")
+        .order_by(Resident.id)
+        .offset(rng.randrange(max(1, people // 2)))
+        .limit(200)
+    ).all()
+    picked = [sample[rng.randrange(len(sample))] for _ in range(5)]
+    return Cast(
+        busiest_area,
+        officer_org,
+        hub,
+        [p.name for p in picked],
+        [p.phone for p in picked],
+        [p.postcode for p in picked],
+    )
+
+
+def ensure_user(session, username: str, role: str, org_id: int | None) -> None:
+    from accounts.models import User
+    from accounts.passwords import create_user
+
+    if session.scalar(select(User.id).where(User.username == username)) is None:
+        create_user(
+            session,
+            username=username,
+            display_name=username.title(),
+            password=PASSWORD,
+            role=role,
+            org_id=org_id,
+        )
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def signed_in(app, username: str):
+    client = app.test_client()
+    token = CSRF.search(client.get("/sign-in").get_data(as_text=True)).group(1)
+    answer = client.post("/sign-in", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 302, f"cannot sign in as {username}: {answer.status_code}"
+    return client
+
+
+def page(client, path: str) -> Callable[[], None]:
+    def get() -> None:
+        answer = client.get(path)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+
+    return get
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Printing
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def report_line(timing: Timing, target: str, met: bool, trip: float, scan: float) -> list[str]:
+    total = sum(timing.seconds)
+    share = timing.sql_seconds / total if total else 0.0
+    lines = [
+        f"{timing.name}: p50 {ms(timing.p50)}, p95 {ms(timing.p95)} over {len(timing.seconds)} — "
+        f"target {target}: "
+        f"{'MET' if met else 'NOT MET'}",
+        f"    SQL {share:.0%} of the time ({timing.statements / len(timing.seconds):.0f} statements, "
+        f"{timing.rows / len(timing.seconds):,.0f} rows a time), Python and templates {1 - share:.0%}; "
+        f"p50 = {timing.p50 / trip:,.0f} round trips = {timing.p50 / scan:.2f} referral-table scans",
+    ]
+    if timing.cpu:
+        lines.append(
+            f"    CPU used by this process: p50 {ms(statistics.median(timing.cpu))} (on a machine to itself "
+            "the Python part would take about this long; the rest of the wall time is waiting for a core or "
+            "the database)"
+        )
+    if timing.slowest is not None:
+        words = " ".join(timing.slowest.sql.split())
+        lines.append(
+            f"    slowest statement {ms(timing.slowest.seconds)}: {words[:160]}"
+            + ("…" if len(words) > 160 else "")
+        )
+    return lines
+
+
+@contextmanager
+def section(title: str):
+    print(f"\n== {title}")
+    yield
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = a million referrals (default)")
+    parser.add_argument("--rebuild", action="store_true", help="drop and build the database first")
+    parser.add_argument("--db", default=None, help="database name (default: named for the scale)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
+    parser.add_argument("--report-repeat", type=int, default=3)
+    parser.add_argument("--erasures", type=int, default=5)
+    args = parser.parse_args(argv)
+    name = args.db or database_name(args.scale)
+    conninfo = f"{SERVER}/{name}"
+    url = conninfo.replace("postgresql://", "postgresql+psycopg://")
+    print(
+        f"bench.scale: database {name}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(other work on this machine runs at the same time: read the ratios to the baselines)"
+    )
+    if args.rebuild or not exists(name) or not built(conninfo):
+        print(f"building at scale {args.scale} (COPY) …")
+        made = build(name, args.scale)
+        print("  built in " + ", ".join(f"{key} {value:,.1f}" for key, value in made.items()))
+    else:
+        began = time.perf_counter()
+        upgrade(url)  # a database built before a new migration (an index) gets it
+        print(f"reusing it (migrated to head in {ms(time.perf_counter() - began)})")
+    found = counts(conninfo, name)
+    print(
+        f"data: {found['referral']:,} referrals, {found['audit_event']:,} audit events, "
+        f"{found['resident']:,} residents, {found['offer']:,} offers, {found['volunteer']:,} volunteers, "
+        f"{found['organisation']:,} organisations; database {found['bytes'] / 2**30:.2f} GiB"
+    )
+    trip, scan, scanned = baselines(conninfo)
+    print(
+        f"baselines: SELECT 1 round trip {trip * 1000:.2f} ms; sequential scan of referral "
+        f"({scanned:,} rows) {ms(scan)}"
+    )
+    results = run(args, conninfo, url, trip, scan)
+    misses = [line for line in results if "NOT MET" in line]
+    print(f"\n{len(misses)} target(s) not met" if misses else "\nevery target met")
+    return 0
+
+
+def run(args, conninfo: str, url: str, trip: float, scan: float) -> list[str]:
+    from api import create_app
+    from referrals import audit
+    from referrals.erasure import due_for_erasure, erase_resident, load_retention_policy, run_retention
+    from referrals.models import Referral, Resident
+    from referrals.snapshot import DirectorySnapshot
+    from reports.geography import ward_areas
+    from reports.needs import needs_report
+    from reports.needs_map import render_needs_map
+
+    app = create_app({"DATABASE_URL": url, "TESTING": True, **RELAXED_LIMITS})
+    services = app.extensions["oneroute"]
+    factory = services.session_factory
+    with factory() as session:
+        cast = choose_cast(session)
+        ensure_user(session, "scale-officer", "safety_net_officer", cast.officer_org)
+        ensure_user(session, "scale-hub", "hub_coordinator", cast.hub)
+        session.commit()
+    officer, hub = (signed_in(app, u) for u in ("scale-officer", "scale-hub"))
+    printed: list[str] = []
+
+    def show(timing: Timing, target: str, met: bool, explain: bool = True) -> None:
+        lines = report_line(timing, target, met, trip, scan)
+        if explain and timing.slowest is not None:
+            steps = plan(conninfo, timing.slowest)
+            used = indexes_in(steps)
+            lines.append(f"    its plan uses: {', '.join(used) if used else 'no index'}")
+            lines += [f"      {step}" for step in steps[:12]]
+        printed.extend(lines)
+        print("\n".join(lines))
+
+    with section(
+        f"pages (target p95 ≤ {PAGE_TARGET_MS:.0f} ms), {args.repeat} requests each after one warm-up"
+    ):
+        pages = [
+            ("safety-net dashboard (/safety-net)", officer, "/safety-net"),
+            ("coordinator's queue (/queue)", hub, "/queue"),
+            ("person search by name (/search)", officer, f"/search?q={cast.names[0]}"),
+            ("person search by phone (/search)", officer, f"/search?q={cast.phones[1]}"),
+            ("person search by postcode (/search)", officer, f"/search?q={cast.postcodes[2]}"),
+        ]
+        for label, client, path in pages:
+            timing = timed(label, page(client, path), args.repeat)
+            show(timing, f"p95 ≤ {PAGE_TARGET_MS:.0f} ms", timing.p95 * 1000 <= PAGE_TARGET_MS)
+
+    since = (utc_now() - timedelta(days=365)).date()
+    with section(
+        f"needs report and map over the year (target ≤ {REPORT_TARGET_S:.0f} s), {args.report_repeat} runs"
+    ):
+        made: list = []
+
+        def report_only():
+            with factory() as session:
+                made[:] = [needs_report(session, services.areas, since=since)]
+
+        timing = timed(
+            "needs report (reports.needs.needs_report, every council, a year)",
+            report_only,
+            args.report_repeat,
+            warm=0,
+        )
+        show(timing, f"≤ {REPORT_TARGET_S:.0f} s", timing.p95 <= REPORT_TARGET_S)
+        report_p50 = timing.p50
+        began = time.perf_counter()
+        for council in made[0].councils:
+            ward_areas(tuple(made[0].district_codes.get(council, ())))
+        shapes = time.perf_counter() - began
+        timing = timed(
+            "its map (render_needs_map)", lambda: render_needs_map(made[0]), args.report_repeat, warm=0
+        )
+        show(
+            timing,
+            f"report + map ≤ {REPORT_TARGET_S:.0f} s",
+            report_p50 + timing.p50 <= REPORT_TARGET_S,
+            explain=False,
+        )
+        extra = (
+            f"    report + map p50 {ms(report_p50 + timing.p50)}; the wards' shapes (Voronoi cells of the "
+            "shipped postcodes, once per process, reports.geography.ward_areas) took "
+            f"{ms(shapes)} before the first map"
+        )
+        printed.append(extra)
+        print(extra)
+
+    with section(f"audit verify (target ≥ {VERIFY_TARGET_PER_S:,} events/s)"):
+        with factory() as session:
+            CLOCK.reset()
+            began = time.perf_counter()
+            with (
+                session.connection()
+                .execution_options(yield_per=10_000)
+                .execute(
+                    select(
+                        text(
+                            "seq, prev_hash, hash, kind, referral_id, resident_id, actor, actor_role, "
+                            "actor_org_id, reason, payload::text, created_at"
+                        )
+                    )
+                    .select_from(text("audit_event"))
+                    .order_by(text("seq"))
+                ) as rows
+            ):
+                fetched = sum(1 for _ in rows)
+            fetch_s = time.perf_counter() - began
+        with factory() as session:
+            began = time.perf_counter()
+            canonical = sum(1 for _ in audit.records(session))
+            records_s = time.perf_counter() - began
+        with factory() as session:
+            began, began_cpu = time.perf_counter(), time.process_time()
+            result = audit.verify_trail(session)
+            verify_s = time.perf_counter() - began
+            verify_cpu = time.process_time() - began_cpu
+        rate = result.count / verify_s if verify_s else 0.0
+        met = result.ok and rate >= VERIFY_TARGET_PER_S
+        lines = [
+            f"audit verify (referrals.audit.verify_trail, as `flask audit verify`): {result.count:,} events "
+            f"in {verify_s:,.1f} s = {rate:,.0f} events/s, chain "
+            + ("sound" if result.ok else f"BROKEN: {result.problem}")
+            + f" — target ≥ {VERIFY_TARGET_PER_S:,}/s: {'MET' if met else 'NOT MET'}",
+            f"    breakdown: reading the rows alone {fetch_s:,.1f} s ({fetched / fetch_s:,.0f}/s), "
+            "plus building each "
+            f"event's canonical JSON {records_s - fetch_s:,.1f} s, plus hashing and checking links "
+            f"{verify_s - records_s:,.1f} s; {canonical:,} records",
+            f"    CPU used by this process {verify_cpu:,.1f} s = "
+            f"{result.count / max(verify_cpu, 1e-9):,.0f} events per "
+            "CPU-second (what one core to itself would do, the database's share aside)",
+            f"    per event: {verify_s / max(result.count, 1) * 1e6:.1f} µs = "
+            f"{verify_s / max(result.count, 1) / trip:.3f}"
+            " round trips",
+        ]
+        printed.extend(lines)
+        print("\n".join(lines))
+
+    with section(f"erasure of one person (target ≤ {ERASURE_TARGET_S:.0f} s), {args.erasures} people"):
+        from accounts.passwords import principal_for
+
+        with factory() as session:
+            from accounts.models import User
+
+            principal = principal_for(
+                session, session.scalar(select(User).where(User.username == "scale-officer"))
+            )
+            # People of the officer's area with several referrals, not erased yet.
+            many = (
+                select(Referral.resident_id)
+                .join(Resident, Resident.id == Referral.resident_id)
+                .where(Resident.erased_at.is_(None), Resident.area == cast.officer_area)
+                .group_by(Referral.resident_id)
+                .having(func.count() > 1)
+                .limit(500)
+            )
+            candidates = list(session.scalars(many))
+        people = random.Random(time.time_ns()).sample(candidates, min(args.erasures, len(candidates)))
+        queue = list(people)
+
+        def erase_next():
+            with factory() as session:
+                erase_resident(
+                    session,
+                    queue.pop(0),
+                    principal,
+                    "asked to be forgotten (bench)",
+                    services.lifecycle_policy,
+                )
+
+        timing = timed("erasure (referrals.erasure.erase_resident)", erase_next, len(people), warm=0)
+        show(timing, f"≤ {ERASURE_TARGET_S:.0f} s", max(timing.seconds) <= ERASURE_TARGET_S)
+
+    with section("retention run (referrals.erasure.run_retention, as `flask retention run`)"):
+        retention = load_retention_policy()
+        with factory() as session:
+            CLOCK.reset()
+            CLOCK.on = True
+            began = time.perf_counter()
+            due = due_for_erasure(session, retention, utc_now())
+            due_s = time.perf_counter() - began
+            CLOCK.on = False
+            due_timing = Timing(
+                "finding who is due (due_for_erasure)",
+                [due_s],
+                CLOCK.seconds,
+                CLOCK.statements,
+                CLOCK.rows,
+                CLOCK.slowest,
+            )
+        show(due_timing, "none set (nightly)", True)
+        with factory() as session:
+            timing = timed(
+                f"retention run ({len(due):,} due)",
+                lambda: run_retention(session, retention, services.lifecycle_policy),
+                1,
+                warm=0,
+            )
+        erased_each = (timing.seconds[0] - due_s) / len(due) if due else 0.0
+        show(
+            timing, f"each erasure ≤ {ERASURE_TARGET_S:.0f} s", erased_each <= ERASURE_TARGET_S, explain=False
+        )
+        extra = f"    {len(due):,} people erased, {ms(erased_each)} each after the search"
+        printed.append(extra)
+        print(extra)
+
+    with section("matching index rebuild (referrals.snapshot.DirectorySnapshot, a worker's first request)"):
+
+        def rebuild():
+            DirectorySnapshot(factory, services.areas).current()
+
+        timing = timed("matching index rebuild", rebuild, 3, warm=0)
+        show(timing, "none set (docs/scaling.md: about 9 s per 100,000 volunteers)", True)
+    app.extensions["oneroute"].engine.dispose()
+    return printed
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
