@@ -149,20 +149,28 @@ def _report(query: dict) -> NeedsReport:
     )
 
 
-@blp.get("/needs")
-@roles(*REPORT_ROLES)
-@blp.doc(
-    security=BEARER_SECURITY,
-    responses={
+def json_or_csv(what: str, schema: str) -> dict:
+    """The 200 answer of a report that is JSON, or CSV with ?format=csv."""
+    return {
         "200": {
-            "description": "The report as JSON, or as CSV with ?format=csv",
+            "description": f"The {what} as JSON, or as CSV with ?format=csv",
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/NeedsReport"}},
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
                 **CSV_RESPONSE,
             },
         }
-    },
-)
+    }
+
+
+def csv_answer(text: str, filename: str) -> Response:
+    return Response(
+        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@blp.get("/needs")
+@roles(*REPORT_ROLES)
+@blp.doc(security=BEARER_SECURITY, responses=json_or_csv("report", "NeedsReport"))
 @blp.arguments(NeedsQuerySchema, location="query")
 @blp.response(200, NeedsReportSchema)
 def needs(query):
@@ -171,11 +179,7 @@ def needs(query):
     organisation once) and duplicated provision (more providers than the demand needs)."""
     report = _report(query)
     if query["format"] == "csv":
-        return Response(
-            to_csv(report),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="needs.csv"'},
-        )
+        return csv_answer(to_csv(report), "needs.csv")
     return report_dict(report)
 
 
@@ -225,18 +229,7 @@ class NeedsTrendSchema(ma.Schema):
 
 @blp.get("/trend")
 @roles(*REPORT_ROLES)
-@blp.doc(
-    security=BEARER_SECURITY,
-    responses={
-        "200": {
-            "description": "The trend as JSON, or as CSV with ?format=csv",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/NeedsTrend"}},
-                **CSV_RESPONSE,
-            },
-        }
-    },
-)
+@blp.doc(security=BEARER_SECURITY, responses=json_or_csv("trend", "NeedsTrend"))
 @blp.arguments(NeedsQuerySchema, location="query")
 @blp.response(200, NeedsTrendSchema)
 def trend(query):
@@ -255,11 +248,7 @@ def trend(query):
         threshold=current_app.config["REPORT_SUPPRESSION_THRESHOLD"],
     )
     if query["format"] == "csv":
-        return Response(
-            trend_csv(found),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="needs-trend.csv"'},
-        )
+        return csv_answer(trend_csv(found), "needs-trend.csv")
     return trend_dict(found)
 
 

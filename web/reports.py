@@ -285,18 +285,31 @@ def reports():
     return _page(filters, typed, {}, report)
 
 
+def _scoped(build, failed: str) -> tuple[Filters, NeedsReport | NeedsTrend | None, Response | None]:
+    """The filters of the query string and what `build` makes of them for the signed-in person, or a 422
+    page titled `failed` saying what is wrong (a bad filter, an area not served, too long a period)."""
+    filters, errors, _typed = read_filters(request.args)
+    if errors:
+        return filters, None, error_page(422, failed, f"{next(iter(errors.values()))}.")
+    try:
+        return filters, build(filters), None
+    except DomainValidationError as exc:
+        why = (
+            "Choose an area from the list"
+            if exc.field == "area"
+            else exc.message[:1].upper() + exc.message[1:]
+        )
+        return filters, None, error_page(422, failed, f"{why}.")
+
+
 @blp.get("/reports/needs.png")
 @roles(*REPORT_ROLES)
 def reports_map():
     from reports.needs_map import render_needs_map  # matplotlib and shapely: loaded only to draw
 
-    filters, errors, _typed = read_filters(request.args)
-    if errors:
-        return error_page(422, "The map could not be drawn", f"{next(iter(errors.values()))}.")
-    try:
-        report = scoped_report(filters)
-    except DomainValidationError:
-        return error_page(422, "The map could not be drawn", "Choose an area from the list.")
+    _filters, report, refused = _scoped(scoped_report, "The map could not be drawn")
+    if refused is not None:
+        return refused
     return Response(render_needs_map(report), mimetype="image/png")
 
 
@@ -304,13 +317,9 @@ def reports_map():
 @roles(*REPORT_ROLES)
 def reports_trend_csv():
     """Needs week by week as CSV, the API's own rows (`reports.render.trend_csv`)."""
-    filters, errors, _typed = read_filters(request.args)
-    if errors:
-        return error_page(422, "The trend could not be made", f"{next(iter(errors.values()))}.")
-    try:
-        trend = scoped_trend(filters)
-    except DomainValidationError as exc:
-        return error_page(422, "The trend could not be made", f"{exc.message[:1].upper()}{exc.message[1:]}.")
+    _filters, trend, refused = _scoped(scoped_trend, "The trend could not be made")
+    if refused is not None:
+        return refused
     return Response(
         trend_csv(trend),
         mimetype="text/csv",
@@ -336,13 +345,9 @@ def reports_wards():
     from reports.ward_shapes import ATTRIBUTION
     from reports.ward_svg import ward_panels  # shapely, only for this page
 
-    filters, errors, _typed = read_filters(request.args)
-    if errors:
-        return error_page(422, "The map could not be drawn", f"{next(iter(errors.values()))}.")
-    try:
-        report = scoped_report(filters)
-    except DomainValidationError:
-        return error_page(422, "The map could not be drawn", "Choose an area from the list.")
+    filters, report, refused = _scoped(scoped_report, "The map could not be drawn")
+    if refused is not None:
+        return refused
     return render_template(
         "reports_wards.html",
         filters=filters,
