@@ -287,7 +287,9 @@ class SenderThatFailsOver:
     def __init__(self, faults: Faults) -> None:
         self.faults, self.sent = faults, []
 
-    def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+    def send(
+        self, to: str, body: str, status_callback: str | None = None, reference: str | None = None
+    ) -> SentMessage:
         self.sent.append(to)
         if len(self.sent) == 1:
             self.faults.read_only(True)
