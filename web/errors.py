@@ -1,9 +1,11 @@
 """Errors on the pages are pages (or JSON for the scripts), never a stack trace."""
 
 import logging
+from dataclasses import dataclass
 
 from flask import g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.exceptions import HTTPException
 
 from db import close_session
@@ -100,6 +102,26 @@ def _unexpected(error: Exception):
     return error_page(500, *MESSAGES[500])
 
 
+@dataclass(frozen=True)
+class _SignedIn:
+    """Who is signed in as last read, for a page drawn while the database cannot be asked again."""
+
+    id: int
+    role: str | None
+    display_name: str
+
+
+def _as_last_read(user) -> "_SignedIn | None":
+    """The signed-in user's fields as already loaded (a failed transaction expires them, and the session is
+    about to close): None when they are not all there, and the page then has no menu."""
+    if user is None:
+        return None
+    loaded = sa_inspect(user).dict
+    if not {"id", "role", "display_name"} <= set(loaded):
+        return None
+    return _SignedIn(loaded["id"], loaded["role"], loaded["display_name"])
+
+
 def _database_unavailable(error: Exception):
     """A restart or failover of the database (`db.faults`): 503 with Retry-After, one log line. The call form
     comes back filled in as it was sent; any other page says the form is kept (the browser's Back has it)."""
@@ -108,6 +130,7 @@ def _database_unavailable(error: Exception):
     log.warning(
         "database unavailable, page answered 503: %s %s (%s)", request.method, request.path, first_line(error)
     )
+    g.web_user = _as_last_read(g.get("web_user"))
     session = g.pop("web_db", None)
     if session is not None:
         close_session(session)

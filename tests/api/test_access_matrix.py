@@ -308,8 +308,13 @@ def test_public_api_routes_answer_without_a_token(app, client, world):
         assert status in (200, 302, 308, 404), f"{method} {rule.rule} answered {status} without a token"
 
 
+# The steps of signing in itself: through the council's provider (404 while single sign-on is off) and the
+# second factor after a password (back to the sign-in page without a password first).
+SIGN_IN_STEPS = {"web.sso_start", "web.sso_callback", "web.enter_code", "web.enrol_second_factor"}
+
+
 def test_web_pages_need_a_signed_in_person(app, client, world):
-    open_pages = {"web.sign_in", "web.static", "web.home", *OUTSIDE_PAGES}
+    open_pages = {"web.sign_in", "web.static", "web.home", *OUTSIDE_PAGES, *SIGN_IN_STEPS}
     for rule, method in routes(app):
         if not rule.endpoint.startswith(WEB_PREFIX) or rule.endpoint in open_pages or method != "GET":
             continue
@@ -318,6 +323,19 @@ def test_web_pages_need_a_signed_in_person(app, client, world):
         assert response.status_code in (302, 303, 401), (
             f"{rule.rule} answered {response.status_code} unsigned"
         )
+
+
+def test_the_steps_of_signing_in_lead_nowhere_without_a_sign_in(client):
+    assert client.get("/sign-in/sso").status_code == 404, "single sign-on is off here"
+    assert client.get("/sign-in/sso/callback").status_code == 404
+    for endpoint in ("web.enter_code", "web.enrol_second_factor"):
+        with client.application.test_request_context():
+            from flask import url_for
+
+            path = url_for(endpoint)
+        response = client.get(path)
+        assert response.status_code in (302, 303), f"{path}: {response.status_code}"
+        assert "/sign-in" in response.headers["Location"]
 
 
 def test_the_pages_for_people_outside_need_no_sign_in_and_show_nothing_without_a_link(client):
