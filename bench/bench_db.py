@@ -129,3 +129,36 @@ def analyzing(conninfo: str, every: float = 10.0) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+
+
+@contextlib.contextmanager
+def wait_events(conninfo: str, name: str, shares: dict, every: float = 0.05) -> Iterator[None]:
+    """Sample what this database's server processes are doing while the body runs; `shares` gets each
+    state's share of the samples: "cpu" (active, waiting on nothing), "idle" (waiting for the client: the
+    app working in Python, or no request), "idle in transaction" (the app working in Python inside a
+    transaction) and "<wait_event_type>:<wait_event>" for an active process waiting (a lock, I/O, WAL)."""
+    stop = threading.Event()
+    counts: dict[str, int] = {}
+
+    def run() -> None:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            while not stop.wait(every):
+                rows = connection.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                    (name,),
+                ).fetchall()
+                for state, kind, event in rows:
+                    active = f"{kind}:{event}" if kind else "cpu"
+                    key = active if state == "active" else state or "unknown"
+                    counts[key] = counts.get(key, 0) + 1
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        total = sum(counts.values()) or 1
+        shares.update({key: round(n / total, 3) for key, n in sorted(counts.items(), key=lambda kv: -kv[1])})

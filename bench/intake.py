@@ -22,12 +22,17 @@ time per request of the workers and of PostgreSQL, each worker's memory (RSS, an
 of the master and workers, which adds up to what the server takes), and how long each worker took to serve
 its first intake after one volunteer was added (the index patched from the change log). Requires wrk
 (`apt-get install -y wrk`).
+Beside the figures: PostgreSQL's wait-event shares during the measured run (`postgres_wait_shares`, sampled
+from pg_stat_activity) and, once the server has stopped, where one intake's CPU goes by stage with its SQL
+statements (`stages`: bench/intake_stages.py, the app in one process on the same database; --no-stages
+skips it).
 --profile samples the workers with py-spy during the measured run (`.venv/bin/pip install py-spy`).
 """
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +58,7 @@ from bench.servers import (
 )
 
 BODIES = 20_000
+STAGE_WARMUP = 30
 NO_LIMIT = "1000000 per minute"
 
 
@@ -124,8 +130,13 @@ def load(
     postgres = CpuMeter(lambda: bench_db.backend_pids(database.conninfo, database.name))
     workers.start()
     postgres.start()
-    with record_profiles(server.workers(), profile, options.duration):
+    waits: dict[str, float] = {}
+    with (
+        record_profiles(server.workers(), profile, options.duration),
+        bench_db.wait_events(database.conninfo, database.name, waits),
+    ):
         result = run_wrk(server.url, script, args, options.threads, options.connections, options.duration)
+    result["postgres_wait_shares"] = waits
     result["cpu_ms_per_request"] = {
         "workers": round(1000 * workers.stop() / max(result["requests"], 1), 2),
         "postgres": round(1000 * postgres.stop() / max(result["requests"], 1), 2),
@@ -142,6 +153,39 @@ def load_once(
         return load(server, "intake.lua", args, database, options)
     finally:
         server.stop()
+
+
+def intake_stages(
+    database: bench_db.BenchDatabase, bodies: Path, workdir: Path, options: argparse.Namespace
+) -> dict:
+    """One intake's CPU by stage and its SQL statements (bench/intake_stages.py), in a process of its own
+    with the app's settings on the same database, once the server has stopped, for calls the measured run
+    did not make (the last bodies of the file: a repeated body would be a repeat caller)."""
+    lines = bodies.read_text().splitlines()[-(options.stage_calls + STAGE_WARMUP) :]
+    tail = workdir / "stage_bodies.jsonl"
+    tail.write_text("\n".join(lines) + "\n")
+    command = [
+        sys.executable,
+        "-m",
+        "bench.intake_stages",
+        "--database-url",
+        database.url,
+        "--areas-file",
+        str(database.areas_file),
+        "--bodies",
+        str(tail),
+        "--token",
+        database.helpline_token,
+        "--calls",
+        str(options.stage_calls),
+        "--warmup",
+        str(STAGE_WARMUP),
+    ]
+    with open(workdir / "stages.log", "w") as log:
+        done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True, check=False)
+    if done.returncode:
+        raise BenchError(f"bench.intake_stages failed: see {workdir / 'stages.log'}")
+    return json.loads(done.stdout)
 
 
 def rps(result: dict) -> float:
@@ -205,6 +249,7 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         peak = app.rss_mb("VmHWM")
     finally:
         app.stop()
+    stages = intake_stages(database, bodies, workdir, options) if options.stages else None
     figures = {
         "scenario": "mixed" if options.mixed else "intake",
         "rps": round(rps(result), 1),
@@ -237,6 +282,8 @@ def measure(database: bench_db.BenchDatabase, workdir: Path, options: argparse.N
         "baseline_cpu_ms_per_request": base["cpu_ms_per_request"],
         "floor_cpu_ms_per_request": floor and floor["cpu_ms_per_request"],
         "statuses": result["statuses"],
+        "postgres_wait_shares": result["postgres_wait_shares"],
+        "stages": stages,
     }
     if options.mixed:
         figures["counts"] = result["counts"]
@@ -272,6 +319,13 @@ def main() -> None:
         action="store_false",
         help="skip the floor: the project's own stack doing one insert per request (bench/floor_app.py)",
     )
+    parser.add_argument(
+        "--no-stages",
+        dest="stages",
+        action="store_false",
+        help="skip the breakdown of one intake's CPU by stage (bench/intake_stages.py)",
+    )
+    parser.add_argument("--stage-calls", type=int, default=300, help="intakes the breakdown averages over")
     parser.add_argument("--history-offers", type=int, default=0, help="past offers to add (months of use)")
     parser.add_argument("--revision", default="head", help="migrate only this far (to compare migrations)")
     parser.add_argument("--keep-db", action="store_true")

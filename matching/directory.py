@@ -17,6 +17,7 @@ class Directory:
         areas: Iterable[AreaConfig],
     ) -> None:
         self._organisations: dict[int, Organisation] = {}
+        self._by_area_kind: dict[tuple[str, str], list[Organisation]] | None = None  # built on first use
         self._coverage = CoverageIndex()
         for org in organisations:
             if org.id in self._organisations:
@@ -35,6 +36,16 @@ class Directory:
 
     def organisations(self) -> Iterable[Organisation]:
         return self._organisations.values()
+
+    def organisations_of(self, area_code: str, kind: str) -> list[Organisation]:
+        """An area's organisations of one kind, by id: an index kept until an organisation changes, so a
+        routing asks it instead of scanning the national directory."""
+        if self._by_area_kind is None:
+            index: dict[tuple[str, str], list[Organisation]] = {}
+            for org in sorted(self._organisations.values(), key=lambda org: org.id):
+                index.setdefault((org.area, org.kind), []).append(org)
+            self._by_area_kind = index
+        return self._by_area_kind.get((area_code, kind), [])
 
     def volunteer(self, volunteer_id: int) -> Volunteer | None:
         if volunteer_id not in self.volunteers:
@@ -79,6 +90,7 @@ class Directory:
         org = self._organisations.pop(org_id, None)
         if org is None:
             return False
+        self._by_area_kind = None
         self._coverage.discard(org)
         self._version += 1
         return True
@@ -108,4 +120,5 @@ class Directory:
 
     def _add_organisation(self, org: Organisation) -> None:
         self._organisations[org.id] = org
+        self._by_area_kind = None
         self._coverage.add(org)

@@ -75,14 +75,7 @@ NETWORK_HUB = (
 
 def _network_hubs(area: AreaConfig, directory: Directory, covering: set[int]) -> list[Organisation]:
     """The area's other hubs, by id (the engine ranks them after the covering hubs, by score)."""
-    return sorted(
-        (
-            org
-            for org in directory.organisations()
-            if org.kind == "hub" and org.area == area.code and org.id not in covering
-        ),
-        key=lambda org: org.id,
-    )
+    return [org for org in directory.organisations_of(area.code, "hub") if org.id not in covering]
 
 
 def continuity_role(org: Organisation, ctx: MatchContext) -> Role | None:

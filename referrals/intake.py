@@ -26,7 +26,7 @@ from referrals.repeat_callers import CHECK, note_on_open_referrals
 from referrals.residents import current_record, index_resident, person_record, possible_duplicates
 from referrals.routing import RoutingContext, route_or_hold
 from referrals.sealing import new_key, seal
-from referrals.triaging import decide, triage_on_intake
+from referrals.triaging import apply_decision, decide, triage_on_intake
 from triage import Rules
 
 
@@ -254,6 +254,9 @@ def log_call(
         created_at=now,
         updated_at=now,
     )
+    # The decision is on the row before its first flush, so the INSERT carries it (no UPDATE for it);
+    # triage_on_intake below records it in the same order as before.
+    apply_decision(referral, decision)
     session.add(referral)
     session.flush()
     audit.record(
