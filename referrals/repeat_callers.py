@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
 from referrals import access, audit
+from referrals.awaiting import awaiting
 from referrals.duplicates import DuplicateMatch
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.lifecycle import OPEN_STATUSES
@@ -43,24 +44,7 @@ class ToCheck:
 def waiting_for_check(session: Session, area: str | None, limit: int = MAX_LISTED) -> list[tuple]:
     """(when it was logged, referral) of each call waiting for the check, oldest first, in `area` (None:
     every area). Nothing about the people it may be: that is `to_check`'s, for those who may see them."""
-    settled = aliased(AuditEvent)
-    query = (
-        select(AuditEvent.created_at, Referral)
-        .join(Referral, Referral.id == AuditEvent.referral_id)
-        .join(Resident, Resident.id == Referral.resident_id)
-        .where(
-            AuditEvent.kind == CHECK,
-            Resident.erased_at.is_(None),
-            ~select(settled.seq)
-            .where(settled.referral_id == AuditEvent.referral_id, settled.kind == CHECKED)
-            .exists(),
-        )
-        .order_by(AuditEvent.seq)
-        .limit(limit)
-    )
-    if area is not None:
-        query = query.where(Referral.area == area)
-    return [tuple(row) for row in session.execute(query).all()]
+    return awaiting(session, CHECK, CHECKED, area, limit)
 
 
 def to_check(session: Session, principal: Principal, limit: int = MAX_LISTED) -> list[ToCheck]:

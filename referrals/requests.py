@@ -21,16 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from accounts.tokens import Principal
 from db.base import utcnow
 from directory.models import Organisation
 from referrals import access, audit
+from referrals.awaiting import awaiting
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
 from referrals.intake import CallLog, IntakeContext, log_call
 from referrals.lifecycle import OPEN_STATUSES
-from referrals.models import AuditEvent, Referral, ReferralLink, Resident
+from referrals.models import AuditEvent, Referral, ReferralLink
 from referrals.persistence import Change, persist, to_value
 from referrals.reading import get_referral_for, record_people_shown
 from referrals.routing import RoutingContext, area_safety_net, route_or_hold
@@ -133,25 +134,10 @@ def waiting_for_review(session: Session, principal: Principal, limit: int = MAX_
         return []
     from referrals.repeat_callers import CHECK, CHECKED
 
-    reviewed = aliased(AuditEvent)
-    query = (
-        select(AuditEvent.created_at, Referral)
-        .join(Referral, Referral.id == AuditEvent.referral_id)
-        .join(Resident, Resident.id == Referral.resident_id)
-        .where(
-            AuditEvent.kind == REVIEW,
-            Resident.erased_at.is_(None),
-            Referral.status.in_(OPEN_STATUSES),
-            ~select(reviewed.seq)
-            .where(reviewed.referral_id == AuditEvent.referral_id, reviewed.kind == REVIEWED)
-            .exists(),
-        )
-        .order_by(AuditEvent.seq)
-        .limit(limit)
+    found = awaiting(
+        session, REVIEW, REVIEWED, access.area_scope(principal), limit, Referral.status.in_(OPEN_STATUSES)
     )
-    if (area := access.area_scope(principal)) is not None:
-        query = query.where(Referral.area == area)
-    rows = [(at, row) for at, row in session.execute(query).all() if access.may_review(principal, row)]
+    rows = [(at, row) for at, row in found if access.may_review(principal, row)]
     ids = [row.id for _, row in rows]
     checks: dict[int, set[str]] = {}
     for referral_id, kind in session.execute(
