@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from notify.fake_http import ProviderError
+
 # Notify's test numbers: with a test key these end in a failure; any other number is delivered.
 TEST_NUMBER_OUTCOMES = {"07700900002": "permanent-failure", "07700900003": "temporary-failure"}
 DELIVERY_OUTCOMES = ("delivered", "permanent-failure", "temporary-failure", "technical-failure")
@@ -13,7 +15,7 @@ MAX_BODY_LENGTH = 918  # Notify refuses a text longer than 918 characters (6 mes
 UK_MOBILE = re.compile(r"^(?:\+?44|0)7\d{9}$")
 
 
-class NotifyError(Exception):
+class NotifyError(ProviderError):
     """An error answer as Notify gives it: `{"status_code", "errors": [{"error", "message"}]}`."""
 
     def __init__(self, status: int, error: str, message: str):

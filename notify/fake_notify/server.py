@@ -9,13 +9,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 from notifications_python_client.errors import TokenError
 
+from notify.fake_http import BackgroundServer, JsonHandler
 from notify.fake_notify.model import (
     MAX_BODY_LENGTH,
     UK_MOBILE,
@@ -31,7 +30,6 @@ from notify.fake_notify.model import (
 
 logger = logging.getLogger(__name__)
 CALLBACK_TIMEOUT = 5.0
-SHUTDOWN_POLL_SECONDS = 0.05
 DEFAULT_NUMBER = "07700900000"
 BODY = "body"
 
@@ -41,9 +39,12 @@ def split_api_key(api_key: str) -> tuple[str, str]:
     return api_key[-73:-37], api_key[-36:]
 
 
-class FakeNotify:
+class FakeNotify(BackgroundServer):
     """One Notify service: its API key, its text template (the body is `((body))`), and its two callbacks
     (delivery receipts, received texts), both sent with `callback_token` as the bearer token."""
+
+    thread_name = "fake-notify"
+    join_timeout = CALLBACK_TIMEOUT
 
     def __init__(
         self,
@@ -69,37 +70,7 @@ class FakeNotify:
         self._lock = threading.Lock()
         self._notifications: dict[str, FakeNotification] = {}
         self._send_attempts = 0
-        self._stopping = threading.Event()
-        self._workers: list[threading.Thread] = []
-        self._server = _Server((host, port), self)
-        self._serving: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeNotify":
-        self._serving = threading.Thread(
-            target=self._server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), name="fake-notify", daemon=True
-        )
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._serving is not None:
-            self._server.shutdown()
-            self._serving.join()
-        self._server.server_close()
-        for worker in list(self._workers):
-            worker.join(timeout=CALLBACK_TIMEOUT)
-
-    def __enter__(self) -> "FakeNotify":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._serve_on(host, port, _Handler)
 
     # As Notify
 
@@ -250,46 +221,18 @@ class FakeNotify:
             print(line.replace("\n", "\\n"), file=sys.stdout, flush=True)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeNotify):
-        super().__init__(address, _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(JsonHandler):
     server_version = "FakeNotify/1.0"
+    strip_trailing_slash = True
 
-    def do_GET(self) -> None:
-        self._dispatch("GET")
+    def bad_request(self, message: str) -> dict:
+        return bad_request(message).body()
 
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def log_message(self, format: str, *args: object) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)
-
-    def _dispatch(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        try:
-            status, payload = self._route(method, parts.path.rstrip("/"), parse_qs(parts.query))
-        except NotifyError as error:
-            status, payload = error.status, error.body()
-        except (ValueError, TypeError, KeyError) as error:
-            status, payload = 400, bad_request(f"{type(error).__name__}: {error}").body()
-        except requests.RequestException as error:
-            status, payload = 502, {"error": f"the app could not be reached: {error}"}
-        self._send_json(status, payload)
-
-    def _route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, object]:
-        fake, authorization = self.server.fake, self.headers.get("Authorization")
+    def route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, object]:
+        fake: FakeNotify = self.server.fake
+        authorization = self.headers.get("Authorization")
         if (method, path) == ("POST", "/v2/notifications/sms"):
-            return 201, fake.send_sms(self._json(), authorization).created_json(fake.url)
+            return 201, fake.send_sms(self.json_body(), authorization).created_json(fake.url)
         if method == "GET" and path.startswith("/v2/notifications/"):
             return 200, fake.notification(path.rsplit("/", 1)[1], authorization).as_json()
         if (method, path) == ("GET", "/_fake/messages"):
@@ -300,27 +243,9 @@ class _Handler(BaseHTTPRequestHandler):
         if (method, path) == ("GET", "/_fake/control"):
             return 200, fake.configure({})
         if (method, path) == ("POST", "/_fake/control"):
-            return 200, fake.configure(self._json())
+            return 200, fake.configure(self.json_body())
         if (method, path) == ("POST", "/_fake/inbound"):
-            request = self._json()
+            request = self.json_body()
             response = fake.send_inbound(str(request["from"]), str(request["body"]), request.get("to"))
             return 200, {"status": response.status_code, "body": response.text}
         raise NotifyError(404, "NotFound", f"{method} {path} is not part of the fake Notify")
-
-    def _json(self) -> dict:
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length).decode("utf-8") or "{}")
-        if not isinstance(payload, dict):
-            raise ValueError("expected a JSON object")
-        return payload
-
-    def _send_json(self, status: int, payload: object) -> None:
-        encoded = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(encoded)))
-        self.end_headers()
-        try:
-            self.wfile.write(encoded)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.info("the client left before the answer to %s %s", self.command, self.path)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 
+from notify.fake_http import ProviderError
 from notify.sms_text import segment_count
 
 API_VERSION = "2010-04-01"
@@ -38,7 +39,7 @@ ERROR_MESSAGES: dict[int, str] = {
 HTTP_STATUS_OF_CODE = {20003: 401, 20404: 404, 20429: 429, 20500: 500, 20503: 503}
 
 
-class TwilioError(Exception):
+class TwilioError(ProviderError):
     """An error answer in Twilio's format: the HTTP status follows from the Twilio code."""
 
     def __init__(self, code: int, message: str | None = None):

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import requests
 from twilio.request_validator import RequestValidator
 
-from notify.fake_twilio.handler import FakeTwilioHTTPServer
+from notify.fake_http import BackgroundServer
+from notify.fake_twilio.handler import FakeTwilioHandler
 from notify.fake_twilio.model import (
     API_VERSION,
     MAX_BODY_LENGTH,
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 WEBHOOK_TIMEOUT = 5.0
 DEFAULT_NUMBER = "+447700900000"
-SHUTDOWN_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,10 @@ class InboundResult:
     body: str
 
 
-class FakeTwilio:
+class FakeTwilio(BackgroundServer):
+    thread_name = "fake-twilio"
+    join_timeout = WEBHOOK_TIMEOUT
+
     def __init__(
         self,
         host: str = "127.0.0.1",
@@ -82,37 +85,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._messages: dict[str, FakeMessage] = {}
         self._create_attempts = 0
-        self._stopping = threading.Event()
-        self._workers: list[threading.Thread] = []
-        self._server = FakeTwilioHTTPServer((host, port), self)
-        self._serving: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeTwilio":
-        self._serving = threading.Thread(
-            target=self._server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), name="fake-twilio", daemon=True
-        )
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._serving is not None:
-            self._server.shutdown()
-            self._serving.join()
-        self._server.server_close()
-        for worker in list(self._workers):
-            worker.join(timeout=WEBHOOK_TIMEOUT)
-
-    def __enter__(self) -> "FakeTwilio":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._serve_on(host, port, FakeTwilioHandler)
 
     def create_message(
         self, account_sid: str, form: Mapping[str, str], authorization: str | None
