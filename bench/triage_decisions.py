@@ -4,7 +4,8 @@
     python -m bench.triage_decisions OUT.json --diff OLD.json   # write, then compare with OLD
 
 Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
-(all parts) and triage_tuning4/*.yaml (tuning only) is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
+(all parts) and triage_tuning4/*.yaml (tuning only)
+is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).
 """

@@ -109,7 +109,7 @@ def _profile(name: str, node: Node, lists: dict[str, tuple[str, ...]]) -> Negati
 
 
 def _cancel_window(fields: dict[str, Node], node: Node) -> int | None:
-    """A `cancelled_by` cue cancels a match in its clause or within this many words; absent: the whole sentence."""
+    """A `cancelled_by` cue cancels a match in its clause or within this many words; absent: its sentence."""
     if "cancel_window" not in fields:
         return None
     return fields["cancel_window"].integer(1, 30)

@@ -31,8 +31,9 @@ class NegationProfile:
     sentence: TermSet = field(default_factory=lambda: TermSet([]))
     sentence_reach: int = 0
     # A cancelling cue ("still", "again", a doubt) cancels a match only in its clause or within this many
-    # words of it in the same sentence; None: anywhere in the sentence. "Still walks to the shop every day, ... nearly talked
-    # into a new roof, stopped it in time" is no current scam: "still" and "every day" are about other things.
+    # words of it in the same sentence; None: anywhere in the sentence. "Still walks to the shop every day,
+    # ... nearly talked into a new roof, stopped it in time" is no current scam: "still" and "every day" are
+    # about other things.
     cancel_window: int | None = None
 
 
