@@ -98,6 +98,8 @@ class _Finder:
     def _candidates(self, owner: str, detector: Detector) -> list[Evidence]:
         notes = self._notes
         exceptions = detector.exceptions.find(notes)
+        if detector.names:
+            exceptions += [hit for hit in detector.names.find(notes) if _written_as_name(notes, hit)]
         candidates = [
             Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)
         ]
@@ -142,3 +144,16 @@ class _Finder:
             ).items():
                 cues.setdefault(hit, Cue(cue, reason))
         return cues
+
+
+def _written_as_name(notes: Notes, hit: Hit) -> bool:
+    """One word written Like This, not the first word of its sentence: a name ("Biscuit", "Pip"), not a
+    thing ("biscuits") or an acronym ("PIP")."""
+    if hit.first != hit.last or hit.first == 0:
+        return False
+    tokens = notes.tokens
+    token = tokens[hit.first]
+    if tokens[hit.first - 1].sentence != token.sentence:
+        return False
+    written = notes.text[token.start : token.end]
+    return len(written) > 1 and written[0].isupper() and written[1:].islower()

@@ -46,6 +46,8 @@ class Detector:
     kept_with_needs: tuple[str, ...] = ()
     together: tuple[tuple[TermSet, ...], ...] = ()
     fuzzy_targets: frozenset[str] = frozenset()
+    # words that, written with a capital inside a sentence ("walks Biscuit", "Pip's lead"), are a name
+    names: TermSet | None = None
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,66 @@ def test_a_concern_that_goes_on_after_a_check_still_counts(decide, notes):
     decision = decide(notes)
     assert decision.safeguarding, decision.reasons
     assert decision.tier == "statutory"
+
+
+# --- a pet or person called by a food word or a benefit's name ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Could someone walk Muffin for me while my knee heals? She's a little terrier.",
+        "Her cat Pepper needs feeding twice a day while she is in hospital.",
+        "He can't get Pip out for her walks since his fall, she's a whippet.",
+    ],
+)
+def test_a_pet_called_by_a_food_word_or_pip_is_no_shopping_or_money_need(decide, notes):
+    decision = decide(notes)
+    assert "dog_walking" in decision.needs, decision.reasons
+    assert "shopping" not in decision.needs, decision.reasons
+    assert "financial" not in decision.needs, decision.reasons
+
+
+def test_food_words_and_the_benefit_in_capitals_still_count(decide):
+    assert "shopping" in decide("Could someone pick up bread, milk and biscuits for her?").needs
+    assert "financial" in decide("Her PIP has been stopped and she can't pay the gas.").needs
+
+
+# --- a death told as a fact is background; grief or low mood must be said ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Widower, his wife passed two winters ago. Would love a weekly phone call for a chat.",
+        "Lonely since her brother died, would like someone to pop round for a cuppa.",
+    ],
+)
+def test_a_death_told_as_a_fact_is_befriending_not_mental_health(decide, notes):
+    decision = decide(notes)
+    assert decision.needs == ["befriending"], decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+def test_grief_or_low_mood_after_a_death_is_mental_health(decide):
+    assert "mental_health" in decide("Since her husband died she has been grieving and very low.").needs
+    assert "mental_health" in decide("I can't face getting up since mum died.").needs
+
+
+# --- an appointment said in passing is no transport need ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She has a hearing test appointment next month, her son is taking her. Needs shopping.",
+        "Has been seen by the falls team, next appointment in the spring. Would like a befriender.",
+    ],
+)
+def test_an_appointment_in_passing_is_no_transport_need(decide, notes):
+    assert "transport" not in decide(notes).needs
+
+
+def test_getting_to_an_appointment_is_transport(decide):
+    assert "transport" in decide("Needs a lift to her eye clinic appointment on Tuesday.").needs
+    assert "transport" in decide("can u help me get to my hospital appointment").needs
