@@ -55,14 +55,15 @@ def find_all(text: str, rules: Rules) -> Findings:
     finder.detect((f"circumstance:{name}", detector) for name, detector in rules.circumstances.items())
     for name, indicator in rules.indicators.items():
         owner = f"indicator:{name}"
-        if indicator.requires_also and findings.evidence.get(owner):
-            also = finder.kept(indicator.requires_also.find(notes), indicator.detector.negation)
-            if also:
-                findings.evidence[owner].append(
-                    Evidence(owner, also[0], notes.quote(also[0].first, also[0].last))
-                )
-            else:
-                del findings.evidence[owner]
+        for required in (indicator.requires_also, indicator.requires_too):
+            if required and findings.evidence.get(owner):
+                also = finder.kept(required.find(notes), indicator.detector.negation)
+                if also:
+                    findings.evidence[owner].append(
+                        Evidence(owner, also[0], notes.quote(also[0].first, also[0].last))
+                    )
+                else:
+                    del findings.evidence[owner]
     return findings
 
 

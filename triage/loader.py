@@ -27,7 +27,7 @@ FILES = (
     "urgency.yaml",
 )
 NEED_ONLY_KEYS = ("unless_needs", "kept_with_needs")
-INDICATOR_KEYS = ("requires_also", "implies_needs", "absorbs_needs")
+INDICATOR_KEYS = ("requires_also", "requires_too", "implies_needs", "absorbs_needs")
 DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "names", "negation", "together", *NEED_ONLY_KEYS}
 
 
@@ -174,6 +174,7 @@ def _read_indicators(document: Node, language: Language, needs: frozenset[str]) 
         indicators[identifier] = Indicator(
             detector=_read_detector(node, identifier, language, "risk"),
             requires_also=optional(fields, "requires_also", node, []).terms(language.word_lists),
+            requires_too=optional(fields, "requires_too", node, []).terms(language.word_lists),
             implies_needs=tuple(implied.texts()),
             absorbs_needs=tuple(absorbed.texts()),
         )

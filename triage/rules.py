@@ -63,6 +63,8 @@ class Indicator:
     requires_also: TermSet
     implies_needs: tuple[str, ...]
     absorbs_needs: tuple[str, ...] = ()
+    # a second term that must also be found somewhere in the notes (with requires_also: both must be)
+    requires_too: TermSet | None = None
 
 
 @dataclass(frozen=True)

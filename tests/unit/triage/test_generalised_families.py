@@ -131,3 +131,62 @@ def test_an_appointment_in_passing_is_no_transport_need(decide, notes):
 def test_getting_to_an_appointment_is_transport(decide):
     assert "transport" in decide("Needs a lift to her eye clinic appointment on Tuesday.").needs
     assert "transport" in decide("can u help me get to my hospital appointment").needs
+
+
+# --- fear: of someone or of being at home is a concern; of a bill, a machine or an illness is not ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She's scared of the gas bill so she keeps the heating off. Needs help with her energy costs.",
+        "I'm frightened of breaking the new tablet, could someone show me how to use it?",
+        "Dad is terrified about his operation next week and would like a lift to the hospital.",
+    ],
+)
+def test_fear_of_a_bill_a_machine_or_an_illness_is_not_safeguarding(decide, notes):
+    assert not decide(notes).safeguarding
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She's frightened of her lodger and won't go downstairs when he's in.",
+        "I'm scared to go home tonight.",
+        "Her grandson is 15 and I'm scared he's been drawn into something with older boys.",
+    ],
+)
+def test_fear_of_someone_or_of_home_is_safeguarding(decide, notes):
+    assert decide(notes).safeguarding
+
+
+# --- a vulnerable adult whose carer has gone: who, the carer, and the carer gone, anywhere in the note ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My uncle has Parkinson's and can't cook for himself. His wife does everything for him and she was "
+        "blue-lighted in last night.",
+        "Tom is 30 with Down's syndrome. His dad is his carer. Dad flew to Spain on Monday for a funeral.",
+        "Mum has dementia. I'm her carer and I've come down with flu, I can't get out of bed.",
+    ],
+)
+def test_a_vulnerable_adult_whose_carer_has_gone_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her husband has dementia; she's his carer. He was in hospital in the spring but is home now and "
+        "they're managing fine. She'd like someone to walk their dog.",
+        "He has a learning disability and his mum is his carer. She went into hospital but his aunt has "
+        "moved in with him for now. Could someone collect his prescription?",
+    ],
+)
+def test_a_carer_back_or_someone_standing_in_is_no_gap(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
