@@ -190,3 +190,41 @@ def test_a_vulnerable_adult_whose_carer_has_gone_is_safeguarding(decide, notes):
 def test_a_carer_back_or_someone_standing_in_is_no_gap(decide, notes):
     decision = decide(notes)
     assert not decision.safeguarding, decision.reasons
+
+
+# --- background that is no current concern ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Got a text about a parking fine with a link, she didn't click it and deleted it. Needs her bins "
+        "taking out on Thursdays.",
+        "A man rang claiming to be from her bank about a safe account; she put the phone down and nothing "
+        "has been touched. Wants a lift to the dentist.",
+        "She'll leave cash out or give the volunteer her card at the door. Needs a weekly shop.",
+        "He will hand over the money for the shopping when they drop it off.",
+        "Her knees won't let her walk the dog far, could someone take Rex out?",
+        "He can't always tell when people are taking advantage, so please send a DBS-checked volunteer "
+        "to help with his shopping.",
+        "The police came round last week - not for him, a break-in over the road. He'd like a befriender.",
+        "Reported the damp to the landlord twice, no response. Wants advice on getting repairs done.",
+    ],
+)
+def test_background_and_payment_are_not_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man rang saying he was from her bank and she has moved her savings to a safe account.",
+        "Her son makes her hand over her bank card every week.",
+        "Knocked on her door all morning, no answer, and her curtains are still shut.",
+        "He won't let her out of the house or see her friends.",
+    ],
+)
+def test_the_same_words_in_a_current_concern_still_count(decide, notes):
+    assert decide(notes).safeguarding
