@@ -228,3 +228,53 @@ def test_background_and_payment_are_not_safeguarding(decide, notes):
 )
 def test_the_same_words_in_a_current_concern_still_count(decide, notes):
     assert decide(notes).safeguarding
+
+
+# --- words for a need used for something else: a job, a building, a company, the referrer ---
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("I'm a home carer on nights and I've tested positive, can someone do a shop?", "personal_care"),
+        ("Top floor flat, no lift, and my hip is bad. Could someone carry shopping up?", "transport"),
+        ("The removals company lost half my boxes. Can someone help me post some letters?", "befriending"),
+        ("Down to his last heart tablet, could someone collect his repeat from the chemist?", "digital"),
+        ("Used to be a housing officer myself. Just need my bins taking out.", "housing"),
+        ("Finances are fine and no debts. Could a volunteer take my library books back?", "financial"),
+        ("Retired solicitor, sharp as ever, needs a hand with his weekly shop.", "advice"),
+    ],
+)
+def test_a_need_word_used_for_something_else_is_no_need(decide, notes, not_needed):
+    decision = decide(notes)
+    assert not_needed not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+# --- confusion told as a call-taker notices it, and a learning disability in the person's words ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Lives alone. Asked me what month it was three times and thought it was still Christmas. Wants "
+        "bread and milk brought round.",
+        "i live in my own flat and my support worker said to ask u. can someone help me with shopping",
+    ],
+)
+def test_confusion_or_a_support_worker_and_living_alone_is_not_mutual_aid(decide, notes):
+    assert decide(notes).tier == "vcs"
+
+
+# --- shielding that has ended, and someone on the floor who cannot get up ---
+
+
+def test_shielding_that_has_ended_is_not_the_safety_net(decide):
+    decision = decide("Was shielding but that's finished now. Wants a paper and a few bits from the shop.")
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+def test_someone_on_the_floor_who_cannot_get_up_is_an_emergency(decide):
+    decision = decide("Dad is on the bathroom floor and can't get himself up, he's 90.")
+    assert decision.urgency == "emergency", decision.reasons
+    assert decision.tier == "statutory"
