@@ -278,3 +278,38 @@ def test_someone_on_the_floor_who_cannot_get_up_is_an_emergency(decide):
     decision = decide("Dad is on the bathroom floor and can't get himself up, he's 90.")
     assert decision.urgency == "emergency", decision.reasons
     assert decision.tier == "statutory"
+
+
+# --- a child at risk said other ways, an overdose said loosely, psychosis in the person's words ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My granddaughter is 14 and hasn't been home for three nights, she's been seen with older lads.",
+        "im 12 and my dad hasnt been home since tuesday, theres nothing left to eat",
+        "She's 15 and basically bringing up her little sister because their mum is drinking heavily again.",
+        "I'm going into hospital tomorrow and there's nobody to look after the kids while I'm in.",
+        "He swallowed a load of his tablets an hour ago.",
+        "they are putting something in my tea and i can hear them through the wall talking about me",
+    ],
+)
+def test_a_child_at_risk_an_overdose_or_psychosis_said_other_ways_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My spaniel, 4, is missing out on walks since my operation. Could someone take her out?",
+        "They get on like a house on fire, she just needs her prescription collecting.",
+        "Had a shielding letter back in the first lockdown, not on any list now. Wants video calls.",
+        "She can still manage her own washing, just needs a hand with the shopping.",
+    ],
+)
+def test_a_pet_missing_out_a_figure_of_speech_or_past_shielding_is_not_escalated(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
