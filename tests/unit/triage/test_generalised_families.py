@@ -313,3 +313,24 @@ def test_a_pet_missing_out_a_figure_of_speech_or_past_shielding_is_not_escalated
     decision = decide(notes)
     assert not decision.safeguarding, decision.reasons
     assert decision.tier != "statutory", decision.reasons
+
+
+# --- food: going without, eating only what is left, not cooking, a carer who did the meals gone ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "He doesn't cook and has been living off crisps since Sunday.",
+        "Flat has very little food and she's been eating dry cereal for tea.",
+        "His food runs out tomorrow and his money doesn't come in till Friday.",
+        "She won't remember to feed herself while her husband is away.",
+    ],
+)
+def test_going_without_food_is_a_food_need(decide, notes):
+    assert "food" in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_vulnerable_adult_whose_carer_has_gone_needs_care_and_meals(decide):
+    decision = decide("My sister has a learning disability; her husband, her carer, was admitted today.")
+    assert {"personal_care", "food"} <= set(decision.needs), decision.reasons
