@@ -334,3 +334,19 @@ def test_going_without_food_is_a_food_need(decide, notes):
 def test_a_vulnerable_adult_whose_carer_has_gone_needs_care_and_meals(decide):
     decision = decide("My sister has a learning disability; her husband, her carer, was admitted today.")
     assert {"personal_care", "food"} <= set(decision.needs), decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("Lives at 12 Housing Row. Wants her prescription picked up on Fridays.", "housing"),
+        ("She helps out in the Mind shop but has broken her wrist; needs a weekly shop.", "mental_health"),
+        ("They're in the parents' accommodation by the ward; could someone walk their dog?", "housing"),
+        ("Call from the duty social worker, adult social care, asking for a befriender.", "personal_care"),
+        ("He sells his paintings on the internet and needs parcels posting.", "digital"),
+    ],
+)
+def test_a_street_a_charity_a_job_or_a_place_is_no_need(decide, notes, not_needed):
+    decision = decide(notes)
+    assert not_needed not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
