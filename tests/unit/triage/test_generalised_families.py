@@ -350,3 +350,22 @@ def test_a_street_a_charity_a_job_or_a_place_is_no_need(decide, notes, not_neede
     decision = decide(notes)
     assert not_needed not in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My brother has cerebral palsy and can't be left alone; mum usually does everything for him and "
+        "she is away until Sunday.",
+        "im 13 and my mum is really ill in bed, can someone bring us some shopping",
+    ],
+)
+def test_more_ways_of_saying_the_carer_is_away_or_a_child_with_an_ill_parent(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+def test_an_adult_with_an_ill_mother_is_no_child_at_risk(decide):
+    decision = decide("I'm 45 and my mum is unwell, could someone collect her prescription?")
+    assert not decision.safeguarding, decision.reasons
