@@ -369,3 +369,17 @@ def test_more_ways_of_saying_the_carer_is_away_or_a_child_with_an_ill_parent(dec
 def test_an_adult_with_an_ill_mother_is_no_child_at_risk(decide):
     decision = decide("I'm 45 and my mum is unwell, could someone collect her prescription?")
     assert not decision.safeguarding, decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Ambulance service welfare referral: his cat needs feeding while he's in hospital.",
+        "She volunteers at the debt advice centre but has broken her ankle; needs a weekly shop.",
+        "Already sent his Attendance Allowance form off, just wants someone to walk his dog.",
+    ],
+)
+def test_money_words_in_a_label_a_job_or_a_form_in_hand_are_no_money_need(decide, notes):
+    decision = decide(notes)
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
