@@ -3,8 +3,9 @@
     python -m bench.triage_decisions OUT.json            # write the decisions
     python -m bench.triage_decisions OUT.json --diff OLD.json   # write, then compare with OLD
 
-Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml and triage_eval3/*.yaml
-(all parts) is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
+Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
+(all parts) and triage_tuning4/*.yaml (tuning only)
+is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).
 """
@@ -17,7 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.triage_eval import BLIND_CASES, DEFAULT_CASES, SECOND_BLIND_CASES, load_cases, third_evaluation
+from bench.triage_eval import (
+    BLIND_CASES,
+    DEFAULT_CASES,
+    SECOND_BLIND_CASES,
+    fourth_tuning,
+    load_cases,
+    third_evaluation,
+)
 from triage import load_rules, triage
 
 
@@ -26,6 +34,7 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
     for path in (DEFAULT_CASES, BLIND_CASES, SECOND_BLIND_CASES):
         named += [(f"{path.name}#{index}", case) for index, case in enumerate(load_cases(path))]
     named += [(f"triage_eval3#{case['id']}", case) for case in third_evaluation("all")]
+    named += [(f"triage_tuning4#{case['id']}", case) for case in fourth_tuning()]
     return named
 
 

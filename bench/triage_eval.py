@@ -9,7 +9,10 @@ evaluation (tests/data/triage_eval3/, six voices by six writers who never saw th
 says how): one line for all of it, one per voice and one per class of error (`group`). Its held-back half is
 chosen by a hash of each case's id (`held_back`), so no one picked the hard cases; its cases may name
 `acceptable` tiers and needs, and its lines add `unsafe_to_mutual_aid` (a statutory or safeguarding case sent
-to mutual aid) and the 99th-percentile time per note. Cases are a YAML
+to mutual aid) and the 99th-percentile time per note. Last, the fourth set (tests/data/triage_tuning4/, one
+file per voice by writers who never saw the rules, labelled by the third set's LABELLING.md) is TUNING ONLY:
+it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
+whatever --part says (one line for all of it, one per voice, one per class). Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
 safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
@@ -37,6 +40,7 @@ DEFAULT_CASES = DATA / "triage_cases.yaml"
 BLIND_CASES = DATA / "triage_blind.yaml"
 SECOND_BLIND_CASES = DATA / "triage_blind2.yaml"
 THIRD_EVALUATION = DATA / "triage_eval3"
+FOURTH_TUNING = DATA / "triage_tuning4"  # tuning only: no held-back part
 CLASSES = (
     "child_at_risk",
     "support_gone",
@@ -214,6 +218,11 @@ def third_evaluation(part: str = "all", folder: Path = THIRD_EVALUATION) -> list
     return cases
 
 
+def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
+    """Every case of the fourth set: tuning only (no held-back part), in the third evaluation's format."""
+    return third_evaluation("all", folder) if folder.is_dir() else []
+
+
 def third_evaluation_groups(cases: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     """All of it, then each voice, then each class of error (a case may be in two)."""
     groups = [("all", cases)]
@@ -256,6 +265,15 @@ def main(arguments: list[str] | None = None) -> int:
             if options.failures and group == "all":
                 print("\n".join(failures), file=sys.stderr)
             line = {"cases": THIRD_EVALUATION.name, "part": options.part, "group": group, **summary}
+            print(json.dumps(line))
+        fourth = fourth_tuning()
+        for group, cases in third_evaluation_groups(fourth) if fourth else []:
+            if not cases:
+                continue
+            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu)
+            if options.failures and group == "all":
+                print("\n".join(failures), file=sys.stderr)
+            line = {"cases": FOURTH_TUNING.name, "part": "tuning_only", "group": group, **summary}
             print(json.dumps(line))
     return 0
 

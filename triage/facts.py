@@ -83,11 +83,18 @@ class Facts:
         found = self.findings.evidence
         candidates: dict[str, list[tuple[Detector, NeedSource]]] = {}
         for code, need in self.rules.needs.items():
+            # words that are part of a safeguarding finding (even one put aside as past, foiled or
+            # resolved: "a caller said she owed tax, she hung up") are that story, not a request
             absorbing = [
                 item
                 for name, evidence in self.indicators.items()
                 if code in self.rules.indicators[name].absorbs_needs
                 for item in evidence
+            ] + [
+                negated.evidence
+                for name, indicator in self.rules.indicators.items()
+                if code in indicator.absorbs_needs
+                for negated in self.findings.negated.get(f"indicator:{name}", [])
             ]
             detectors = [(f"need.{code}", need.detector, found.get(f"need:{code}", []))]
             detectors += [

@@ -55,14 +55,15 @@ def find_all(text: str, rules: Rules) -> Findings:
     finder.detect((f"circumstance:{name}", detector) for name, detector in rules.circumstances.items())
     for name, indicator in rules.indicators.items():
         owner = f"indicator:{name}"
-        if indicator.requires_also and findings.evidence.get(owner):
-            also = finder.kept(indicator.requires_also.find(notes), indicator.detector.negation)
-            if also:
-                findings.evidence[owner].append(
-                    Evidence(owner, also[0], notes.quote(also[0].first, also[0].last))
-                )
-            else:
-                del findings.evidence[owner]
+        for required in (indicator.requires_also, indicator.requires_too):
+            if required and findings.evidence.get(owner):
+                also = finder.kept(required.find(notes), indicator.detector.negation)
+                if also:
+                    findings.evidence[owner].append(
+                        Evidence(owner, also[0], notes.quote(also[0].first, also[0].last))
+                    )
+                else:
+                    del findings.evidence[owner]
     return findings
 
 
@@ -98,6 +99,8 @@ class _Finder:
     def _candidates(self, owner: str, detector: Detector) -> list[Evidence]:
         notes = self._notes
         exceptions = detector.exceptions.find(notes)
+        if detector.names:
+            exceptions += [hit for hit in detector.names.find(notes) if _written_as_name(notes, hit)]
         candidates = [
             Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)
         ]
@@ -142,3 +145,16 @@ class _Finder:
             ).items():
                 cues.setdefault(hit, Cue(cue, reason))
         return cues
+
+
+def _written_as_name(notes: Notes, hit: Hit) -> bool:
+    """One word written Like This, not the first word of its sentence: a name ("Biscuit", "Pip"), not a
+    thing ("biscuits") or an acronym ("PIP")."""
+    if hit.first != hit.last or hit.first == 0:
+        return False
+    tokens = notes.tokens
+    token = tokens[hit.first]
+    if tokens[hit.first - 1].sentence != token.sentence:
+        return False
+    written = notes.text[token.start : token.end]
+    return len(written) > 1 and written[0].isupper() and written[1:].islower()

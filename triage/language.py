@@ -21,6 +21,7 @@ PROFILE_KEYS = {
     "reason",
     "sentence",
     "sentence_reach",
+    "cancel_window",
 }
 
 
@@ -103,7 +104,15 @@ def _profile(name: str, node: Node, lists: dict[str, tuple[str, ...]]) -> Negati
         reason=optional(fields, "reason", node, "negated by").text(),
         sentence=optional(fields, "sentence", node, []).terms(lists),
         sentence_reach=optional(fields, "sentence_reach", node, 0).integer(0, 3),
+        cancel_window=_cancel_window(fields, node),
     )
+
+
+def _cancel_window(fields: dict[str, Node], node: Node) -> int | None:
+    """A `cancelled_by` cue cancels a match in its clause or within this many words; absent: its sentence."""
+    if "cancel_window" not in fields:
+        return None
+    return fields["cancel_window"].integer(1, 30)
 
 
 def _check_also(node: Node, profiles: dict[str, NegationProfile]) -> None:

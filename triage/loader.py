@@ -27,8 +27,8 @@ FILES = (
     "urgency.yaml",
 )
 NEED_ONLY_KEYS = ("unless_needs", "kept_with_needs")
-INDICATOR_KEYS = ("requires_also", "implies_needs", "absorbs_needs")
-DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "negation", "together", *NEED_ONLY_KEYS}
+INDICATOR_KEYS = ("requires_also", "requires_too", "implies_needs", "absorbs_needs")
+DETECTOR_KEYS = {"label", "terms", "misspellings", "except", "names", "negation", "together", *NEED_ONLY_KEYS}
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -114,6 +114,7 @@ def _read_detector(node: Node, identifier: str, language: Language, default_nega
         label=optional(fields, "label", node, identifier.rsplit(".", 1)[-1].replace("_", " ")).text(),
         terms=TermSet(terms, lists),
         exceptions=optional(fields, "except", node, []).terms(lists),
+        names=optional(fields, "names", node, []).terms(lists),
         negation=None if negation == "none" else negation,
         unless_needs=tuple(optional(fields, "unless_needs", node, []).texts()),
         kept_with_needs=tuple(optional(fields, "kept_with_needs", node, []).texts()),
@@ -173,6 +174,7 @@ def _read_indicators(document: Node, language: Language, needs: frozenset[str]) 
         indicators[identifier] = Indicator(
             detector=_read_detector(node, identifier, language, "risk"),
             requires_also=optional(fields, "requires_also", node, []).terms(language.word_lists),
+            requires_too=optional(fields, "requires_too", node, []).terms(language.word_lists),
             implies_needs=tuple(implied.texts()),
             absorbs_needs=tuple(absorbed.texts()),
         )

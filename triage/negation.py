@@ -30,6 +30,11 @@ class NegationProfile:
     reason: str = "negated by"
     sentence: TermSet = field(default_factory=lambda: TermSet([]))
     sentence_reach: int = 0
+    # A cancelling cue ("still", "again", a doubt) cancels a match only in its clause or within this many
+    # words of it in the same sentence; None: anywhere in the sentence. "Still walks to the shop every day,
+    # ... nearly talked into a new roof, stopped it in time" is no current scam: "still" and "every day" are
+    # about other things.
+    cancel_window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,10 @@ class NegationScope:
         # A cancelling phrase inside a longer cue is no doubt ("no longer needs" is a cue, "no longer"
         # on its own cancels: "daughter no longer does her shopping").
         cues = self._before + self._after
-        self._doubtful_sentences = {
-            notes.tokens[cue.first].sentence
-            for cue in profile.cancelled_by.find(notes)
-            if not any(_within(cue, longer) for longer in cues)
-        }
+        self._doubts: dict[int, list[Hit]] = {}
+        for cue in profile.cancelled_by.find(notes):
+            if not any(_within(cue, longer) for longer in cues):
+                self._doubts.setdefault(notes.tokens[cue.first].sentence, []).append(cue)
         # Sentence cues reach every match in their sentence and in the `sentence_reach` sentences before it.
         self._sentence_cues: dict[int, Hit] = {}
         if profile.sentence:
@@ -69,7 +73,7 @@ class NegationScope:
     def cue_for(self, hit: Hit, others: Iterable[Hit] = ()) -> Hit | None:
         """The cue that negates `hit`, or None. A cue that is part of another finding is no cue."""
         tokens = self._notes.tokens
-        if tokens[hit.first].sentence in self._doubtful_sentences:
+        if self._cancelled(hit):
             return None
         others = tuple(others)
         cue = self._sentence_cues.get(tokens[hit.first].sentence)
@@ -89,6 +93,20 @@ class NegationScope:
             if near and self._in_scope(hit.last, cue.first) and not _part_of_another(cue, hit, others):
                 return cue
         return None
+
+    def _cancelled(self, hit: Hit) -> bool:
+        doubts = self._doubts.get(self._notes.tokens[hit.first].sentence)
+        if not doubts:
+            return False
+        window = self._profile.cancel_window
+        if window is None:
+            return True
+        tokens = self._notes.tokens
+        return any(
+            tokens[cue.first].clause == tokens[hit.first].clause
+            or (cue.first - hit.last <= window and hit.first - cue.last <= window)
+            for cue in doubts
+        )
 
     def _in_scope(self, left: int, right: int) -> bool:
         tokens = self._notes.tokens

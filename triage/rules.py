@@ -46,6 +46,8 @@ class Detector:
     kept_with_needs: tuple[str, ...] = ()
     together: tuple[tuple[TermSet, ...], ...] = ()
     fuzzy_targets: frozenset[str] = frozenset()
+    # words that, written with a capital inside a sentence ("walks Biscuit", "Pip's lead"), are a name
+    names: TermSet | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Indicator:
     requires_also: TermSet
     implies_needs: tuple[str, ...]
     absorbs_needs: tuple[str, ...] = ()
+    # a second term that must also be found somewhere in the notes (with requires_also: both must be)
+    requires_too: TermSet | None = None
 
 
 @dataclass(frozen=True)

@@ -98,11 +98,16 @@ def test_the_bench_prints_one_line_per_set(capsys):
     expected = ["triage_cases.yaml", "triage_blind.yaml", "triage_blind2.yaml"]
     assert [line["cases"] for line in lines[:3]] == expected
     assert all(line["safeguarding_recall"] == 1.0 for line in lines[:3])
-    third = lines[3:]
-    assert {line["cases"] for line in third} == {"triage_eval3"}
+    third = [line for line in lines[3:] if line["cases"] == "triage_eval3"]
+    fourth = [line for line in lines[3:] if line["cases"] == "triage_tuning4"]
+    assert len(third) + len(fourth) == len(lines) - 3
     assert third[0]["group"] == "all"
     assert any(line["group"].startswith("voice:") for line in third)
     assert any(line["group"].startswith("class:") for line in third)
+    # the fourth set is tuning only: it says so whatever --part is, and comes after the third
+    assert fourth[0]["group"] == "all"
+    assert {line["part"] for line in fourth} == {"tuning_only"}
+    assert lines.index(fourth[0]) > lines.index(third[-1])
 
 
 def test_the_third_evaluation_is_large_labelled_in_six_voices_and_half_held_back():

@@ -1,0 +1,385 @@
+"""Families of wording generalised for issue 20 (third round): background told near other words, concerns
+that were checked and found fine, and the other families below. Every sentence is written for this file,
+none is copied from an evaluation set; each family has a case that must still escalate."""
+
+import pytest
+
+# --- a "current" word (still, again, every day) cancels a past risk only when said near it ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Still drives to the library every week, keen gardener, had a run-in with rogue traders about six "
+        "years ago. Wants someone to post a parcel for her.",
+        "Her nephew insists on a DBS-checked helper only, she was scammed by a cold caller years ago. "
+        "Needs prescriptions collected.",
+        "Still plays bowls, walks every day, and was nearly talked into paying a bogus roofer in the "
+        "spring but her son stopped it in time. Would like help with her garden.",
+    ],
+)
+def test_a_current_word_far_from_a_past_risk_does_not_make_it_current(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Self-harmed as a teenager and has started cutting again this month.",
+        "Rogue traders took money off him years ago and they are still ringing him every day.",
+    ],
+)
+def test_a_current_word_next_to_a_past_risk_still_counts(decide, notes):
+    assert decide(notes).safeguarding
+
+
+# --- a concern checked and found fine is not a current concern ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "GP worried about self-neglect in the summer. Adult social care visited, found she is managing "
+        "well, case closed. She would like a befriender.",
+        "Family couldn't reach him on Sunday so police did a welfare check - he was fine, phone was flat. "
+        "Wants help with his bins.",
+        "Worried about a man at her door offering to do the gutters; rang Trading Standards and he's a "
+        "genuine trader on their list. Just wants advice about grants.",
+        "Someone said she might be a hoarder but the flat is tidy, just books. Would like a weekly chat.",
+    ],
+)
+def test_a_concern_checked_and_found_fine_is_not_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Social worker closed the case in May. Her son is hitting her again and taking her pension.",
+        "Welfare check last month found no concerns, but now she is not answering the door for four days.",
+        "She insists she is fine but her partner hit her last night.",
+    ],
+)
+def test_a_concern_that_goes_on_after_a_check_still_counts(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- a pet or person called by a food word or a benefit's name ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Could someone walk Muffin for me while my knee heals? She's a little terrier.",
+        "Her cat Pepper needs feeding twice a day while she is in hospital.",
+        "He can't get Pip out for her walks since his fall, she's a whippet.",
+    ],
+)
+def test_a_pet_called_by_a_food_word_or_pip_is_no_shopping_or_money_need(decide, notes):
+    decision = decide(notes)
+    assert "dog_walking" in decision.needs, decision.reasons
+    assert "shopping" not in decision.needs, decision.reasons
+    assert "financial" not in decision.needs, decision.reasons
+
+
+def test_food_words_and_the_benefit_in_capitals_still_count(decide):
+    assert "shopping" in decide("Could someone pick up bread, milk and biscuits for her?").needs
+    assert "financial" in decide("Her PIP has been stopped and she can't pay the gas.").needs
+
+
+# --- a death told as a fact is background; grief or low mood must be said ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Widower, his wife passed two winters ago. Would love a weekly phone call for a chat.",
+        "Lonely since her brother died, would like someone to pop round for a cuppa.",
+    ],
+)
+def test_a_death_told_as_a_fact_is_befriending_not_mental_health(decide, notes):
+    decision = decide(notes)
+    assert decision.needs == ["befriending"], decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+def test_grief_or_low_mood_after_a_death_is_mental_health(decide):
+    assert "mental_health" in decide("Since her husband died she has been grieving and very low.").needs
+    assert "mental_health" in decide("I can't face getting up since mum died.").needs
+
+
+# --- an appointment said in passing is no transport need ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She has a hearing test appointment next month, her son is taking her. Needs shopping.",
+        "Has been seen by the falls team, next appointment in the spring. Would like a befriender.",
+    ],
+)
+def test_an_appointment_in_passing_is_no_transport_need(decide, notes):
+    assert "transport" not in decide(notes).needs
+
+
+def test_getting_to_an_appointment_is_transport(decide):
+    assert "transport" in decide("Needs a lift to her eye clinic appointment on Tuesday.").needs
+    assert "transport" in decide("can u help me get to my hospital appointment").needs
+
+
+# --- fear: of someone or of being at home is a concern; of a bill, a machine or an illness is not ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She's scared of the gas bill so she keeps the heating off. Needs help with her energy costs.",
+        "I'm frightened of breaking the new tablet, could someone show me how to use it?",
+        "Dad is terrified about his operation next week and would like a lift to the hospital.",
+    ],
+)
+def test_fear_of_a_bill_a_machine_or_an_illness_is_not_safeguarding(decide, notes):
+    assert not decide(notes).safeguarding
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She's frightened of her lodger and won't go downstairs when he's in.",
+        "I'm scared to go home tonight.",
+        "Her grandson is 15 and I'm scared he's been drawn into something with older boys.",
+    ],
+)
+def test_fear_of_someone_or_of_home_is_safeguarding(decide, notes):
+    assert decide(notes).safeguarding
+
+
+# --- a vulnerable adult whose carer has gone: who, the carer, and the carer gone, anywhere in the note ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My uncle has Parkinson's and can't cook for himself. His wife does everything for him and she was "
+        "blue-lighted in last night.",
+        "Tom is 30 with Down's syndrome. His dad is his carer. Dad flew to Spain on Monday for a funeral.",
+        "Mum has dementia. I'm her carer and I've come down with flu, I can't get out of bed.",
+    ],
+)
+def test_a_vulnerable_adult_whose_carer_has_gone_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her husband has dementia; she's his carer. He was in hospital in the spring but is home now and "
+        "they're managing fine. She'd like someone to walk their dog.",
+        "He has a learning disability and his mum is his carer. She went into hospital but his aunt has "
+        "moved in with him for now. Could someone collect his prescription?",
+    ],
+)
+def test_a_carer_back_or_someone_standing_in_is_no_gap(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+
+
+# --- background that is no current concern ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Got a text about a parking fine with a link, she didn't click it and deleted it. Needs her bins "
+        "taking out on Thursdays.",
+        "A man rang claiming to be from her bank about a safe account; she put the phone down and nothing "
+        "has been touched. Wants a lift to the dentist.",
+        "She'll leave cash out or give the volunteer her card at the door. Needs a weekly shop.",
+        "He will hand over the money for the shopping when they drop it off.",
+        "Her knees won't let her walk the dog far, could someone take Rex out?",
+        "He can't always tell when people are taking advantage, so please send a DBS-checked volunteer "
+        "to help with his shopping.",
+        "The police came round last week - not for him, a break-in over the road. He'd like a befriender.",
+        "Reported the damp to the landlord twice, no response. Wants advice on getting repairs done.",
+    ],
+)
+def test_background_and_payment_are_not_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man rang saying he was from her bank and she has moved her savings to a safe account.",
+        "Her son makes her hand over her bank card every week.",
+        "Knocked on her door all morning, no answer, and her curtains are still shut.",
+        "He won't let her out of the house or see her friends.",
+    ],
+)
+def test_the_same_words_in_a_current_concern_still_count(decide, notes):
+    assert decide(notes).safeguarding
+
+
+# --- words for a need used for something else: a job, a building, a company, the referrer ---
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("I'm a home carer on nights and I've tested positive, can someone do a shop?", "personal_care"),
+        ("Top floor flat, no lift, and my hip is bad. Could someone carry shopping up?", "transport"),
+        ("The removals company lost half my boxes. Can someone help me post some letters?", "befriending"),
+        ("Down to his last heart tablet, could someone collect his repeat from the chemist?", "digital"),
+        ("Used to be a housing officer myself. Just need my bins taking out.", "housing"),
+        ("Finances are fine and no debts. Could a volunteer take my library books back?", "financial"),
+        ("Retired solicitor, sharp as ever, needs a hand with his weekly shop.", "advice"),
+    ],
+)
+def test_a_need_word_used_for_something_else_is_no_need(decide, notes, not_needed):
+    decision = decide(notes)
+    assert not_needed not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+# --- confusion told as a call-taker notices it, and a learning disability in the person's words ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Lives alone. Asked me what month it was three times and thought it was still Christmas. Wants "
+        "bread and milk brought round.",
+        "i live in my own flat and my support worker said to ask u. can someone help me with shopping",
+    ],
+)
+def test_confusion_or_a_support_worker_and_living_alone_is_not_mutual_aid(decide, notes):
+    assert decide(notes).tier == "vcs"
+
+
+# --- shielding that has ended, and someone on the floor who cannot get up ---
+
+
+def test_shielding_that_has_ended_is_not_the_safety_net(decide):
+    decision = decide("Was shielding but that's finished now. Wants a paper and a few bits from the shop.")
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+def test_someone_on_the_floor_who_cannot_get_up_is_an_emergency(decide):
+    decision = decide("Dad is on the bathroom floor and can't get himself up, he's 90.")
+    assert decision.urgency == "emergency", decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- a child at risk said other ways, an overdose said loosely, psychosis in the person's words ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My granddaughter is 14 and hasn't been home for three nights, she's been seen with older lads.",
+        "im 12 and my dad hasnt been home since tuesday, theres nothing left to eat",
+        "She's 15 and basically bringing up her little sister because their mum is drinking heavily again.",
+        "I'm going into hospital tomorrow and there's nobody to look after the kids while I'm in.",
+        "He swallowed a load of his tablets an hour ago.",
+        "they are putting something in my tea and i can hear them through the wall talking about me",
+    ],
+)
+def test_a_child_at_risk_an_overdose_or_psychosis_said_other_ways_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My spaniel, 4, is missing out on walks since my operation. Could someone take her out?",
+        "They get on like a house on fire, she just needs her prescription collecting.",
+        "Had a shielding letter back in the first lockdown, not on any list now. Wants video calls.",
+        "She can still manage her own washing, just needs a hand with the shopping.",
+    ],
+)
+def test_a_pet_missing_out_a_figure_of_speech_or_past_shielding_is_not_escalated(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
+
+
+# --- food: going without, eating only what is left, not cooking, a carer who did the meals gone ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "He doesn't cook and has been living off crisps since Sunday.",
+        "Flat has very little food and she's been eating dry cereal for tea.",
+        "His food runs out tomorrow and his money doesn't come in till Friday.",
+        "She won't remember to feed herself while her husband is away.",
+    ],
+)
+def test_going_without_food_is_a_food_need(decide, notes):
+    assert "food" in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_vulnerable_adult_whose_carer_has_gone_needs_care_and_meals(decide):
+    decision = decide("My sister has a learning disability; her husband, her carer, was admitted today.")
+    assert {"personal_care", "food"} <= set(decision.needs), decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("Lives at 12 Housing Row. Wants her prescription picked up on Fridays.", "housing"),
+        ("She helps out in the Mind shop but has broken her wrist; needs a weekly shop.", "mental_health"),
+        ("They're in the parents' accommodation by the ward; could someone walk their dog?", "housing"),
+        ("Call from the duty social worker, adult social care, asking for a befriender.", "personal_care"),
+        ("He sells his paintings on the internet and needs parcels posting.", "digital"),
+    ],
+)
+def test_a_street_a_charity_a_job_or_a_place_is_no_need(decide, notes, not_needed):
+    decision = decide(notes)
+    assert not_needed not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My brother has cerebral palsy and can't be left alone; mum usually does everything for him and "
+        "she is away until Sunday.",
+        "im 13 and my mum is really ill in bed, can someone bring us some shopping",
+    ],
+)
+def test_more_ways_of_saying_the_carer_is_away_or_a_child_with_an_ill_parent(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+def test_an_adult_with_an_ill_mother_is_no_child_at_risk(decide):
+    decision = decide("I'm 45 and my mum is unwell, could someone collect her prescription?")
+    assert not decision.safeguarding, decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Ambulance service welfare referral: his cat needs feeding while he's in hospital.",
+        "She volunteers at the debt advice centre but has broken her ankle; needs a weekly shop.",
+        "Already sent his Attendance Allowance form off, just wants someone to walk his dog.",
+    ],
+)
+def test_money_words_in_a_label_a_job_or_a_form_in_hand_are_no_money_need(decide, notes):
+    decision = decide(notes)
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
