@@ -1,0 +1,231 @@
+"""The needs report's demand figures aggregated in PostgreSQL: one statement folds the period's referrals into
+person-needs (GROUP BY person, need) and sums them by place (GROUPING SETS: council area, postcode district,
+ward; and each hub's districts), with the people placed by their first referral — so Python reads a few
+thousand aggregates, not a referral each. The counting rules are reports/demand.py's, which the reference
+path (reports/needs.py, `demand_in_python`) applies in Python and which SQLite uses;
+tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from reports.demand import NO_NEED, ROUTINE, WAITING
+from reports.statistics import SECONDS_PER_HOUR
+
+# percentile_disc(p) is the ceil(p·n)-th value: p = ½ the lower middle (the middle when n is odd), p just
+# above ½ the upper middle; exact for up to 10⁸ values.
+_ABOVE_HALF = 0.500000001
+
+
+@dataclass(frozen=True)
+class NeedCell:
+    """The person-needs of one place (`kind`: council_area, outcode, ward, hub) and need."""
+
+    kind: str
+    area: str | None  # council area (outcode: None)
+    place: str | None  # outcode, ward code (None: not known), hub id; council_area: the area
+    need: str
+    people: int
+    referrals: int
+    accepted: int
+    completed: int
+    unmet: int
+    late: int
+    median_hours: float | None  # the median hours from first referral to first acceptance, unrounded
+
+
+@dataclass(frozen=True)
+class PeopleCell:
+    """People placed by their first referral of the period in a council area, district and ward."""
+
+    area: str | None
+    outcode: str
+    ward_code: str | None
+    ward_name: str | None
+    people: int
+    gap: int  # of them, people with a referral no provider could take (the districts on the map)
+    short: int  # of them, people with a need unmet or waiting longer than its urgency allows (the wards)
+
+
+def _hours(wait: timedelta) -> float:
+    return wait.total_seconds() / SECONDS_PER_HOUR  # as reports.statistics.hours_between
+
+
+def _median(count: int, low: timedelta | None, high: timedelta | None) -> float | None:
+    """statistics.median of the hours, from the middle value(s) of the waits."""
+    if not count or low is None or high is None:
+        return None
+    return _hours(low) if count % 2 else (_hours(low) + _hours(high)) / 2
+
+
+_GROUPS = {  # GROUPING(area, outcode, ward): 1 where a column is not grouped (area the high bit)
+    0b011: "council_area",
+    0b101: "outcode",
+    0b010: "ward",
+}
+
+
+def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
+    """The statement, from fixed fragments only (every value is a bound parameter)."""
+    urgency = " ".join(f"WHEN :urgency_{i} THEN CAST(:allowed_{i} AS interval)" for i in range(urgencies))
+    moment = "AND r.created_at >= :start" if since else ""
+    moment += " AND r.created_at < :end" if until else ""
+    acc_since = "AND created_at >= :start" if since else ""
+    off_since = "AND responded_at >= :start" if since else ""
+    hub_part = (
+        """
+    UNION ALL
+    SELECT 'hub', NULL, h.hub, NULL, pn.need, 0,
+           count(*), sum(pn.referrals), count(pn.accepted_at), count(*) FILTER (WHERE pn.completed),
+           count(*) FILTER (WHERE pn.unmet), count(*) FILTER (WHERE pn.late), count(pn.wait),
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY pn.wait),
+           percentile_disc(:above_half) WITHIN GROUP (ORDER BY pn.wait), NULL
+    FROM pn JOIN unnest(CAST(:hub_ids AS text[]), CAST(:hub_outcodes AS text[])) AS h(hub, outcode)
+         ON h.outcode = pn.outcode
+    GROUP BY h.hub, pn.need"""
+        if hubs
+        else ""
+    )
+    return f"""
+WITH accepted AS (
+    SELECT referral_id, min(at) AS at FROM (
+        SELECT referral_id, min(created_at) AS at FROM audit_event
+        WHERE kind = 'referral.accepted' AND referral_id IS NOT NULL {acc_since} GROUP BY referral_id
+        UNION ALL
+        SELECT referral_id, min(responded_at) FROM offer
+        WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
+    ) firsts GROUP BY referral_id
+), ref AS MATERIALIZED (
+    SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
+           pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.status, r.gap,
+           CASE WHEN json_typeof(r.needs) = 'array' AND json_array_length(r.needs) > 0
+                THEN r.needs ELSE CAST(:no_need AS json) END AS needs,
+           CASE WHEN json_typeof(r.unmet_needs) = 'array' AND json_array_length(r.unmet_needs) > 0
+                THEN r.unmet_needs END AS unmet_needs,
+           CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
+           acc.at AS accepted_at,
+           row_number() OVER (PARTITION BY coalesce(res.same_as_id, r.resident_id)
+                              ORDER BY r.created_at, r.id) AS nth
+    FROM referral r
+    JOIN resident res ON res.id = r.resident_id
+    LEFT JOIN postcode pc ON pc.postcode = res.postcode
+    LEFT JOIN accepted acc ON acc.referral_id = r.id
+    WHERE r.linked_referral_id IS NULL
+      AND (r.area IN :councils OR res.outcode IN :districts) {moment}
+), asked AS (
+    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.created_at, ref.status, ref.allowed,
+           ref.accepted_at, n.need,
+           ref.gap AND (ref.unmet_needs IS NULL OR EXISTS (
+               SELECT 1 FROM json_array_elements_text(ref.unmet_needs) AS u(need) WHERE u.need = n.need
+           )) AS unmet,
+           row_number() OVER (PARTITION BY ref.person, n.need ORDER BY ref.created_at, ref.id) AS nth
+    FROM ref CROSS JOIN LATERAL (SELECT DISTINCT e.need FROM json_array_elements_text(ref.needs) AS e(need)) n
+), folded AS (
+    SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
+           bool_or(status = 'completed') AS completed, bool_or(unmet) AS unmet,
+           bool_or(status IN :waiting) AS waiting, min(allowed) AS allowed,
+           min(created_at) FILTER (WHERE nth = 1) AS first_at,
+           min(area) FILTER (WHERE nth = 1) AS area,
+           min(outcode) FILTER (WHERE nth = 1) AS outcode,
+           min(ward) FILTER (WHERE nth = 1) AS ward
+    FROM asked GROUP BY person, need
+), pn AS MATERIALIZED (
+    SELECT person, need, area, outcode, ward, referrals, accepted_at, completed, unmet,
+           CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
+                ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late,
+           accepted_at - first_at AS wait
+    FROM folded
+), person AS (
+    SELECT ref.person, min(ref.area) FILTER (WHERE ref.nth = 1) AS area,
+           min(ref.outcode) FILTER (WHERE ref.nth = 1) AS outcode,
+           min(ref.ward) FILTER (WHERE ref.nth = 1) AS ward,
+           min(ref.ward_name) FILTER (WHERE ref.nth = 1) AS ward_name,
+           bool_or(ref.gap) AS gap
+    FROM ref GROUP BY ref.person
+), short AS (
+    SELECT person FROM pn WHERE unmet OR late GROUP BY person
+)
+SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
+       count(*) AS people, sum(referrals) AS referrals, count(accepted_at) AS accepted,
+       count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
+       count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY wait) AS low,
+       percentile_disc(:above_half) WITHIN GROUP (ORDER BY wait) AS high, NULL AS ward_name
+FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need)){hub_part}
+UNION ALL
+SELECT 'people', p.area, p.outcode, p.ward, NULL, 0, count(*), 0, 0, 0,
+       count(*) FILTER (WHERE p.gap), count(s.person), 0, NULL, NULL, min(p.ward_name)
+FROM person p LEFT JOIN short s ON s.person = p.person
+GROUP BY p.area, p.outcode, p.ward
+"""  # noqa: S608 (fixed fragments; every value is bound)
+
+
+def demand_in_sql(
+    session: Session,
+    *,
+    councils: Iterable[str],
+    districts: Iterable[str],
+    hubs: Mapping[str, Iterable[str]],
+    allowances: Mapping[str, timedelta],
+    now: datetime,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[list[NeedCell], list[PeopleCell]]:
+    """The person-needs of the period summed by council area, district, (council area, ward) and hub (hub id
+    → the districts it covers), and the people by where their first referral placed them. PostgreSQL only."""
+    urgencies = [u for u in allowances if u != ROUTINE]
+    hub_pairs = [(hub, outcode) for hub, outcodes in hubs.items() for outcode in sorted(outcodes)]
+    statement = text(_statement(len(urgencies), start is not None, end is not None, bool(hub_pairs)))
+    statement = statement.bindparams(
+        bindparam("councils", expanding=True),
+        bindparam("districts", expanding=True),
+        bindparam("waiting", expanding=True),
+    )
+    params: dict[str, object] = {
+        "councils": sorted(councils) or [""],
+        "districts": sorted(districts) or [""],
+        "waiting": sorted(WAITING),
+        "no_need": f'["{NO_NEED}"]',
+        "allowed_routine": allowances[ROUTINE],
+        "now": now,
+        "above_half": _ABOVE_HALF,
+    }
+    for i, urgency in enumerate(urgencies):
+        params[f"urgency_{i}"] = urgency
+        params[f"allowed_{i}"] = allowances[urgency]
+    if start is not None:
+        params["start"] = start
+    if end is not None:
+        params["end"] = end
+    if hub_pairs:
+        params["hub_ids"] = [hub for hub, _outcode in hub_pairs]
+        params["hub_outcodes"] = [outcode for _hub, outcode in hub_pairs]
+    needs: list[NeedCell] = []
+    people: list[PeopleCell] = []
+    for row in session.connection().execute(statement, params):
+        if row.kind == "people":
+            people.append(
+                PeopleCell(row.area, row.outcode, row.ward, row.ward_name, row.people, row.unmet, row.late)
+            )
+            continue
+        kind = "hub" if row.kind == "hub" else _GROUPS[row.grouped]
+        place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward, "hub": row.outcode}
+        needs.append(
+            NeedCell(
+                kind=kind,
+                area=None if kind in ("outcode", "hub") else row.area,
+                place=place[kind],
+                need=row.need,
+                people=row.people,
+                referrals=int(row.referrals),
+                accepted=row.accepted,
+                completed=row.completed,
+                unmet=row.unmet,
+                late=row.late,
+                median_hours=_median(row.waits, row.low, row.high),
+            )
+        )
+    return needs, people
