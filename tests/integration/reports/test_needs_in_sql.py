@@ -98,7 +98,11 @@ def build_varied(session_factory, directory: dict[str, int], seed: int = 22) -> 
             after = timedelta(minutes=rng.randrange(1, 6000), microseconds=rng.randrange(1_000_000))
             if rng.random() < 0.4:
                 audit.record(
-                    session, "referral.accepted", SYSTEM, referral_id=referral.id, now=referral.created_at + after
+                    session,
+                    "referral.accepted",
+                    SYSTEM,
+                    referral_id=referral.id,
+                    now=referral.created_at + after,
                 )
             if rng.random() < 0.4:
                 status = rng.choice(("accepted", "accepted", "declined"))
@@ -161,7 +165,8 @@ def test_the_varied_data_exercises_every_rule(varied, session, areas):
     )
     rows = [row for row in report.rows if row.people]
     assert any(row.referrals > row.people for row in rows)  # people with several referrals
-    assert all(row.late and row.unmet and row.accepted and row.completed for row in [_sum(rows)])
+    for figure in ("late", "unmet", "accepted", "completed"):
+        assert any(getattr(row, figure) for row in rows), figure
     assert any(row.median_hours_to_accept is not None for row in rows)
     assert {row.area_type for row in rows} >= {"council_area", "hub", "outcode", "ward"}
     assert any(row.need == "none_recognised" for row in rows)
@@ -170,14 +175,5 @@ def test_the_varied_data_exercises_every_rule(varied, session, areas):
     published = needs_report(
         session, areas, now=NOW, since=date(2026, 4, 1), until=date(2026, 6, 15), open_data=True, threshold=3
     )
-    assert any(row.suppressed for row in published.rows) and any(not row.suppressed for row in published.rows)
-
-
-def _sum(rows):
-    class Total:
-        late = sum(row.late for row in rows)
-        unmet = sum(row.unmet for row in rows)
-        accepted = sum(row.accepted for row in rows)
-        completed = sum(row.completed for row in rows)
-
-    return Total
+    assert any(row.suppressed for row in published.rows)
+    assert any(not row.suppressed for row in published.rows)
