@@ -81,8 +81,7 @@ def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
     SELECT 'hub', NULL, h.hub, NULL, pn.need, 0,
            count(*), sum(pn.referrals), count(pn.accepted_at), count(*) FILTER (WHERE pn.completed),
            count(*) FILTER (WHERE pn.unmet), count(*) FILTER (WHERE pn.late), count(pn.wait),
-           percentile_disc(0.5) WITHIN GROUP (ORDER BY pn.wait),
-           percentile_disc(:above_half) WITHIN GROUP (ORDER BY pn.wait), NULL
+           percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY pn.wait), NULL
     FROM pn JOIN unnest(CAST(:hub_ids AS text[]), CAST(:hub_outcodes AS text[])) AS h(hub, outcode)
          ON h.outcode = pn.outcode
     GROUP BY h.hub, pn.need"""
@@ -98,7 +97,7 @@ WITH accepted AS (
         SELECT referral_id, min(responded_at) FROM offer
         WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
     ) firsts GROUP BY referral_id
-), ref AS MATERIALIZED (
+), ref AS (
     SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
            pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.status, r.gap,
            CASE WHEN json_typeof(r.needs) = 'array' AND json_array_length(r.needs) > 0
@@ -106,9 +105,7 @@ WITH accepted AS (
            CASE WHEN json_typeof(r.unmet_needs) = 'array' AND json_array_length(r.unmet_needs) > 0
                 THEN r.unmet_needs END AS unmet_needs,
            CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
-           acc.at AS accepted_at,
-           row_number() OVER (PARTITION BY coalesce(res.same_as_id, r.resident_id)
-                              ORDER BY r.created_at, r.id) AS nth
+           acc.at AS accepted_at
     FROM referral r
     JOIN resident res ON res.id = r.resident_id
     LEFT JOIN postcode pc ON pc.postcode = res.postcode
@@ -116,50 +113,48 @@ WITH accepted AS (
     WHERE r.linked_referral_id IS NULL
       AND (r.area IN :councils OR res.outcode IN :districts) {moment}
 ), asked AS (
-    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.created_at, ref.status, ref.allowed,
-           ref.accepted_at, n.need,
+    SELECT ref.*, n.need,
            ref.gap AND (ref.unmet_needs IS NULL OR EXISTS (
                SELECT 1 FROM json_array_elements_text(ref.unmet_needs) AS u(need) WHERE u.need = n.need
-           )) AS unmet,
+           )) AS unmet_need,
            row_number() OVER (PARTITION BY ref.person, n.need ORDER BY ref.created_at, ref.id) AS nth
     FROM ref CROSS JOIN LATERAL (SELECT DISTINCT e.need FROM json_array_elements_text(ref.needs) AS e(need)) n
 ), folded AS (
     SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
-           bool_or(status = 'completed') AS completed, bool_or(unmet) AS unmet,
-           bool_or(status IN :waiting) AS waiting, min(allowed) AS allowed,
+           bool_or(status = 'completed') AS completed, bool_or(unmet_need) AS unmet,
+           bool_or(status IN :waiting) AS waiting, min(allowed) AS allowed, bool_or(gap) AS gap,
            min(created_at) FILTER (WHERE nth = 1) AS first_at,
+           min(id) FILTER (WHERE nth = 1) AS first_id,
            min(area) FILTER (WHERE nth = 1) AS area,
            min(outcode) FILTER (WHERE nth = 1) AS outcode,
-           min(ward) FILTER (WHERE nth = 1) AS ward
+           min(ward) FILTER (WHERE nth = 1) AS ward,
+           min(ward_name) FILTER (WHERE nth = 1) AS ward_name
     FROM asked GROUP BY person, need
 ), pn AS MATERIALIZED (
-    SELECT person, need, area, outcode, ward, referrals, accepted_at, completed, unmet,
+    SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at, completed, unmet, gap,
+           first_at, first_id,
            CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
                 ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late,
            accepted_at - first_at AS wait
     FROM folded
 ), person AS (
-    SELECT ref.person, min(ref.area) FILTER (WHERE ref.nth = 1) AS area,
-           min(ref.outcode) FILTER (WHERE ref.nth = 1) AS outcode,
-           min(ref.ward) FILTER (WHERE ref.nth = 1) AS ward,
-           min(ref.ward_name) FILTER (WHERE ref.nth = 1) AS ward_name,
-           bool_or(ref.gap) AS gap
-    FROM ref GROUP BY ref.person
-), short AS (
-    SELECT person FROM pn WHERE unmet OR late GROUP BY person
+    -- a person's first referral is the first referral of one of their needs (every referral has one)
+    SELECT DISTINCT ON (person) person, area, outcode, ward, ward_name,
+           bool_or(gap) OVER (PARTITION BY person) AS gap,
+           bool_or(unmet OR late) OVER (PARTITION BY person) AS short
+    FROM pn ORDER BY person, first_at, first_id
 )
 SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
        count(*) AS people, sum(referrals) AS referrals, count(accepted_at) AS accepted,
        count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
        count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY wait) AS low,
-       percentile_disc(:above_half) WITHIN GROUP (ORDER BY wait) AS high, NULL AS ward_name
+       percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY wait) AS middle,
+       NULL AS ward_name
 FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need)){hub_part}
 UNION ALL
-SELECT 'people', p.area, p.outcode, p.ward, NULL, 0, count(*), 0, 0, 0,
-       count(*) FILTER (WHERE p.gap), count(s.person), 0, NULL, NULL, min(p.ward_name)
-FROM person p LEFT JOIN short s ON s.person = p.person
-GROUP BY p.area, p.outcode, p.ward
+SELECT 'people', area, outcode, ward, NULL, 0, count(*), 0, 0, 0,
+       count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name)
+FROM person GROUP BY area, outcode, ward
 """  # noqa: S608 (fixed fragments; every value is bound)
 
 
@@ -191,7 +186,7 @@ def demand_in_sql(
         "no_need": f'["{NO_NEED}"]',
         "allowed_routine": allowances[ROUTINE],
         "now": now,
-        "above_half": _ABOVE_HALF,
+        "middle": [0.5, _ABOVE_HALF],
     }
     for i, urgency in enumerate(urgencies):
         params[f"urgency_{i}"] = urgency
@@ -235,7 +230,7 @@ def demand_in_sql(
                 completed=row.completed,
                 unmet=row.unmet,
                 late=row.late,
-                median_hours=_median(row.waits, row.low, row.high),
+                median_hours=_median(row.waits, *(row.middle or (None, None))),
             )
         )
     return needs, people
