@@ -18,6 +18,7 @@ from reports.statistics import SECONDS_PER_HOUR
 # percentile_disc(p) is the ceil(p·n)-th value: p = ½ the lower middle (the middle when n is odd), p just
 # above ½ the upper middle; exact for up to 10⁸ values.
 _ABOVE_HALF = 0.500000001
+WORK_MEM = "256MB"  # for the one statement: its sorts of a year's person-needs stay in memory
 
 
 @dataclass(frozen=True)
@@ -89,36 +90,48 @@ def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
         else ""
     )
     return f"""
-WITH accepted AS (
-    SELECT referral_id, min(at) AS at FROM (
-        SELECT referral_id, min(created_at) AS at FROM audit_event
-        WHERE kind = 'referral.accepted' AND referral_id IS NOT NULL {acc_since} GROUP BY referral_id
-        UNION ALL
-        SELECT referral_id, min(responded_at) FROM offer
-        WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
-    ) firsts GROUP BY referral_id
+WITH by_event AS (
+    SELECT referral_id, min(created_at) AS at FROM audit_event
+    WHERE kind = 'referral.accepted' AND referral_id IS NOT NULL {acc_since} GROUP BY referral_id
+), by_offer AS (
+    SELECT referral_id, min(responded_at) AS at FROM offer
+    WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
 ), ref AS (
     SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
            pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.status, r.gap,
-           CASE WHEN json_typeof(r.needs) = 'array' AND json_array_length(r.needs) > 0
-                THEN r.needs ELSE CAST(:no_need AS json) END AS needs,
-           CASE WHEN json_typeof(r.unmet_needs) = 'array' AND json_array_length(r.unmet_needs) > 0
-                THEN r.unmet_needs END AS unmet_needs,
+           CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs,
            CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
-           acc.at AS accepted_at
+           least(ev.at, off.at) AS accepted_at
     FROM referral r
     JOIN resident res ON res.id = r.resident_id
     LEFT JOIN postcode pc ON pc.postcode = res.postcode
-    LEFT JOIN accepted acc ON acc.referral_id = r.id
+    LEFT JOIN by_event ev ON ev.referral_id = r.id
+    LEFT JOIN by_offer off ON off.referral_id = r.id
     WHERE r.linked_referral_id IS NULL
       AND (r.area IN :councils OR res.outcode IN :districts) {moment}
+), lists AS (
+    -- each distinct pair of lists once (a year repeats a few hundred), not each referral's
+    SELECT DISTINCT CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs
+    FROM referral r WHERE r.linked_referral_id IS NULL {moment}
+), listed AS MATERIALIZED (
+    SELECT l.needs, l.unmet_needs, n.need,
+           json_typeof(u.list) IS DISTINCT FROM 'array' OR json_array_length(u.list) = 0 OR EXISTS (
+               SELECT 1 FROM json_array_elements_text(u.list) AS e(need) WHERE e.need = n.need
+           ) AS in_unmet
+    FROM lists l
+    CROSS JOIN LATERAL (SELECT CAST(l.needs AS json) AS list) AS c
+    CROSS JOIN LATERAL (SELECT CAST(l.unmet_needs AS json) AS list) AS u
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT e.need FROM json_array_elements_text(
+            CASE WHEN json_typeof(c.list) = 'array' AND json_array_length(c.list) > 0
+                 THEN c.list ELSE CAST(:no_need AS json) END
+        ) AS e(need)
+    ) AS n
 ), asked AS (
-    SELECT ref.*, n.need,
-           ref.gap AND (ref.unmet_needs IS NULL OR EXISTS (
-               SELECT 1 FROM json_array_elements_text(ref.unmet_needs) AS u(need) WHERE u.need = n.need
-           )) AS unmet_need,
-           row_number() OVER (PARTITION BY ref.person, n.need ORDER BY ref.created_at, ref.id) AS nth
-    FROM ref CROSS JOIN LATERAL (SELECT DISTINCT e.need FROM json_array_elements_text(ref.needs) AS e(need)) n
+    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.ward_name, ref.created_at, ref.status,
+           ref.gap, ref.allowed, ref.accepted_at, listed.need, ref.gap AND listed.in_unmet AS unmet_need,
+           row_number() OVER (PARTITION BY ref.person, listed.need ORDER BY ref.created_at, ref.id) AS nth
+    FROM ref JOIN listed ON listed.needs = ref.needs AND listed.unmet_needs = ref.unmet_needs
 ), folded AS (
     SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
            bool_or(status = 'completed') AS completed, bool_or(unmet_need) AS unmet,
@@ -204,12 +217,23 @@ def demand_in_sql(
     # The planner's estimate of this statement is far above its cost (it cannot see how few groups the
     # person-needs make), so PostgreSQL would compile it with JIT: seconds of compiling for nothing (at
     # bench.scale's 10,000 referrals, 4.4 s instead of 0.55 s). Off for this statement only.
-    jit = connection.exec_driver_sql("SELECT current_setting('jit')").scalar_one()
-    connection.exec_driver_sql("SET LOCAL jit = off")
+    # Its sorts and hashes hold the year's person-needs: in memory rather than in temporary files
+    # (PostgreSQL's default work_mem, 4 MB, spilled every sort to disk at 100,000 referrals).
+    # And a hash join of the referrals to their lists (the planner, not knowing how few they are, sorted
+    # every referral by its lists for a merge join).
+    settings = {"jit": "off", "work_mem": WORK_MEM, "enable_mergejoin": "off"}
+    before = {
+        name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in settings
+    }
+    set_local = text("SELECT set_config(:name, :value, true)")
+    for name, value in settings.items():
+        connection.execute(set_local, {"name": name, "value": value})
     try:
         rows = connection.execute(statement, params).all()
     finally:
-        connection.execute(text("SELECT set_config('jit', :jit, true)"), {"jit": jit})
+        for name, value in before.items():
+            connection.execute(set_local, {"name": name, "value": value})
     for row in rows:
         if row.kind == "people":
             people.append(
