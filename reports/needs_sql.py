@@ -153,9 +153,11 @@ WITH by_event AS (
 ), person AS (
     -- a person's first referral is the first referral of one of their needs (every referral has one)
     SELECT DISTINCT ON (person) person, area, outcode, ward, ward_name,
-           bool_or(gap) OVER (PARTITION BY person) AS gap,
-           bool_or(unmet OR late) OVER (PARTITION BY person) AS short
-    FROM pn ORDER BY person, first_at, first_id
+           bool_or(gap) OVER whole AS gap, bool_or(unmet OR late) OVER whole AS short
+    FROM pn
+    WINDOW whole AS (PARTITION BY person ORDER BY first_at, first_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY person, first_at, first_id
 )
 SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
        count(*) AS people, sum(referrals) AS referrals, count(accepted_at) AS accepted,
