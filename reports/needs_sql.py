@@ -98,7 +98,8 @@ WITH by_event AS (
     WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
 ), ref AS (
     SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
-           pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.status, r.gap,
+           pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.gap,
+           r.status = 'completed' AS completed, r.status IN :waiting AS waiting,
            CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs,
            CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
            least(ev.at, off.at) AS accepted_at
@@ -128,14 +129,15 @@ WITH by_event AS (
         ) AS e(need)
     ) AS n
 ), asked AS (
-    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.ward_name, ref.created_at, ref.status,
-           ref.gap, ref.allowed, ref.accepted_at, listed.need, ref.gap AND listed.in_unmet AS unmet_need,
+    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.ward_name, ref.created_at,
+           ref.completed, ref.waiting, ref.gap, ref.allowed, ref.accepted_at, listed.need,
+           ref.gap AND listed.in_unmet AS unmet_need,
            row_number() OVER (PARTITION BY ref.person, listed.need ORDER BY ref.created_at, ref.id) AS nth
     FROM ref JOIN listed ON listed.needs = ref.needs AND listed.unmet_needs = ref.unmet_needs
 ), folded AS (
     SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
-           bool_or(status = 'completed') AS completed, bool_or(unmet_need) AS unmet,
-           bool_or(status IN :waiting) AS waiting, min(allowed) AS allowed, bool_or(gap) AS gap,
+           bool_or(completed) AS completed, bool_or(unmet_need) AS unmet,
+           bool_or(waiting) AS waiting, min(allowed) AS allowed, bool_or(gap) AS gap,
            min(created_at) FILTER (WHERE nth = 1) AS first_at,
            min(id) FILTER (WHERE nth = 1) AS first_id,
            min(area) FILTER (WHERE nth = 1) AS area,
