@@ -5,7 +5,8 @@ thousand aggregates, not a referral each. The counting rules are reports/demand.
 path (reports/needs.py, `demand_in_python`) applies in Python and which SQLite uses;
 tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,16 +77,15 @@ def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
     moment += " AND r.created_at < :end" if until else ""
     acc_since = "AND created_at >= :start" if since else ""
     off_since = "AND responded_at >= :start" if since else ""
+    # A hub's figures are the sums of its districts' (each person-need is in one district); only its median
+    # needs the waits themselves: each district's, sorted, for the districts hubs cover (`_kth`).
     hub_part = (
         """
     UNION ALL
-    SELECT 'hub', NULL, h.hub, NULL, pn.need, 0,
-           count(*), sum(pn.referrals), count(pn.accepted_at), count(*) FILTER (WHERE pn.completed),
-           count(*) FILTER (WHERE pn.unmet), count(*) FILTER (WHERE pn.late), count(pn.wait),
-           percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY pn.wait), NULL
-    FROM pn JOIN unnest(CAST(:hub_ids AS text[]), CAST(:hub_outcodes AS text[])) AS h(hub, outcode)
-         ON h.outcode = pn.outcode
-    GROUP BY h.hub, pn.need"""
+    SELECT 'waits', NULL, outcode, NULL, need, 0, count(*), 0, 0, 0, 0, 0, 0, NULL, NULL,
+           array_agg(CAST(extract(epoch FROM wait) * 1000000 AS bigint) ORDER BY wait)
+    FROM pn WHERE wait IS NOT NULL AND outcode = ANY(CAST(:hub_outcodes AS text[]))
+    GROUP BY outcode, need"""
         if hubs
         else ""
     )
@@ -166,11 +166,11 @@ SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) 
        count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
        count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
        percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY wait) AS middle,
-       NULL AS ward_name
+       NULL AS ward_name, CAST(NULL AS bigint[]) AS sorted_waits
 FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need)){hub_part}
 UNION ALL
 SELECT 'people', area, outcode, ward, NULL, 0, count(*), 0, 0, 0,
-       count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name)
+       count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name), NULL
 FROM person GROUP BY area, outcode, ward
 """  # noqa: S608 (fixed fragments; every value is bound)
 
@@ -189,8 +189,9 @@ def demand_in_sql(
     """The person-needs of the period summed by council area, district, (council area, ward) and hub (hub id
     → the districts it covers), and the people by where their first referral placed them. PostgreSQL only."""
     urgencies = [u for u in allowances if u != ROUTINE]
-    hub_pairs = [(hub, outcode) for hub, outcodes in hubs.items() for outcode in sorted(outcodes)]
-    statement = text(_statement(len(urgencies), start is not None, end is not None, bool(hub_pairs)))
+    hubs = {hub: frozenset(outcodes) for hub, outcodes in hubs.items()}
+    hub_outcodes = sorted(set().union(*hubs.values()))
+    statement = text(_statement(len(urgencies), start is not None, end is not None, bool(hub_outcodes)))
     statement = statement.bindparams(
         bindparam("councils", expanding=True),
         bindparam("districts", expanding=True),
@@ -212,9 +213,8 @@ def demand_in_sql(
         params["start"] = start
     if end is not None:
         params["end"] = end
-    if hub_pairs:
-        params["hub_ids"] = [hub for hub, _outcode in hub_pairs]
-        params["hub_outcodes"] = [outcode for _hub, outcode in hub_pairs]
+    if hub_outcodes:
+        params["hub_outcodes"] = hub_outcodes
     needs: list[NeedCell] = []
     people: list[PeopleCell] = []
     connection = session.connection()
@@ -238,18 +238,22 @@ def demand_in_sql(
     finally:
         for name, value in before.items():
             connection.execute(set_local, {"name": name, "value": value})
+    waits: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         if row.kind == "people":
             people.append(
                 PeopleCell(row.area, row.outcode, row.ward, row.ward_name, row.people, row.unmet, row.late)
             )
             continue
-        kind = "hub" if row.kind == "hub" else _GROUPS[row.grouped]
-        place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward, "hub": row.outcode}
+        if row.kind == "waits":
+            waits[(row.outcode, row.need)] = row.sorted_waits
+            continue
+        kind = _GROUPS[row.grouped]
+        place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward}
         needs.append(
             NeedCell(
                 kind=kind,
-                area=None if kind in ("outcode", "hub") else row.area,
+                area=None if kind == "outcode" else row.area,
                 place=place[kind],
                 need=row.need,
                 people=row.people,
@@ -261,4 +265,58 @@ def demand_in_sql(
                 median_hours=_median(row.waits, *(row.middle or (None, None))),
             )
         )
-    return needs, people
+    return needs + _hub_cells(hubs, needs, waits), people
+
+
+def _hub_cells(
+    hubs: Mapping[str, frozenset[str]],
+    needs: Iterable[NeedCell],
+    waits: Mapping[tuple[str, str], list[int]],
+) -> list[NeedCell]:
+    """Each hub's figures for each need: the sums of its districts' and the median of their waits
+    (microseconds, each district's sorted)."""
+    by_outcode: dict[str, list[NeedCell]] = {}
+    for cell in needs:
+        if cell.kind == "outcode":
+            by_outcode.setdefault(cell.place or "", []).append(cell)
+    found = []
+    for hub, outcodes in hubs.items():
+        cells: dict[str, list[NeedCell]] = {}
+        for outcode in sorted(outcodes):
+            for cell in by_outcode.get(outcode, ()):
+                cells.setdefault(cell.need, []).append(cell)
+        for need, parts in cells.items():
+            lists = [waits[(part.place, need)] for part in parts if (part.place, need) in waits]
+            count = sum(len(values) for values in lists)
+            middle = (None, None)
+            if count:
+                low, high = (count + 1) // 2, count // 2 + 1  # 1-based: the middle, or the two middle
+                middle = (timedelta(microseconds=_kth(lists, low)), timedelta(microseconds=_kth(lists, high)))
+            found.append(
+                NeedCell(
+                    "hub",
+                    None,
+                    hub,
+                    need,
+                    *(sum(getattr(part, name) for part in parts) for name in _SUMMED),
+                    median_hours=_median(count, *middle),
+                )
+            )
+    return found
+
+
+_SUMMED = ("people", "referrals", "accepted", "completed", "unmet", "late")
+
+
+def _kth(lists: Sequence[Sequence[int]], k: int) -> int:
+    """The k-th smallest (1-based) of the values of several sorted lists: the least value with at least k
+    values at or below it, found by halving the range of values."""
+    low = min(values[0] for values in lists if values)
+    high = max(values[-1] for values in lists if values)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(bisect_right(values, middle) for values in lists) >= k:
+            high = middle
+        else:
+            low = middle + 1
+    return low
