@@ -1,7 +1,8 @@
 """The needs report's demand figures aggregated in PostgreSQL: one statement folds the period's referrals into
 person-needs (GROUP BY person, need) and sums them by place (GROUPING SETS: council area, postcode district,
-ward; and each hub's districts), with the people placed by their first referral — so Python reads a few
-thousand aggregates, not a referral each. The counting rules are reports/demand.py's, which the reference
+ward), with the people placed by their first referral; a hub's figures are summed here from its districts'
+and its median picked from their sorted waits — so Python reads a few thousand aggregates, not a referral
+each. The counting rules are reports/demand.py's, which the reference
 path (reports/needs.py, `demand_in_python`) applies in Python and which SQLite uses;
 tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
 
