@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 import matching
@@ -44,6 +44,7 @@ from reports.geography import (
     places,
     served_districts,
 )
+from reports.needs_sql import NeedCell, PeopleCell, demand_in_sql
 from reports.statistics import median, rounded
 from reports.suppression import is_disclosive, protect_total, suppress
 from reports.trend import MAX_WEEKS, TREND_NOTES, TrendRow, week_of, weekly_trend, weeks_between
@@ -216,56 +217,94 @@ class _Tally:
         self.late += other.late
         self.hours.extend(other.hours)
 
+    def cell(self, kind: str, area: str | None, place: str | None, need: str) -> NeedCell:
+        return NeedCell(
+            kind,
+            area,
+            place,
+            need,
+            self.people,
+            self.referrals,
+            self.accepted,
+            self.completed,
+            self.unmet,
+            self.late,
+            median(self.hours),
+        )
 
-Tallies = Mapping[str, _Tally]
+
+def demand_in_python(
+    facts: Sequence[ReferralFacts],
+    allowances: Mapping[str, timedelta],
+    now: datetime,
+    hubs: Mapping[str, Iterable[str]],
+) -> tuple[list[NeedCell], list[PeopleCell]]:
+    """The reference definition of the figures `reports.needs_sql.demand_in_sql` aggregates in the database,
+    from each referral (reports/demand.py): the person-needs summed by council area, district, (council
+    area, ward) and hub (hub id → its districts), and the people by where their first referral placed
+    them. SQLite's path; tests/integration/reports/test_needs_in_sql.py checks the two agree."""
+    by_place: defaultdict[tuple[str, str | None, str | None], defaultdict[str, _Tally]] = defaultdict(
+        lambda: defaultdict(_Tally)
+    )
+    needs = person_needs(facts, allowances, now)
+    for need in needs:
+        by_place[("council_area", need.area, need.area)][need.need].add(need)
+        by_place[("outcode", None, need.outcode)][need.need].add(need)
+        by_place[("ward", need.area, need.ward_code)][need.need].add(need)
+    for hub, outcodes in hubs.items():
+        merged = by_place[("hub", None, hub)]
+        for outcode in outcodes:
+            for need, tally in by_place.get(("outcode", None, outcode), {}).items():
+                merged[need].merge(tally)
+    cells = [
+        tally.cell(kind, area, place, need)
+        for (kind, area, place), tallies in by_place.items()
+        for need, tally in tallies.items()
+    ]
+    names = {f.ward_code: f.ward_name for f in facts if f.ward_code}
+    wards = person_wards(facts)
+    gap = {f.person_id for f in facts if f.unmet}
+    short = {need.person_id for need in needs if need.unmet or need.late}
+    people: defaultdict[tuple[str | None, str, str | None], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for person_id, (area, outcode) in person_places(facts).items():
+        counts = people[(area, outcode, wards.get(person_id))]
+        counts[0] += 1
+        counts[1] += person_id in gap
+        counts[2] += person_id in short
+    return cells, [
+        PeopleCell(area, outcode, ward, names.get(ward) if ward else None, *counts)
+        for (area, outcode, ward), counts in people.items()
+    ]
 
 
 @dataclass(frozen=True)
 class _Demand:
-    """Need → tally for each council area, each district and each (council area, ward), each person-need
-    counted once (a hub merges its districts'); and the people in each, each person counted once."""
+    """Need → figures for each council area, district, (council area, ward) and hub, each person-need
+    counted once; and the people in each council area, district and ward, each person counted once."""
 
-    by_area: Mapping[str | None, Tallies]
-    by_outcode: Mapping[str, Tallies]
+    needs: Mapping[tuple[str, object], Mapping[str, NeedCell]]
     people_by_area: Mapping[str | None, int]
     people_by_outcode: Mapping[str, int]
-    by_ward: Mapping[tuple[str | None, str], Tallies] = field(default_factory=dict)
-    people_by_ward: Mapping[tuple[str | None, str], int] = field(default_factory=dict)
+    people_by_ward: Mapping[tuple[str | None, str], int]
 
     @classmethod
-    def of(
-        cls,
-        needs: Iterable[PersonNeed],
-        people: Mapping[int, tuple[str | None, str]],
-        wards: Mapping[int, str | None] | None = None,
-    ) -> "_Demand":
-        wards = wards or {}
-        by_area: defaultdict = defaultdict(lambda: defaultdict(_Tally))
-        by_outcode: defaultdict = defaultdict(lambda: defaultdict(_Tally))
-        by_ward: defaultdict = defaultdict(lambda: defaultdict(_Tally))
-        for need in needs:
-            by_area[need.area][need.need].add(need)
-            by_outcode[need.outcode][need.need].add(need)
-            by_ward[(need.area, need.ward_code or WARD_UNKNOWN)][need.need].add(need)
+    def of(cls, needs: Iterable[NeedCell], people: Iterable[PeopleCell]) -> "_Demand":
+        by_place: defaultdict[tuple[str, object], dict[str, NeedCell]] = defaultdict(dict)
+        for cell in needs:
+            key = (cell.area, cell.place or WARD_UNKNOWN) if cell.kind == "ward" else cell.place
+            by_place[(cell.kind, key)][cell.need] = cell
         people_by_area: defaultdict[str | None, int] = defaultdict(int)
         people_by_outcode: defaultdict[str, int] = defaultdict(int)
         people_by_ward: defaultdict[tuple[str | None, str], int] = defaultdict(int)
-        for person_id, (area, outcode) in people.items():
-            people_by_area[area] += 1
-            people_by_outcode[outcode] += 1
-            people_by_ward[(area, wards.get(person_id) or WARD_UNKNOWN)] += 1
-        return cls(by_area, by_outcode, people_by_area, people_by_outcode, by_ward, people_by_ward)
+        for cell in people:
+            people_by_area[cell.area] += cell.people
+            people_by_outcode[cell.outcode] += cell.people
+            people_by_ward[(cell.area, cell.ward_code or WARD_UNKNOWN)] += cell.people
+        return cls(by_place, people_by_area, people_by_outcode, people_by_ward)
 
-    def in_place(self, place: Place) -> Tallies:
-        if place.kind == "council_area":
-            return self.by_area.get(place.code, {})
-        if place.kind == "ward":
-            return self.by_ward.get((place.council_area, place.code), {})
-        merged: defaultdict[str, _Tally] = defaultdict(_Tally)
-        for outcode in place.outcodes:
-            for need, tally in self.by_outcode.get(outcode, {}).items():
-                merged[need].merge(tally)
-        return merged
+    def in_place(self, place: Place) -> Mapping[str, NeedCell]:
+        key = (place.council_area, place.code) if place.kind == "ward" else place.code
+        return self.needs.get((place.kind, key), {})
 
     def people_in(self, place: Place) -> int:
         if place.kind == "council_area":
@@ -287,34 +326,57 @@ def needs_report(
     centroids: OutcodeCentroids | None = None,
     allowances: Mapping[str, timedelta] | None = None,
     until: date | None = None,
+    in_sql: bool | None = None,
 ) -> NeedsReport:
     """The report over referrals created from `since` to `until` (days, UTC, both included; `until` defaults
     to today), for one council area or all; with `open_data`,
     small counts suppressed. Provision is the directory as it stands now: active organisations, covering a
     district by the matching engine's own rule (coverage list, radius from base, or the whole area). How long
-    each urgency may wait for an acceptance is the offer window of config/lifecycle.yaml (`allowances`)."""
+    each urgency may wait for an acceptance is the offer window of config/lifecycle.yaml (`allowances`).
+    The demand is aggregated in the database where it can be (`in_sql`, default: on PostgreSQL,
+    reports/needs_sql.py), else from each referral in Python (`demand_in_python`): the same figures."""
     now = now or utcnow()
     allowances = allowances or load_lifecycle_policy().offer_expiry
     councils = _councils(areas, area)
     until = check_period(since, until, now)
     centroids = centroids or default_outcode_centroids()
     districts = _served(areas, centroids, councils)
-    facts = load_facts(session, since, councils, districts, until)
-    districts.update(_districts_of_residents(facts, districts, centroids))
+    served = list(districts)  # the referrals: of residents in the councils or their own districts
+    in_sql = session.get_bind().dialect.name == "postgresql" if in_sql is None else in_sql
+    facts: list[ReferralFacts] = []
+    if in_sql:
+        districts.update(residents_districts(session, since, until, councils, districts, centroids))
+    else:
+        facts = load_facts(session, since, councils, districts, until)
+        districts.update(_districts_of_residents(facts, districts, centroids))
     orgs = {
         org.id: to_matching_org(org)
         for org in session.scalars(select(Organisation).where(Organisation.active))
     }
     coverage = covering(matching.Directory(orgs.values(), (), ()), districts.values())
     hubs = [org for org in orgs.values() if org.kind == "hub"]
-    people = person_places(facts)
-    needs = person_needs(facts, allowances, now)
-    demand = _Demand.of(needs, people, person_wards(facts))
+    found = places(councils, districts, coverage, hubs)
+    hub_districts = {place.code: place.outcodes for place in found if place.kind == "hub"}
+    if in_sql:
+        start, end = _period(since, until)
+        need_cells, people_cells = demand_in_sql(
+            session,
+            councils=councils,
+            districts=served,
+            hubs=hub_districts,
+            allowances=allowances,
+            now=now,
+            start=start,
+            end=end,
+        )
+    else:
+        need_cells, people_cells = demand_in_python(facts, allowances, now, hub_districts)
+    demand = _Demand.of(need_cells, people_cells)
     publish = threshold if open_data else None
     ons = _OnsNames(areas, districts, centroids.district_names)
     rows, totals = [], []
-    wards = ward_places(facts, people, councils)
-    for place in places(councils, districts, coverage, hubs) + wards:
+    wards = ward_places(people_cells, councils)
+    for place in found + wards:
         providers = _providers(place, coverage, orgs)
         code, name = ons.of(place)
         rows += [
@@ -340,10 +402,10 @@ def needs_report(
         open_data=False,
         suppression_threshold=threshold,
         rows=tuple(rows),
-        districts=_district_demand(districts, facts, people),
+        districts=_district_demand(districts, people_cells),
         places=tuple(totals),
         district_codes={code: areas.by_code[code].admin_district_codes for code in councils},
-        wards=_ward_demand(wards, demand, needs, person_wards(facts)),
+        wards=_ward_demand(wards, demand, people_cells),
         provision=tuple(
             ProviderSite(org.name, org.kind, org.area, org.base_lat, org.base_lon)
             for org in orgs.values()
@@ -462,16 +524,12 @@ class _OnsNames:
 
 
 def _ward_demand(
-    wards: Sequence[Place],
-    demand: "_Demand",
-    needs: Sequence[PersonNeed],
-    person_ward: Mapping[int, str | None],
+    wards: Sequence[Place], demand: "_Demand", people: Iterable[PeopleCell]
 ) -> tuple[WardDemand, ...]:
     """Each known ward's people, and how many of them had a need go unmet or wait too long."""
-    unmet_people = {need.person_id for need in needs if need.unmet or need.late}
     unmet: defaultdict[str, int] = defaultdict(int)
-    for person_id in unmet_people:
-        unmet[person_ward.get(person_id) or WARD_UNKNOWN] += 1
+    for cell in people:
+        unmet[cell.ward_code or WARD_UNKNOWN] += cell.short
     return tuple(
         WardDemand(place.code, place.name, place.council_area, demand.people_in(place), unmet[place.code])
         for place in wards
@@ -501,19 +559,18 @@ def ward_boundaries(
     return {row.code: (row.name, row.geometry, district_of.get(row.code)) for row in session.execute(query)}
 
 
-def ward_places(
-    facts: Sequence[ReferralFacts], people: Mapping[int, tuple[str | None, str]], councils: Mapping[str, str]
-) -> list[Place]:
+def ward_places(people: Iterable[PeopleCell], councils: Mapping[str, str]) -> list[Place]:
     """A place for each (council area, ward) the people of the served councils live in, placed by their
     first referral as `person_places` places them, with the postcode districts they live in (for the
     providers covering them); people whose postcode's ward is not known are a place of their own in their
     council, so each council's wards add up to it. Ordered by council, then ward name."""
-    wards = person_wards(facts)
-    names = {f.ward_code: f.ward_name or f.ward_code for f in facts if f.ward_code}
+    names: dict[str, str] = {}
     outcodes: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-    for person_id, (area, outcode) in people.items():
-        if area in councils:
-            outcodes[(area, wards.get(person_id) or WARD_UNKNOWN)].add(outcode)
+    for cell in people:
+        if cell.ward_code:
+            names.setdefault(cell.ward_code, cell.ward_name or cell.ward_code)
+        if cell.area in councils:
+            outcodes[(cell.area, cell.ward_code or WARD_UNKNOWN)].add(cell.outcode)
     found = [
         Place(
             "ward",
@@ -546,8 +603,8 @@ def load_facts(
 ) -> list[ReferralFacts]:
     """Referrals of residents in the councils or their districts, created from `since` to `until` (days,
     UTC, both included). A call linked to a referral already open for the same needs is not counted again."""
-    start = datetime.combine(since, time.min, UTC) if since is not None else None
-    query = (
+    start, end = _period(since, until)
+    query = _referrals_in(
         select(
             Referral.id,
             Referral.resident_id,
@@ -564,19 +621,13 @@ def load_facts(
             Referral.created_at,
             Postcode.admin_ward_code,
             Postcode.admin_ward,
-        )
-        .join(Resident, Resident.id == Referral.resident_id)
-        .outerjoin(Postcode, Postcode.postcode == Resident.postcode)
-        .where(
-            Referral.linked_referral_id.is_(None),
-            or_(Referral.area.in_(list(councils)), Resident.outcode.in_(list(districts))),
-        )
-        .order_by(Referral.id)
+        ),
+        start,
+        end,
+        councils,
+        districts,
     )
-    if start is not None:
-        query = query.where(Referral.created_at >= start)
-    if until is not None:
-        query = query.where(Referral.created_at < datetime.combine(until + timedelta(days=1), time.min, UTC))
+    query = query.outerjoin(Postcode, Postcode.postcode == Resident.postcode).order_by(Referral.id)
     # Plain rows (no ORM layer), and the needs lists read as text and parsed once per distinct text: a
     # year's referrals repeat a few hundred lists (bench.scale: a third of the time went on json.loads).
     rows = session.connection().execute(query).all()
@@ -611,6 +662,62 @@ def load_facts(
     ]
 
 
+def _period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """The first moment of `since` and the first after `until` (UTC), each None when not given."""
+    start = datetime.combine(since, time.min, UTC) if since is not None else None
+    end = datetime.combine(until + timedelta(days=1), time.min, UTC) if until is not None else None
+    return start, end
+
+
+def _referrals_in(
+    query: Select,
+    start: datetime | None,
+    end: datetime | None,
+    councils: Iterable[str],
+    districts: Iterable[str],
+) -> Select:
+    """The report's referrals (joined to their resident): of residents in the councils or their districts,
+    created in the period, not a call linked to a referral already open for the same needs."""
+    query = query.join(Resident, Resident.id == Referral.resident_id).where(
+        Referral.linked_referral_id.is_(None),
+        or_(Referral.area.in_(list(councils)), Resident.outcode.in_(list(districts))),
+    )
+    if start is not None:
+        query = query.where(Referral.created_at >= start)
+    if end is not None:
+        query = query.where(Referral.created_at < end)
+    return query
+
+
+def residents_districts(
+    session: Session,
+    since: date | None,
+    until: date | None,
+    councils: Iterable[str],
+    known: Mapping[str, District],
+    centroids: OutcodeCentroids,
+) -> dict[str, District]:
+    """`_districts_of_residents` read in SQL: each district the period's residents live in that is not a
+    served council's own, from the first referral (by id) of a resident there."""
+    start, end = _period(since, until)
+    first = (
+        _referrals_in(
+            select(Resident.outcode, func.min(Referral.id).label("id")), start, end, councils, known
+        )
+        .where(Resident.outcode.not_in(list(known)))
+        .group_by(Resident.outcode)
+        .subquery()
+    )
+    query = (
+        select(Referral.id, Referral.area, Resident.outcode, Resident.lat, Resident.lon)
+        .join(first, first.c.id == Referral.id)
+        .join(Resident, Resident.id == Referral.resident_id)
+        .order_by(Referral.id)
+    )
+    rows = session.connection().execute(query).all()
+    return _districts_of_residents(rows, known, centroids)
+
+
 def first_acceptances(session: Session, start: datetime | None) -> dict[int, datetime]:
     """Referral id → its first acceptance: the earlier of its first "referral.accepted" audit event and its
     accepted offer's answer. Two single-table aggregates, so the plans stay simple on both databases;
@@ -630,7 +737,7 @@ def first_acceptances(session: Session, start: datetime | None) -> dict[int, dat
 
 
 def _districts_of_residents(
-    facts: Sequence[ReferralFacts], known: Mapping[str, District], centroids: OutcodeCentroids
+    facts: Sequence, known: Mapping[str, District], centroids: OutcodeCentroids
 ) -> dict[str, District]:
     """Districts residents live in that are not a served council's own (a district straddling a boundary
     belongs to its majority council), placed at the centroid or, failing that, at the first resident."""
@@ -654,7 +761,10 @@ def _providers(
 
 
 def _rows(
-    place: Place, tallies: Tallies, providers: Sequence[matching.Organisation], publish: int | None
+    place: Place,
+    tallies: Mapping[str, NeedCell],
+    providers: Sequence[matching.Organisation],
+    publish: int | None,
 ) -> list[NeedsRow]:
     """A row per need asked for or provided in the place. In open data (`publish`: the threshold), the
     providers a withheld number of people needs are worked out as if it were threshold − 1, so the
@@ -666,7 +776,10 @@ def _rows(
     needs = sorted(set(tallies) | set(shares), key=lambda need: (need == NO_NEED, need))
     rows = []
     for need in needs:
-        tally, offering = tallies.get(need, _Tally()), shares.get(need, [])
+        tally, offering = (
+            tallies.get(need) or _Tally().cell(place.kind, None, None, need),
+            shares.get(need, []),
+        )
         people = tally.people
         if publish is not None and is_disclosive(people, publish):
             people = publish - 1
@@ -684,7 +797,7 @@ def _rows(
                 completed=tally.completed,
                 unmet=tally.unmet,
                 late=tally.late,
-                median_hours_to_accept=rounded(median(tally.hours)),
+                median_hours_to_accept=rounded(tally.median_hours),
                 capacity_offered=rounded(sum(offering), 1) or 0.0,
                 providers=len(offering),
                 providers_needed=needed,
@@ -711,17 +824,14 @@ def _total(place: Place, people: int, providers: Sequence[matching.Organisation]
 
 
 def _district_demand(
-    districts: Mapping[str, District],
-    facts: Sequence[ReferralFacts],
-    people: Mapping[int, tuple[str | None, str]],
+    districts: Mapping[str, District], people: Iterable[PeopleCell]
 ) -> tuple[DistrictDemand, ...]:
     """Each district's people (placed by their first referral) and those of them with an unmet need."""
-    unmet_people = {f.person_id for f in facts if f.unmet}
     counted: defaultdict[str, int] = defaultdict(int)
     unmet: defaultdict[str, int] = defaultdict(int)
-    for person_id, (_area, outcode) in people.items():
-        counted[outcode] += 1
-        unmet[outcode] += person_id in unmet_people
+    for cell in people:
+        counted[cell.outcode] += cell.people
+        unmet[cell.outcode] += cell.gap
     return tuple(
         DistrictDemand(d.outcode, d.lat, d.lon, d.council_area, counted[d.outcode], unmet[d.outcode])
         for d in sorted(districts.values(), key=lambda d: outcode_key(d.outcode))

@@ -70,3 +70,11 @@ def test_scale_bench_builds_a_small_county_and_times_every_operation(scale_datab
         events = connection.execute("SELECT count(*) FROM audit_event").fetchone()[0]
     assert erased >= 1
     assert head == events  # the chain the bench wrote, and everything the app appended to it since
+    # A second run reuses the database; `--only report` times the needs report and its map, nothing else.
+    assert bench.scale.main(["--db", scale_database, "--report-repeat", "1", "--only", "report"]) == 0
+    out = capsys.readouterr().out
+    assert "reusing it" in out
+    assert "needs report (reports.needs.needs_report, every council, a year): p50" in out
+    assert "its map (render_needs_map): p50" in out
+    for skipped in ("safety-net dashboard", "audit verify (", "erasure (", "matching index rebuild"):
+        assert skipped not in out, skipped

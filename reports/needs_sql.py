@@ -1,0 +1,323 @@
+"""The needs report's demand figures aggregated in PostgreSQL: one statement folds the period's referrals into
+person-needs (GROUP BY person, need) and sums them by place (GROUPING SETS: council area, postcode district,
+ward), with the people placed by their first referral; a hub's figures are summed here from its districts'
+and its median picked from their sorted waits — so Python reads a few thousand aggregates, not a referral
+each. The counting rules are reports/demand.py's, which the reference
+path (reports/needs.py, `demand_in_python`) applies in Python and which SQLite uses;
+tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from reports.demand import NO_NEED, ROUTINE, WAITING
+from reports.statistics import SECONDS_PER_HOUR
+
+# percentile_disc(p) is the ceil(p·n)-th value: p = ½ the lower middle (the middle when n is odd), p just
+# above ½ the upper middle; exact for up to 10⁸ values.
+_ABOVE_HALF = 0.500000001
+WORK_MEM = "256MB"  # for the one statement: its sorts of a year's person-needs stay in memory
+
+
+@dataclass(frozen=True)
+class NeedCell:
+    """The person-needs of one place (`kind`: council_area, outcode, ward, hub) and need."""
+
+    kind: str
+    area: str | None  # council area (outcode: None)
+    place: str | None  # outcode, ward code (None: not known), hub id; council_area: the area
+    need: str
+    people: int
+    referrals: int
+    accepted: int
+    completed: int
+    unmet: int
+    late: int
+    median_hours: float | None  # the median hours from first referral to first acceptance, unrounded
+
+
+@dataclass(frozen=True)
+class PeopleCell:
+    """People placed by their first referral of the period in a council area, district and ward."""
+
+    area: str | None
+    outcode: str
+    ward_code: str | None
+    ward_name: str | None
+    people: int
+    gap: int  # of them, people with a referral no provider could take (the districts on the map)
+    short: int  # of them, people with a need unmet or waiting longer than its urgency allows (the wards)
+
+
+def _hours(wait: timedelta) -> float:
+    return wait.total_seconds() / SECONDS_PER_HOUR  # as reports.statistics.hours_between
+
+
+def _median(count: int, low: timedelta | None, high: timedelta | None) -> float | None:
+    """statistics.median of the hours, from the middle value(s) of the waits."""
+    if not count or low is None or high is None:
+        return None
+    return _hours(low) if count % 2 else (_hours(low) + _hours(high)) / 2
+
+
+_GROUPS = {  # GROUPING(area, outcode, ward): 1 where a column is not grouped (area the high bit)
+    0b011: "council_area",
+    0b101: "outcode",
+    0b010: "ward",
+}
+
+
+def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
+    """The statement, from fixed fragments only (every value is a bound parameter)."""
+    urgency = " ".join(f"WHEN :urgency_{i} THEN CAST(:allowed_{i} AS interval)" for i in range(urgencies))
+    moment = "AND r.created_at >= :start" if since else ""
+    moment += " AND r.created_at < :end" if until else ""
+    acc_since = "AND created_at >= :start" if since else ""
+    off_since = "AND responded_at >= :start" if since else ""
+    # A hub's figures are the sums of its districts' (each person-need is in one district); only its median
+    # needs the waits themselves: each district's, sorted, for the districts hubs cover (`_kth`).
+    hub_part = (
+        """
+    UNION ALL
+    SELECT 'waits', NULL, outcode, NULL, need, 0, count(*), 0, 0, 0, 0, 0, 0, NULL, NULL,
+           array_agg(CAST(extract(epoch FROM wait) * 1000000 AS bigint) ORDER BY wait)
+    FROM pn WHERE wait IS NOT NULL AND outcode = ANY(CAST(:hub_outcodes AS text[]))
+    GROUP BY outcode, need"""
+        if hubs
+        else ""
+    )
+    return f"""
+WITH by_event AS (
+    SELECT referral_id, min(created_at) AS at FROM audit_event
+    WHERE kind = 'referral.accepted' AND referral_id IS NOT NULL {acc_since} GROUP BY referral_id
+), by_offer AS (
+    SELECT referral_id, min(responded_at) AS at FROM offer
+    WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
+), ref AS (
+    SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
+           pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.gap,
+           r.status = 'completed' AS completed, r.status IN :waiting AS waiting,
+           CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs,
+           CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
+           least(ev.at, off.at) AS accepted_at
+    FROM referral r
+    JOIN resident res ON res.id = r.resident_id
+    LEFT JOIN postcode pc ON pc.postcode = res.postcode
+    LEFT JOIN by_event ev ON ev.referral_id = r.id
+    LEFT JOIN by_offer off ON off.referral_id = r.id
+    WHERE r.linked_referral_id IS NULL
+      AND (r.area IN :councils OR res.outcode IN :districts) {moment}
+), lists AS (
+    -- each distinct pair of lists once (a year repeats a few hundred), not each referral's
+    SELECT DISTINCT CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs
+    FROM referral r WHERE r.linked_referral_id IS NULL {moment}
+), listed AS MATERIALIZED (
+    SELECT l.needs, l.unmet_needs, n.need,
+           json_typeof(u.list) IS DISTINCT FROM 'array' OR json_array_length(u.list) = 0 OR EXISTS (
+               SELECT 1 FROM json_array_elements_text(u.list) AS e(need) WHERE e.need = n.need
+           ) AS in_unmet
+    FROM lists l
+    CROSS JOIN LATERAL (SELECT CAST(l.needs AS json) AS list) AS c
+    CROSS JOIN LATERAL (SELECT CAST(l.unmet_needs AS json) AS list) AS u
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT e.need FROM json_array_elements_text(
+            CASE WHEN json_typeof(c.list) = 'array' AND json_array_length(c.list) > 0
+                 THEN c.list ELSE CAST(:no_need AS json) END
+        ) AS e(need)
+    ) AS n
+), asked AS (
+    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.ward_name, ref.created_at,
+           ref.completed, ref.waiting, ref.gap, ref.allowed, ref.accepted_at, listed.need,
+           ref.gap AND listed.in_unmet AS unmet_need,
+           row_number() OVER (PARTITION BY ref.person, listed.need ORDER BY ref.created_at, ref.id) AS nth
+    FROM ref JOIN listed ON listed.needs = ref.needs AND listed.unmet_needs = ref.unmet_needs
+), folded AS (
+    SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
+           bool_or(completed) AS completed, bool_or(unmet_need) AS unmet,
+           bool_or(waiting) AS waiting, min(allowed) AS allowed, bool_or(gap) AS gap,
+           min(created_at) FILTER (WHERE nth = 1) AS first_at,
+           min(id) FILTER (WHERE nth = 1) AS first_id,
+           min(area) FILTER (WHERE nth = 1) AS area,
+           min(outcode) FILTER (WHERE nth = 1) AS outcode,
+           min(ward) FILTER (WHERE nth = 1) AS ward,
+           min(ward_name) FILTER (WHERE nth = 1) AS ward_name
+    FROM asked GROUP BY person, need
+), pn AS MATERIALIZED (
+    SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at, completed, unmet, gap,
+           first_at, first_id,
+           CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
+                ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late,
+           accepted_at - first_at AS wait
+    FROM folded
+), person AS (
+    -- a person's first referral is the first referral of one of their needs (every referral has one)
+    SELECT DISTINCT ON (person) person, area, outcode, ward, ward_name,
+           bool_or(gap) OVER whole AS gap, bool_or(unmet OR late) OVER whole AS short
+    FROM pn
+    WINDOW whole AS (PARTITION BY person ORDER BY first_at, first_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ORDER BY person, first_at, first_id
+)
+SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
+       count(*) AS people, sum(referrals) AS referrals, count(accepted_at) AS accepted,
+       count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
+       count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
+       percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY wait) AS middle,
+       NULL AS ward_name, CAST(NULL AS bigint[]) AS sorted_waits
+FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need)){hub_part}
+UNION ALL
+SELECT 'people', area, outcode, ward, NULL, 0, count(*), 0, 0, 0,
+       count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name), NULL
+FROM person GROUP BY area, outcode, ward
+"""  # noqa: S608 (fixed fragments; every value is bound)
+
+
+def demand_in_sql(
+    session: Session,
+    *,
+    councils: Iterable[str],
+    districts: Iterable[str],
+    hubs: Mapping[str, Iterable[str]],
+    allowances: Mapping[str, timedelta],
+    now: datetime,
+    start: datetime | None,
+    end: datetime | None,
+) -> tuple[list[NeedCell], list[PeopleCell]]:
+    """The person-needs of the period summed by council area, district, (council area, ward) and hub (hub id
+    → the districts it covers), and the people by where their first referral placed them. PostgreSQL only."""
+    urgencies = [u for u in allowances if u != ROUTINE]
+    hubs = {hub: frozenset(outcodes) for hub, outcodes in hubs.items()}
+    hub_outcodes = sorted(set().union(*hubs.values()))
+    statement = text(_statement(len(urgencies), start is not None, end is not None, bool(hub_outcodes)))
+    statement = statement.bindparams(
+        bindparam("councils", expanding=True),
+        bindparam("districts", expanding=True),
+        bindparam("waiting", expanding=True),
+    )
+    params: dict[str, object] = {
+        "councils": sorted(councils) or [""],
+        "districts": sorted(districts) or [""],
+        "waiting": sorted(WAITING),
+        "no_need": f'["{NO_NEED}"]',
+        "allowed_routine": allowances[ROUTINE],
+        "now": now,
+        "middle": [0.5, _ABOVE_HALF],
+    }
+    for i, urgency in enumerate(urgencies):
+        params[f"urgency_{i}"] = urgency
+        params[f"allowed_{i}"] = allowances[urgency]
+    if start is not None:
+        params["start"] = start
+    if end is not None:
+        params["end"] = end
+    if hub_outcodes:
+        params["hub_outcodes"] = hub_outcodes
+    needs: list[NeedCell] = []
+    people: list[PeopleCell] = []
+    connection = session.connection()
+    # The planner's estimate of this statement is far above its cost (it cannot see how few groups the
+    # person-needs make), so PostgreSQL would compile it with JIT: seconds of compiling for nothing (at
+    # bench.scale's 10,000 referrals, 4.4 s instead of 0.55 s). Off for this statement only.
+    # Its sorts and hashes hold the year's person-needs: in memory rather than in temporary files
+    # (PostgreSQL's default work_mem, 4 MB, spilled every sort to disk at 100,000 referrals).
+    # And a hash join of the referrals to their lists (the planner, not knowing how few they are, sorted
+    # every referral by its lists for a merge join).
+    settings = {"jit": "off", "work_mem": WORK_MEM, "enable_mergejoin": "off"}
+    before = {
+        name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
+        for name in settings
+    }
+    set_local = text("SELECT set_config(:name, :value, true)")
+    for name, value in settings.items():
+        connection.execute(set_local, {"name": name, "value": value})
+    try:
+        rows = connection.execute(statement, params).all()
+    finally:
+        for name, value in before.items():
+            connection.execute(set_local, {"name": name, "value": value})
+    waits: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        if row.kind == "people":
+            people.append(
+                PeopleCell(row.area, row.outcode, row.ward, row.ward_name, row.people, row.unmet, row.late)
+            )
+            continue
+        if row.kind == "waits":
+            waits[(row.outcode, row.need)] = row.sorted_waits
+            continue
+        kind = _GROUPS[row.grouped]
+        place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward}
+        needs.append(
+            NeedCell(
+                kind=kind,
+                area=None if kind == "outcode" else row.area,
+                place=place[kind],
+                need=row.need,
+                people=row.people,
+                referrals=int(row.referrals),
+                accepted=row.accepted,
+                completed=row.completed,
+                unmet=row.unmet,
+                late=row.late,
+                median_hours=_median(row.waits, *(row.middle or (None, None))),
+            )
+        )
+    return needs + _hub_cells(hubs, needs, waits), people
+
+
+def _hub_cells(
+    hubs: Mapping[str, frozenset[str]],
+    needs: Iterable[NeedCell],
+    waits: Mapping[tuple[str, str], list[int]],
+) -> list[NeedCell]:
+    """Each hub's figures for each need: the sums of its districts' and the median of their waits
+    (microseconds, each district's sorted)."""
+    by_outcode: dict[str, list[NeedCell]] = {}
+    for cell in needs:
+        if cell.kind == "outcode":
+            by_outcode.setdefault(cell.place or "", []).append(cell)
+    found = []
+    for hub, outcodes in hubs.items():
+        cells: dict[str, list[NeedCell]] = {}
+        for outcode in sorted(outcodes):
+            for cell in by_outcode.get(outcode, ()):
+                cells.setdefault(cell.need, []).append(cell)
+        for need, parts in cells.items():
+            lists = [waits[(part.place, need)] for part in parts if (part.place, need) in waits]
+            count = sum(len(values) for values in lists)
+            middle = (None, None)
+            if count:
+                low, high = (count + 1) // 2, count // 2 + 1  # 1-based: the middle, or the two middle
+                middle = (timedelta(microseconds=_kth(lists, low)), timedelta(microseconds=_kth(lists, high)))
+            found.append(
+                NeedCell(
+                    "hub",
+                    None,
+                    hub,
+                    need,
+                    *(sum(getattr(part, name) for part in parts) for name in _SUMMED),
+                    median_hours=_median(count, *middle),
+                )
+            )
+    return found
+
+
+_SUMMED = ("people", "referrals", "accepted", "completed", "unmet", "late")
+
+
+def _kth(lists: Sequence[Sequence[int]], k: int) -> int:
+    """The k-th smallest (1-based) of the values of several sorted lists: the least value with at least k
+    values at or below it, found by halving the range of values."""
+    low = min(values[0] for values in lists if values)
+    high = max(values[-1] for values in lists if values)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(bisect_right(values, middle) for values in lists) >= k:
+            high = middle
+        else:
+            low = middle + 1
+    return low
