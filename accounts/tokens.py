@@ -76,18 +76,36 @@ def create_token(
 def authenticate(session: Session, plaintext: str, now: datetime | None = None) -> Principal | None:
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 100:
         return None
-    found = session.execute(
-        select(ApiToken, Organisation)
+    # The columns the principal needs, not the token and organisation as objects (on every API call).
+    token = session.execute(
+        select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.role,
+            ApiToken.org_id,
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+            Organisation.area,
+            Organisation.kind,
+            Organisation.mutual_aid_mode,
+        )
         .outerjoin(Organisation, Organisation.id == ApiToken.org_id)
         .where(ApiToken.token_hash == hash_token(plaintext))
     ).first()
     now = now or utcnow()
-    if found is None:
+    if token is None:
         return None
-    token, org = found
     if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
-    return Principal(token_id=token.id, name=token.name, role=token.role, **org_facts(token.org_id, org))
+    return Principal(
+        token_id=token.id,
+        name=token.name,
+        role=token.role,
+        org_id=token.org_id,
+        area=token.area,
+        org_kind=token.kind,
+        org_mode=token.mutual_aid_mode,
+    )
 
 
 def org_facts(org_id: int | None, org: Organisation | None) -> dict:

@@ -58,12 +58,17 @@ class Services:
     # expiries without waiting).
     clock: Callable[[], datetime] = field(default=utcnow)
 
+    _rules: Rules | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def rules(self) -> Rules:
         """The triage rules, compiled on first use (about a second of regular expressions) and then cached
         (`load_rules`): a `flask` command that never triages starts without them, and gunicorn workers load
-        them before their first request (`config/gunicorn.py`)."""
-        return load_rules()
+        them before their first request (`config/gunicorn.py`). Kept here once loaded: `load_rules` resolves
+        its folder on the filesystem on every call."""
+        if self._rules is None:
+            self._rules = load_rules()
+        return self._rules
 
 
 API_DESCRIPTION = """Referral triage and volunteer matching for local crisis response.

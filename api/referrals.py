@@ -27,6 +27,7 @@ from api.schemas import (
     TransferInSchema,
 )
 from db.base import utcnow
+from geo.geocoder import on_session
 from referrals import access, passing_on
 from referrals.access import WHO_MAY
 from referrals.actions import Action, perform, raise_for, record_consent
@@ -42,6 +43,8 @@ blp = api_blueprint("referrals", __name__, url_prefix="/api/v1/referrals", descr
 INTAKE_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "admin")
 READ_ROLES = ("helpline_staff", "partner_referrer", "safety_net_officer", "hub_coordinator", "admin")
 PARTNER_DUPLICATE_CHECK = "The helpline will check whether this person is already known."
+# One instance for every call: given the class, webargs builds it (and its nested schemas) per request.
+REFERRAL_IN = ReferralInSchema()
 
 
 def services():
@@ -49,8 +52,14 @@ def services():
 
 
 def intake_context() -> IntakeContext:
+    """The postcode is looked up through the request's session (its connection, inside its transaction)."""
     found = services()
-    return IntakeContext(geocoder=found.geocoder, areas=found.areas, rules=found.rules, routing=found.routing)
+    return IntakeContext(
+        geocoder=on_session(found.geocoder, get_session()),
+        areas=found.areas,
+        rules=found.rules,
+        routing=found.routing,
+    )
 
 
 @blp.route("")
@@ -58,7 +67,7 @@ class Referrals(MethodView):
     @roles(*INTAKE_ROLES)
     @idempotent
     @blp.doc(security=BEARER_SECURITY)
-    @blp.arguments(ReferralInSchema)
+    @blp.arguments(REFERRAL_IN)
     @blp.response(201, ReferralCreatedSchema)
     def post(self, data):
         """Log a call: the resident and the referral, triaged, matched and offered, in one transaction."""

@@ -194,6 +194,9 @@ class LocationSchema(ma.Schema):
     )
 
 
+_LOCATION = LocationSchema()  # built once: a schema's fields are copied on every construction
+
+
 class ResidentOutSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
@@ -216,9 +219,7 @@ class ResidentOutSchema(ma.Schema):
     def _location(self, resident):
         if not hasattr(resident, "lat"):
             return None
-        return LocationSchema().dump(
-            {"lat": resident.lat, "lon": resident.lon, "precision": resident.geo_precision}
-        )
+        return _LOCATION.dump({"lat": resident.lat, "lon": resident.lon, "precision": resident.geo_precision})
 
 
 class ReasonSchema(ma.Schema):

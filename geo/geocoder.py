@@ -29,6 +29,7 @@ __all__ = [
     "OutcodeCentroids",
     "PostcodeTableGeocoder",
     "build_geocoder",
+    "on_session",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,20 @@ class PostcodeTableGeocoder:
         self._fallback = fallback
         self._cache = _BoundedCache(cache_size)
 
-    def geocode(self, postcode: str) -> Location | None:
+    def geocode(self, postcode: str, session: Session | None = None) -> Location | None:
+        """`session`: read the table through that one (a request's own, already connected and inside its
+        transaction) instead of a session of the geocoder's own (a pool checkout, its ping and a rollback)."""
         if is_outcode(postcode):
             return self._fallback.lookup_outcode(postcode)
         normalised = normalise_postcode(postcode)
         is_cached, cached = self._cache.get(normalised)
         if is_cached:
             return cached
-        with self._session_factory() as session:
+        if session is not None:
             unit = session.get(Postcode, normalised)
+        else:
+            with self._session_factory() as own:
+                unit = own.get(Postcode, normalised)
         if unit is None:
             return self._fallback.geocode(normalised)
         location = self._unit_location(unit)
@@ -87,6 +93,25 @@ class PostcodeTableGeocoder:
             admin_district_code=admin_code,
             admin_district=admin_name,
         )
+
+
+class _OnSession:
+    """A `PostcodeTableGeocoder` reading through one session (`on_session`); same cache."""
+
+    def __init__(self, geocoder: PostcodeTableGeocoder, session: Session) -> None:
+        self._geocoder = geocoder
+        self._session = session
+
+    def geocode(self, postcode: str) -> Location | None:
+        return self._geocoder.geocode(postcode, self._session)
+
+
+def on_session(geocoder: Geocoder, session: Session) -> Geocoder:
+    """The geocoder reading the postcode table through `session` (a request's own), where it reads the
+    database at all; any other geocoder as it is."""
+    if isinstance(geocoder, PostcodeTableGeocoder):
+        return _OnSession(geocoder, session)
+    return geocoder
 
 
 class GeopyGeocoder:

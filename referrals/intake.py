@@ -233,11 +233,6 @@ def log_call(
         if linked is not None and linked.consent_to_share and not call.consent_to_share:
             linked = None
     first_call = resident.id is None
-    if first_call:
-        session.add(resident)
-        session.flush()
-        index_resident(session, resident, new=True)
-        new_key(session, resident.id)
     referral = Referral(
         resident=resident,
         channel=call.channel,
@@ -258,7 +253,10 @@ def log_call(
     # triage_on_intake below records it in the same order as before.
     apply_decision(referral, decision)
     session.add(referral)
-    session.flush()
+    session.flush()  # a new resident and the referral in one flush (the referral's relationship orders them)
+    if first_call:  # written by the next flush (routing's savepoint, or the commit), in this transaction
+        index_resident(session, resident, new=True)
+        new_key(session, resident.id)
     audit.record(
         session,
         "referral.received",
@@ -284,7 +282,7 @@ def log_call(
             reason="the caller may already be known: the helpline checks",
             payload={"possible_duplicates": [d.resident_id for d in duplicates]},
         )
-    triage_on_intake(session, referral, resident, decision, principal, now)
+    triage_on_intake(session, referral, resident, decision, principal, now, applied=True)
     offer = None
     if hold is not None:
         hold(session, referral, principal, now)

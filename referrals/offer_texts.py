@@ -100,28 +100,34 @@ def details_text(code: str, referral: Referral, resident: Resident) -> str:
     )
 
 
-def recipient(session: Session, offer: Offer) -> tuple[str, Organisation | None]:
-    """The phone an offer's text goes to: the volunteer's, or a mutual-aid group's lead; "" for none."""
-    if offer.volunteer_id is None:
-        org, volunteer = session.get(Organisation, offer.org_id), None
-    else:  # both in one round trip
-        org, volunteer = session.execute(
-            select(Organisation, Volunteer)
-            .outerjoin(Volunteer, Volunteer.id == offer.volunteer_id)
-            .where(Organisation.id == offer.org_id)
-        ).one_or_none() or (None, None)
-    if org is None or org.mutual_aid_mode == "arms_length":
-        return "", org
+def recipient(session: Session, offer: Offer) -> str:
+    """The phone an offer's text goes to: the volunteer's, or a mutual-aid group's lead; "" for none. Read as
+    the few columns it needs (the volunteer's in the same round trip), not as whole objects."""
+    query = select(
+        Organisation.kind,
+        Organisation.mutual_aid_mode,
+        Organisation.sms_opted_out,
+        Organisation.contact_phone,
+    ).where(Organisation.id == offer.org_id)
     if offer.volunteer_id is not None:
-        usable = volunteer is not None and volunteer.active and not volunteer.sms_opted_out
-        return (volunteer.phone if usable else ""), org
-    usable = org.kind == "mutual_aid" and not org.sms_opted_out
-    return (org.contact_phone if usable else ""), org
+        query = query.add_columns(
+            Volunteer.active,
+            Volunteer.sms_opted_out.label("volunteer_opted_out"),
+            Volunteer.phone.label("volunteer_phone"),
+        ).outerjoin(Volunteer, Volunteer.id == offer.volunteer_id)
+    found = session.execute(query).first()
+    if found is None or found.mutual_aid_mode == "arms_length":
+        return ""
+    if offer.volunteer_id is not None:  # no volunteer row: active is None
+        usable = bool(found.active) and not found.volunteer_opted_out
+        return found.volunteer_phone if usable else ""
+    usable = found.kind == "mutual_aid" and not found.sms_opted_out
+    return found.contact_phone if usable else ""
 
 
 def enqueue_offer_text(session: Session, row: Referral, offer: Offer) -> OutboxMessage | None:
     """Called when an offer is made (same transaction): text it to a volunteer or a mutual-aid lead."""
-    raw, _org = recipient(session, offer)
+    raw = recipient(session, offer)
     try:
         phone = normalise_phone(raw)
     except InvalidPhone:
@@ -163,7 +169,7 @@ def enqueue_rang_again_text(session: Session, row: Referral, now: datetime) -> O
     ).first()
     if offer is None or offer.org_id not in (row.accepted_org_id, row.assigned_org_id):
         return None
-    raw, _org = recipient(session, offer)
+    raw = recipient(session, offer)
     try:
         phone = normalise_phone(raw)
     except InvalidPhone:

@@ -76,9 +76,12 @@ def triage_on_intake(
     decision: TriageDecision,
     principal: Principal,
     now: datetime,
+    applied: bool = False,
 ) -> None:
-    apply_decision(referral, decision)
-    referral.updated_at = now
+    """Apply the decision (unless the referral was made with it, `applied`) and record it in the trail."""
+    if not applied:
+        apply_decision(referral, decision)
+        referral.updated_at = now
     audit.record(
         session,
         "triage.decided",

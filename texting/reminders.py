@@ -105,7 +105,7 @@ def _remind_one(session: Session, referral_id: int, index: int, now: datetime) -
     if not follow_through.reminder_due(occurrence, now) or offer is None:
         session.rollback()
         return 0
-    raw, _org = recipient(session, offer)  # "" when opted out, inactive or an arm's-length group
+    raw = recipient(session, offer)  # "" when opted out, inactive or an arm's-length group
     try:
         phone = normalise_phone(raw)
     except InvalidPhone:
