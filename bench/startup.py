@@ -5,8 +5,11 @@
 What it measures, and why: every `flask` command (a cron's `retention run`, `sms send-once`, an operator's
 `audit verify`, the `db upgrade` one-off) builds the whole app before doing anything, so what the app
 factory imports and loads is paid by every one of them. The heavy parts are loaded where they are used:
-the triage rules on first use (`api.Services.rules`), matplotlib and shapely only to draw a map, geopy only
-for a live geocoder, pyproj only to import postcodes, alembic only for the `db` commands.
+the app's HTTP side (blueprints, schemas, OpenAPI document, pages) only by a command that needs it or before
+the first request (`api/app.py`, `wsgi.py`), the triage rules on first use (`api.Services.rules`), matplotlib
+and shapely only to draw a map, geopy only for a live geocoder, pyproj only to import postcodes, alembic only
+for the `db` commands. The figures, before and after, are in docs/scaling.md ("Start-up of `flask`
+commands").
 
 Each command runs `--runs` times in a fresh interpreter (its `--help`: the app is built, the command does
 nothing); the median wall time (and CPU time, steadier on a busy machine) is printed with two ratios:
