@@ -102,7 +102,7 @@ def quiet_hours(settings: dict) -> QuietHours | None:
         raise ConfigError(str(exc)) from exc
 
 
-def create_app(config: dict | None = None, *, defer_http: bool = False) -> Flask:
+def create_app(config: dict | None = None, *, defer_http: bool = False) -> OneRouteApp:
     """The app. With `defer_http` its HTTP side is installed on first need (`api/app.py`); `wsgi.py` asks for
     that only when the `flask` command line loads the app to find or list its commands."""
     settings = load_settings(overrides=config)
