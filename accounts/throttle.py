@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-import redis
 from limits.storage import RedisStorage, storage_from_string
 
 log = logging.getLogger(__name__)
@@ -118,13 +117,16 @@ class RedisStore:
     """The counts in Redis (plain, sentinel or cluster: the client Flask-Limiter's URI gives)."""
 
     def __init__(self, client) -> None:
+        import redis  # the client's errors: loaded with a Redis store only, never by memory://
+
+        self._errors = redis.RedisError
         self._client = client
         self._add = client.register_script(ADD_FAILURE)
 
     def get(self, key: str) -> Failures | None:
         try:
             count, last = self._client.hmget(key, "n", "t")
-        except redis.RedisError as exc:
+        except self._errors as exc:
             raise StoreUnavailable(str(exc)) from exc
         if count is None or last is None:
             return None
@@ -133,14 +135,14 @@ class RedisStore:
     def add_failure(self, key: str, now: float, forget_seconds: float, keep_seconds: int) -> Failures:
         try:
             count = self._add(keys=[key], args=[repr(now), repr(forget_seconds), keep_seconds])
-        except redis.RedisError as exc:
+        except self._errors as exc:
             raise StoreUnavailable(str(exc)) from exc
         return Failures(int(count), now)
 
     def clear(self, key: str) -> None:
         try:
             self._client.delete(key)
-        except redis.RedisError as exc:
+        except self._errors as exc:
             raise StoreUnavailable(str(exc)) from exc
 
 
@@ -216,6 +218,7 @@ def hashed(value: str) -> str:
 
 
 EXTENSION = "auth_throttle"  # where the app factory keeps the app's Throttle (app.extensions)
+LIMITER = "oneroute_limiter"  # where it keeps the app's Flask-Limiter, whose store the counts share
 ACCOUNT = "account"  # a username, from anywhere not known to it
 DEVICE = "device"  # a username on a browser it was signed in from before (its known-device cookie)
 SIGN_IN_ADDRESS = "address"  # wrong passwords from a client address, whatever the usernames

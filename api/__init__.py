@@ -7,13 +7,11 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, request
-from flask_swagger_ui import get_swaggerui_blueprint
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import db as request_db
-from api.blueprints import ID_SCHEMA, IdConverter
-from api.errors import PROBLEM_MIMETYPE, ProblemApi, register_domain_errors
+from api.app import OneRouteApp
 from api.limits import client_address, init_limits
 from api.logs import configure_logging, init_request_logging
 from api.metrics import init_metrics
@@ -33,6 +31,7 @@ from referrals.routing import RoutingContext
 from referrals.snapshot import DirectorySnapshot
 from referrals.tier_changes import TierChangePolicy, load_tier_change_policy
 from triage import Rules, load_rules
+from web.settings import check_settings as check_page_settings
 
 API_PREFIX = "/api/"
 INTAKE_ENDPOINT = "referrals.Referrals"
@@ -108,9 +107,11 @@ def quiet_hours(settings: dict) -> QuietHours | None:
         raise ConfigError(str(exc)) from exc
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, defer_http: bool = False) -> OneRouteApp:
+    """The app. With `defer_http` its HTTP side is installed on first need (`api/app.py`); `wsgi.py` asks for
+    that only when the `flask` command line loads the app to find or list its commands."""
     settings = load_settings(overrides=config)
-    app = Flask(__name__, instance_relative_config=True)
+    app = OneRouteApp(__name__, instance_relative_config=True)
     try:
         app.wsgi_app = trust_proxies(app.wsgi_app, settings["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     except TrustedProxiesError as exc:
@@ -164,7 +165,12 @@ def create_app(config: dict | None = None) -> Flask:
     init_request_logging(app)
     init_metrics(app, readonly_sessions)
     limiter = init_limits(app)
-    _register_http(app, limiter)
+    check_page_settings(settings)  # refused when the app is built, even with the pages installed later
+    if defer_http:
+        app.defer_http(lambda: _register_http(app, limiter))
+        app.cli.added_when_installed("openapi", "OpenAPI commands.")  # flask-smorest's, added with the API
+    else:
+        _register_http(app, limiter)
 
     from api.cli import register_cli
 
@@ -173,6 +179,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_http(app: Flask, limiter) -> None:
+    from flask_swagger_ui import get_swaggerui_blueprint
+
     from api import (
         directory,
         email,
@@ -188,7 +196,10 @@ def _register_http(app: Flask, limiter) -> None:
         triage,
         webhooks,
     )
-    from web import blp as web_pages
+    from api.blueprints import ID_SCHEMA, IdConverter
+    from api.errors import PROBLEM_MIMETYPE, register_domain_errors
+    from api.problem_api import ProblemApi
+    from web.pages import blp as web_pages
 
     app.url_map.converters["int"] = IdConverter
     api = ProblemApi(app)

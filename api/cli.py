@@ -2,9 +2,10 @@
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -14,6 +15,9 @@ from api.logs import log_context
 from api.worker import one_line_on_outage
 from db import migrate
 
+if TYPE_CHECKING:
+    from api.app import OneRouteApp
+
 worker_log = logging.getLogger("oneroute.worker")
 
 
@@ -21,7 +25,7 @@ def services():
     return current_app.extensions["oneroute"]
 
 
-def register_cli(app: Flask) -> None:
+def register_cli(app: "OneRouteApp") -> None:
     from api.email import email_cli
     from reports.cli import report_cli
     from web.cli import users_cli
@@ -41,11 +45,11 @@ def register_cli(app: Flask) -> None:
         retention_cli,
         residents_cli,
         config_cli,
+        report_cli,
+        email_cli,
+        users_cli,
     ):
-        app.cli.add_command(group)
-    app.cli.add_command(report_cli)
-    app.cli.add_command(email_cli)
-    app.cli.add_command(users_cli)
+        app.cli.add_command_without_http(group)  # none uses a route, a template or the OpenAPI document
 
 
 @click.command("triage", help="Triage free text as the service would and print why.")

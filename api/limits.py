@@ -8,10 +8,9 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
 from accounts.throttle import EXTENSION as THROTTLE
-from accounts.throttle import TOKEN_ADDRESS, Throttle, ThrottleConfigError, throttle_from_settings
+from accounts.throttle import LIMITER, TOKEN_ADDRESS, Throttle, ThrottleConfigError, throttle_from_settings
 from api.errors import problem
 from config.settings import ConfigError
-from web.blueprint import LIMITER
 
 
 def caller_key() -> str:

@@ -5,15 +5,18 @@
 What it measures, and why: every `flask` command (a cron's `retention run`, `sms send-once`, an operator's
 `audit verify`, the `db upgrade` one-off) builds the whole app before doing anything, so what the app
 factory imports and loads is paid by every one of them. The heavy parts are loaded where they are used:
-the triage rules on first use (`api.Services.rules`), matplotlib and shapely only to draw a map, geopy only
-for a live geocoder, pyproj only to import postcodes, alembic only for the `db` commands.
+the app's HTTP side (blueprints, schemas, OpenAPI document, pages) only by a command that needs it or before
+the first request (`api/app.py`, `wsgi.py`), the triage rules on first use (`api.Services.rules`), matplotlib
+and shapely only to draw a map, geopy only for a live geocoder, pyproj only to import postcodes, alembic only
+for the `db` commands. The figures, before and after, are in docs/scaling.md ("Start-up of `flask`
+commands").
 
 Each command runs `--runs` times in a fresh interpreter (its `--help`: the app is built, the command does
 nothing); the median wall time (and CPU time, steadier on a busy machine) is printed with two ratios:
 against `python -c pass` (the interpreter) and against `python -m flask --version` (Flask without our app),
 both measured in the same run. `--all` times the `--help` of every command the app registers. Then
-`python -X importtime` of `wsgi` gives the packages that take longest to import, self times summed per
-top-level package.
+`python -X importtime` of `flask --app wsgi --help` (the app as a command builds it, without its HTTP
+side) gives the packages that take longest to import, self times summed per top-level package.
 One JSON line per result; the exit status is 0 whatever the numbers (a benchmark, not a test).
 """
 
@@ -74,9 +77,10 @@ def every_command() -> list[tuple[str, list[str]]]:
 
 
 def top_imports(top: int) -> list[tuple[str, float]]:
-    """Self import time in seconds summed per top-level package, for `import wsgi` (the app built)."""
+    """Self import time in seconds summed per top-level package, for `flask --app wsgi --help` (the app built
+    as a command builds it)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import wsgi"], cwd=ROOT, capture_output=True, text=True
+        [*FLASK[:1], "-X", "importtime", *FLASK[1:], "--help"], cwd=ROOT, capture_output=True, text=True
     )
     per_package: Counter[str] = Counter()
     for line in done.stderr.splitlines():

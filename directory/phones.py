@@ -1,6 +1,5 @@
-"""UK-first phone number normalisation to E.164 with Google's libphonenumber."""
-
-import phonenumbers
+"""UK-first phone number normalisation to E.164 with Google's libphonenumber (its tables are loaded by the
+first number read, not by every module, or `flask` command, that imports this one)."""
 
 
 class InvalidPhone(ValueError):
@@ -11,6 +10,8 @@ def normalise_phone(raw: str, region: str = "GB") -> str:
     text = raw.strip()
     if not text:
         return ""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
@@ -37,6 +38,8 @@ def is_drama_number(e164: str) -> bool:
 def is_mobile(e164: str) -> bool:
     if is_drama_number(e164):
         return e164.startswith("+447")
+    import phonenumbers
+
     number = phonenumbers.parse(e164, None)
     return phonenumbers.number_type(number) in (
         phonenumbers.PhoneNumberType.MOBILE,

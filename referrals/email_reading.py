@@ -12,8 +12,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
-from bs4 import BeautifulSoup
-
 from safe_text.controls import without_controls
 
 SUBJECT_LIMIT = 500
@@ -37,6 +35,8 @@ class ReadEmail:
 
 def html_to_text(html: str) -> str:
     """Plain text of an HTML body: scripts, styles and comments dropped, block elements on their own lines."""
+    from bs4 import BeautifulSoup  # a tenth of a second to import: only when an email has HTML
+
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "head", "title", "noscript", "template"]):
         tag.decompose()

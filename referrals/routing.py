@@ -1,6 +1,8 @@
 """Routing a triaged referral: match it against the directory, store the ranked candidates and why others
 were left out, then start the cascade (offer the first candidate, signpost, or hold it at the safety net)."""
 
+from __future__ import annotations  # `matching.Directory` loads numpy: on first use, not for an annotation
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime

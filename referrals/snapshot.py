@@ -1,6 +1,8 @@
 """Each worker's in-memory matching directory, kept up to date from the directory version and its change log,
 with workload counts re-read every few seconds."""
 
+from __future__ import annotations  # `matching.Directory` loads numpy: on first use, not for an annotation
+
 import logging
 import threading
 from collections.abc import Iterable, Iterator

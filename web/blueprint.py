@@ -1,7 +1,6 @@
 """The `web` blueprint and what every page shares: session cookies, CSRF checks, one database session per
 request, security headers and the template helpers."""
 
-import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -10,33 +9,19 @@ from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from config.settings import ConfigError
 from db import close_session
 from web import formatting
+from web.settings import cookie_is_secure, oidc_config
 
 blp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
 )
 csrf = CSRFProtect()
-LIMITER = "oneroute_limiter"  # app.extensions key of the app's Flask-Limiter (made by api/limits.py)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
-
-
-def cookie_is_secure(settings: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> bool:
-    """SESSION_COOKIE_SECURE if set (setting or environment), else true in production or behind https."""
-    explicit = settings.get("SESSION_COOKIE_SECURE", environ.get("SESSION_COOKIE_SECURE"))
-    production = settings.get("APP_ENV") == "production"
-    if explicit is None:
-        return production or str(settings.get("PUBLIC_BASE_URL", "")).startswith("https://")
-    secure = explicit if isinstance(explicit, bool) else str(explicit).strip().casefold() in TRUE_WORDS
-    if production and not secure:
-        raise ConfigError("refusing to start with APP_ENV=production: SESSION_COOKIE_SECURE must be true")
-    return secure
 
 
 @blp.record_once
@@ -101,12 +86,7 @@ def _headers(response):
 
 def _configure_sso(app, settings: Mapping[str, object]) -> None:
     """With OIDC_ISSUER set, one client for the app (its discovery and keys read once and kept)."""
-    from accounts.oidc import OidcConfigError, config_from
-
-    try:
-        config = config_from(settings)
-    except OidcConfigError as exc:
-        raise ConfigError(str(exc)) from exc
+    config = oidc_config(settings)
     if config.enabled:
         from accounts.oidc_client import OidcClient  # authlib and requests: only when single sign-on is on
 

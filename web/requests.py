@@ -19,6 +19,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from limits import parse
 
+from accounts.throttle import LIMITER
 from db.base import utcnow
 from referrals import access
 from referrals.errors import Conflict, DomainValidationError, Forbidden, NotFound
@@ -39,7 +40,7 @@ from referrals.requests import (
 from referrals.triaging import decide
 from web import request_form
 from web.auth import current_principal, json_view, public, roles
-from web.blueprint import LIMITER, blp, db, services
+from web.blueprint import blp, db, services
 from web.calls import intake_context, need_options
 from web.lookups import need_labels
 
