@@ -1,6 +1,8 @@
 """The places a needs report breaks down by: each served council area, the postcode districts (outcodes) in
 it, placed by the shipped district centroids, and each community hub with the districts it covers."""
 
+from __future__ import annotations
+
 import csv
 import functools
 import gzip
