@@ -4,8 +4,9 @@ alembic (the `db` commands), requests (posting an audit checkpoint), twilio's RE
 configured), cryptography's key serialisation (audit checkpoint keys) or the compiled triage rules. And a
 `flask` command that serves nothing does not build the HTTP side at all (`api/app.py`): no page, no form, no
 marshmallow schema or OpenAPI document, nor what only a request uses (BeautifulSoup for an email's HTML,
-libphonenumber's tables, the Redis client, numpy for matching). Checked in a fresh interpreter, since this test process has long
-since imported all of them. No timing here: the start time is measured by `python -m bench.startup`."""
+libphonenumber's tables, the Redis client, numpy for matching). Checked in a fresh interpreter, since this
+test process has long since imported all of them. No timing here: the start time is measured by
+`python -m bench.startup`."""
 
 import json
 import os
