@@ -537,8 +537,9 @@ def run(args, conninfo: str, url: str, trip: float, scan: float) -> list[str]:
             rate = result.count / parallel_s if parallel_s else 0.0
             met = result.ok and rate >= VERIFY_TARGET_PER_S
             lines = [
-                f"audit verify (referrals.audit.verify_trail, as `flask audit verify`: {workers} processes): "
-                f"{result.count:,} events in {parallel_s:,.1f} s = {rate:,.0f} events/s, chain "
+                "audit verify (referrals.audit.verify_trail, as `flask audit verify`) in "
+                f"{workers} processes: {result.count:,} events in {parallel_s:,.1f} s = "
+                f"{rate:,.0f} events/s, chain "
                 + ("sound" if result.ok else f"BROKEN: {result.problem}")
                 + f" — target ≥ {VERIFY_TARGET_PER_S:,}/s: {'MET' if met else 'NOT MET'}",
                 f"    its processes used {parallel_cpu:,.1f} s of CPU = "

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
@@ -144,6 +144,13 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# The audit events that lower or check a tier (referrals.tier_checks: CHECKED and RETRIAGE_KINDS by a person).
+TIER_CHANGES = (
+    "kind = 'referral.tier_lowering_checked' "
+    "OR (kind IN ('triage.overridden', 'triage.decided') AND actor_role <> 'system')"
+)
+
+
 class AuditEvent(Base):
     """Append-only, hash-chained record of every decision. No code path updates or deletes rows."""
 
@@ -152,6 +159,13 @@ class AuditEvent(Base):
         # Leads with kind, so it serves lookups by kind; with the other two, a referral's first event of a
         # kind is read from the index alone (the needs report's first acceptances, migration 0019).
         Index("ix_audit_event_kind_referral_id_created_at", "kind", "referral_id", "created_at"),
+        # The events that lower or check a tier, newest first (the dashboard's lowered tiers, migration 0026).
+        Index(
+            "ix_audit_event_tier_changes",
+            "seq",
+            postgresql_where=text(TIER_CHANGES),
+            sqlite_where=text(TIER_CHANGES),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.tokens import Principal
@@ -593,11 +593,17 @@ def lowered_tiers(session: Session, in_area=True) -> list[LoweredTier]:
         .where(
             in_area,
             Referral.status.in_(OPEN_STATUSES),
+            # Written out in the SQL (not bound), so the planner sees they are the events of the partial
+            # index ix_audit_event_tier_changes (referrals.models.TIER_CHANGES) whatever plan it keeps.
             or_(
-                AuditEvent.kind == tier_checks.CHECKED,
+                AuditEvent.kind == literal(tier_checks.CHECKED, literal_execute=True),
                 and_(
-                    AuditEvent.kind.in_(tier_checks.RETRIAGE_KINDS),
-                    AuditEvent.actor_role != "system",
+                    AuditEvent.kind.in_(
+                        bindparam(
+                            "retriage", tier_checks.RETRIAGE_KINDS, expanding=True, literal_execute=True
+                        )
+                    ),
+                    AuditEvent.actor_role != literal("system", literal_execute=True),
                     AuditEvent.payload[("before", "tier")].as_string().is_not(None),
                 ),
             ),
