@@ -65,6 +65,8 @@ class Referral(Base):
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         Index("ix_referral_status_owner", "status", "owner_org_id"),
+        # A council's referrals of a status, oldest first (the safety-net dashboard's lists, migration 0026).
+        Index("ix_referral_status_area_created_at", "status", "area", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,11 +146,22 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The audit events that lower or check a tier (referrals.tier_checks: CHECKED and RETRIAGE_KINDS by a person).
-TIER_CHANGES = (
-    "kind = 'referral.tier_lowering_checked' "
-    "OR (kind IN ('triage.overridden', 'triage.decided') AND actor_role <> 'system')"
-)
+# The audit events that lower or check a tier (`referrals.tier_checks`: a check, or a person's re-triage that
+# recorded the tier before it), as SQL of each dialect with `@` for the table's prefix: the partial index
+# ix_audit_event_tier_changes holds these events, and the dashboard's lowered tiers asks for them in these
+# very words, so PostgreSQL sees the index covers them (an expression written otherwise, such as with a CAST,
+# it cannot match).
+TIER_CHANGES = {
+    "postgresql": "@kind = 'referral.tier_lowering_checked' OR (@kind IN ('triage.overridden', "
+    "'triage.decided') AND @actor_role <> 'system' AND (@payload #>> '{before,tier}') IS NOT NULL)",
+    "sqlite": "@kind = 'referral.tier_lowering_checked' OR (@kind IN ('triage.overridden', "
+    "'triage.decided') AND @actor_role <> 'system' AND json_extract(@payload, '$.before.tier') IS NOT NULL)",
+}
+
+
+def tier_changes(dialect: str, prefix: str = ""):
+    """TIER_CHANGES in parentheses (a condition ANDed with others), each column named with `prefix`."""
+    return text("(" + TIER_CHANGES[dialect].replace("@", prefix) + ")")
 
 
 class AuditEvent(Base):
@@ -163,8 +176,8 @@ class AuditEvent(Base):
         Index(
             "ix_audit_event_tier_changes",
             "seq",
-            postgresql_where=text(TIER_CHANGES),
-            sqlite_where=text(TIER_CHANGES),
+            postgresql_where=tier_changes("postgresql"),
+            sqlite_where=tier_changes("sqlite"),
         ),
     )
 

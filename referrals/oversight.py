@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from accounts.tokens import Principal
@@ -15,7 +15,7 @@ from referrals import access, follow_through, tier_checks
 from referrals.follow_ups import followed_up, has_plan, open_follow_ups
 from referrals.holding import Holding, holding
 from referrals.lifecycle import OPEN_STATUSES, OWNED_STATUSES, PASS_ON, TRANSFER
-from referrals.models import AuditEvent, Offer, Referral
+from referrals.models import AuditEvent, Offer, Referral, tier_changes
 from referrals.policy import LifecyclePolicy
 from referrals.repeat_callers import waiting_for_check
 from referrals.routing import ROUTING_FAILED
@@ -414,10 +414,12 @@ def late_list(
     total += _count(session, transfers)
     for offer, row in session.execute(transfers.limit(need)).all():
         add(QueueItem(row, offer, int((offer.expires_at - now).total_seconds())), "transfer", None)
-    for window, query in _late_escalations(in_area, now, policy):
-        total += _count(session, query)
-        for row, at in session.execute(query.limit(need)).all():
-            add(QueueItem(row, None, None), "escalation", _aware(at) + window)
+    late_escalations = _late_escalations(session, in_area, now, policy)
+    total += len(late_escalations)
+    ids = [referral_id for _, referral_id in late_escalations[:need]]
+    rows = {row.id: row for row in session.scalars(select(Referral).where(Referral.id.in_(ids)))}
+    for due, referral_id in late_escalations[:need]:
+        add(QueueItem(rows[referral_id], None, None), "escalation", due)
     grace = policy.recurring_call_grace if policy else timedelta(days=1)
     # held, or held while a transfer or pass-on of it waits: a visit is missed all the same
     planned = _referrals(session, in_area, Referral.status.in_(OWNED_STATUSES), has_plan())
@@ -468,26 +470,31 @@ def late_list(
     return late[offset:need], total
 
 
-def _late_escalations(in_area, now: datetime, policy: LifecyclePolicy | None):
-    """For each urgency, its time to act and the escalated referrals of that urgency untouched past it, with
-    when each was escalated (its latest `referral.escalated`, as `referrals.holding` reads it), the longest
-    waiting first. No policy: no time to act, nothing late."""
+def _late_escalations(
+    session: Session, in_area, now: datetime, policy: LifecyclePolicy | None
+) -> list[tuple[datetime, int]]:
+    """(when it was due, referral id) of each escalated referral untouched past its time to act (by urgency,
+    the policy's offer windows; no urgency is routine), most overdue first, as `referrals.holding` reckons it
+    from its latest `referral.escalated`. Read as plain rows, one per escalation, ids and times only. No
+    policy: no time to act, nothing late."""
+    windows = (policy.offer_expiry if policy else None) or {}
+    if not windows:
+        return []
     escalated_at = (
         select(func.max(AuditEvent.created_at))
         .where(AuditEvent.referral_id == Referral.id, AuditEvent.kind == ESCALATED)
         .correlate(Referral)
         .scalar_subquery()
     )
-    for urgency, window in ((policy.offer_expiry if policy else None) or {}).items():
-        of_urgency = Referral.urgency == urgency
-        if urgency == "routine":  # as referrals.holding: no urgency is routine
-            of_urgency = of_urgency | Referral.urgency.is_(None)
-        yield (
-            window,
-            select(Referral, escalated_at.label("escalated_at"))
-            .where(in_area, Referral.status == "escalated", of_urgency, escalated_at < now - window)
-            .order_by(escalated_at, Referral.id),
-        )
+    rows = session.execute(
+        select(Referral.id, Referral.urgency, escalated_at).where(in_area, Referral.status == "escalated")
+    ).all()
+    late = []
+    for referral_id, urgency, at in rows:
+        window = windows.get(urgency or "routine")
+        if at is not None and window is not None and (due := _aware(at) + window) < now:
+            late.append((due, referral_id))
+    return sorted(late)
 
 
 def _phone_task_words(task: PhoneTask) -> str:
@@ -593,20 +600,9 @@ def lowered_tiers(session: Session, in_area=True) -> list[LoweredTier]:
         .where(
             in_area,
             Referral.status.in_(OPEN_STATUSES),
-            # Written out in the SQL (not bound), so the planner sees they are the events of the partial
-            # index ix_audit_event_tier_changes (referrals.models.TIER_CHANGES) whatever plan it keeps.
-            or_(
-                AuditEvent.kind == literal(tier_checks.CHECKED, literal_execute=True),
-                and_(
-                    AuditEvent.kind.in_(
-                        bindparam(
-                            "retriage", tier_checks.RETRIAGE_KINDS, expanding=True, literal_execute=True
-                        )
-                    ),
-                    AuditEvent.actor_role != literal("system", literal_execute=True),
-                    AuditEvent.payload[("before", "tier")].as_string().is_not(None),
-                ),
-            ),
+            # In the words of the partial index ix_audit_event_tier_changes, written out (not bound), so
+            # the planner sees the index holds them whatever plan it keeps.
+            tier_changes(session.get_bind().dialect.name, "audit_event."),
         )
         .order_by(AuditEvent.seq.desc())
         .limit(500)
