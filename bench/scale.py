@@ -4,6 +4,8 @@ matching index's rebuild hold up over 1,000,000 referrals and 10,000,000 audit e
     python -m bench.scale                 # build `oneroute_scale` if it is not there, then time
     python -m bench.scale --rebuild       # drop it and build it again first
     python -m bench.scale --scale 0.1     # a tenth of everything (the database is named for its scale)
+    python -m bench.scale --only dashboard,verify   # time just these (dashboard, queue, search, report,
+                                                    # verify, erasure, retention, rebuild)
 
 The database is made by `bench.scale_data` (COPY, through the project's own migrations); a second run only
 times. Each operation goes through the code its page, command or job uses: the pages through the app's test
