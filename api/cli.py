@@ -1,6 +1,7 @@
 """`flask --app wsgi ...` commands: database, tokens, demo data, postcodes."""
 
 import logging
+import os
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -477,7 +478,14 @@ def audit_cli():
     help="The checkpoints' public key: ed25519:... as `audit public-key` prints it, or a file holding it (or "
     "a PEM public key). Default: the public half of AUDIT_CHECKPOINT_KEY_FILE.",
 )
-def audit_verify(checkpoints_file, public_key):
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes verifying stretches of a long chain at once on PostgreSQL (default: one per core; "
+    "a chain shorter than referrals.audit.PARALLEL_FROM events is walked in one).",
+)
+def audit_verify(checkpoints_file, public_key, workers):
     from referrals.audit import verify_trail
     from referrals.audit_checkpoints import InvalidCheckpoint, coverage, read_checkpoints
 
@@ -491,7 +499,7 @@ def audit_verify(checkpoints_file, public_key):
         except (InvalidCheckpoint, UnicodeDecodeError) as exc:
             raise click.ClickException(f"checkpoints rejected: {exc}") from exc
     with found.session_factory() as session:
-        result = verify_trail(session, checkpoints)
+        result = verify_trail(session, checkpoints, workers=workers or os.cpu_count() or 1)
     if not result.ok:
         click.echo(f"BROKEN at event {result.first_bad_seq}: {result.problem}")
         raise SystemExit(1)

@@ -673,6 +673,16 @@ class DashboardSchema(ma.Schema):
         metadata={"description": "Follow-ups not done in your council (escalated too), soonest due first"},
     )
     unowned_count = ma.fields.Integer()
+    totals = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={
+            "description": "How many each list has in all (late, overdue_offers, escalations, "
+            "open_safeguarding, "
+            "gaps, routing_problems): each list above holds its first 20, most overdue or oldest first",
+            "example": {"late": 412, "escalations": 37},
+        },
+    )
 
 
 class AuditQuerySchema(InSchema):

@@ -1,22 +1,31 @@
 """Writing the audit trail: append-only, hash-chained, in the same transaction as the change it records."""
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing import get_context
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Text, cast, event, select
+from sqlalchemy import Text, cast, create_engine, event, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from accounts.tokens import Principal
 from db.base import utcnow
 from referrals.audit_chain import (
+    GENESIS,
     AuditRecord,
     Checkpoint,
+    Stretch,
     VerifyResult,
     chain_hash,
-    stored_canonical_json,
-    verify,
+    ending,
+    fast_stored_canonical_json,
+    join,
+    pin,
+    verify_stretch,
+    walk,
 )
 from referrals.audit_checkpoints import publish, sign_checkpoint
 from referrals.models import AuditEvent, AuditHead
@@ -111,39 +120,99 @@ def _drop_pending(session: Session) -> None:
 HASHED = ("kind", "referral_id", "resident_id", "actor", "actor_role", "actor_org_id", "reason", "created_at")
 
 
-def records(session: Session, batch: int = 10_000) -> Iterator[AuditRecord]:
-    """The whole trail in sequence order, streamed as plain rows (no ORM objects) with each event's canonical
-    JSON made from the payload's stored text (`audit_chain.stored_canonical_json`): verifying ten million
-    events is then bound by hashing and JSON rather than by loading objects. An event whose stored form
-    cannot be read that way comes as the ORM would load it, so `verify` reports it as it always has."""
-    query = (
-        select(
-            AuditEvent.seq,
-            AuditEvent.prev_hash,
-            AuditEvent.hash,
-            *(getattr(AuditEvent, name) for name in HASHED),
-            cast(AuditEvent.payload, Text).label("payload_json"),
-        )
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=batch)
+def records(
+    session: Session, batch: int = 10_000, *, first: int | None = None, last: int | None = None
+) -> Iterator[AuditRecord]:
+    """The whole trail in sequence order (or the stretch of seq from `first` to `last`), streamed as plain
+    rows (no ORM objects) with each event's canonical JSON made from the payload's stored text
+    (`audit_chain.fast_stored_canonical_json`): verifying ten million events is then bound by hashing and
+    JSON rather than by loading objects. An event whose stored form cannot be read that way comes as the ORM
+    would load it, so `verify` reports it as it always has."""
+    query = select(
+        AuditEvent.seq,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+        *(getattr(AuditEvent, name) for name in HASHED),
+        cast(AuditEvent.payload, Text).label("payload_json"),
     )
-    for row in session.connection().execute(query):
+    if first is not None:
+        query = query.where(AuditEvent.seq >= first)
+    if last is not None:
+        query = query.where(AuditEvent.seq <= last)
+    query = query.order_by(AuditEvent.seq)
+    for row in _rows(session, query, batch):
         fields = dict(zip(HASHED, row[3:11], strict=True))
         try:
-            canonical = stored_canonical_json(fields, row.payload_json)
+            canonical = fast_stored_canonical_json(fields, row[11])
         except (TypeError, ValueError):
-            event = session.get(AuditEvent, row.seq)
-            yield AuditRecord(
-                seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=event_document(event)
-            )
+            event = session.get(AuditEvent, row[0])
+            yield AuditRecord(seq=row[0], prev_hash=row[1], hash=row[2], event=event_document(event))
             continue
-        yield AuditRecord(
-            seq=row.seq, prev_hash=row.prev_hash, hash=row.hash, event=fields, canonical=canonical
-        )
+        yield AuditRecord(seq=row[0], prev_hash=row[1], hash=row[2], event=fields, canonical=canonical)
 
 
-def verify_trail(session: Session, checkpoints: Iterable[Checkpoint] = ()) -> VerifyResult:
-    return verify(records(session), checkpoints=checkpoints)
+def _rows(session: Session, query, batch: int) -> Iterator[tuple]:
+    """The query's rows as plain tuples, `batch` at a time: on PostgreSQL from a server-side cursor of the
+    driver on the session's own connection (in its transaction), without a Row object each."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield from connection.execution_options(yield_per=batch).execute(query)
+        return
+    compiled = query.compile(dialect=connection.dialect)
+    driver = connection.connection.driver_connection
+    with driver.cursor(name="oneroute_audit_records") as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+
+
+# Below this many events one process verifies the chain: starting others costs more than they save.
+PARALLEL_FROM = 200_000
+
+
+def verify_trail(
+    session: Session,
+    checkpoints: Iterable[Checkpoint] = (),
+    *,
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
+) -> VerifyResult:
+    """Verify the whole chain against `checkpoints`. With `workers` > 1, on PostgreSQL and a chain of at
+    least `parallel_from` events, that many processes each verify a stretch of seq on their own connection
+    (each event stores its predecessor's hash, so a stretch can be checked from its first row) and the
+    stretches are joined at their boundaries (`audit_chain.join`): the result is the one a single walk gives,
+    the first problem in seq order included."""
+    checkpoints = list(checkpoints)
+    pinned = pin(checkpoints)
+    bind = session.get_bind()
+    last = session.scalar(select(func.max(AuditEvent.seq))) or 0
+    if workers <= 1 or bind.dialect.name != "postgresql" or last < parallel_from:
+        return ending(walk(records(session), 0, GENESIS, pinned), pinned)
+    url = bind.url.render_as_string(hide_password=False)
+    size = -(-last // workers)
+    bounds = [
+        (None if i == 0 else 1 + i * size, None if i == workers - 1 else (i + 1) * size)
+        for i in range(workers)
+    ]
+    session.rollback()  # the workers read with their own connections; hold no snapshot here meanwhile
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        stretches = list(pool.map(_verify_stretch, [url] * workers, bounds, [pinned] * workers))
+
+    def walk_on(count: int, head: str) -> VerifyResult:
+        return walk(records(session, first=count + 1 if count else None), count, head, pinned)
+
+    return ending(join(stretches, walk_on), pinned)
+
+
+def _verify_stretch(url: str, bounds: tuple[int | None, int | None], pinned: dict) -> Stretch:
+    """In a worker process: one stretch of the chain, on a connection of its own."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with Session(engine) as session:
+            first, last = bounds
+            return verify_stretch(records(session, first=first, last=last), first, pinned)
+    finally:
+        engine.dispose()
 
 
 def checkpoint(session: Session, key: Ed25519PrivateKey, now: datetime | None = None) -> str:

@@ -18,17 +18,21 @@ enums their value. Mapping keys must be strings; sets, bytes and other types are
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
+from itertools import chain
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 GENESIS = "0" * 64
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 HEX64 = re.compile(r"[0-9a-f]{64}")
+_ZERO = timedelta(0)
 
 
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
@@ -109,6 +113,58 @@ def stored_canonical_json(fields: Mapping[str, Any], payload_json: str) -> bytes
     return canonical_json_plain(document)
 
 
+# A JSON number with a fraction or an exponent has a digit just before its "." or "e"; an integer of 19 digits
+# or more may not fit the 64 bits orjson reads exactly (beyond them it reads a float). A payload's stored text
+# with neither is read and written by orjson alone; one with floats has them turned into `_plain`'s text
+# first; one with a long integer goes the exact way (as does text that merely looks so, a string "v1.2").
+_NUMBERS_TO_MIND = re.compile(r"[0-9](?:[.eE]|[0-9]{18})")
+_LONG_INTEGER = re.compile(r"[0-9]{19}")
+_ORJSON_SORTED = orjson.OPT_SORT_KEYS
+
+
+def fast_stored_canonical_json(fields: Mapping[str, Any], payload_json: str) -> bytes:
+    """`stored_canonical_json`, byte for byte, in compiled code (orjson) where that is exact: fields of plain
+    values and a UTC `created_at`, and a payload without integers beyond 64 bits. orjson reads JSON into the
+    values `json.loads` does (floats apart, which are then made `_plain`'s text as `stored_canonical_json`
+    makes them) and, with sorted keys, writes exactly what `canonical_json_plain` writes (compact, keys sorted
+    by code point, non-ASCII as is, the same escapes); tests/unit/referrals/test_audit_canonical_fast.py holds
+    it to that over varied payloads. Anything else goes through `stored_canonical_json`, which raises as it
+    always has."""
+    document = {}
+    for key, value in fields.items():
+        if type(value) in PLAIN:
+            document[key] = value
+        elif type(value) is datetime and value.utcoffset() == _ZERO and value.year >= 1000:
+            document[key] = value.isoformat(timespec="microseconds")[:26] + "Z"
+        else:
+            return stored_canonical_json(fields, payload_json)
+    floats = _NUMBERS_TO_MIND.search(payload_json) is not None
+    if floats and _LONG_INTEGER.search(payload_json) is not None:
+        return stored_canonical_json(fields, payload_json)
+    try:
+        payload = orjson.loads(payload_json)
+    except orjson.JSONDecodeError:
+        return stored_canonical_json(fields, payload_json)
+    if type(payload) is not dict:
+        return stored_canonical_json(fields, payload_json)
+    document["payload"] = _floats_as_text(payload) if floats else payload
+    try:
+        return orjson.dumps(document, option=_ORJSON_SORTED)
+    except orjson.JSONEncodeError:
+        return stored_canonical_json(fields, payload_json)
+
+
+def _floats_as_text(value: Any) -> Any:
+    kind = type(value)
+    if kind is float:
+        return _plain(value)
+    if kind is dict:
+        return {key: _floats_as_text(item) for key, item in value.items()}
+    if kind is list:
+        return [_floats_as_text(item) for item in value]
+    return value
+
+
 def canonical_json_plain(document: Mapping[str, Any]) -> bytes:
     """`canonical_json` of a document already made of plain JSON values (no floats, datetimes, ...)."""
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -169,16 +225,36 @@ def verify(
 ) -> VerifyResult:
     """Walk the chain once, in the order given, and report the first broken link or the first checkpoint
     the chain does not match (a rewrite at or before it, or a chain cut short of it)."""
+    pinned = pin([*([checkpoint] if checkpoint else []), *checkpoints])
+    return ending(walk(rows, 0, GENESIS, pinned), pinned)
+
+
+def pin(checkpoints: Iterable[Checkpoint]) -> dict[int, list[Checkpoint]]:
     pinned: dict[int, list[Checkpoint]] = {}
-    for each in [*([checkpoint] if checkpoint else []), *checkpoints]:
+    for each in checkpoints:
         pinned.setdefault(each.count, []).append(each)
-    count, head = 0, GENESIS
+    return pinned
+
+
+def walk(
+    rows: Iterable[AuditRecord], count: int, head: str, pinned: Mapping[int, Iterable[Checkpoint]]
+) -> VerifyResult:
+    """The chain's links from a sound prefix of `count` records ending in hash `head` (0 and GENESIS: the
+    whole chain): each row must be the next seq, name the previous hash and hash to its own."""
     for row in rows:
         expected = count + 1
         problem = _link_problem(row, expected, head) or _checkpoint_problem(row, pinned.get(row.seq, ()))
         if problem:
             return VerifyResult(False, count, head, expected, problem)
         count, head = row.seq, row.hash
+    return VerifyResult(True, count, head)
+
+
+def ending(result: VerifyResult, pinned: Mapping[int, Iterable[Checkpoint]]) -> VerifyResult:
+    """A sound chain must reach every checkpoint: one beyond its end means events were cut from the end."""
+    if not result.ok:
+        return result
+    count, head = result.count, result.head_hash
     beyond = [each for seq, group in pinned.items() if seq > count for each in group]
     if beyond:
         last = max(beyond, key=lambda each: each.count)
@@ -187,6 +263,56 @@ def verify(
             f"{last.count} records: events were cut from the end"
         )
         return VerifyResult(False, count, head, count + 1, problem)
+    return result
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of the chain verified on its own, from `first_seq` (None: from the start): `entry_hash` is
+    its first row's stored prev_hash (None: it has no rows), `first_row_seq` that row's seq, and `result`
+    what `walk` found taking that row's prev_hash on trust. Stretches are joined by `join`."""
+
+    first_seq: int | None
+    first_row_seq: int | None
+    entry_hash: str | None
+    result: VerifyResult
+
+
+def verify_stretch(
+    rows: Iterable[AuditRecord], first_seq: int | None, pinned: Mapping[int, Iterable[Checkpoint]]
+) -> Stretch:
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return Stretch(first_seq, None, None, VerifyResult(True, 0, GENESIS))
+    if first_seq is None:  # the first stretch: from GENESIS, exactly as `verify` walks it
+        return Stretch(None, first.seq, first.prev_hash, walk(chain([first], iterator), 0, GENESIS, pinned))
+    start = first_seq - 1
+    return Stretch(
+        first_seq, first.seq, first.prev_hash, walk(chain([first], iterator), start, first.prev_hash, pinned)
+    )
+
+
+def join(stretches: Iterable[Stretch], walk_on: Callable[[int, str], VerifyResult]) -> VerifyResult:
+    """The result `verify` gives for the whole chain, from stretches verified apart, in order. A stretch
+    that starts exactly where the sound prefix ends (its first row is the next seq and names the prefix's last
+    hash) found what a single walk would have; anywhere else (a seq missing, a link broken at the boundary,
+    the chain ending early) `walk_on(count, head)` walks on from the sound prefix, as `verify` would, and
+    meets the problem at its first row."""
+    count, head = 0, GENESIS
+    for stretch in stretches:
+        if stretch.entry_hash is None:
+            continue  # no rows in it: if rows come later, the next stretch does not start at count + 1
+        joined = (
+            (stretch.first_seq is None or stretch.first_seq == count + 1)
+            and stretch.first_row_seq == count + 1
+            and stretch.entry_hash == head
+        )
+        if not joined:
+            return walk_on(count, head)
+        if not stretch.result.ok:
+            return stretch.result
+        count, head = stretch.result.count, stretch.result.head_hash
     return VerifyResult(True, count, head)
 
 

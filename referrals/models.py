@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, utcnow
@@ -65,6 +65,8 @@ class Referral(Base):
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         Index("ix_referral_status_owner", "status", "owner_org_id"),
+        # A council's referrals of a status, oldest first (the safety-net dashboard's lists, migration 0025).
+        Index("ix_referral_status_area_created_at", "status", "area", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +146,24 @@ class Offer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# The audit events that lower or check a tier (`referrals.tier_checks`: a check, or a person's re-triage that
+# recorded the tier before it), as SQL of each dialect with `@` for the table's prefix: the partial index
+# ix_audit_event_tier_changes holds these events, and the dashboard's lowered tiers asks for them in these
+# very words, so PostgreSQL sees the index covers them (an expression written otherwise, such as with a CAST,
+# it cannot match).
+TIER_CHANGES = {
+    "postgresql": "@kind = 'referral.tier_lowering_checked' OR (@kind IN ('triage.overridden', "
+    "'triage.decided') AND @actor_role <> 'system' AND (@payload #>> '{before,tier}') IS NOT NULL)",
+    "sqlite": "@kind = 'referral.tier_lowering_checked' OR (@kind IN ('triage.overridden', "
+    "'triage.decided') AND @actor_role <> 'system' AND json_extract(@payload, '$.before.tier') IS NOT NULL)",
+}
+
+
+def tier_changes(dialect: str, prefix: str = ""):
+    """TIER_CHANGES in parentheses (a condition ANDed with others), each column named with `prefix`."""
+    return text("(" + TIER_CHANGES[dialect].replace("@", prefix) + ")")
+
+
 class AuditEvent(Base):
     """Append-only, hash-chained record of every decision. No code path updates or deletes rows."""
 
@@ -152,6 +172,13 @@ class AuditEvent(Base):
         # Leads with kind, so it serves lookups by kind; with the other two, a referral's first event of a
         # kind is read from the index alone (the needs report's first acceptances, migration 0019).
         Index("ix_audit_event_kind_referral_id_created_at", "kind", "referral_id", "created_at"),
+        # The events that lower or check a tier, newest first (the dashboard's lowered tiers, migration 0025).
+        Index(
+            "ix_audit_event_tier_changes",
+            "seq",
+            postgresql_where=tier_changes("postgresql"),
+            sqlite_where=tier_changes("sqlite"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -191,6 +191,7 @@ def _url(rule, world, referral) -> str:
         "task_id": 1,
         "follow_up_id": world["follow_up_id"],
         "webhook_id": world["webhook_id"],
+        "list_name": "late",
     }
     url = rule.build({k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False)[1]
     if rule.endpoint == "oversight.audit_events":

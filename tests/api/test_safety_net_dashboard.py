@@ -234,3 +234,32 @@ def test_only_referrals_with_a_plan_are_looked_at_for_missed_visits(client, help
     session.rollback()
     found = session.scalars(select(Referral.id).where(has_plan())).all()
     assert found == [planned["id"]], f"not {plain['id']}, whose plan is stored as JSON null"
+
+
+def test_the_late_list_a_page_at_a_time_is_the_list_in_full(client, helpline, hub, officer, session_factory):
+    """Each kind of late item is read no further than the page needs and the pages are cut from them merged:
+    page after page of one item gives the whole list, in order, and the dashboard says how many in all."""
+    from referrals.oversight import safety_net_section
+
+    for n in range(3):
+        referral = log(client, helpline, resident={"name": f"Person {n}", "phone": f"07700 90088{n}"})
+        act(client, hub, referral["id"], "decline", reason="no volunteers free this week")
+    later = utcnow() + timedelta(hours=49)
+    with session_factory() as session:
+        who = principal(session, officer)
+        whole = safety_net_section(session, who, "late", now=later, policy=POLICY, per_page=100)
+        pages = [
+            safety_net_section(session, who, "late", page, now=later, policy=POLICY, per_page=1)
+            for page in range(1, whole.total + 2)
+        ]
+        board = safety_net_dashboard(session, who, now=later, policy=POLICY, listed=2)
+    assert whole.total == len(whole.items) >= 3
+    assert [(i.referral.id, i.kind) for p in pages for i in p.items] == [
+        (i.referral.id, i.kind) for i in whole.items
+    ]
+    assert pages[-1].items == []
+    assert pages[0].pages == whole.total
+    assert board["totals"]["late"] == whole.total
+    assert [i.referral.id for i in board["late"]] == [i.referral.id for i in whole.items[:2]]
+    assert board["totals"]["escalations"] >= 3
+    assert len(board["escalations"]) == 2

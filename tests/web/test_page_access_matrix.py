@@ -71,6 +71,7 @@ RULES: dict[str, dict[str, object]] = {
     "web.signed_in_again": {"GET": Page(frozenset({HELPLINE, OFFICER, ADMIN}))},
     "web.coordinator_queue": {"GET": Page(frozenset({HUB, OFFICER}))},
     "web.safety_net": {"GET": Page(frozenset({OFFICER}))},
+    "web.safety_net_list": {"GET": Page(frozenset({OFFICER}))},
     # A phone task about a referral is seen by those who may see the referral (404 to others).
     "web.phone_task_list": {"GET": Page(frozenset({HELPLINE, OFFICER}))},
     "web.phone_task": {"GET": Page(frozenset({HELPLINE, OFFICER}), referral=True)},
@@ -236,6 +237,7 @@ def test_page_route_role_organisation_council_matrix(app, client, session_factor
         "job_id": 1,
         "kind": "volunteers",
         "name": "cancel",
+        "list_name": "late",
     }
     leaks = []
     for rule, method in routes(app):

@@ -278,3 +278,17 @@ def test_an_unreadable_or_empty_file_is_refused(tmp_path):
         load_tier_change_policy(write(tmp_path, "version: 1\nreason: {min_words: 1, min_letters: 1}\n"))
     with pytest.raises(ConfigError, match="expected a mapping"):
         load_tier_change_policy(write(tmp_path, "- just a list\n"))
+
+
+def test_the_partial_index_of_tier_changes_holds_the_events_lowered_tiers_reads():
+    """ix_audit_event_tier_changes (referrals.models.TIER_CHANGES) names what tier_checks reads: a check, or a
+    re-triage by a person that recorded the tier before it."""
+    from referrals import tier_checks
+    from referrals.models import TIER_CHANGES
+
+    kinds = ", ".join(f"'{kind}'" for kind in tier_checks.RETRIAGE_KINDS)
+    for words in TIER_CHANGES.values():
+        assert words.startswith(f"@kind = '{tier_checks.CHECKED}' OR (@kind IN ({kinds}) AND ")
+        assert "@actor_role <> 'system'" in words
+        assert "before" in words
+        assert "tier" in words
