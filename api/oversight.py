@@ -5,6 +5,8 @@ from api.blueprints import api_blueprint
 from api.db import get_session
 from api.schemas import (
     AuditQuerySchema,
+    DashboardListQuerySchema,
+    DashboardListSchema,
     DashboardSchema,
     FollowUpDoneSchema,
     FollowUpSchema,
@@ -16,7 +18,8 @@ from api.schemas import (
 from referrals.access import CANDIDATE_READERS
 from referrals.actions import work_follow_up
 from referrals.audit import verify_trail
-from referrals.oversight import queue, safety_net_dashboard
+from referrals.errors import NotFound
+from referrals.oversight import SECTIONS, queue, safety_net_dashboard, safety_net_section
 from referrals.reading import audit_timeline, get_referral_for
 from referrals.repeat_callers import to_check
 
@@ -48,6 +51,33 @@ def safety_net():
     phone tasks, and unowned referrals (0 unless an area has no safety-net team). Every item says who holds
     it now (`held_by`) and when its next answer or action is due (`due_at`, `due_seconds_left`)."""
     return safety_net_dashboard(get_session(), current_principal(), policy=_policy())
+
+
+@blp.get("/safety-net/lists/<string:list_name>")
+@roles("safety_net_officer")
+@blp.doc(security=BEARER_SECURITY)
+@blp.arguments(DashboardListQuerySchema, location="query")
+@blp.response(200, DashboardListSchema)
+def safety_net_list(query, list_name):
+    """One of the dashboard's lists in full, a page at a time (`?page=2`), in the dashboard's order:
+    `late`, `overdue_offers`, `escalations`, `open_safeguarding`, `gaps` or `routing_problems` (the
+    dashboard holds the first 20 of each and `totals`). The page's items are under the list's name, with
+    `total` and `pages`. 404 for another name or a page past the last."""
+    if list_name not in SECTIONS:
+        raise NotFound(f"there is no list {list_name!r}: one of {', '.join(SECTIONS)}")
+    listing = safety_net_section(
+        get_session(), current_principal(), list_name, query["page"], policy=_policy()
+    )
+    if query["page"] > listing.pages:
+        raise NotFound(f"the list {list_name} has {listing.pages} page(s)")
+    return {
+        "list": list_name,
+        "page": listing.page,
+        "pages": listing.pages,
+        "per_page": listing.limit,
+        "total": listing.total,
+        list_name: listing.items,
+    }
 
 
 @blp.post("/follow-ups/<int:follow_up_id>/done")

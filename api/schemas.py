@@ -679,10 +679,32 @@ class DashboardSchema(ma.Schema):
         metadata={
             "description": "How many each list has in all (late, overdue_offers, escalations, "
             "open_safeguarding, "
-            "gaps, routing_problems): each list above holds its first 20, most overdue or oldest first",
+            "gaps, routing_problems): each list above holds its first 20, most overdue or oldest first; "
+            "GET /api/v1/safety-net/lists/{list_name} gives a list in full, a page at a time",
             "example": {"late": 412, "escalations": 37},
         },
     )
+
+
+class DashboardListQuerySchema(InSchema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
+
+
+class DashboardListSchema(ma.Schema):
+    """One of the dashboard's lists, a page at a time: the page's items under the list's own name (as in
+    the dashboard), with where the page stands in the whole list."""
+
+    list = ma.fields.String(metadata={"description": "Which list: the name asked for"})
+    page = ma.fields.Integer()
+    pages = ma.fields.Integer(metadata={"description": "How many pages the list has (at least 1)"})
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer(metadata={"description": "How many items the list has in all"})
+    late = ma.fields.List(ma.fields.Nested(LateItemSchema))
+    overdue_offers = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    escalations = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    open_safeguarding = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    gaps = ma.fields.List(ma.fields.Nested(QueueItemSchema))
+    routing_problems = ma.fields.List(ma.fields.Nested(RoutingProblemSchema))
 
 
 class AuditQuerySchema(InSchema):

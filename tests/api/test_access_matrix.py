@@ -74,6 +74,7 @@ RULES: dict[str, dict[str, object]] = {
     "triage.preview": {"POST": Api(frozenset({"helpline_staff", "safety_net_officer", "admin"}))},
     "oversight.coordinator_queue": {"GET": Api(OFFER_ROLES | {"partner_referrer"})},
     "oversight.safety_net": {"GET": Api(frozenset({"safety_net_officer"}))},
+    "oversight.safety_net_list": {"GET": Api(frozenset({"safety_net_officer"}))},
     "oversight.audit_events": {"GET": Api(OFFICERS, referral=True)},
     # A follow-up of recurring support: the holder's coordinator and the council's officers (404 for others).
     "oversight.follow_up_done": {"POST": Api(OFFER_ROLES, referral=True)},

@@ -263,3 +263,45 @@ def test_the_late_list_a_page_at_a_time_is_the_list_in_full(client, helpline, hu
     assert [i.referral.id for i in board["late"]] == [i.referral.id for i in whole.items[:2]]
     assert board["totals"]["escalations"] >= 3
     assert len(board["escalations"]) == 2
+
+
+def test_each_list_in_full_a_page_at_a_time_as_the_page_shows_it(client, helpline, hub, officer, monkeypatch):
+    """The API's list pages give what the web's do (`referrals.oversight.safety_net_section`): the
+    dashboard holds the first of each list and `totals`, each list is there in full a page at a time."""
+    from referrals import oversight
+
+    ids = []
+    for n in range(3):
+        referral = log(client, helpline, resident={"name": f"Person {n}", "phone": f"07700 90013{n}"})
+        act(client, hub, referral["id"], "decline", reason="no volunteers free")
+        ids.append(referral["id"])
+    monkeypatch.setattr(oversight, "DASHBOARD_LISTED", 2)
+    monkeypatch.setattr(oversight, "SECTION_PAGE", 2)
+
+    board = dashboard(client, officer)
+    assert [item["referral"]["id"] for item in board["escalations"]] == ids[:2]
+    assert board["totals"]["escalations"] == 3
+
+    first = client.get("/api/v1/safety-net/lists/escalations", headers=officer)
+    assert first.status_code == 200
+    body = first.get_json()
+    assert (body["list"], body["page"], body["pages"], body["per_page"], body["total"]) == (
+        "escalations",
+        1,
+        2,
+        2,
+        3,
+    )
+    assert [item["referral"]["id"] for item in body["escalations"]] == ids[:2]
+    second = client.get("/api/v1/safety-net/lists/escalations?page=2", headers=officer).get_json()
+    assert [item["referral"]["id"] for item in second["escalations"]] == ids[2:]
+    assert "late" not in second
+
+    past = client.get("/api/v1/safety-net/lists/escalations?page=3", headers=officer)
+    assert past.status_code == 404
+    assert past.content_type == "application/problem+json"
+    assert client.get("/api/v1/safety-net/lists/nothing", headers=officer).status_code == 404
+    assert client.get("/api/v1/safety-net/lists/late?page=0", headers=officer).status_code == 422
+    assert client.get("/api/v1/safety-net/lists/late", headers=hub).status_code == 403
+    empty = client.get("/api/v1/safety-net/lists/gaps", headers=officer).get_json()
+    assert (empty["gaps"], empty["total"], empty["pages"]) == ([], 0, 1)
