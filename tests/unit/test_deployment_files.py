@@ -3,6 +3,7 @@ image installs only the runtime requirements, runs as a user of its own with a l
 migrates; the migrations run once, in the `migrate` one-off that everything else waits for; secrets stay
 out of git and out of the image."""
 
+import json
 import re
 from pathlib import Path
 
@@ -71,3 +72,27 @@ def test_secrets_stay_out_of_git_and_out_of_the_image():
     for name in (".gitignore", ".dockerignore"):
         entries = {line.strip().rstrip("/") for line in (ROOT / name).read_text().splitlines()}
         assert {".env", "prod.env", "instance", ".venv"} <= entries, name
+
+
+def compose_schema_errors(document: dict) -> list[str]:
+    """compose.yaml against the Compose Specification's own JSON Schema (compose-spec/compose-spec,
+    schema/compose-spec.json, Apache-2.0: tests/data/compose/), what `docker compose config` checks first,
+    for a machine without Docker's compose plugin."""
+    from jsonschema import Draft7Validator
+
+    schema = json.loads((ROOT / "tests/data/compose/compose-spec.json").read_text())
+    validator = Draft7Validator(schema)
+    return [f"{'/'.join(map(str, error.path))}: {error.message}" for error in validator.iter_errors(document)]
+
+
+def test_compose_yaml_is_valid_against_the_compose_specification():
+    assert compose_schema_errors(compose()) == []
+
+
+def test_the_compose_check_finds_a_mistake():
+    broken = compose()
+    broken["services"]["web"]["restart_policy"] = "always"  # a key Compose does not have (`restart` is)
+    broken["services"]["worker"]["depends_on"] = {"migrate": {"condition": "when_ready"}}
+    errors = compose_schema_errors(broken)
+    assert any("restart_policy" in error for error in errors), errors
+    assert any("when_ready" in error for error in errors), errors
