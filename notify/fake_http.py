@@ -133,6 +133,17 @@ class BackgroundServer:
         for worker in list(self._workers):
             worker.join(timeout=self.join_timeout)
 
+    def serve_until_interrupted(self, banner: str) -> None:
+        """For `python -m notify.fake_…`: start, print `banner`, serve until Ctrl-C, then stop."""
+        self.start()
+        print(banner, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def __enter__(self):
         return self.start()
 

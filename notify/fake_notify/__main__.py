@@ -3,7 +3,6 @@
 import argparse
 import logging
 import os
-import threading
 
 from notify.fake_notify.server import DEFAULT_NUMBER, FakeNotify
 
@@ -49,14 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         number=args.number,
         echo=not args.quiet,
     )
-    fake.start()
-    print(f"[fake-notify] listening on {fake.url} for service {fake.service_id}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    fake.serve_until_interrupted(f"[fake-notify] listening on {fake.url} for service {fake.service_id}")
 
 
 if __name__ == "__main__":

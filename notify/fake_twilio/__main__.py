@@ -3,7 +3,6 @@
 import argparse
 import logging
 import os
-import threading
 
 from notify.fake_twilio.server import DEFAULT_NUMBER, FakeTwilio
 
@@ -65,14 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         callback_delay=args.callback_delay,
         echo=not args.quiet,
     )
-    fake.start()
-    print(f"[fake-twilio] listening on {fake.url} for account {fake.account_sid}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    fake.serve_until_interrupted(f"[fake-twilio] listening on {fake.url} for account {fake.account_sid}")
 
 
 if __name__ == "__main__":
