@@ -341,10 +341,22 @@ class WorkerPass:
             click.echo(f"worker: {posted.summary()}")
         if self.checkpoints:
             self.checkpoints.write_if_due(found, time.monotonic())
+        refresh_needs_facts(found)
         if expired or sent.claimed or self.log_every_pass:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             extra = {"expired_offers": expired, "texts_claimed": sent.claimed, "duration_ms": duration_ms}
             worker_log.info("worker tick", extra=extra)
+
+
+def refresh_needs_facts(found) -> int:
+    """The needs report's facts brought in step with the writes since the last pass (PostgreSQL; SQLite keeps
+    none), so a report finds little left to do (reports/facts.py)."""
+    if found.engine.dialect.name != "postgresql":
+        return 0
+    from reports.facts import refresh
+
+    with found.engine.begin() as connection:
+        return refresh(connection)
 
 
 def deliver_webhooks(found, worker_id: str):

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "geo.models",
     "web.models",
     "notify.models",
+    "reports.facts",
 )
 
 

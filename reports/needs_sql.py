@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from reports.demand import NO_NEED, ROUTINE, WAITING
+from reports.demand import ROUTINE, WAITING
+from reports.facts import refreshed
 from reports.statistics import SECONDS_PER_HOUR
 
 # percentile_disc(p) is the ceil(p·n)-th value: p = ½ the lower middle (the middle when n is odd), p just
@@ -71,13 +72,31 @@ _GROUPS = {  # GROUPING(area, outcode, ward): 1 where a column is not grouped (a
 }
 
 
+def _alone(kind: str, since: bool, until: bool) -> str:
+    """Whether the fact row's referral is the only one in the period of its person-need (`need`) or of its
+    person (`person`): the referrals before and after it (all referrals of the person, whatever their scope)
+    fall outside the period. Exact: a neighbour outside the scope only sends the row the folding way."""
+    before = f"(f.{kind}_prev_at IS NULL" + (f" OR f.{kind}_prev_at < :start)" if since else ")")
+    after = f"(f.{kind}_next_at IS NULL" + (f" OR f.{kind}_next_at >= :end)" if until else ")")
+    return f"{before} AND {after}"
+
+
 def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
     """The statement, from fixed fragments only (every value is a bound parameter)."""
     urgency = " ".join(f"WHEN :urgency_{i} THEN CAST(:allowed_{i} AS interval)" for i in range(urgencies))
-    moment = "AND r.created_at >= :start" if since else ""
-    moment += " AND r.created_at < :end" if until else ""
-    acc_since = "AND created_at >= :start" if since else ""
-    off_since = "AND responded_at >= :start" if since else ""
+    moment = "AND f.created_at >= :start" if since else ""
+    moment += " AND f.created_at < :end" if until else ""
+    # nothing is accepted before it is asked for: as the reference path, acceptances from the period's start
+    accepted_event = (
+        "CASE WHEN f.event_accepted_at >= :start THEN f.event_accepted_at END"
+        if since
+        else "f.event_accepted_at"
+    )
+    accepted_offer = (
+        "CASE WHEN f.offer_accepted_at >= :start THEN f.offer_accepted_at END"
+        if since
+        else "f.offer_accepted_at"
+    )
     # A hub's figures are the sums of its districts' (each person-need is in one district); only its median
     # needs the waits themselves: each district's, sorted, for the districts hubs cover (`_kth`).
     hub_part = (
@@ -90,51 +109,28 @@ def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
         if hubs
         else ""
     )
+    alone = {
+        "need": _alone("need", since, until),
+        "person": _alone("person", since, until),
+    }
     return f"""
-WITH by_event AS (
-    SELECT referral_id, min(created_at) AS at FROM audit_event
-    WHERE kind = 'referral.accepted' AND referral_id IS NOT NULL {acc_since} GROUP BY referral_id
-), by_offer AS (
-    SELECT referral_id, min(responded_at) AS at FROM offer
-    WHERE status = 'accepted' AND referral_id IS NOT NULL {off_since} GROUP BY referral_id
-), ref AS (
-    SELECT r.id, coalesce(res.same_as_id, r.resident_id) AS person, r.area, res.outcode,
-           pc.admin_ward_code AS ward, pc.admin_ward AS ward_name, r.created_at, r.gap,
-           r.status = 'completed' AS completed, r.status IN :waiting AS waiting,
-           CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs,
-           CASE r.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
-           least(ev.at, off.at) AS accepted_at
-    FROM referral r
-    JOIN resident res ON res.id = r.resident_id
-    LEFT JOIN postcode pc ON pc.postcode = res.postcode
-    LEFT JOIN by_event ev ON ev.referral_id = r.id
-    LEFT JOIN by_offer off ON off.referral_id = r.id
-    WHERE r.linked_referral_id IS NULL
-      AND (r.area IN :councils OR res.outcode IN :districts) {moment}
-), lists AS (
-    -- each distinct pair of lists once (a year repeats a few hundred), not each referral's
-    SELECT DISTINCT CAST(r.needs AS text) AS needs, CAST(r.unmet_needs AS text) AS unmet_needs
-    FROM referral r WHERE r.linked_referral_id IS NULL {moment}
-), listed AS MATERIALIZED (
-    SELECT l.needs, l.unmet_needs, n.need,
-           json_typeof(u.list) IS DISTINCT FROM 'array' OR json_array_length(u.list) = 0 OR EXISTS (
-               SELECT 1 FROM json_array_elements_text(u.list) AS e(need) WHERE e.need = n.need
-           ) AS in_unmet
-    FROM lists l
-    CROSS JOIN LATERAL (SELECT CAST(l.needs AS json) AS list) AS c
-    CROSS JOIN LATERAL (SELECT CAST(l.unmet_needs AS json) AS list) AS u
-    CROSS JOIN LATERAL (
-        SELECT DISTINCT e.need FROM json_array_elements_text(
-            CASE WHEN json_typeof(c.list) = 'array' AND json_array_length(c.list) > 0
-                 THEN c.list ELSE CAST(:no_need AS json) END
-        ) AS e(need)
-    ) AS n
+WITH f AS NOT MATERIALIZED (
+    SELECT f.referral_id AS id, f.person_id AS person, f.need, f.area, f.outcode, f.ward, f.ward_name,
+           f.created_at, f.status = 'completed' AS completed, f.status IN :waiting AS waiting, f.gap,
+           f.unmet_need, f.any_unmet, f.first_need,
+           CASE f.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
+           least({accepted_event}, {accepted_offer}) AS accepted_at,
+           {alone["need"]} AS need_alone, {alone["person"]} AS person_alone
+    FROM needs_fact f
+    WHERE (f.area IN :councils OR f.outcode IN :districts) {moment}
+), lone AS NOT MATERIALIZED (
+    -- the person asked for the need once in the period (most do): that referral is the person-need
+    SELECT *, CASE WHEN accepted_at IS NOT NULL THEN accepted_at > created_at + allowed
+                   ELSE waiting AND CAST(:now AS timestamptz) > created_at + allowed END AS late
+    FROM f WHERE need_alone
 ), asked AS (
-    SELECT ref.id, ref.person, ref.area, ref.outcode, ref.ward, ref.ward_name, ref.created_at,
-           ref.completed, ref.waiting, ref.gap, ref.allowed, ref.accepted_at, listed.need,
-           ref.gap AND listed.in_unmet AS unmet_need,
-           row_number() OVER (PARTITION BY ref.person, listed.need ORDER BY ref.created_at, ref.id) AS nth
-    FROM ref JOIN listed ON listed.needs = ref.needs AND listed.unmet_needs = ref.unmet_needs
+    SELECT *, row_number() OVER (PARTITION BY person, need ORDER BY created_at, id) AS nth
+    FROM f WHERE NOT need_alone
 ), folded AS (
     SELECT person, need, count(*) AS referrals, min(accepted_at) AS accepted_at,
            bool_or(completed) AS completed, bool_or(unmet_need) AS unmet,
@@ -146,24 +142,41 @@ WITH by_event AS (
            min(ward) FILTER (WHERE nth = 1) AS ward,
            min(ward_name) FILTER (WHERE nth = 1) AS ward_name
     FROM asked GROUP BY person, need
-), pn AS MATERIALIZED (
+), multi AS MATERIALIZED (
     SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at, completed, unmet, gap,
            first_at, first_id,
            CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
-                ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late,
-           accepted_at - first_at AS wait
+                ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late
     FROM folded
+), pn AS MATERIALIZED (
+    SELECT need, area, outcode, ward, 1 AS referrals, accepted_at IS NOT NULL AS accepted, completed,
+           unmet_need AS unmet, late, accepted_at - created_at AS wait
+    FROM lone
+    UNION ALL
+    SELECT need, area, outcode, ward, referrals, accepted_at IS NOT NULL, completed, unmet, late,
+           accepted_at - first_at
+    FROM multi
 ), person AS (
-    -- a person's first referral is the first referral of one of their needs (every referral has one)
+    -- a person who asked more than once: placed by their first referral (the first of one of their needs)
     SELECT DISTINCT ON (person) person, area, outcode, ward, ward_name,
            bool_or(gap) OVER whole AS gap, bool_or(unmet OR late) OVER whole AS short
-    FROM pn
+    FROM (
+        SELECT person, area, outcode, ward, ward_name, gap, unmet, late, first_at, first_id FROM multi
+        UNION ALL
+        SELECT person, area, outcode, ward, ward_name, gap, unmet_need, late, created_at, id
+        FROM lone WHERE NOT person_alone
+    ) AS theirs
     WINDOW whole AS (PARTITION BY person ORDER BY first_at, first_id
                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ORDER BY person, first_at, first_id
+), people AS (
+    SELECT area, outcode, ward, ward_name, gap, short FROM person
+    UNION ALL
+    -- a person who asked once: their one referral (its first need's row stands for it)
+    SELECT area, outcode, ward, ward_name, gap, any_unmet OR late FROM lone WHERE person_alone AND first_need
 )
 SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
-       count(*) AS people, sum(referrals) AS referrals, count(accepted_at) AS accepted,
+       count(*) AS people, sum(referrals) AS referrals, count(*) FILTER (WHERE accepted) AS accepted,
        count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
        count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
        percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY wait) AS middle,
@@ -172,7 +185,7 @@ FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need
 UNION ALL
 SELECT 'people', area, outcode, ward, NULL, 0, count(*), 0, 0, 0,
        count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name), NULL
-FROM person GROUP BY area, outcode, ward
+FROM people GROUP BY area, outcode, ward
 """  # noqa: S608 (fixed fragments; every value is bound)
 
 
@@ -202,7 +215,6 @@ def demand_in_sql(
         "councils": sorted(councils) or [""],
         "districts": sorted(districts) or [""],
         "waiting": sorted(WAITING),
-        "no_need": f'["{NO_NEED}"]',
         "allowed_routine": allowances[ROUTINE],
         "now": now,
         "middle": [0.5, _ABOVE_HALF],
@@ -218,6 +230,7 @@ def demand_in_sql(
         params["hub_outcodes"] = hub_outcodes
     needs: list[NeedCell] = []
     people: list[PeopleCell] = []
+    refreshed(session)  # the facts in step with every write so far (reports/facts.py)
     connection = session.connection()
     # The planner's estimate of this statement is far above its cost (it cannot see how few groups the
     # person-needs make), so PostgreSQL would compile it with JIT: seconds of compiling for nothing (at
