@@ -121,6 +121,15 @@ PLAIN = frozenset(
         "would",
         "you",
         "your",
+        "hes",
+        "shes",
+        "theres",
+        "thats",
+        "im",
+        "ive",
+        "youre",
+        "theyre",
+        "weve",
     ]
 )
 
@@ -243,8 +252,8 @@ def apply_second_opinion(decision: TriageDecision, notes: str, model: SecondOpin
     if not safeguarding and probability >= head.threshold:
         safeguarding = True
         detail = (
-            f"Possible safeguarding concern, {REVIEW}: notes with words like these were often safeguarding "
-            f"cases (score {probability:.2f}, flags at {head.threshold:.2f}); the rules found none"
+            f"Possible safeguarding concern ({REVIEW}): notes with words like these were often safeguarding "
+            f"cases (score {probability:.2f}; it flags from {head.threshold:.2f}). The rules found none."
         )
         added.append(
             Reason(f"second_opinion.{model.version}.safeguarding", "safeguarding", _quoted(pushes), detail)
@@ -259,8 +268,8 @@ def apply_second_opinion(decision: TriageDecision, notes: str, model: SecondOpin
     if tier != statutory and probability >= head.threshold:
         tier = statutory
         detail = (
-            f"Perhaps for the council safety net, {REVIEW}: notes with words like these usually went there "
-            f"(score {probability:.2f}, raises at {head.threshold:.2f})"
+            f"Perhaps for the council safety net ({REVIEW}): notes with words like these usually went there "
+            f"(score {probability:.2f}; it raises from {head.threshold:.2f})"
         )
         added.append(
             Reason(f"second_opinion.{model.version}.tier", f"tier:{statutory}", _quoted(pushes), detail)
