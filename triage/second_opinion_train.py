@@ -1,12 +1,14 @@
 """Train the triage second opinion (triage/second_opinion.py) and write it as a readable data file.
 
-    .venv-train/bin/python -m triage.second_opinion_train [--out FILE] [--report]
+    PYTHONPATH=. .venv-train/bin/python -m triage.second_opinion_train [--out FILE] [--report]
 
-Training only: needs scikit-learn (a separate venv, e.g. `python3.11 -m venv .venv-train` and
-`pip install scikit-learn`), never imported at triage time. It learns from every labelled case that may be
-tuned on, and from nothing held back: the authors' set, the tuning part of each blind set (`select_part`),
-the tuning half of the third evaluation (whatever `bench.triage_eval.held_back` says is held back is left
-out, and checked again before fitting) and the fourth set (tuning only).
+Training only: needs scikit-learn (a venv of its own, never the service's: `python3.11 -m venv .venv-train`,
+then `.venv-train/bin/pip install scikit-learn pyyaml rapidfuzz`, the last two for the rules and the bench's
+case loaders), never imported at triage time. The same sets give the same file (fixed folds and seed).
+It learns from every labelled case that may be tuned on, and from nothing held back: the authors' set,
+the tuning part of each blind set (`select_part`), the tuning half of the third evaluation (whatever
+`bench.triage_eval.held_back` says is held back is left out, and checked again before fitting) and the
+fourth set (tuning only).
 
 Two heads, each a logistic regression on the words and neighbouring pairs of words of the notes (present or
 not, `triage.second_opinion.features`): is this a safeguarding concern, and is this for the council's safety
