@@ -57,15 +57,22 @@ def register_cli(app: "OneRouteApp") -> None:
 @click.argument("notes")
 @click.option("--postcode", default=None, help="Also place the resident: area, location and its precision.")
 @click.option("--need", "needs", multiple=True, help="A need code given by the call-taker (repeatable).")
+@click.option(
+    "--second-opinion",
+    is_flag=True,
+    help="Also the statistical second opinion (config/triage/second_opinion/): it can only raise.",
+)
 @with_appcontext
-def triage_cli(notes, postcode, needs):
+def triage_cli(notes, postcode, needs, second_opinion):
     from referrals.errors import DomainValidationError
     from referrals.intake import IntakeContext, locate
     from triage import UnknownNeedError, format_decision, triage
+    from triage.second_opinion import load_second_opinion
 
     found = services()
+    opinion = load_second_opinion() if second_opinion else None
     try:
-        decision = triage(notes, list(needs), rules=found.rules)
+        decision = triage(notes, list(needs), rules=found.rules, second_opinion=opinion)
     except UnknownNeedError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(format_decision(decision))

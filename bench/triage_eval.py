@@ -18,6 +18,10 @@ safeguarding and (optionally) urgency; or a mapping whose `cases` each hold note
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
 tuning) or the rest. --failures lists every mismatch on stderr. On a busy machine, --repeat N times each
 note N times and keeps its fastest, and --cpu times the CPU time of this thread instead of the wall clock.
+Each line also holds `second_opinion`: the same scores with the statistical second opinion
+(triage/second_opinion.py, config/triage/second_opinion/model.yaml; it can only raise) applied on top of
+each decision, how many decisions it `raised`, and the time per note of the rules plus it; --second-opinion
+FILE names another model, --no-second-opinion scores the rules alone.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 import yaml
 
 from triage import TriageDecision, load_rules, triage
+from triage.second_opinion import DEFAULT_MODEL, SecondOpinion, apply_second_opinion, load_second_opinion
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DEFAULT_CASES = DATA / "triage_cases.yaml"
@@ -150,13 +155,20 @@ def _flattened(case: dict[str, Any], case_id: str) -> dict[str, Any]:
 
 
 def evaluate(
-    cases: list[dict[str, Any]], rules_folder: str | None = None, repeat: int = 1, cpu: bool = False
+    cases: list[dict[str, Any]],
+    rules_folder: str | None = None,
+    repeat: int = 1,
+    cpu: bool = False,
+    second_opinion: SecondOpinion | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
+    """The scores of the rules; with `second_opinion`, also (`second_opinion` in the summary) the scores
+    of the same decisions with the second opinion applied on top, timed as the rules plus it."""
     rules = load_rules(rules_folder)
-    scores = Scores()
+    scores, raised = Scores(), Scores()
+    changed = 0
     clock = time.thread_time if cpu else time.perf_counter
     for case in cases:
-        elapsed = float("inf")
+        elapsed = extra = float("inf")
         for _ in range(max(1, repeat)):
             started = clock()
             decision = triage(
@@ -167,10 +179,24 @@ def evaluate(
                 age=case.get("age"),
             )
             elapsed = min(elapsed, clock() - started)
+            if second_opinion is not None:
+                started = clock()
+                after = apply_second_opinion(decision, case["notes"], second_opinion)
+                extra = min(extra, clock() - started)
         scores.seconds += elapsed
         scores.timings.append(elapsed)
         scores.add(case, decision)
-    return scores.summary(rules.rules_version), scores.failures
+        if second_opinion is not None:
+            raised.seconds += elapsed + extra
+            raised.timings.append(elapsed + extra)
+            raised.add(case, after)
+            changed += after is not decision
+    summary = scores.summary(rules.rules_version)
+    if second_opinion is not None:
+        with_it = raised.summary(rules.rules_version)
+        del with_it["rules_version"]
+        summary["second_opinion"] = {"version": second_opinion.version, "raised": changed, **with_it}
+    return summary, scores.failures
 
 
 def _problems(
@@ -246,7 +272,15 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--failures", action="store_true", help="list mismatches on stderr")
     parser.add_argument("--repeat", type=int, default=1, help="time each note N times, keep the fastest")
     parser.add_argument("--cpu", action="store_true", help="time this thread's CPU time, not the wall clock")
+    parser.add_argument(
+        "--second-opinion",
+        type=Path,
+        default=DEFAULT_MODEL,
+        help="model file (default config/triage/second_opinion/model.yaml); each line adds its scores",
+    )
+    parser.add_argument("--no-second-opinion", action="store_true", help="the rules alone")
     options = parser.parse_args(arguments)
+    opinion = None if options.no_second_opinion else load_second_opinion(options.second_opinion)
     runs = (
         [(options.cases, options.part)]
         if options.cases
@@ -254,14 +288,14 @@ def main(arguments: list[str] | None = None) -> int:
     )
     for path, part in runs:
         summary, failures = evaluate(
-            select_part(load_cases(path), part), options.rules, options.repeat, options.cpu
+            select_part(load_cases(path), part), options.rules, options.repeat, options.cpu, opinion
         )
         if options.failures:
             print("\n".join(failures), file=sys.stderr)
         print(json.dumps({"cases": path.name, "part": part, **summary}))
     if not options.cases:
         for group, cases in third_evaluation_groups(third_evaluation(options.part)):
-            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu)
+            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
             if options.failures and group == "all":
                 print("\n".join(failures), file=sys.stderr)
             line = {"cases": THIRD_EVALUATION.name, "part": options.part, "group": group, **summary}
@@ -270,7 +304,7 @@ def main(arguments: list[str] | None = None) -> int:
         for group, cases in third_evaluation_groups(fourth) if fourth else []:
             if not cases:
                 continue
-            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu)
+            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
             if options.failures and group == "all":
                 print("\n".join(failures), file=sys.stderr)
             line = {"cases": FOURTH_TUNING.name, "part": "tuning_only", "group": group, **summary}

@@ -10,6 +10,7 @@ from triage.facts import Facts, quotes
 from triage.findings import Evidence, find_all
 from triage.loader import load_rules
 from triage.rules import TIER_PHRASES, TIERS, URGENCIES, PolicyRule, Rules
+from triage.second_opinion import SecondOpinion, apply_second_opinion
 
 
 def triage(
@@ -18,7 +19,10 @@ def triage(
     flags: Mapping[str, bool] | None = None,
     rules: Rules | None = None,
     age: int | None = None,
+    second_opinion: SecondOpinion | None = None,
 ) -> TriageDecision:
+    """The rules' decision; with `second_opinion` (triage.second_opinion.load_second_opinion()), raised
+    where that statistical second opinion is confident and the rules were not (never lowered)."""
     rules = rules or load_rules()
     given = list(dict.fromkeys(needs or []))
     for code in given:
@@ -27,7 +31,7 @@ def triage(
     facts = Facts(rules, find_all(notes or "", rules), given, flags or {}, age)
     tier, tier_reasons = _decide_tier(rules, facts)
     urgency, urgency_reasons = _decide_urgency(rules, facts)
-    return TriageDecision(
+    decision = TriageDecision(
         tier=tier,
         needs=facts.needs,
         safeguarding=facts.safeguarding,
@@ -41,6 +45,7 @@ def triage(
         ],
         rules_version=rules.rules_version,
     )
+    return apply_second_opinion(decision, notes or "", second_opinion) if second_opinion else decision
 
 
 def _decide_tier(rules: Rules, facts: Facts) -> tuple[str, list[Reason]]:

@@ -171,3 +171,10 @@ def test_cli_prints_an_explained_decision(app):
     assert "Tier:         mutual_aid" in result.output
     assert "prescriptions" in result.output
     assert "coventry" in result.output
+
+
+def test_cli_can_add_the_second_opinion(app):
+    result = app.test_cli_runner().invoke(args=["triage", "needs her shopping doing", "--second-opinion"])
+    assert result.exit_code == 0, result.output
+    assert "Tier:         mutual_aid" in result.output  # nothing worrying: the second opinion stays silent
+    assert "second_opinion" not in result.output
