@@ -65,10 +65,10 @@ def _median(count: int, low: timedelta | None, high: timedelta | None) -> float 
     return _hours(low) if count % 2 else (_hours(low) + _hours(high)) / 2
 
 
-_GROUPS = {  # GROUPING(area, outcode, ward): 1 where a column is not grouped (area the high bit)
-    0b011: "council_area",
-    0b101: "outcode",
-    0b010: "ward",
+_GROUPS = {  # GROUPING(area, ward): 1 where a column is not grouped (area the high bit); 2: the districts
+    0b01: "council_area",
+    0b10: "outcode",
+    0b00: "ward",
 }
 
 
@@ -81,7 +81,7 @@ def _alone(kind: str, since: bool, until: bool) -> str:
     return f"{before} AND {after}"
 
 
-def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
+def _statement(urgencies: int, since: bool, until: bool) -> str:
     """The statement, from fixed fragments only (every value is a bound parameter)."""
     urgency = " ".join(f"WHEN :urgency_{i} THEN CAST(:allowed_{i} AS interval)" for i in range(urgencies))
     moment = "AND f.created_at >= :start" if since else ""
@@ -96,18 +96,6 @@ def _statement(urgencies: int, since: bool, until: bool, hubs: bool) -> str:
         "CASE WHEN f.offer_accepted_at >= :start THEN f.offer_accepted_at END"
         if since
         else "f.offer_accepted_at"
-    )
-    # A hub's figures are the sums of its districts' (each person-need is in one district); only its median
-    # needs the waits themselves: each district's, sorted, for the districts hubs cover (`_kth`).
-    hub_part = (
-        """
-    UNION ALL
-    SELECT 'waits', NULL, outcode, NULL, need, 0, count(*), 0, 0, 0, 0, 0, 0, NULL, NULL,
-           array_agg(CAST(extract(epoch FROM wait) * 1000000 AS bigint) ORDER BY wait)
-    FROM pn WHERE wait IS NOT NULL AND outcode = ANY(CAST(:hub_outcodes AS text[]))
-    GROUP BY outcode, need"""
-        if hubs
-        else ""
     )
     alone = {
         "need": _alone("need", since, until),
@@ -142,30 +130,40 @@ WITH f AS NOT MATERIALIZED (
            min(ward) FILTER (WHERE nth = 1) AS ward,
            min(ward_name) FILTER (WHERE nth = 1) AS ward_name
     FROM asked GROUP BY person, need
-), multi AS MATERIALIZED (
+), multi AS (
     SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at, completed, unmet, gap,
            first_at, first_id,
            CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
                 ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late
     FROM folded
-), pn AS MATERIALIZED (
-    SELECT need, area, outcode, ward, 1 AS referrals, accepted_at IS NOT NULL AS accepted, completed,
-           unmet_need AS unmet, late, accepted_at - created_at AS wait
-    FROM lone
-    UNION ALL
-    SELECT need, area, outcode, ward, referrals, accepted_at IS NOT NULL, completed, unmet, late,
-           accepted_at - first_at
-    FROM multi
-), person AS (
+)
+SELECT person, need, area, outcode, ward, ward_name, 1 AS referrals, accepted_at IS NOT NULL AS accepted,
+       completed, unmet_need AS unmet, late, {MICROSECONDS.format("accepted_at - created_at")} AS wait, gap,
+       created_at AS first_at,
+       id AS first_id, person_alone, first_need, any_unmet
+FROM lone
+UNION ALL
+SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at IS NOT NULL, completed, unmet,
+       late, {MICROSECONDS.format("accepted_at - first_at")}, gap, first_at, first_id, false, false, false
+FROM multi
+"""  # noqa: S608 (fixed fragments; every value is bound)
+
+
+MICROSECONDS = "CAST(extract(epoch FROM {}) * 1000000 AS bigint)"
+COUNTS = """count(*) AS people, sum(referrals) AS referrals, count(*) FILTER (WHERE accepted) AS accepted,
+       count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
+       count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
+       array_agg(wait) FILTER (WHERE wait IS NOT NULL) AS waits_us"""
+# The period's person-needs, written once to a temporary table that the figures below read three ways: a
+# WITH query read by three parts kept them in a tuplestore its readers shared, several times slower.
+PERSON_NEEDS = "needs_report_person_needs"
+
+AGGREGATES = f"""
+WITH person AS (
     -- a person who asked more than once: placed by their first referral (the first of one of their needs)
     SELECT DISTINCT ON (person) person, area, outcode, ward, ward_name,
            bool_or(gap) OVER whole AS gap, bool_or(unmet OR late) OVER whole AS short
-    FROM (
-        SELECT person, area, outcode, ward, ward_name, gap, unmet, late, first_at, first_id FROM multi
-        UNION ALL
-        SELECT person, area, outcode, ward, ward_name, gap, unmet_need, late, created_at, id
-        FROM lone WHERE NOT person_alone
-    ) AS theirs
+    FROM {PERSON_NEEDS} WHERE NOT person_alone
     WINDOW whole AS (PARTITION BY person ORDER BY first_at, first_id
                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
     ORDER BY person, first_at, first_id
@@ -173,15 +171,27 @@ WITH f AS NOT MATERIALIZED (
     SELECT area, outcode, ward, ward_name, gap, short FROM person
     UNION ALL
     -- a person who asked once: their one referral (its first need's row stands for it)
-    SELECT area, outcode, ward, ward_name, gap, any_unmet OR late FROM lone WHERE person_alone AND first_need
+    SELECT area, outcode, ward, ward_name, gap, any_unmet OR late FROM {PERSON_NEEDS}
+    WHERE person_alone AND first_need
+), sets AS (
+    -- counted by hashing, each group's waits gathered unsorted: sorting a year's person-needs by their
+    -- places cost seconds; sorting each group's waits (integers) after, a fraction of one
+    SELECT 'need' AS kind, area, NULL AS outcode, ward, need, GROUPING(area, ward) AS grouped, {COUNTS}
+    FROM {PERSON_NEEDS} GROUP BY GROUPING SETS ((area, need), (area, need, ward))
+    UNION ALL
+    SELECT 'outcode', NULL, outcode, NULL, need, 2, {COUNTS}
+    FROM {PERSON_NEEDS} GROUP BY outcode, need
 )
-SELECT 'need' AS kind, area, outcode, ward, need, GROUPING(area, outcode, ward) AS grouped,
-       count(*) AS people, sum(referrals) AS referrals, count(*) FILTER (WHERE accepted) AS accepted,
-       count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
-       count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
-       percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY wait) AS middle,
-       NULL AS ward_name, CAST(NULL AS bigint[]) AS sorted_waits
-FROM pn GROUP BY GROUPING SETS ((area, need), (outcode, need), (area, ward, need)){hub_part}
+SELECT kind, area, outcode, ward, need, grouped, people, referrals, accepted, completed, unmet, late, waits,
+       CASE WHEN kind = 'need' THEN (
+           SELECT percentile_disc(CAST(:middle AS float8[])) WITHIN GROUP (ORDER BY x)
+           FROM unnest(waits_us) AS x
+       ) END AS middle,
+       NULL AS ward_name,
+       -- each district's waits sorted: its median, and a hub's, are picked from them in Python (`_kth`)
+       CASE WHEN kind = 'outcode' THEN ARRAY(SELECT x FROM unnest(waits_us) AS x ORDER BY x)
+       END AS sorted_waits
+FROM sets
 UNION ALL
 SELECT 'people', area, outcode, ward, NULL, 0, count(*), 0, 0, 0,
        count(*) FILTER (WHERE gap), count(*) FILTER (WHERE short), 0, NULL, min(ward_name), NULL
@@ -204,8 +214,10 @@ def demand_in_sql(
     → the districts it covers), and the people by where their first referral placed them. PostgreSQL only."""
     urgencies = [u for u in allowances if u != ROUTINE]
     hubs = {hub: frozenset(outcodes) for hub, outcodes in hubs.items()}
-    hub_outcodes = sorted(set().union(*hubs.values()))
-    statement = text(_statement(len(urgencies), start is not None, end is not None, bool(hub_outcodes)))
+    statement = text(
+        f"CREATE TEMPORARY TABLE {PERSON_NEEDS} AS "
+        + _statement(len(urgencies), start is not None, end is not None)
+    )
     statement = statement.bindparams(
         bindparam("councils", expanding=True),
         bindparam("districts", expanding=True),
@@ -217,7 +229,6 @@ def demand_in_sql(
         "waiting": sorted(WAITING),
         "allowed_routine": allowances[ROUTINE],
         "now": now,
-        "middle": [0.5, _ABOVE_HALF],
     }
     for i, urgency in enumerate(urgencies):
         params[f"urgency_{i}"] = urgency
@@ -226,8 +237,6 @@ def demand_in_sql(
         params["start"] = start
     if end is not None:
         params["end"] = end
-    if hub_outcodes:
-        params["hub_outcodes"] = hub_outcodes
     needs: list[NeedCell] = []
     people: list[PeopleCell] = []
     refreshed(session)  # the facts in step with every write so far (reports/facts.py)
@@ -248,7 +257,11 @@ def demand_in_sql(
     for name, value in settings.items():
         connection.execute(set_local, {"name": name, "value": value})
     try:
-        rows = connection.execute(statement, params).all()
+        connection.execute(text(f"DROP TABLE IF EXISTS {PERSON_NEEDS}"))
+        connection.execute(statement, params)
+        connection.execute(text(f"ANALYZE {PERSON_NEEDS}"))
+        rows = connection.execute(text(AGGREGATES), {"middle": [0.5, _ABOVE_HALF]}).all()
+        connection.execute(text(f"DROP TABLE {PERSON_NEEDS}"))
     finally:
         for name, value in before.items():
             connection.execute(set_local, {"name": name, "value": value})
@@ -259,10 +272,11 @@ def demand_in_sql(
                 PeopleCell(row.area, row.outcode, row.ward, row.ward_name, row.people, row.unmet, row.late)
             )
             continue
-        if row.kind == "waits":
-            waits[(row.outcode, row.need)] = row.sorted_waits
-            continue
         kind = _GROUPS[row.grouped]
+        middle = tuple(timedelta(microseconds=us) for us in row.middle) if row.middle else (None, None)
+        if row.kind == "outcode":
+            sorted_waits = waits[(row.outcode, row.need)] = row.sorted_waits or []
+            middle = _middle(sorted_waits)
         place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward}
         needs.append(
             NeedCell(
@@ -276,10 +290,19 @@ def demand_in_sql(
                 completed=row.completed,
                 unmet=row.unmet,
                 late=row.late,
-                median_hours=_median(row.waits, *(row.middle or (None, None))),
+                median_hours=_median(row.waits, *middle),
             )
         )
     return needs + _hub_cells(hubs, needs, waits), people
+
+
+def _middle(sorted_waits: Sequence[int]) -> tuple[timedelta | None, timedelta | None]:
+    """The middle value(s) of sorted waits in microseconds, as percentile_disc(½) and just above ½ give."""
+    if not sorted_waits:
+        return None, None
+    count = len(sorted_waits)
+    low, high = sorted_waits[(count + 1) // 2 - 1], sorted_waits[count // 2]
+    return timedelta(microseconds=low), timedelta(microseconds=high)
 
 
 def _hub_cells(
