@@ -1,10 +1,12 @@
-"""The needs report's demand figures aggregated in PostgreSQL: one statement folds the period's referrals into
-person-needs (GROUP BY person, need) and sums them by place (GROUPING SETS: council area, postcode district,
-ward), with the people placed by their first referral; a hub's figures are summed here from its districts'
-and its median picked from their sorted waits — so Python reads a few thousand aggregates, not a referral
-each. The counting rules are reports/demand.py's, which the reference
-path (reports/needs.py, `demand_in_python`) applies in Python and which SQLite uses;
-tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
+"""The needs report's demand figures aggregated in PostgreSQL from the facts kept in step with the referrals
+(`needs_fact`, reports/facts.py): the period's person-needs are written once to a temporary table (a person
+who asked for a need once in the period is that referral's fact as it stands; the rest are folded, GROUP BY
+person, need), then counted by place (GROUPING SETS: council area, ward; and by postcode district) by
+hashing, with each group's waits sorted as integers for its median, and the people placed by their first
+referral; a hub's figures are summed here from its districts' and its median picked from their sorted
+waits — so Python reads a few thousand aggregates, not a referral each. The counting rules are
+reports/demand.py's, which the reference path (reports/needs.py, `demand_in_python`) applies in Python and
+which SQLite uses; tests/integration/reports/test_needs_in_sql.py checks that both give the same report."""
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
