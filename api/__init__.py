@@ -66,7 +66,12 @@ class Services:
         them before their first request (`config/gunicorn.py`). Kept here once loaded: `load_rules` resolves
         its folder on the filesystem on every call."""
         if self._rules is None:
-            self._rules = load_rules()
+            rules = load_rules()
+            if self.settings.get("TRIAGE_SECOND_OPINION", "1") == "1":
+                from triage.second_opinion import load_second_opinion
+
+                rules = replace(rules, second_opinion=load_second_opinion())
+            self._rules = rules
         return self._rules
 
 

@@ -50,6 +50,10 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "GEOCODER": "offline",
     "AREAS_FILE": str(CONFIG_DIR / "areas.yaml"),
+    # The triage rules' statistical second opinion (config/triage/second_opinion/, triage/second_opinion.py):
+    # "1" it may raise a decision to the safety net or flag safeguarding for a person to check (never lower
+    # one), "0" the rules alone.
+    "TRIAGE_SECOND_OPINION": "1",
     "WARM_DIRECTORY": "0",
     "WORKLOAD_REFRESH_SECONDS": 5,
     "DIRECTORY_CHANGES_KEEP_HOURS": 24,
@@ -230,6 +234,7 @@ SMS_PROVIDERS = ("twilio", "notify", "log")
 RULES: dict[str, Whole | OneOf] = {
     "APP_ENV": OneOf(("development", "production")),
     "WARM_DIRECTORY": OneOf(("0", "1")),
+    "TRIAGE_SECOND_OPINION": OneOf(("0", "1")),
     "SMS_PROVIDER": OneOf(SMS_PROVIDERS, "twilio when any TWILIO_* setting is given, otherwise log"),
     "RATELIMIT_FALLBACK": OneOf(("memory", "open")),
     "SMS_MAX_ATTEMPTS": Whole(1, 10_000),

@@ -45,6 +45,7 @@ def triage(
         ],
         rules_version=rules.rules_version,
     )
+    second_opinion = second_opinion or rules.second_opinion
     return apply_second_opinion(decision, notes or "", second_opinion) if second_opinion else decision
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from triage.errors import UnknownNeedError
 from triage.fuzzy import FuzzyMatcher
 from triage.negation import NegationProfile, ScopeWords
 from triage.terms import TermSet
+
+if TYPE_CHECKING:
+    from triage.second_opinion import SecondOpinion
 
 TIERS = ("mutual_aid", "vcs", "statutory")
 # The tiers in plain words, as staff and callers say them (the pages, and the reasons below, use these).
@@ -112,6 +116,9 @@ class Rules:
     tier_rules: tuple[PolicyRule, ...]
     urgency_rules: tuple[PolicyRule, ...]
     fuzzy: FuzzyMatcher
+    # The statistical second opinion triage applies after the rules (triage/second_opinion.py), when the
+    # service is configured to (TRIAGE_SECOND_OPINION); `load_rules` alone leaves it out.
+    second_opinion: SecondOpinion | None = None
 
     @property
     def rules_version(self) -> str:
