@@ -353,12 +353,6 @@ def _checkpoint_problem(row: AuditRecord, checkpoints: Iterable[Checkpoint]) -> 
 # fraction without trailing zeros) and the payload's stored JSON text.
 HASHED_FIELDS = ("kind", "referral_id", "resident_id", "actor", "actor_role", "actor_org_id", "reason")
 
-# A number with a fraction or an exponent in JSON text: right after a key's closing quote and colon, or after
-# "[" or "," (spaces allowed between); and any run of 19 digits (an integer that may not fit 64 bits). Text
-# without either has no float and no long integer in it (one in a string may match: that only costs time), so
-# orjson reads it without a float that `_plain` would write as text.
-_FLOAT_OR_LONG = re.compile(r'(?:"\s*:|[\[,])\s*-?[0-9]+[.eE]|[0-9]{19}')
-
 
 def fast_walk(
     rows: Iterable[tuple],
@@ -370,20 +364,24 @@ def fast_walk(
     """`walk` over stored rows (plain tuples, above), with the same result. A row that is the next seq, names
     the previous hash, is at no checkpoint, has a payload that is a JSON object without integers beyond 64
     bits and a created_at of a four-digit year, is hashed here from its values with orjson in one call: the
-    bytes are those `fast_stored_canonical_json` writes (orjson reads such a payload as it does there, and
-    floats, where there may be any, are made the same text), so when they hash to the row's own hash the row
+    bytes are those `fast_stored_canonical_json` writes (the payload read as it reads it, floats made text
+    where its test for them says there may be any), so when they hash to the row's own hash the row
     is sound as `walk` would find it. Any other row, and one whose hash does not match, is made an
     `AuditRecord` by `exact` (as the exact reader makes it) and checked by `walk`'s own rules, which name the
     problem if there is one."""
     sha256 = hashlib.sha256
     loads, dumps, sort = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS
-    numbers, long_integer = _FLOAT_OR_LONG.search, _LONG_INTEGER.search
+    numbers, long_integer = _NUMBERS_TO_MIND.search, _LONG_INTEGER.search
     for row in rows:
         seq, prev, digest, kind, referral_id, resident_id, actor, role, org_id, reason, created, payload = row
-        if seq == count + 1 and prev == head and seq not in pinned and (stamp := _stamp(created)) is not None:
+        if seq == count + 1 and prev == head and seq not in pinned:
             try:
+                if len(created) == 26 and created[4] == "-" and created[0] != "0":  # _stamp's usual case
+                    stamp = created.replace(" ", "T") + "Z"
+                else:
+                    stamp = _stamp(created)
                 value = loads(payload)
-                if type(value) is not dict:
+                if type(value) is not dict or stamp is None:
                     value = None
                 elif numbers(payload) is not None:
                     value = None if long_integer(payload) else _floats_as_text(value)
@@ -399,10 +397,8 @@ def fast_walk(
                         "referral_id": referral_id,
                         "resident_id": resident_id,
                     }
-                    if (
-                        sha256(b"%s\n%d\n%s" % (prev.encode(), seq, dumps(document, option=sort))).hexdigest()
-                        == digest
-                    ):
+                    canonical = dumps(document, option=sort)
+                    if sha256(b"%s\n%d\n%s" % (prev.encode(), seq, canonical)).hexdigest() == digest:
                         count, head = seq, digest
                         continue
             except (TypeError, ValueError):
