@@ -357,9 +357,9 @@ def verify_stages(session, events: int = 200_000) -> dict:
     from referrals import audit
     from referrals.audit_chain import (
         _LONG_INTEGER,
-        _NUMBERS_TO_MIND,
         GENESIS,
         _floats_as_text,
+        _has_float,
         _stamp,
         fast_walk,
     )
@@ -368,7 +368,7 @@ def verify_stages(session, events: int = 200_000) -> dict:
         rows = list(stream)
     count = max(len(rows), 1)
     loads, dumps, sort, sha256 = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
-    numbers, long_integer = _NUMBERS_TO_MIND.search, _LONG_INTEGER.search
+    long_integer = _LONG_INTEGER.search
 
     def steps(upto: int) -> float:
         began = time.perf_counter()
@@ -390,7 +390,7 @@ def verify_stages(session, events: int = 200_000) -> dict:
                 stamp = _stamp(created)
             if upto >= 2:
                 value = loads(stored)
-            if upto >= 3 and numbers(stored) is not None and long_integer(stored) is None:
+            if upto >= 3 and _has_float(value) and long_integer(stored) is None:
                 value = _floats_as_text(value)
             if upto >= 4:
                 document = {

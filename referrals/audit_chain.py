@@ -363,15 +363,16 @@ def fast_walk(
 ) -> VerifyResult:
     """`walk` over stored rows (plain tuples, above), with the same result. A row that is the next seq, names
     the previous hash, is at no checkpoint, has a payload that is a JSON object without integers beyond 64
-    bits and a created_at of a four-digit year, is hashed here from its values with orjson in one call: the
-    bytes are those `fast_stored_canonical_json` writes (the payload read as it reads it, floats made text
-    where its test for them says there may be any), so when they hash to the row's own hash the row
-    is sound as `walk` would find it. Any other row, and one whose hash does not match, is made an
-    `AuditRecord` by `exact` (as the exact reader makes it) and checked by `walk`'s own rules, which name the
-    problem if there is one."""
+    bits and a created_at of a four-digit year, is hashed here from its values with orjson in one call. The
+    bytes are those `fast_stored_canonical_json` writes: the payload read as it reads it (orjson reads a
+    float, and an integer beyond 64 bits, as a Python float: a payload read without one has neither, and one
+    with a float but no long integer has its floats made text as there). So when they hash to the row's own
+    hash the row is sound as `walk` would find it. Any other row, and one whose hash does not match, is made
+    an `AuditRecord` by `exact` (as the exact reader makes it) and checked by `walk`'s own rules, which name
+    the problem if there is one."""
     sha256 = hashlib.sha256
     loads, dumps, sort = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS
-    numbers, long_integer = _NUMBERS_TO_MIND.search, _LONG_INTEGER.search
+    has_float, long_integer = _has_float, _LONG_INTEGER.search
     for row in rows:
         seq, prev, digest, kind, referral_id, resident_id, actor, role, org_id, reason, created, payload = row
         if seq == count + 1 and prev == head and seq not in pinned:
@@ -383,7 +384,7 @@ def fast_walk(
                 value = loads(payload)
                 if type(value) is not dict or stamp is None:
                     value = None
-                elif numbers(payload) is not None:
+                elif has_float(value):  # a float, or an integer beyond 64 bits read as one
                     value = None if long_integer(payload) else _floats_as_text(value)
                 if value is not None:
                     document = {
@@ -401,7 +402,7 @@ def fast_walk(
                     if sha256(b"%s\n%d\n%s" % (prev.encode(), seq, canonical)).hexdigest() == digest:
                         count, head = seq, digest
                         continue
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):
                 pass
         record = exact(row)
         expected = count + 1
@@ -412,6 +413,15 @@ def fast_walk(
             return VerifyResult(False, count, head, expected, problem)
         count, head = record.seq, record.hash
     return VerifyResult(True, count, head)
+
+
+def _has_float(value: dict | list) -> bool:
+    """Whether a JSON object or array as orjson reads it holds a float anywhere."""
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and _has_float(item)):
+            return True
+    return False
 
 
 def _stamp(created: str) -> str | None:
