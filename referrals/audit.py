@@ -204,13 +204,14 @@ STORED_TYPES = (
 
 
 def stored_rows(
-    session: Session, batch: int = STORED_BATCH, *, first: int | None = None, last: int | None = None
+    session: Session, batch: int | None = None, *, first: int | None = None, last: int | None = None
 ) -> Iterator[tuple]:
     """The trail's rows as `audit_chain.fast_walk` takes them, in seq order (or the stretch from `first` to
     `last`), on PostgreSQL, on the session's connection. Each batch is a query of its own, read by a thread
     while the caller works through the batch before (the server makes the next batch meanwhile); rows
     committed meanwhile are read too, which for an append-only chain only means it is verified a little
     further. Close the iterator (or exhaust it) to stop the thread."""
+    batch = batch or STORED_BATCH
     driver = session.connection().connection.driver_connection
     lower = "TRUE" if first is None else f"seq >= {int(first)}"
     upper = "" if last is None else f" AND seq <= {int(last)}"
