@@ -348,8 +348,8 @@ def _checkpoint_problem(row: AuditRecord, checkpoints: Iterable[Checkpoint]) -> 
 
 # --- verifying rows as stored, quickly --------------------------------------------------------------------
 
-# A stored event as `fast_walk` takes it, a plain tuple: seq, prev_hash, hash, the fields of `HASHED_FIELDS`
-# but created_at, then created_at as PostgreSQL writes a UTC timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]", its
+# A stored event as `fast_walk` takes it, a plain tuple: seq, prev_hash, hash, the fields `HASHED_FIELDS`
+# names, created_at as PostgreSQL writes a UTC timestamp's text ("YYYY-MM-DD HH:MM:SS[.ffffff]", its
 # fraction without trailing zeros) and the payload's stored JSON text.
 HASHED_FIELDS = ("kind", "referral_id", "resident_id", "actor", "actor_role", "actor_org_id", "reason")
 
