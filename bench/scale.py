@@ -18,6 +18,7 @@ statement's plan (the indexes it used), and as a multiple of two baselines measu
 """
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -25,10 +26,11 @@ import resource
 import statistics
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import orjson
 import psycopg
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
@@ -347,6 +349,76 @@ def report_line(timing: Timing, target: str, met: bool, trip: float, scan: float
     return lines
 
 
+def verify_stages(session, events: int = 200_000) -> dict:
+    """Where `audit_chain.fast_walk`'s time goes per event, over the chain's first `events` rows read into
+    memory first: the walk's own steps done over all of them once with each step more than the time before
+    (the loop alone; with created_at's text; with the payload parsed; with floats looked for; with the
+    document written; with it hashed and compared), each step's cost the difference; and fast_walk itself."""
+    from referrals import audit
+    from referrals.audit_chain import (
+        _LONG_INTEGER,
+        GENESIS,
+        _floats_as_text,
+        _has_float,
+        _stamp,
+        fast_walk,
+    )
+
+    with closing(audit.stored_rows(session, last=events)) as stream:
+        rows = list(stream)
+    count = max(len(rows), 1)
+    loads, dumps, sort, sha256 = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    long_integer = _LONG_INTEGER.search
+
+    def steps(upto: int) -> float:
+        began = time.perf_counter()
+        for (
+            seq,
+            prev,
+            digest,
+            kind,
+            referral_id,
+            resident_id,
+            actor,
+            role,
+            org_id,
+            reason,
+            created,
+            stored,
+        ) in rows:
+            if upto >= 1:
+                stamp = _stamp(created)
+            if upto >= 2:
+                value = loads(stored)
+            if upto >= 3 and _has_float(value) and long_integer(stored) is None:
+                value = _floats_as_text(value)
+            if upto >= 4:
+                document = {
+                    "actor": actor,
+                    "actor_org_id": org_id,
+                    "actor_role": role,
+                    "created_at": stamp,
+                    "kind": kind,
+                    "payload": value,
+                    "reason": reason,
+                    "referral_id": referral_id,
+                    "resident_id": resident_id,
+                }
+                canonical = dumps(document, option=sort)
+            if upto >= 5:
+                _ = sha256(b"%s\n%d\n%s" % (prev.encode(), seq, canonical)).hexdigest() == digest
+        return (time.perf_counter() - began) / count * 1e6
+
+    totals = [steps(upto) for upto in range(6)]
+    names = ("loop_us", "stamp_us", "parse_us", "floats_us", "write_us", "hash_us")
+    found = {names[0]: totals[0], **{names[i]: totals[i] - totals[i - 1] for i in range(1, 6)}}
+    exact: list[int] = []
+    began = time.perf_counter()
+    fast_walk(rows, 0, GENESIS, {}, lambda row: exact.append(row[0]) or audit._exact_record(session, row))
+    found["walk_us"] = (time.perf_counter() - began) / count * 1e6
+    return {**found, "events": len(rows), "exact": len(exact)}
+
+
 @contextmanager
 def section(title: str):
     print(f"\n== {title}")
@@ -533,26 +605,11 @@ def run(args, conninfo: str, url: str, trip: float, scan: float) -> list[str]:
             with factory() as session:
                 CLOCK.reset()
                 began = time.perf_counter()
-                with (
-                    session.connection()
-                    .execution_options(yield_per=10_000)
-                    .execute(
-                        select(
-                            text(
-                                "seq, prev_hash, hash, kind, referral_id, resident_id, actor, actor_role, "
-                                "actor_org_id, reason, payload::text, created_at"
-                            )
-                        )
-                        .select_from(text("audit_event"))
-                        .order_by(text("seq"))
-                    ) as rows
-                ):
+                with closing(audit.stored_rows(session)) as rows:
                     fetched = sum(1 for _ in rows)
                 fetch_s = time.perf_counter() - began
             with factory() as session:
-                began = time.perf_counter()
-                canonical = sum(1 for _ in audit.records(session))
-                records_s = time.perf_counter() - began
+                stages = verify_stages(session)
             with factory() as session:
                 began, began_cpu = time.perf_counter(), time.process_time()
                 result = audit.verify_trail(session, workers=1)
@@ -580,10 +637,14 @@ def run(args, conninfo: str, url: str, trip: float, scan: float) -> list[str]:
                 f"{result.count / max(parallel_cpu, 1e-9):,.0f} events per CPU-second; load average "
                 f"{os.getloadavg()[0]:.1f}",
                 f"    in one process: {verify_s:,.1f} s = {result.count / verify_s:,.0f} events/s; "
-                f"breakdown: reading the rows alone {fetch_s:,.1f} s ({fetched / fetch_s:,.0f}/s), "
-                "plus building each "
-                f"event's canonical JSON {records_s - fetch_s:,.1f} s, plus hashing and checking links "
-                f"{verify_s - records_s:,.1f} s; {canonical:,} records",
+                f"breakdown: reading the rows alone (audit.stored_rows) {fetch_s:,.1f} s "
+                f"({fetched / fetch_s:,.0f}/s), plus making each event's canonical JSON, hashing it and "
+                f"checking links (audit_chain.fast_walk) {verify_s - fetch_s:,.1f} s",
+                f"    per event, over the first {stages['events']:,} events read into memory first: loop "
+                f"{stages['loop_us']:.2f} µs, created_at's text {stages['stamp_us']:.2f}, payload parsed "
+                f"{stages['parse_us']:.2f}, floats looked for {stages['floats_us']:.2f}, document written "
+                f"{stages['write_us']:.2f}, hashed and compared {stages['hash_us']:.2f}; fast_walk in all "
+                f"{stages['walk_us']:.2f} µs, {stages['exact']:,} rows the exact way",
                 f"    CPU used by this one process {verify_cpu:,.1f} s = "
                 f"{result.count / max(verify_cpu, 1e-9):,.0f} events per "
                 "CPU-second (what one core to itself would do, the database's share aside)",
