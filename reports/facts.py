@@ -28,6 +28,7 @@ from reports.demand import NO_NEED
 REFRESH_LOCK = int.from_bytes(b"needfact", "big") - 2**63
 # Past this many residents noted, one rebuild of every fact is quicker than recomputing them person by person
 REBUILD_FROM = 50_000
+NO_NEED_LIST = f'["{NO_NEED}"]'  # a referral with no need recognised has this one fact
 
 # Sorting and grouping by these columns in byte order ("C"), not by the database's language rules: the
 # report's groups are the same either way, and the sorts are several times quicker.
@@ -173,9 +174,9 @@ def rebuild(connection: Connection) -> int:
 def _rebuild(connection: Connection) -> int:
     _settings(connection)
     # DELETE, not TRUNCATE: a report reading the facts meanwhile (or any open transaction that read them)
-    # keeps its snapshot instead of blocking the rebuild, and the rebuild every reader after it
+    # keeps its snapshot instead of blocking the rebuild, and no reader queues behind the rebuild
     connection.execute(text("DELETE FROM needs_fact"))
-    return connection.execute(text(_facts_select(people=False)), {"no_need": f'["{NO_NEED}"]'}).rowcount
+    return connection.execute(text(_facts_select(people=False)), {"no_need": NO_NEED_LIST}).rowcount
 
 
 def refresh(connection: Connection) -> int:
@@ -189,6 +190,7 @@ def refresh(connection: Connection) -> int:
     if None in noted or len(residents) >= REBUILD_FROM:
         _rebuild(connection)
         return len(noted)
+    # each noted resident's person now, and the person their facts were counted under (a merge undone)
     people = (
         connection.execute(
             text(
@@ -200,9 +202,8 @@ def refresh(connection: Connection) -> int:
         .scalars()
         .all()
     )
-    people = sorted(set(people) | set(residents))
     connection.execute(text("DELETE FROM needs_fact WHERE person_id = ANY(:people)"), {"people": people})
-    connection.execute(text(_facts_select(people=True)), {"people": people, "no_need": f'["{NO_NEED}"]'})
+    connection.execute(text(_facts_select(people=True)), {"people": people, "no_need": NO_NEED_LIST})
     return len(noted)
 
 

@@ -74,6 +74,13 @@ _GROUPS = {  # GROUPING(area, ward): 1 where a column is not grouped (area the h
 }
 
 
+MICROSECONDS = "CAST(extract(epoch FROM {}) * 1000000 AS bigint)"
+# A person-need waited too long (reports/demand.py `person_needs`): accepted later than its urgency allows
+# after the first referral for it, or nobody has accepted it, one is still waiting, and that long has passed.
+LATE = """CASE WHEN accepted_at IS NOT NULL THEN accepted_at > {first} + allowed
+                ELSE waiting AND CAST(:now AS timestamptz) > {first} + allowed END"""
+
+
 def _alone(kind: str, since: bool, until: bool) -> str:
     """Whether the fact row's referral is the only one in the period of its person-need (`need`) or of its
     person (`person`): the referrals before and after it (all referrals of the person, whatever their scope)
@@ -89,35 +96,24 @@ def _statement(urgencies: int, since: bool, until: bool) -> str:
     moment = "AND f.created_at >= :start" if since else ""
     moment += " AND f.created_at < :end" if until else ""
     # nothing is accepted before it is asked for: as the reference path, acceptances from the period's start
-    accepted_event = (
-        "CASE WHEN f.event_accepted_at >= :start THEN f.event_accepted_at END"
-        if since
-        else "f.event_accepted_at"
-    )
-    accepted_offer = (
-        "CASE WHEN f.offer_accepted_at >= :start THEN f.offer_accepted_at END"
-        if since
-        else "f.offer_accepted_at"
-    )
-    alone = {
-        "need": _alone("need", since, until),
-        "person": _alone("person", since, until),
-    }
+    accepted = [
+        f"CASE WHEN f.{column} >= :start THEN f.{column} END" if since else f"f.{column}"
+        for column in ("event_accepted_at", "offer_accepted_at")
+    ]
+    alone = {kind: _alone(kind, since, until) for kind in ("need", "person")}
     return f"""
 WITH f AS NOT MATERIALIZED (
     SELECT f.referral_id AS id, f.person_id AS person, f.need, f.area, f.outcode, f.ward, f.ward_name,
            f.created_at, f.status = 'completed' AS completed, f.status IN :waiting AS waiting, f.gap,
            f.unmet_need, f.any_unmet, f.first_need,
            CASE f.urgency {urgency} ELSE CAST(:allowed_routine AS interval) END AS allowed,
-           least({accepted_event}, {accepted_offer}) AS accepted_at,
+           least({accepted[0]}, {accepted[1]}) AS accepted_at,
            {alone["need"]} AS need_alone, {alone["person"]} AS person_alone
     FROM needs_fact f
     WHERE (f.area IN :councils OR f.outcode IN :districts) {moment}
 ), lone AS NOT MATERIALIZED (
     -- the person asked for the need once in the period (most do): that referral is the person-need
-    SELECT *, CASE WHEN accepted_at IS NOT NULL THEN accepted_at > created_at + allowed
-                   ELSE waiting AND CAST(:now AS timestamptz) > created_at + allowed END AS late
-    FROM f WHERE need_alone
+    SELECT *, {LATE.format(first="created_at")} AS late FROM f WHERE need_alone
 ), asked AS (
     SELECT *, row_number() OVER (PARTITION BY person, need ORDER BY created_at, id) AS nth
     FROM f WHERE NOT need_alone
@@ -134,9 +130,7 @@ WITH f AS NOT MATERIALIZED (
     FROM asked GROUP BY person, need
 ), multi AS (
     SELECT person, need, area, outcode, ward, ward_name, referrals, accepted_at, completed, unmet, gap,
-           first_at, first_id,
-           CASE WHEN accepted_at IS NOT NULL THEN accepted_at > first_at + allowed
-                ELSE waiting AND CAST(:now AS timestamptz) > first_at + allowed END AS late
+           first_at, first_id, {LATE.format(first="first_at")} AS late
     FROM folded
 )
 SELECT person, need, area, outcode, ward, ward_name, 1 AS referrals, accepted_at IS NOT NULL AS accepted,
@@ -151,7 +145,6 @@ FROM multi
 """  # noqa: S608 (fixed fragments; every value is bound)
 
 
-MICROSECONDS = "CAST(extract(epoch FROM {}) * 1000000 AS bigint)"
 COUNTS = """count(*) AS people, sum(referrals) AS referrals, count(*) FILTER (WHERE accepted) AS accepted,
        count(*) FILTER (WHERE completed) AS completed, count(*) FILTER (WHERE unmet) AS unmet,
        count(*) FILTER (WHERE late) AS late, count(wait) AS waits,
@@ -278,7 +271,7 @@ def demand_in_sql(
         middle = tuple(timedelta(microseconds=us) for us in row.middle) if row.middle else (None, None)
         if row.kind == "outcode":
             sorted_waits = waits[(row.outcode, row.need)] = row.sorted_waits or []
-            middle = _middle(sorted_waits)
+            middle = _middle([sorted_waits])
         place = {"council_area": row.area, "outcode": row.outcode, "ward": row.ward}
         needs.append(
             NeedCell(
@@ -298,13 +291,16 @@ def demand_in_sql(
     return needs + _hub_cells(hubs, needs, waits), people
 
 
-def _middle(sorted_waits: Sequence[int]) -> tuple[timedelta | None, timedelta | None]:
-    """The middle value(s) of sorted waits in microseconds, as percentile_disc(½) and just above ½ give."""
-    if not sorted_waits:
+def _middle(lists: Sequence[Sequence[int]]) -> tuple[timedelta | None, timedelta | None]:
+    """The middle value(s) of the waits (microseconds) in several sorted lists, as percentile_disc(½) and just
+    above ½ give: the middle, or the two middle (1-based, the ((n + 1) // 2)-th and the (n // 2 + 1)-th)."""
+    count = sum(len(values) for values in lists)
+    if not count:
         return None, None
-    count = len(sorted_waits)
-    low, high = sorted_waits[(count + 1) // 2 - 1], sorted_waits[count // 2]
-    return timedelta(microseconds=low), timedelta(microseconds=high)
+    low, high = (count + 1) // 2, count // 2 + 1
+    if len(lists) == 1:
+        return timedelta(microseconds=lists[0][low - 1]), timedelta(microseconds=lists[0][high - 1])
+    return timedelta(microseconds=_kth(lists, low)), timedelta(microseconds=_kth(lists, high))
 
 
 def _hub_cells(
@@ -327,10 +323,6 @@ def _hub_cells(
         for need, parts in cells.items():
             lists = [waits[(part.place, need)] for part in parts if (part.place, need) in waits]
             count = sum(len(values) for values in lists)
-            middle = (None, None)
-            if count:
-                low, high = (count + 1) // 2, count // 2 + 1  # 1-based: the middle, or the two middle
-                middle = (timedelta(microseconds=_kth(lists, low)), timedelta(microseconds=_kth(lists, high)))
             found.append(
                 NeedCell(
                     "hub",
@@ -338,7 +330,7 @@ def _hub_cells(
                     hub,
                     need,
                     *(sum(getattr(part, name) for part in parts) for name in _SUMMED),
-                    median_hours=_median(count, *middle),
+                    median_hours=_median(count, *_middle(lists)),
                 )
             )
     return found
