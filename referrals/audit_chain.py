@@ -281,16 +281,29 @@ class Stretch:
 def verify_stretch(
     rows: Iterable[AuditRecord], first_seq: int | None, pinned: Mapping[int, Iterable[Checkpoint]]
 ) -> Stretch:
+    return _stretch(
+        rows,
+        first_seq,
+        lambda row: (row.seq, row.prev_hash),
+        lambda rows, count, head: walk(rows, count, head, pinned),
+    )
+
+
+def _stretch(
+    rows: Iterable,
+    first_seq: int | None,
+    entry: Callable[[Any], tuple[int, str]],
+    walk_from: Callable[[Iterable, int, str], VerifyResult],
+) -> Stretch:
+    """A stretch verified from its first row (`entry`: that row's seq and prev_hash), by `walk_from`."""
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
         return Stretch(first_seq, None, None, VerifyResult(True, 0, GENESIS))
-    if first_seq is None:  # the first stretch: from GENESIS, exactly as `verify` walks it
-        return Stretch(None, first.seq, first.prev_hash, walk(chain([first], iterator), 0, GENESIS, pinned))
-    start = first_seq - 1
-    return Stretch(
-        first_seq, first.seq, first.prev_hash, walk(chain([first], iterator), start, first.prev_hash, pinned)
-    )
+    seq, prev = entry(first)
+    # the first stretch from GENESIS, exactly as `verify` walks it; any other from its first row's link
+    count, head = (0, GENESIS) if first_seq is None else (first_seq - 1, prev)
+    return Stretch(first_seq, seq, prev, walk_from(chain([first], iterator), count, head))
 
 
 def join(stretches: Iterable[Stretch], walk_on: Callable[[int, str], VerifyResult]) -> VerifyResult:
@@ -458,13 +471,9 @@ def fast_verify_stretch(
     exact: Callable[[tuple], AuditRecord],
 ) -> Stretch:
     """`verify_stretch` over stored rows (plain tuples), with `fast_walk`."""
-    iterator = iter(rows)
-    first = next(iterator, None)
-    if first is None:
-        return Stretch(first_seq, None, None, VerifyResult(True, 0, GENESIS))
-    seq, prev = first[0], first[1]
-    if first_seq is None:
-        return Stretch(None, seq, prev, fast_walk(chain([first], iterator), 0, GENESIS, pinned, exact))
-    return Stretch(
-        first_seq, seq, prev, fast_walk(chain([first], iterator), first_seq - 1, prev, pinned, exact)
+    return _stretch(
+        rows,
+        first_seq,
+        lambda row: (row[0], row[1]),
+        lambda rows, count, head: fast_walk(rows, count, head, pinned, exact),
     )
