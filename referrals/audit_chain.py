@@ -38,10 +38,7 @@ _ZERO = timedelta(0)
 def canonical_json(payload: Mapping[str, Any]) -> bytes:
     if not isinstance(payload, Mapping):
         raise TypeError("an audit event must be a mapping")
-    text = json.dumps(
-        _plain(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    return canonical_json_plain(_plain(payload))
 
 
 def utc_text(moment: datetime) -> str:
@@ -50,13 +47,29 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(UTC_FORMAT)
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    """`value` made of plain JSON values. The exact types an event is mostly made of (strings, integers,
+    None, dicts with string keys, lists) are told by their type alone; anything else by what it is."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: item if type(item) in _AS_IS else _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) in _AS_IS else _plain(item) for item in value]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
     if isinstance(value, Enum):
         return _plain(value.value)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return _plain(Decimal(repr(value)))
+        return _float_plain(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("non-finite Decimal in an audit event")
@@ -74,6 +87,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     raise TypeError(f"cannot put {type(value).__name__} in an audit event")
+
+
+def _float_plain(value: float) -> str:
+    """The Decimal text of a float's shortest round trip: what `repr` writes, when it has no exponent, is
+    that text already, less a final ".0" (5.0 -> "5") and the sign of zero."""
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e-07, 1.5e+300: the Decimal's plain notation; nan and inf refused
+        return _plain(Decimal(text))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text in ("0", "-0") else text
 
 
 def chain_hash(prev_hash: str, seq: int, event: Mapping[str, Any]) -> str:
@@ -166,7 +190,14 @@ def _floats_as_text(value: Any) -> Any:
 
 
 def canonical_json_plain(document: Mapping[str, Any]) -> bytes:
-    """`canonical_json` of a document already made of plain JSON values (no floats, datetimes, ...)."""
+    """`canonical_json` of a document already made of plain JSON values (no floats, datetimes, ...). orjson
+    with sorted keys writes what `json.dumps` writes here (compact, keys sorted by code point, non-ASCII as
+    is, the same escapes: tests/unit/referrals/test_audit_canonical_fast.py), in compiled code; what it
+    refuses (an integer beyond 64 bits, a lone surrogate, a key of a subclass of str) goes to `json.dumps`."""
+    try:
+        return orjson.dumps(document, option=_ORJSON_SORTED)
+    except orjson.JSONEncodeError:
+        pass
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
 

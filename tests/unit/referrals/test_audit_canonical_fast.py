@@ -3,7 +3,8 @@ the chain verified apart and joined give what one walk gives."""
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import Enum
 
 import pytest
 from hypothesis import given, settings
@@ -195,3 +196,79 @@ def test_the_first_stretch_starts_from_genesis():
     rows = records(4)
     assert verify_stretch(rows, None, {}).result == verify(rows)
     assert verify_stretch(rows[2:], 3, {}).entry_hash == rows[1].hash != GENESIS
+
+
+def reference_canonical_json(payload) -> bytes:
+    """Canonical JSON written the slow, obvious way (the standard encoder over the exact `_plain` rules),
+    which `canonical_json` (orjson over a walk by exact type) must equal byte for byte."""
+    from decimal import Decimal
+    from enum import Enum
+    from uuid import UUID
+
+    def plain(value):
+        if isinstance(value, Enum):
+            return plain(value.value)
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, float):
+            return plain(Decimal(repr(value)))
+        if isinstance(value, Decimal):
+            return "0" if value.is_zero() else format(value.normalize(), "f")
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        return [plain(item) for item in value]
+
+    return json.dumps(
+        plain(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+class Colour(Enum):
+    RED = "red"
+    LARGE = 2**70
+
+
+class Label(str):
+    """A subclass of str, as a value and as a key."""
+
+
+EXTRA = st.one_of(
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))])),
+    st.dates(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.uuids(),
+    st.sampled_from([Colour.RED, Colour.LARGE, Label("x"), "\ud800", (1, "two"), ()]),
+)
+RICH = st.dictionaries(
+    st.one_of(TEXT, st.just(Label("k")), st.just("\udfff")),
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), NUMBERS, TEXT, EXTRA),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
+        max_leaves=14,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(payload=RICH)
+def test_canonical_json_is_the_standard_encoders_canonical_json(payload):
+    try:
+        wanted = reference_canonical_json(payload)
+    except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8: canonical_json refuses it likewise
+        with pytest.raises(UnicodeEncodeError):
+            canonical_json(payload)
+        return
+    assert canonical_json(payload) == wanted
+
+
+def test_canonical_json_still_refuses_what_has_no_canonical_form():
+    for bad in ({"a": {1, 2}}, {"a": b"x"}, {1: "x"}, {"a": float("nan")}, {"a": {2: 1}}, {"a": object()}):
+        with pytest.raises((TypeError, ValueError)):
+            canonical_json(bad)
