@@ -115,7 +115,13 @@ class _Finder:
     def _together(self, owner: str, group: tuple[TermSet, ...], profile: str | None) -> list[Evidence]:
         """One finding per sentence holding a (non-negated) match of every term of the group."""
         tokens = self._notes.tokens
-        per_term = [self.kept(terms.find(self._notes), profile) for terms in group]
+        found_each = []
+        for terms in group:  # most groups fail on a term found nowhere: stop there, before any negation
+            hits = terms.find(self._notes)
+            if not hits:
+                return []
+            found_each.append(hits)
+        per_term = [self.kept(hits, profile) for hits in found_each]
         if not all(per_term):
             return []
         sentences = set.intersection(*({tokens[hit.first].sentence for hit in hits} for hits in per_term))

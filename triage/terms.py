@@ -272,6 +272,19 @@ class TermSet:
             (sum(bits[clause] for clause in term.clauses), term.first) for term in self.compiled
         )
         self._always = any(mask == 0 for mask, _ in self._masks)
+        # For `find`: each first key with the masks of the terms that may start there, and the masks of terms
+        # that may start anywhere, so the keys a match can start at are found without a pass over every term.
+        first_masks: dict[str, set[int]] = {}
+        anywhere: set[int] = set()
+        for mask, first in self._masks:
+            if first is None:
+                anywhere.add(mask)
+            else:
+                for key in first:
+                    first_masks.setdefault(key, set()).add(mask)
+        self._first_masks = {key: tuple(masks) for key, masks in first_masks.items()}
+        self._first_keys = frozenset(first_masks)
+        self._anywhere = tuple(anywhere)
 
     def __bool__(self) -> bool:
         return bool(self.compiled)
@@ -291,12 +304,16 @@ class TermSet:
         for key in present:
             met |= self._key_masks[key]
         unmet = ~met
-        starts: set[str] = set()
-        for mask, first in self._masks:
+        for mask in self._anywhere:
             if not mask & unmet:
-                if first is None:
-                    return self._hits(notes, regex.finditer(notes.doc))
-                starts.update(first.intersection(keys))
+                return self._hits(notes, regex.finditer(notes.doc))
+        first_masks = self._first_masks
+        starts = []
+        for key in self._first_keys.intersection(keys):
+            for mask in first_masks[key]:
+                if not mask & unmet:
+                    starts.append(key)
+                    break
         if not starts:
             return []
         doc = notes.doc

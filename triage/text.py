@@ -119,16 +119,18 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
     previous_end = 0
     for match in _WORD.finditer(folded):
         gap = folded[previous_end : match.start()]
-        if _ANSWER_GAP.fullmatch(gap) and _APOSTROPHES.sub("", match.group()) in ANSWERS:
-            gap = " "
-        elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
-            gap = gap.replace(".", " ", 1)
-        if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text[match.start()]):
-            sentence += 1
-            clause += 1
-        elif tokens and _CLAUSE_END.search(gap):
-            clause += 1
-        after_pause = bool(tokens) and bool(_CLAUSE_END.search(gap))
+        after_pause = False
+        if gap != " " or not tokens:  # one space after the last word (most words): same sentence and clause
+            if _ANSWER_GAP.fullmatch(gap) and _APOSTROPHES.sub("", match.group()) in ANSWERS:
+                gap = " "
+            elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
+                gap = gap.replace(".", " ", 1)
+            if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text[match.start()]):
+                sentence += 1
+                clause += 1
+            elif tokens and _CLAUSE_END.search(gap):
+                clause += 1
+            after_pause = bool(tokens) and bool(_CLAUSE_END.search(gap))
         previous_end = match.end()
         for word, start, end in _words_of(match, abbreviations):
             if tokens and word in clause_words:
@@ -151,7 +153,9 @@ def _abbreviated(previous: str, word: str) -> bool:
 def _words_of(
     match: re.Match[str], abbreviations: Mapping[str, tuple[str, ...]]
 ) -> list[tuple[str, int, int]]:
-    word = _APOSTROPHES.sub("", match.group())
+    word = match.group()
+    if "'" in word or "’" in word:
+        word = _APOSTROPHES.sub("", word)
     if word in abbreviations or word.isalpha() or word.isdigit():
         return _expanded(word, match.start(), match.end(), abbreviations)
     words = []
