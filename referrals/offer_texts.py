@@ -125,8 +125,14 @@ def recipient(session: Session, offer: Offer) -> str:
     return found.contact_phone if usable else ""
 
 
-def enqueue_offer_text(session: Session, row: Referral, offer: Offer) -> OutboxMessage | None:
-    """Called when an offer is made (same transaction): text it to a volunteer or a mutual-aid lead."""
+def enqueue_offer_text(
+    session: Session, row: Referral, offer: Offer, untexted: frozenset[int] = frozenset()
+) -> OutboxMessage | None:
+    """Called when an offer is made (same transaction): text it to a volunteer or a mutual-aid lead. An offer
+    to one of the `untexted` organisations (routing's matching directory says they are not mutual-aid groups,
+    which `recipient` would find too) with no volunteer named goes untexted without a look-up."""
+    if offer.volunteer_id is None and offer.org_id in untexted:
+        return None
     raw = recipient(session, offer)
     try:
         phone = normalise_phone(raw)

@@ -100,10 +100,12 @@ def persist(
     principal: Principal,
     now: datetime,
     typed_reason: str | None = None,
+    untexted: frozenset[int] = frozenset(),
 ) -> Offer | None:
     """Write the change. `typed_reason`: the text a person typed as their reason, which may be about the
     resident: the event carrying it has it sealed with the resident's key, so it goes with their erasure
-    (reasons the service writes itself, such as an expiry or passing a candidate over, stay plain)."""
+    (reasons the service writes itself, such as an expiry or passing a candidate over, stay plain).
+    `untexted`: organisations routing knows are sent no offer text (`enqueue_offer_text`)."""
     value = change.value
     before_status = row.status
     row.status = value.state.value
@@ -125,7 +127,7 @@ def persist(
     ]
     row.updated_at = now
     kinds = [event.kind for event in change.events]
-    new_offer = _sync_offers(session, row, before_offer, value.open_offer, kinds, now)
+    new_offer = _sync_offers(session, row, before_offer, value.open_offer, kinds, now, untexted)
     for event in change.events:
         data = jsonable(dict(event.data))
         if data.get("note"):
@@ -157,6 +159,7 @@ def _sync_offers(
     open_offer: lifecycle.Offer | None,
     kinds: list[str],
     now: datetime,
+    untexted: frozenset[int] = frozenset(),
 ) -> Offer | None:
     unchanged = before is not None and open_offer is not None and not NEW_OFFER_EVENTS.intersection(kinds)
     if unchanged:
@@ -181,7 +184,7 @@ def _sync_offers(
     session.add(offer)
     session.flush()
     offer.task_code = task_code(offer.id)
-    enqueue_offer_text(session, row, offer)
+    enqueue_offer_text(session, row, offer, untexted)
     return offer
 
 

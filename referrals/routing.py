@@ -132,6 +132,7 @@ def route(
             ]
             candidates = _merged_candidates(results)
             chosen = _first_offered_volunteer(candidates, directory)
+            untexted = _untexted_organisations(candidates, results[0].owner_of_last_resort, directory)
         unchecked = chosen is not None and attempt == MAX_RECOUNTS
         if chosen is None or unchecked:
             break
@@ -162,7 +163,7 @@ def route(
     plan = recurrence and RecurrencePlan(recurrence["every_days"], recurrence["count"], now)
     available = cascade_availability(session, context.matching_policy, now) if unchecked else None
     offer = _start_cascade(
-        session, row, candidates, principal, context.lifecycle_policy, now, pending, plan, available
+        session, row, candidates, principal, context.lifecycle_policy, now, pending, plan, available, untexted
     )
     if offer is not None and offer.volunteer_id is not None:
         context.snapshot.record_offer(offer.volunteer_id)
@@ -281,6 +282,16 @@ def _merged_candidates(results: list[matching.MatchResult]) -> list[dict]:
     return candidates
 
 
+def _untexted_organisations(
+    candidates: list[dict], safety_net_org_id: int | None, directory: matching.Directory
+) -> frozenset[int]:
+    """The organisations this routing may offer to that the directory says are not mutual-aid groups: an
+    offer to one of them (no volunteer named) sends no text, so nobody's phone is looked up for it."""
+    ids = {c["org_id"] for c in candidates if c["org_id"] is not None} | {safety_net_org_id}
+    found = ((org_id, directory.organisation(org_id)) for org_id in ids if org_id is not None)
+    return frozenset(org_id for org_id, org in found if org is not None and org.kind != "mutual_aid")
+
+
 def _first_offered_volunteer(
     candidates: list[dict], directory: matching.Directory
 ) -> matching.Volunteer | None:
@@ -330,6 +341,7 @@ def _start_cascade(
     pending: Offer | None,
     plan: RecurrencePlan | None,
     available: lifecycle.Availability | None = None,
+    untexted: frozenset[int] = frozenset(),
 ) -> Offer | None:
     value = lifecycle.Referral(safety_net_org_id=row.safety_net_org_id)
     offerable = [
@@ -349,4 +361,4 @@ def _start_cascade(
             available=available,
         )
     all_events.extend(events)
-    return persist(session, row, pending, Change(value, tuple(all_events)), principal, now)
+    return persist(session, row, pending, Change(value, tuple(all_events)), principal, now, untexted=untexted)

@@ -37,7 +37,9 @@ def test_logged_call_is_stored_and_read_back(client, helpline):
 def test_intake_is_audited(client, helpline, session):
     referral_id = client.post("/api/v1/referrals", json=call(), headers=helpline).get_json()["id"]
 
-    events = session.scalars(select(AuditEvent).where(AuditEvent.referral_id == referral_id)).all()
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.referral_id == referral_id).order_by(AuditEvent.seq)
+    ).all()
     assert [e.kind for e in events][:3] == ["referral.received", "triage.decided", "referral.matched"]
     assert [e.kind for e in events][-2:] == ["referral.triaged", "referral.offered"]
     assert events[0].actor_role == "helpline_staff"
