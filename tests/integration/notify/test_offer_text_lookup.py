@@ -5,6 +5,7 @@ an offer to a mutual-aid group or a volunteer still reads it and is texted."""
 
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 
 from notify.models import OutboxMessage
@@ -54,24 +55,20 @@ def test_an_offer_to_the_safety_net_looks_up_no_phone_and_sends_no_text(session_
     assert texts(session, referral_id) == []
 
 
-def test_an_offer_to_a_mutual_aid_group_is_texted_to_its_lead(session_factory, session):
-    ids = coventry_directory(session_factory, volunteers=0)
+@pytest.mark.parametrize(
+    ("volunteers", "offered_volunteer", "phone"),
+    [(0, None, GROUP_PHONE), (1, "volunteer1", LEAD_PHONE)],
+    ids=["a mutual-aid group, texted to its lead", "a volunteer, texted to them"],
+)
+def test_an_offer_that_is_texted_looks_up_its_phone_once(
+    session_factory, session, volunteers, offered_volunteer, phone
+):
+    ids = coventry_directory(session_factory, volunteers=volunteers)
     with phone_lookups(session_factory) as seen:
         referral_id = log_coventry_call(session_factory)
     offer = pending_offer(session, referral_id)
     assert offer is not None
     assert offer.org_id == ids["group"]
-    assert offer.volunteer_id is None
+    assert offer.volunteer_id == (ids[offered_volunteer] if offered_volunteer else None)
     assert len(seen) == 1
-    assert texts(session, referral_id) == [GROUP_PHONE]
-
-
-def test_an_offer_to_a_volunteer_is_texted_to_them(session_factory, session):
-    ids = coventry_directory(session_factory, volunteers=1)
-    with phone_lookups(session_factory) as seen:
-        referral_id = log_coventry_call(session_factory)
-    offer = pending_offer(session, referral_id)
-    assert offer is not None
-    assert offer.volunteer_id == ids["volunteer1"]
-    assert len(seen) == 1
-    assert texts(session, referral_id) == [LEAD_PHONE]
+    assert texts(session, referral_id) == [phone]
