@@ -68,6 +68,7 @@ def test_every_csv_the_service_writes_goes_through_safe_text():
         str(path.relative_to(root))
         for path in root.rglob("*.py")
         if not skipped & set(path.relative_to(root).parts)
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)  # .venv-train, .git...
         for text in [path.read_text()]
         if "csv.writer(" in text or "csv.DictWriter(" in text
     ]
