@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from triage.fuzzy import FuzzyHit
 from triage.negation import NegationScope, negated_hits
 from triage.rules import Detector, Rules
-from triage.terms import Hit, TermSet
+from triage.terms import Hit, TermSet, index_notes
 from triage.text import Notes, tokenize
 
 
@@ -44,6 +44,7 @@ class Findings:
 def find_all(text: str, rules: Rules) -> Findings:
     language = rules.language
     notes = tokenize(text, language.abbreviations, language.clause_words)
+    index_notes(notes, rules.term_index)
     findings = Findings(notes)
     finder = _Finder(rules, notes, findings)
     need_detectors = [(f"need:{code}", need.detector) for code, need in rules.needs.items()]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from triage.errors import UnknownNeedError
 from triage.fuzzy import FuzzyMatcher
 from triage.negation import NegationProfile, ScopeWords
-from triage.terms import TermSet
+from triage.terms import TermIndex, TermSet
 
 if TYPE_CHECKING:
     from triage.second_opinion import SecondOpinion
@@ -120,6 +121,11 @@ class Rules:
     # service is configured to (TRIAGE_SECOND_OPINION); `load_rules` alone leaves it out.
     second_opinion: SecondOpinion | None = None
 
+    @cached_property
+    def term_index(self) -> TermIndex:
+        """Every term set of these rules, so a note's keys are read once for all of them (`TermIndex`)."""
+        return TermIndex(term_sets_in(self))
+
     @property
     def rules_version(self) -> str:
         return f"{self.version}+{self.content_hash}"
@@ -132,3 +138,26 @@ class Rules:
         if need not in self.need_tiers:
             raise UnknownNeedError(need, self.need_codes)
         return self.need_tiers[need]
+
+
+def term_sets_in(value: object) -> Iterator[TermSet]:
+    """The term sets inside rules (or any part of them): their dataclasses, mappings and sequences walked."""
+    return _term_sets(value, set())
+
+
+def _term_sets(value: object, seen: set[int]) -> Iterator[TermSet]:
+    if isinstance(value, TermSet):
+        yield value
+        return
+    if isinstance(value, str | int | float | bool) or value is None or id(value) in seen:
+        return
+    seen.add(id(value))
+    if is_dataclass(value) and not isinstance(value, type):
+        for each in fields(value):
+            yield from _term_sets(getattr(value, each.name), seen)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _term_sets(item, seen)
+    elif isinstance(value, list | tuple | frozenset | set):
+        for item in value:
+            yield from _term_sets(item, seen)
