@@ -383,3 +383,112 @@ def test_money_words_in_a_label_a_job_or_a_form_in_hand_are_no_money_need(decide
     decision = decide(notes)
     assert "financial" not in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid", decision.reasons
+
+
+# --- fifth round (issue 20, the fifth set): a form's risk heading answered "none", an injury played
+# down, the person's own money, a bill that took the money, an office that does not answer, a pet let off
+# the lead ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Referral from the podiatry clinic. Mr Hale, 71, would like someone to pick up his library books. "
+        "Safeguarding: N. Consent given.",
+        "Client wants help to fill in a blue badge form. Safeguarding concerns - none known.",
+        "Pharmacy referral: would like a weekly phone call. Risks: none. "
+        "Not voicing any thoughts of suicide.",
+        "Tripped on the kerb on Friday, A&E said only bruised, nothing broken. Needs her bins taken out.",
+        "He gets his own pension and is happy to pay for the shopping himself.",
+        "The boiler repair took all her savings this winter, wants a food bank voucher.",
+        "Letting agent not answering about the leaking tap. She would like advice on repairs.",
+        "Could someone walk Bramble twice a day? Please don't let her off the lead near the canal.",
+        "She cannot tell if a man at the door is genuine, so her son asks for a DBS-checked "
+        "volunteer to shop.",
+        "Previous adult safeguarding referral in 2019, closed, NFA. Would like help with her garden.",
+    ],
+)
+def test_a_risk_heading_answered_no_or_a_risk_word_used_for_something_else_does_not_escalate(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Safeguarding concern: her son takes her pension every week.",
+        "Risks: he has expressed thoughts of ending his life.",
+        "Bruising to both arms she could not explain, only says she fell.",
+        "Her grandson has her pension card and she has nothing left by Wednesday.",
+        "The carer says she is not answering the door and the milk is on the step.",
+        "Her husband won't let her out of the house on her own.",
+    ],
+)
+def test_the_same_words_naming_a_current_risk_still_escalate(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- a carer who was away and is back caring; care the person manages alone; a carer by trade ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her son has Down's syndrome and she is his carer. She was in hospital in the spring with a chest "
+        "infection but is fully recovered and back to normal. Would like someone to walk the dog.",
+        "Mr Pryce, 80, independent with washing and dressing, no package of care required. Wants a shop "
+        "once a week.",
+        "An OT and a social worker came in October. No care needs identified. "
+        "He would like a chat now and then.",
+    ],
+)
+def test_support_back_in_place_or_care_not_needed_is_not_the_safety_net(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert "personal_care" not in decision.needs
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her son has Down's syndrome and she is his carer. She was rushed into hospital last night and he "
+        "is on his own in the house.",
+        "Mr Pryce, 80, can no longer wash or dress himself since his fall, wants help with personal care.",
+    ],
+)
+def test_a_carer_gone_or_care_needed_still_goes_to_the_council(decide, notes):
+    assert decide(notes).tier == "statutory"
+
+
+# --- a heading answered "fine" is no need; where a past housing crisis or a shield belongs ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Housing: no issues. Rent account up to date. Would like someone to walk her terrier.",
+        "Referral from the Income and Tenancy Officer: tenant needs someone to feed her cat while "
+        "in hospital.",
+    ],
+)
+def test_a_housing_heading_answered_fine_is_no_housing_need(decide, notes):
+    decision = decide(notes)
+    assert "housing" not in decision.needs, decision.reasons
+
+
+def test_a_helper_who_is_shielding_does_not_make_the_person_shielding(decide):
+    decision = decide("My sister usually helps but she's shielding, so I need someone to do my shopping.")
+    assert decision.tier == "mutual_aid", decision.reasons
+    assert decide("She is shielding and needs her shopping done.").tier == "statutory"
+
+
+def test_an_ambulance_complained_about_is_no_immediate_danger(decide):
+    decision = decide(
+        "On the ward after his fall, moaning about the ambulance taking four hours. Needs his cat fed."
+    )
+    assert decision.tier == "mutual_aid", decision.reasons
+    assert decide("She is on the floor and cannot get up, ambulance called.").tier == "statutory"
