@@ -492,3 +492,81 @@ def test_an_ambulance_complained_about_is_no_immediate_danger(decide):
     )
     assert decision.tier == "mutual_aid", decision.reasons
     assert decide("She is on the floor and cannot get up, ambulance called.").tier == "statutory"
+
+
+# --- a past housing crisis with the person settled since; a help that can end; a name, a job, the form ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Was made homeless in 2021 and stayed in a hostel, settled in a housing association flat since. "
+        "Would like help getting online.",
+        "The landlord evicted us two winters ago. We got a council flat in the spring and are really "
+        "settled. Now I need someone to help with my emails.",
+    ],
+)
+def test_a_housing_crisis_in_the_past_with_the_person_settled_is_not_homelessness(decide, notes):
+    decision = decide(notes)
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Was settled in a flat but the landlord changed the locks again today, nowhere to sleep tonight.",
+        "Being evicted on Friday, has nowhere to go.",
+    ],
+)
+def test_a_housing_crisis_now_is_still_the_councils(decide, notes):
+    assert decide(notes).tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        (
+            "Food bank parcels can stop now, the benefit was paid at last. Would like a weekly phone call.",
+            "food",
+        ),
+        ("Volunteers at Citizens Advice on Mondays. Needs someone to walk her spaniel.", "advice"),
+        ("Sorry for the detail, the form asks about it. He needs his bins put out.", "advice"),
+        ("Drove for Hallam Transport for years. Needs his library books returned.", "transport"),
+        ("Her son works for Brightside Money. She would like someone to do her shopping.", "financial"),
+        (
+            "Referred by the mental health practitioner he saw in May; he needs his grass cut.",
+            "mental_health",
+        ),
+        (
+            "Her cat takes a tablet crushed in her food twice a day, needs feeding while she is away.",
+            "digital",
+        ),
+        ("It's not a money problem. She just can't carry the bags, needs a weekly shop.", "financial"),
+        ("The housing officer sorted the leak last week. She would like a chat now and then.", "housing"),
+    ],
+)
+def test_a_need_word_used_for_a_name_a_job_the_form_or_something_finished_is_no_need(
+    decide, notes, not_needed
+):
+    assert not_needed not in decide(notes).needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her daughter does her shopping, but she has been admitted to hospital this week.",
+        "The neighbour collects his prescriptions but can't any more since his knee op.",
+        "She used to have a befriender, and can't get out to see anyone now.",
+    ],
+)
+def test_a_help_that_has_stopped_near_the_need_still_counts_as_a_need(decide, notes):
+    assert decide(notes).needs, decide(notes).reasons
+
+
+def test_wkly_is_weekly(decide):
+    assert "shopping" in decide("needs wkly shop, list by phone").needs
+
+
+def test_someone_minding_the_card_and_the_number_is_financial_abuse(decide):
+    decision = decide("A man from church does her shopping and looks after her card and the PIN now.")
+    assert decision.safeguarding, decision.reasons
