@@ -570,3 +570,45 @@ def test_wkly_is_weekly(decide):
 def test_someone_minding_the_card_and_the_number_is_financial_abuse(decide):
     decision = decide("A man from church does her shopping and looks after her card and the PIN now.")
     assert decision.safeguarding, decision.reasons
+
+
+def test_a_medical_instruction_a_posted_form_or_a_tenant_label_is_no_advice_or_housing_need(decide):
+    assert (
+        "advice"
+        not in decide("Home from hospital and advised to rest for a week; needs the dog walked.").needs
+    )
+    assert "advice" not in decide("Needs her TV licence form and two cards posted.").needs
+    assert "housing" not in decide("Needs her cat fed while the tenant is in hospital.").needs
+    assert (
+        "shopping"
+        not in decide("My online shopping comes every Thursday. Could someone post a parcel?").needs
+    )
+
+
+# --- a paragraph wrapped at a fixed width is one text: a line break before a name does not end a sentence ---
+
+
+def test_a_wrapped_line_before_a_capital_carries_the_sentence_on():
+    from triage.text import tokenize
+
+    wrapped = (
+        "The GP surgery rang us last week because his eldest daughter, who lives and works in\n"
+        "Bristol was worried, and the practice nurse called round the next day."
+    )
+    tokens = tokenize(wrapped, {}, frozenset()).tokens
+    assert len({token.sentence for token in tokens}) == 1
+    form = "Referrer: Jo Smith, Occupational Therapist, Riverside Community Team\nRisks: none identified"
+    assert len({token.sentence for token in tokenize(form, {}, frozenset()).tokens}) == 2
+    short = "Patient: Mr Ali, 70\nWants a weekly shop"
+    assert len({token.sentence for token in tokenize(short, {}, frozenset()).tokens}) == 2
+
+
+def test_an_assessment_and_its_finding_across_a_wrapped_line_put_care_aside(decide):
+    notes = (
+        "Her nephew in Leeds rang the council worried about her, so an adult social care assessment was\n"
+        "done on 2nd March by the OT. She showed me the letter: no care needs identified. She would like\n"
+        "someone to ring her for a chat on Sundays."
+    )
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
