@@ -423,6 +423,10 @@ def test_a_risk_heading_answered_no_or_a_risk_word_used_for_something_else_does_
         "Her grandson has her pension card and she has nothing left by Wednesday.",
         "The carer says she is not answering the door and the milk is on the step.",
         "Her husband won't let her out of the house on her own.",
+        "Her son keeps her keys and her phone so she cannot go out.",
+        "His wife has Alzheimer's and he is desperate, up every night with her.",
+        "A roofer took two thousand pounds cash from her and keeps coming back for more.",
+        "She would give anyone her bank card, and last week a man from the pub took her card and PIN.",
     ],
 )
 def test_the_same_words_naming_a_current_risk_still_escalate(decide, notes):
@@ -611,4 +615,97 @@ def test_an_assessment_and_its_finding_across_a_wrapped_line_put_care_aside(deci
     )
     decision = decide(notes)
     assert "personal_care" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+# --- fifth set, all six voices: a child of a stated age on their own, the support that has not come,
+# homelessness said other ways ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Their mum was taken into hospital overnight. Her boy, he's 12, and the girl who's 9 are at home "
+        "on their own with nothing to eat.",
+        "My brother has a learning disabilty and lives alone. His suport worker is off sick and nobody has "
+        "come since Monday, he has no food.",
+        "She has Down's syndrome, a worker from the care agency comes daily. The worker is off sick and the "
+        "agency has no one, she is alone and frightened.",
+        "My nephew is autistic, his mum flew to Ireland for a funeral and the care agency was meant to send "
+        "someone but nobody's turned up.",
+    ],
+)
+def test_a_child_alone_or_a_vulnerable_adult_whose_support_has_not_come_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "The man I lodge with threw my things out on the pavement and told me not to come back.",
+        "My friend's landlord found out, so tonight I must go. I have no place to sleep.",
+    ],
+)
+def test_homelessness_said_other_ways_is_the_councils(decide, notes):
+    decision = decide(notes)
+    assert "housing" in decision.needs, decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- the same voices: a refused doorstep trader, what someone would do, a job, a place, money ready ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man knocked saying her chimney needed work and wanted cash up front; she sent him packing and "
+        "rang Trading Standards. She'd like her recycling put out.",
+        "He trusts everyone and would give his bank card to anybody who smiled at him, so please send a "
+        "DBS-checked volunteer to take him shopping.",
+        "He isn't allowed to drive after the eye drops, could someone give him a lift to the clinic?",
+        "I kept forgetting names so the GP sent me for a memory test, which was normal. Needs bins out.",
+        "I used to teach safeguarding at the college, nothing like that is going on here. I'd love a chat "
+        "once a week.",
+        "Mum has dementia and is desperate for someone to walk her spaniel, she gets lost on her own.",
+    ],
+)
+def test_a_refused_trader_a_hypothetical_a_restriction_or_a_job_is_not_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("He drives the van for the food bank but has hurt his back. Needs his bins out.", "food"),
+        ("She lives at Pantry Court by the station. Needs her library books returned.", "food"),
+        ("Isolating on the GP's advice, could someone do a shop? We'll pay by transfer.", "advice"),
+        ("I live above the Citizens Advice on the high street. Could someone post a parcel?", "advice"),
+        ("She's got her pension and savings, she just needs her shopping carried.", "financial"),
+        ("Got my list and money ready, just need someone to do my shopping.", "financial"),
+        ("The occupational therapist says he is fine. Needs a lift to the eye clinic.", "mental_health"),
+        (
+            "My carer comes every morning to help me wash so that's all sorted. Need bins out.",
+            "personal_care",
+        ),
+    ],
+)
+def test_more_need_words_used_for_something_else_are_no_need(decide, notes, not_needed):
+    assert not_needed not in decide(notes).needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Away for four nights, could someone feed Pickles? She's a tabby, just put food down and change "
+        "her water.",
+        "In hospital from Monday, my ginger tom needs feeding twice a day.",
+    ],
+)
+def test_a_cat_by_its_name_is_pet_care(decide, notes):
+    decision = decide(notes)
+    assert "dog_walking" in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid"
