@@ -709,3 +709,43 @@ def test_a_cat_by_its_name_is_pet_care(decide, notes):
     decision = decide(notes)
     assert "dog_walking" in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid"
+
+
+# --- what the person can do is no need; the doubt of "you might remember me" doubts no settled flat ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Broke her wrist; she can wash and dress herself, but she can't carry a shop. Needs a weekly shop.",
+        "He is still able to dress himself, he just can't get to the chemist. Needs his prescription.",
+    ],
+)
+def test_care_the_person_can_do_is_no_need(decide, notes):
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "I've not been able to wash properly for weeks.",
+        "She barely manages to dress herself and can't get in the bath.",
+        "She can no longer wash herself.",
+    ],
+)
+def test_care_the_person_cannot_do_still_counts(decide, notes):
+    assert "personal_care" in decide(notes).needs
+
+
+def test_a_settled_tenancy_after_a_crisis_someone_might_remember_is_no_homelessness(decide):
+    notes = (
+        "You might remember me: last spring the landlord changed the locks and I stayed in a B&B. "
+        "I got a one-bed flat with the council in June and I'm settled. I need help getting online."
+    )
+    assert decide(notes).tier != "statutory", decide(notes).reasons
+
+
+def test_no_lifts_needed_is_no_transport_need(decide):
+    assert "transport" not in decide("Needs her bins out on Tuesday, no lifts needed, she drives.").needs
