@@ -749,3 +749,53 @@ def test_a_settled_tenancy_after_a_crisis_someone_might_remember_is_no_homelessn
 
 def test_no_lifts_needed_is_no_transport_need(decide):
     assert "transport" not in decide("Needs her bins out on Tuesday, no lifts needed, she drives.").needs
+
+
+# --- set 4 (tuning only): a trader coming back for the rest, a carer in for an operation with the person
+# alone since, a teenager with nowhere to stay said with his name, care already coming in ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man from a roofing firm said her tiles were loose and she paid him cash. He is coming back on "
+        "Monday to collect the rest.",
+        "He has a learning disability and his sister is his carer. She had an operation on Tuesday and he "
+        "has been on his own since.",
+        "My neighbour's boy Liam is 14, he's been dossing at a friend's since his dad was arrested and says "
+        "he'll sleep at the skatepark.",
+    ],
+)
+def test_more_current_risks_said_other_ways_are_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Carers from the agency come in twice a day for her tablets and a wash, that's going well. She "
+        "would like someone to take her to the shop.",
+        "She has a carer who comes in three mornings a week for showering, that's all fine and she doesn't "
+        "want any more. She needs her shopping collected.",
+        "Adult Social Care closure: no eligible care and support needs. Would like a phone call "
+        "now and then.",
+    ],
+)
+def test_care_already_coming_in_or_found_not_needed_is_no_care_need(decide, notes):
+    assert "personal_care" not in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_help_that_cannot_be_done_any_more_is_still_a_need(decide):
+    assert "shopping" in decide("She can't do her own shopping any more since the fall.").needs
+    assert "shopping" in decide("Her son used to do her shopping but he has moved away.").needs
+
+
+def test_a_help_not_wanted_any_more_is_no_need(decide):
+    assert "food" not in decide("She dosnt need the food parcels any more, back at work now.").needs
+    assert "food" not in decide("Not after a food parcel, just needs her lab walking.").needs
+    assert (
+        "mental_health"
+        not in decide("Her low mood has lifted since the summer. Needs a lift to the tip.").needs
+    )
