@@ -124,7 +124,7 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
         gap = folded[previous_end : match.start()]
         if _ANSWER_GAP.fullmatch(gap) and _APOSTROPHES.sub("", match.group()) in ANSWERS:
             gap = " "
-        elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
+        elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens, match.group()):
             gap = gap.replace(".", " ", 1)
         if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text, previous_end, match.start()):
             sentence += 1
@@ -157,9 +157,12 @@ def _wrapped(gap: str, text: str, gap_start: int, next_start: int) -> bool:
     return line_end - line_start >= WRAPPED_LINE and not _FORM_LABEL.match(next_line)
 
 
-def _abbreviated(previous: str, word: str) -> bool:
-    """A full stop after a title ("Mr. Jones") or before a number ("no. 22") ends no sentence."""
-    return previous in TITLES or (previous in BEFORE_NUMBERS and word[:1].isdigit())
+def _abbreviated(tokens: list[Token], word: str) -> bool:
+    """A full stop after a title ("Mr. Jones"), an initial after a title ("Mrs E. Grant", not a form's
+    "Safeguarding: N.") or before a number ("no. 22") ends no sentence."""
+    previous = tokens[-1].word
+    initial = len(previous) == 1 and previous.isalpha() and len(tokens) > 1 and tokens[-2].word in TITLES
+    return previous in TITLES or initial or (previous in BEFORE_NUMBERS and word[:1].isdigit())
 
 
 def _words_of(

@@ -799,3 +799,61 @@ def test_a_help_not_wanted_any_more_is_no_need(decide):
         "mental_health"
         not in decide("Her low mood has lifted since the summer. Needs a lift to the tip.").needs
     )
+
+
+# --- money named inside a refused scam; jobs, teams and past tribunals; initials do not end a sentence ---
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        (
+            "A caller said she owed tax and would be arrested; she hung up and rang her bank. "
+            "Needs her bins out.",
+            "financial",
+        ),
+        (
+            "Someone claiming to be the bank wanted his savings moved. He put the phone down. "
+            "Could someone walk his dog?",
+            "financial",
+        ),
+        (
+            "Referral from the Welfare Rights and Financial Inclusion Team: client needs her bins taken out.",
+            "financial",
+        ),
+        ("She won her PIP tribunal last year. Needs a prescription collected.", "financial"),
+        ("The order is paid online, so no money would change hands. Just needs collecting.", "financial"),
+        ("His pension credit came through. He would like a weekly phone call.", "financial"),
+        ("His son works as transport manager at the depot. Dad needs a befriender.", "transport"),
+        ("Her daughter is a housing solicitor in York. She needs her prescription collected.", "housing"),
+        ("Moved to the flat after her divorce, best thing she did. Needs a shop.", "mental_health"),
+        (
+            "She came off the waiting list for talking therapy. Needs her hedge cuttings taken to the tip.",
+            "mental_health",
+        ),
+        ("She can pay for the shopping by card online if someone collects it.", "digital"),
+    ],
+)
+def test_money_in_a_refused_scam_a_team_a_job_or_something_finished_is_no_need(decide, notes, not_needed):
+    assert not_needed not in decide(notes).needs, decide(notes).reasons
+
+
+def test_money_lost_to_a_scam_still_counts(decide):
+    decision = decide("A man took her savings and keeps ringing for more; she has no money for food now.")
+    assert decision.safeguarding
+    assert "financial" in decision.needs or "food" in decision.needs
+
+
+def test_an_initial_does_not_end_a_sentence():
+    from triage.text import tokenize
+
+    tokens = tokenize("Client: Mrs E. Grant, 76, council bungalow", {}, frozenset()).tokens
+    assert len({token.sentence for token in tokens}) == 1
+
+
+def test_a_relative_moving_back_in_does_not_undo_a_help_no_longer_needed(decide):
+    notes = (
+        "She no longer needs a befriender, her daughter has moved back in with her. Needs a lift to the tip."
+    )
+    assert "befriending" not in decide(notes).needs
+    assert "shopping" in decide("Her son does her shopping but he has moved to Leeds for work.").needs
