@@ -857,3 +857,20 @@ def test_a_relative_moving_back_in_does_not_undo_a_help_no_longer_needed(decide)
     )
     assert "befriending" not in decide(notes).needs
     assert "shopping" in decide("Her son does her shopping but he has moved to Leeds for work.").needs
+
+
+def test_a_new_home_since_a_past_eviction_is_no_homelessness(decide):
+    notes = (
+        "We were evicted last winter and spent a few months in a hostel, but we've been in our new council "
+        "flat since May and love it. I need help getting a cheap laptop."
+    )
+    assert decide(notes).tier != "statutory", decide(notes).reasons
+
+
+def test_letting_callers_in_is_a_reason_for_a_vetted_volunteer_not_an_incident(decide):
+    decision = decide(
+        "Dad lets anyone in and has let cold callers in before; a DBS-checked volunteer for his shop."
+    )
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier == "vcs"
+    assert decide("He let a cold caller in who took £300 cash for a new drive.").safeguarding
