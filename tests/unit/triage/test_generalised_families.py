@@ -874,3 +874,8 @@ def test_letting_callers_in_is_a_reason_for_a_vetted_volunteer_not_an_incident(d
     assert not decision.safeguarding, decision.reasons
     assert decision.tier == "vcs"
     assert decide("He let a cold caller in who took £300 cash for a new drive.").safeguarding
+
+
+def test_wanting_to_do_ones_own_shopping_again_is_not_doing_it(decide):
+    assert "shopping" in decide("He takes my card. I just want to be able to do my own shopping again.").needs
+    assert "shopping" not in decide("She does her own shopping, needs her bins put out.").needs
