@@ -879,3 +879,24 @@ def test_letting_callers_in_is_a_reason_for_a_vetted_volunteer_not_an_incident(d
 def test_wanting_to_do_ones_own_shopping_again_is_not_doing_it(decide):
     assert "shopping" in decide("He takes my card. I just want to be able to do my own shopping again.").needs
     assert "shopping" not in decide("She does her own shopping, needs her bins put out.").needs
+
+
+# --- isolation rules are not control; the caller's own job in care; paying a helper by transfer ---
+
+
+def test_isolation_rules_are_not_someone_keeping_the_person_in(decide):
+    notes = "Tested positive on Sunday so I'm stuck in for a week and not allowed out at all. Need a shop."
+    assert not decide(notes).safeguarding, decide(notes).reasons
+    assert decide("Tested positive, and her husband won't let her out of the bedroom.").safeguarding
+
+
+def test_the_callers_own_job_in_care_and_paying_by_transfer_are_no_needs(decide):
+    notes = (
+        "I work as a care assistant, doing the personal care calls (washing, dressing), so I'm used to "
+        "being the one helping! I'm isolating now; could someone do a shop? I'll transfer the money."
+    )
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+    assert "personal_care" in decide("She used to manage but now can't wash or dress herself.").needs
