@@ -4,7 +4,7 @@
     python -m bench.triage_decisions OUT.json --diff OLD.json   # write, then compare with OLD
 
 Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
-(all parts) and triage_tuning4/*.yaml (tuning only)
+(all parts), triage_tuning4/*.yaml and triage_tuning5/*.yaml (tuning only)
 is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).
@@ -21,6 +21,7 @@ from typing import Any
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
+    FIFTH_TUNING,
     SECOND_BLIND_CASES,
     fourth_tuning,
     load_cases,
@@ -35,6 +36,7 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
         named += [(f"{path.name}#{index}", case) for index, case in enumerate(load_cases(path))]
     named += [(f"triage_eval3#{case['id']}", case) for case in third_evaluation("all")]
     named += [(f"triage_tuning4#{case['id']}", case) for case in fourth_tuning()]
+    named += [(f"triage_tuning5#{case['id']}", case) for case in fourth_tuning(FIFTH_TUNING)]
     return named
 
 

@@ -12,7 +12,9 @@ chosen by a hash of each case's id (`held_back`), so no one picked the hard case
 to mutual aid) and the 99th-percentile time per note. Last, the fourth set (tests/data/triage_tuning4/, one
 file per voice by writers who never saw the rules, labelled by the third set's LABELLING.md) is TUNING ONLY:
 it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
-whatever --part says (one line for all of it, one per voice, one per class). Cases are a YAML
+whatever --part says (one line for all of it, one per voice, one per class). The fifth set
+(tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
+too, with the same lines. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
 safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
@@ -46,6 +48,8 @@ BLIND_CASES = DATA / "triage_blind.yaml"
 SECOND_BLIND_CASES = DATA / "triage_blind2.yaml"
 THIRD_EVALUATION = DATA / "triage_eval3"
 FOURTH_TUNING = DATA / "triage_tuning4"  # tuning only: no held-back part
+FIFTH_TUNING = DATA / "triage_tuning5"  # tuning only: no held-back part
+TUNING_ONLY = (FOURTH_TUNING, FIFTH_TUNING)
 CLASSES = (
     "child_at_risk",
     "support_gone",
@@ -245,7 +249,8 @@ def third_evaluation(part: str = "all", folder: Path = THIRD_EVALUATION) -> list
 
 
 def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
-    """Every case of the fourth set: tuning only (no held-back part), in the third evaluation's format."""
+    """Every case of a tuning-only set (the fourth by default, or the fifth): no held-back part, in the third
+    evaluation's format."""
     return third_evaluation("all", folder) if folder.is_dir() else []
 
 
@@ -300,15 +305,16 @@ def main(arguments: list[str] | None = None) -> int:
                 print("\n".join(failures), file=sys.stderr)
             line = {"cases": THIRD_EVALUATION.name, "part": options.part, "group": group, **summary}
             print(json.dumps(line))
-        fourth = fourth_tuning()
-        for group, cases in third_evaluation_groups(fourth) if fourth else []:
-            if not cases:
-                continue
-            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
-            if options.failures and group == "all":
-                print("\n".join(failures), file=sys.stderr)
-            line = {"cases": FOURTH_TUNING.name, "part": "tuning_only", "group": group, **summary}
-            print(json.dumps(line))
+        for folder in TUNING_ONLY:
+            tuning = fourth_tuning(folder)
+            for group, cases in third_evaluation_groups(tuning) if tuning else []:
+                if not cases:
+                    continue
+                summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
+                if options.failures and group == "all":
+                    print("\n".join(failures), file=sys.stderr)
+                line = {"cases": folder.name, "part": "tuning_only", "group": group, **summary}
+                print(json.dumps(line))
     return 0
 
 

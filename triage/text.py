@@ -1,9 +1,10 @@
 """Turn free-text call notes into normalised word tokens with sentence and clause positions.
 
 Sentences end at . ! ? ; and line breaks (not a wrapped line: a break followed by a lower-case word
-carries the sentence on, as in a hard-wrapped email), clauses at commas, brackets and free-standing
-dashes. An answer given at once ("Hoarder? No - ...", "DV? denied", "self-harm - none") stays in the
-clause it answers.
+carries the sentence on, as in a hard-wrapped email, and so does a break with no stop at the end of a long
+line of a wrapped paragraph before a name, "...his son in\nAustralia rang"), clauses at commas, brackets
+and free-standing dashes. An answer given at once ("Hoarder? No - ...", "DV? denied", "self-harm - none")
+stays in the clause it answers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _SENTENCE_END = re.compile(r"[.!?;\n]")
 _STOP = re.compile(r"[.!?;]")
 _CLAUSE_END = re.compile(r"[,()]|\s[-–—]|[-–—]\s")
 _ANSWER_GAP = re.compile(r"[\s?:\-–—]*")
+WRAPPED_LINE = 70  # a line this long that ends with no stop is a paragraph wrapped, not a line of a form
+_FORM_LABEL = re.compile(r"[A-Z][A-Za-z/&' ]{0,40}:|[-•*>]|[A-Z][a-z]+ [A-Z][a-z]+ *$")
 ANSWERS = frozenset({"no", "nope", "none", "nil", "denied", "denies", "negative", "not"})
 TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "rev", "st"})
 BEFORE_NUMBERS = frozenset({"no", "nr", "approx", "flat", "apt", "tel"})
@@ -123,9 +126,9 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
         if gap != " " or not tokens:  # one space after the last word (most words): same sentence and clause
             if _ANSWER_GAP.fullmatch(gap) and _APOSTROPHES.sub("", match.group()) in ANSWERS:
                 gap = " "
-            elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens[-1].word, match.group()):
+            elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens, match.group()):
                 gap = gap.replace(".", " ", 1)
-            if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text[match.start()]):
+            if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text, previous_end, match.start()):
                 sentence += 1
                 clause += 1
             elif tokens and _CLAUSE_END.search(gap):
@@ -140,14 +143,28 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
     return _with_doc(text, tokens)
 
 
-def _wrapped(gap: str, next_character: str) -> bool:
-    """A line break with no full stop, before a lower-case word: the line was wrapped, not ended."""
-    return "\n" in gap and not _STOP.search(gap) and next_character.islower()
+def _wrapped(gap: str, text: str, gap_start: int, next_start: int) -> bool:
+    """A line break with no full stop, before a lower-case word, or ending a long line (a paragraph
+    wrapped at a fixed width) before a word that does not start a form's next field ("Risks: ..."): the
+    line was wrapped, not ended."""
+    if "\n" not in gap or _STOP.search(gap):
+        return False
+    if text[next_start].islower():
+        return True
+    if ":" in gap or gap.count("\n") > 1:
+        return False
+    line_end = gap_start + gap.index("\n")
+    line_start = text.rfind("\n", 0, line_end) + 1
+    next_line = text[next_start : text.find("\n", next_start) if "\n" in text[next_start:] else len(text)]
+    return line_end - line_start >= WRAPPED_LINE and not _FORM_LABEL.match(next_line)
 
 
-def _abbreviated(previous: str, word: str) -> bool:
-    """A full stop after a title ("Mr. Jones") or before a number ("no. 22") ends no sentence."""
-    return previous in TITLES or (previous in BEFORE_NUMBERS and word[:1].isdigit())
+def _abbreviated(tokens: list[Token], word: str) -> bool:
+    """A full stop after a title ("Mr. Jones"), an initial after a title ("Mrs E. Grant", not a form's
+    "Safeguarding: N.") or before a number ("no. 22") ends no sentence."""
+    previous = tokens[-1].word
+    initial = len(previous) == 1 and previous.isalpha() and len(tokens) > 1 and tokens[-2].word in TITLES
+    return previous in TITLES or initial or (previous in BEFORE_NUMBERS and word[:1].isdigit())
 
 
 def _words_of(

@@ -100,7 +100,8 @@ def test_the_bench_prints_one_line_per_set(capsys):
     assert all(line["safeguarding_recall"] == 1.0 for line in lines[:3])
     third = [line for line in lines[3:] if line["cases"] == "triage_eval3"]
     fourth = [line for line in lines[3:] if line["cases"] == "triage_tuning4"]
-    assert len(third) + len(fourth) == len(lines) - 3
+    fifth = [line for line in lines[3:] if line["cases"] == "triage_tuning5"]
+    assert len(third) + len(fourth) + len(fifth) == len(lines) - 3
     assert third[0]["group"] == "all"
     assert any(line["group"].startswith("voice:") for line in third)
     assert any(line["group"].startswith("class:") for line in third)
@@ -108,6 +109,12 @@ def test_the_bench_prints_one_line_per_set(capsys):
     assert fourth[0]["group"] == "all"
     assert {line["part"] for line in fourth} == {"tuning_only"}
     assert lines.index(fourth[0]) > lines.index(third[-1])
+    # and so is the fifth, after the fourth: all of it (295 notes), each of its six voices, each class
+    assert fifth[0]["group"] == "all"
+    assert fifth[0]["count"] == 295
+    assert {line["part"] for line in fifth} == {"tuning_only"}
+    assert len([line for line in fifth if line["group"].startswith("voice:")]) == 6
+    assert lines.index(fifth[0]) > lines.index(fourth[-1])
 
 
 def test_the_third_evaluation_is_large_labelled_in_six_voices_and_half_held_back():

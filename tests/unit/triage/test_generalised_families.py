@@ -383,3 +383,520 @@ def test_money_words_in_a_label_a_job_or_a_form_in_hand_are_no_money_need(decide
     decision = decide(notes)
     assert "financial" not in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid", decision.reasons
+
+
+# --- fifth round (issue 20, the fifth set): a form's risk heading answered "none", an injury played
+# down, the person's own money, a bill that took the money, an office that does not answer, a pet let off
+# the lead ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Referral from the podiatry clinic. Mr Hale, 71, would like someone to pick up his library books. "
+        "Safeguarding: N. Consent given.",
+        "Client wants help to fill in a blue badge form. Safeguarding concerns - none known.",
+        "Pharmacy referral: would like a weekly phone call. Risks: none. "
+        "Not voicing any thoughts of suicide.",
+        "Tripped on the kerb on Friday, A&E said only bruised, nothing broken. Needs her bins taken out.",
+        "He gets his own pension and is happy to pay for the shopping himself.",
+        "The boiler repair took all her savings this winter, wants a food bank voucher.",
+        "Letting agent not answering about the leaking tap. She would like advice on repairs.",
+        "Could someone walk Bramble twice a day? Please don't let her off the lead near the canal.",
+        "She cannot tell if a man at the door is genuine, so her son asks for a DBS-checked "
+        "volunteer to shop.",
+        "Previous adult safeguarding referral in 2019, closed, NFA. Would like help with her garden.",
+    ],
+)
+def test_a_risk_heading_answered_no_or_a_risk_word_used_for_something_else_does_not_escalate(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Safeguarding concern: her son takes her pension every week.",
+        "Risks: he has expressed thoughts of ending his life.",
+        "Bruising to both arms she could not explain, only says she fell.",
+        "Her grandson has her pension card and she has nothing left by Wednesday.",
+        "The carer says she is not answering the door and the milk is on the step.",
+        "Her husband won't let her out of the house on her own.",
+        "Her son keeps her keys and her phone so she cannot go out.",
+        "His wife has Alzheimer's and he is desperate, up every night with her.",
+        "A roofer took two thousand pounds cash from her and keeps coming back for more.",
+        "She would give anyone her bank card, and last week a man from the pub took her card and PIN.",
+    ],
+)
+def test_the_same_words_naming_a_current_risk_still_escalate(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- a carer who was away and is back caring; care the person manages alone; a carer by trade ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her son has Down's syndrome and she is his carer. She was in hospital in the spring with a chest "
+        "infection but is fully recovered and back to normal. Would like someone to walk the dog.",
+        "Mr Pryce, 80, independent with washing and dressing, no package of care required. Wants a shop "
+        "once a week.",
+        "An OT and a social worker came in October. No care needs identified. "
+        "He would like a chat now and then.",
+    ],
+)
+def test_support_back_in_place_or_care_not_needed_is_not_the_safety_net(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert "personal_care" not in decision.needs
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her son has Down's syndrome and she is his carer. She was rushed into hospital last night and he "
+        "is on his own in the house.",
+        "Mr Pryce, 80, can no longer wash or dress himself since his fall, wants help with personal care.",
+    ],
+)
+def test_a_carer_gone_or_care_needed_still_goes_to_the_council(decide, notes):
+    assert decide(notes).tier == "statutory"
+
+
+# --- a heading answered "fine" is no need; where a past housing crisis or a shield belongs ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Housing: no issues. Rent account up to date. Would like someone to walk her terrier.",
+        "Referral from the Income and Tenancy Officer: tenant needs someone to feed her cat while "
+        "in hospital.",
+    ],
+)
+def test_a_housing_heading_answered_fine_is_no_housing_need(decide, notes):
+    decision = decide(notes)
+    assert "housing" not in decision.needs, decision.reasons
+
+
+def test_a_helper_who_is_shielding_does_not_make_the_person_shielding(decide):
+    decision = decide("My sister usually helps but she's shielding, so I need someone to do my shopping.")
+    assert decision.tier == "mutual_aid", decision.reasons
+    assert decide("She is shielding and needs her shopping done.").tier == "statutory"
+
+
+def test_an_ambulance_complained_about_is_no_immediate_danger(decide):
+    decision = decide(
+        "On the ward after his fall, moaning about the ambulance taking four hours. Needs his cat fed."
+    )
+    assert decision.tier == "mutual_aid", decision.reasons
+    assert decide("She is on the floor and cannot get up, ambulance called.").tier == "statutory"
+
+
+# --- a past housing crisis with the person settled since; a help that can end; a name, a job, the form ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Was made homeless in 2021 and stayed in a hostel, settled in a housing association flat since. "
+        "Would like help getting online.",
+        "The landlord evicted us two winters ago. We got a council flat in the spring and are really "
+        "settled. Now I need someone to help with my emails.",
+    ],
+)
+def test_a_housing_crisis_in_the_past_with_the_person_settled_is_not_homelessness(decide, notes):
+    decision = decide(notes)
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Was settled in a flat but the landlord changed the locks again today, nowhere to sleep tonight.",
+        "Being evicted on Friday, has nowhere to go.",
+    ],
+)
+def test_a_housing_crisis_now_is_still_the_councils(decide, notes):
+    assert decide(notes).tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        (
+            "Food bank parcels can stop now, the benefit was paid at last. Would like a weekly phone call.",
+            "food",
+        ),
+        ("Volunteers at Citizens Advice on Mondays. Needs someone to walk her spaniel.", "advice"),
+        ("Sorry for the detail, the form asks about it. He needs his bins put out.", "advice"),
+        ("Drove for Hallam Transport for years. Needs his library books returned.", "transport"),
+        ("Her son works for Brightside Money. She would like someone to do her shopping.", "financial"),
+        (
+            "Referred by the mental health practitioner he saw in May; he needs his grass cut.",
+            "mental_health",
+        ),
+        (
+            "Her cat takes a tablet crushed in her food twice a day, needs feeding while she is away.",
+            "digital",
+        ),
+        ("It's not a money problem. She just can't carry the bags, needs a weekly shop.", "financial"),
+        ("The housing officer sorted the leak last week. She would like a chat now and then.", "housing"),
+    ],
+)
+def test_a_need_word_used_for_a_name_a_job_the_form_or_something_finished_is_no_need(
+    decide, notes, not_needed
+):
+    assert not_needed not in decide(notes).needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her daughter does her shopping, but she has been admitted to hospital this week.",
+        "The neighbour collects his prescriptions but can't any more since his knee op.",
+        "She used to have a befriender, and can't get out to see anyone now.",
+    ],
+)
+def test_a_help_that_has_stopped_near_the_need_still_counts_as_a_need(decide, notes):
+    assert decide(notes).needs, decide(notes).reasons
+
+
+def test_wkly_is_weekly(decide):
+    assert "shopping" in decide("needs wkly shop, list by phone").needs
+
+
+def test_someone_minding_the_card_and_the_number_is_financial_abuse(decide):
+    decision = decide("A man from church does her shopping and looks after her card and the PIN now.")
+    assert decision.safeguarding, decision.reasons
+
+
+def test_a_medical_instruction_a_posted_form_or_a_tenant_label_is_no_advice_or_housing_need(decide):
+    assert (
+        "advice"
+        not in decide("Home from hospital and advised to rest for a week; needs the dog walked.").needs
+    )
+    assert "advice" not in decide("Needs her TV licence form and two cards posted.").needs
+    assert "housing" not in decide("Needs her cat fed while the tenant is in hospital.").needs
+    assert (
+        "shopping"
+        not in decide("My online shopping comes every Thursday. Could someone post a parcel?").needs
+    )
+
+
+# --- a paragraph wrapped at a fixed width is one text: a line break before a name does not end a sentence ---
+
+
+def test_a_wrapped_line_before_a_capital_carries_the_sentence_on():
+    from triage.text import tokenize
+
+    wrapped = (
+        "The GP surgery rang us last week because his eldest daughter, who lives and works in\n"
+        "Bristol was worried, and the practice nurse called round the next day."
+    )
+    tokens = tokenize(wrapped, {}, frozenset()).tokens
+    assert len({token.sentence for token in tokens}) == 1
+    form = "Referrer: Jo Smith, Occupational Therapist, Riverside Community Team\nRisks: none identified"
+    assert len({token.sentence for token in tokenize(form, {}, frozenset()).tokens}) == 2
+    short = "Patient: Mr Ali, 70\nWants a weekly shop"
+    assert len({token.sentence for token in tokenize(short, {}, frozenset()).tokens}) == 2
+
+
+def test_an_assessment_and_its_finding_across_a_wrapped_line_put_care_aside(decide):
+    notes = (
+        "Her nephew in Leeds rang the council worried about her, so an adult social care assessment was\n"
+        "done on 2nd March by the OT. She showed me the letter: no care needs identified. She would like\n"
+        "someone to ring her for a chat on Sundays."
+    )
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+# --- fifth set, all six voices: a child of a stated age on their own, the support that has not come,
+# homelessness said other ways ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Their mum was taken into hospital overnight. Her boy, he's 12, and the girl who's 9 are at home "
+        "on their own with nothing to eat.",
+        "My brother has a learning disabilty and lives alone. His suport worker is off sick and nobody has "
+        "come since Monday, he has no food.",
+        "She has Down's syndrome, a worker from the care agency comes daily. The worker is off sick and the "
+        "agency has no one, she is alone and frightened.",
+        "My nephew is autistic, his mum flew to Ireland for a funeral and the care agency was meant to send "
+        "someone but nobody's turned up.",
+    ],
+)
+def test_a_child_alone_or_a_vulnerable_adult_whose_support_has_not_come_is_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "The man I lodge with threw my things out on the pavement and told me not to come back.",
+        "My friend's landlord found out, so tonight I must go. I have no place to sleep.",
+    ],
+)
+def test_homelessness_said_other_ways_is_the_councils(decide, notes):
+    decision = decide(notes)
+    assert "housing" in decision.needs, decision.reasons
+    assert decision.tier == "statutory"
+
+
+# --- the same voices: a refused doorstep trader, what someone would do, a job, a place, money ready ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man knocked saying her chimney needed work and wanted cash up front; she sent him packing and "
+        "rang Trading Standards. She'd like her recycling put out.",
+        "He trusts everyone and would give his bank card to anybody who smiled at him, so please send a "
+        "DBS-checked volunteer to take him shopping.",
+        "He isn't allowed to drive after the eye drops, could someone give him a lift to the clinic?",
+        "I kept forgetting names so the GP sent me for a memory test, which was normal. Needs bins out.",
+        "I used to teach safeguarding at the college, nothing like that is going on here. I'd love a chat "
+        "once a week.",
+        "Mum has dementia and is desperate for someone to walk her spaniel, she gets lost on her own.",
+    ],
+)
+def test_a_refused_trader_a_hypothetical_a_restriction_or_a_job_is_not_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory", decision.reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        ("He drives the van for the food bank but has hurt his back. Needs his bins out.", "food"),
+        ("She lives at Pantry Court by the station. Needs her library books returned.", "food"),
+        ("Isolating on the GP's advice, could someone do a shop? We'll pay by transfer.", "advice"),
+        ("I live above the Citizens Advice on the high street. Could someone post a parcel?", "advice"),
+        ("She's got her pension and savings, she just needs her shopping carried.", "financial"),
+        ("Got my list and money ready, just need someone to do my shopping.", "financial"),
+        ("The occupational therapist says he is fine. Needs a lift to the eye clinic.", "mental_health"),
+        (
+            "My carer comes every morning to help me wash so that's all sorted. Need bins out.",
+            "personal_care",
+        ),
+    ],
+)
+def test_more_need_words_used_for_something_else_are_no_need(decide, notes, not_needed):
+    assert not_needed not in decide(notes).needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Away for four nights, could someone feed Pickles? She's a tabby, just put food down and change "
+        "her water.",
+        "In hospital from Monday, my ginger tom needs feeding twice a day.",
+    ],
+)
+def test_a_cat_by_its_name_is_pet_care(decide, notes):
+    decision = decide(notes)
+    assert "dog_walking" in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+# --- what the person can do is no need; the doubt of "you might remember me" doubts no settled flat ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Broke her wrist; she can wash and dress herself, but she can't carry a shop. Needs a weekly shop.",
+        "He is still able to dress himself, he just can't get to the chemist. Needs his prescription.",
+    ],
+)
+def test_care_the_person_can_do_is_no_need(decide, notes):
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "I've not been able to wash properly for weeks.",
+        "She barely manages to dress herself and can't get in the bath.",
+        "She can no longer wash herself.",
+    ],
+)
+def test_care_the_person_cannot_do_still_counts(decide, notes):
+    assert "personal_care" in decide(notes).needs
+
+
+def test_a_settled_tenancy_after_a_crisis_someone_might_remember_is_no_homelessness(decide):
+    notes = (
+        "You might remember me: last spring the landlord changed the locks and I stayed in a B&B. "
+        "I got a one-bed flat with the council in June and I'm settled. I need help getting online."
+    )
+    assert decide(notes).tier != "statutory", decide(notes).reasons
+
+
+def test_no_lifts_needed_is_no_transport_need(decide):
+    assert "transport" not in decide("Needs her bins out on Tuesday, no lifts needed, she drives.").needs
+
+
+# --- set 4 (tuning only): a trader coming back for the rest, a carer in for an operation with the person
+# alone since, a teenager with nowhere to stay said with his name, care already coming in ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "A man from a roofing firm said her tiles were loose and she paid him cash. He is coming back on "
+        "Monday to collect the rest.",
+        "He has a learning disability and his sister is his carer. She had an operation on Tuesday and he "
+        "has been on his own since.",
+        "My neighbour's boy Liam is 14, he's been dossing at a friend's since his dad was arrested and says "
+        "he'll sleep at the skatepark.",
+    ],
+)
+def test_more_current_risks_said_other_ways_are_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Carers from the agency come in twice a day for her tablets and a wash, that's going well. She "
+        "would like someone to take her to the shop.",
+        "She has a carer who comes in three mornings a week for showering, that's all fine and she doesn't "
+        "want any more. She needs her shopping collected.",
+        "Adult Social Care closure: no eligible care and support needs. Would like a phone call "
+        "now and then.",
+    ],
+)
+def test_care_already_coming_in_or_found_not_needed_is_no_care_need(decide, notes):
+    assert "personal_care" not in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_help_that_cannot_be_done_any_more_is_still_a_need(decide):
+    assert "shopping" in decide("She can't do her own shopping any more since the fall.").needs
+    assert "shopping" in decide("Her son used to do her shopping but he has moved away.").needs
+
+
+def test_a_help_not_wanted_any_more_is_no_need(decide):
+    assert "food" not in decide("She dosnt need the food parcels any more, back at work now.").needs
+    assert "food" not in decide("Not after a food parcel, just needs her lab walking.").needs
+    assert (
+        "mental_health"
+        not in decide("Her low mood has lifted since the summer. Needs a lift to the tip.").needs
+    )
+
+
+# --- money named inside a refused scam; jobs, teams and past tribunals; initials do not end a sentence ---
+
+
+@pytest.mark.parametrize(
+    ("notes", "not_needed"),
+    [
+        (
+            "A caller said she owed tax and would be arrested; she hung up and rang her bank. "
+            "Needs her bins out.",
+            "financial",
+        ),
+        (
+            "Someone claiming to be the bank wanted his savings moved. He put the phone down. "
+            "Could someone walk his dog?",
+            "financial",
+        ),
+        (
+            "Referral from the Welfare Rights and Financial Inclusion Team: client needs her bins taken out.",
+            "financial",
+        ),
+        ("She won her PIP tribunal last year. Needs a prescription collected.", "financial"),
+        ("The order is paid online, so no money would change hands. Just needs collecting.", "financial"),
+        ("His pension credit came through. He would like a weekly phone call.", "financial"),
+        ("His son works as transport manager at the depot. Dad needs a befriender.", "transport"),
+        ("Her daughter is a housing solicitor in York. She needs her prescription collected.", "housing"),
+        ("Moved to the flat after her divorce, best thing she did. Needs a shop.", "mental_health"),
+        (
+            "She came off the waiting list for talking therapy. Needs her hedge cuttings taken to the tip.",
+            "mental_health",
+        ),
+        ("She can pay for the shopping by card online if someone collects it.", "digital"),
+    ],
+)
+def test_money_in_a_refused_scam_a_team_a_job_or_something_finished_is_no_need(decide, notes, not_needed):
+    assert not_needed not in decide(notes).needs, decide(notes).reasons
+
+
+def test_money_lost_to_a_scam_still_counts(decide):
+    decision = decide("A man took her savings and keeps ringing for more; she has no money for food now.")
+    assert decision.safeguarding
+    assert "financial" in decision.needs or "food" in decision.needs
+
+
+def test_an_initial_does_not_end_a_sentence():
+    from triage.text import tokenize
+
+    tokens = tokenize("Client: Mrs E. Grant, 76, council bungalow", {}, frozenset()).tokens
+    assert len({token.sentence for token in tokens}) == 1
+
+
+def test_a_relative_moving_back_in_does_not_undo_a_help_no_longer_needed(decide):
+    notes = (
+        "She no longer needs a befriender, her daughter has moved back in with her. Needs a lift to the tip."
+    )
+    assert "befriending" not in decide(notes).needs
+    assert "shopping" in decide("Her son does her shopping but he has moved to Leeds for work.").needs
+
+
+def test_a_new_home_since_a_past_eviction_is_no_homelessness(decide):
+    notes = (
+        "We were evicted last winter and spent a few months in a hostel, but we've been in our new council "
+        "flat since May and love it. I need help getting a cheap laptop."
+    )
+    assert decide(notes).tier != "statutory", decide(notes).reasons
+
+
+def test_letting_callers_in_is_a_reason_for_a_vetted_volunteer_not_an_incident(decide):
+    decision = decide(
+        "Dad lets anyone in and has let cold callers in before; a DBS-checked volunteer for his shop."
+    )
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier == "vcs"
+    assert decide("He let a cold caller in who took £300 cash for a new drive.").safeguarding
+
+
+def test_wanting_to_do_ones_own_shopping_again_is_not_doing_it(decide):
+    assert "shopping" in decide("He takes my card. I just want to be able to do my own shopping again.").needs
+    assert "shopping" not in decide("She does her own shopping, needs her bins put out.").needs
+
+
+# --- isolation rules are not control; the caller's own job in care; paying a helper by transfer ---
+
+
+def test_isolation_rules_are_not_someone_keeping_the_person_in(decide):
+    notes = "Tested positive on Sunday so I'm stuck in for a week and not allowed out at all. Need a shop."
+    assert not decide(notes).safeguarding, decide(notes).reasons
+    assert decide("Tested positive, and her husband won't let her out of the bedroom.").safeguarding
+
+
+def test_the_callers_own_job_in_care_and_paying_by_transfer_are_no_needs(decide):
+    notes = (
+        "I work as a care assistant, doing the personal care calls (washing, dressing), so I'm used to "
+        "being the one helping! I'm isolating now; could someone do a shop? I'll transfer the money."
+    )
+    decision = decide(notes)
+    assert "personal_care" not in decision.needs, decision.reasons
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+    assert "personal_care" in decide("She used to manage but now can't wash or dress herself.").needs

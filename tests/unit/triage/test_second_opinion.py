@@ -8,6 +8,7 @@ import pytest
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
+    FIFTH_TUNING,
     SECOND_BLIND_CASES,
     evaluate,
     fourth_tuning,
@@ -44,6 +45,7 @@ def _tuning_cases():
         *select_part(load_cases(SECOND_BLIND_CASES), "tuning"),
         *third_evaluation("tuning"),
         *fourth_tuning(),
+        *fourth_tuning(FIFTH_TUNING),
     ]
 
 
