@@ -8,7 +8,7 @@ case loaders), never imported at triage time. The same sets give the same file (
 It learns from every labelled case that may be tuned on, and from nothing held back: the authors' set,
 the tuning part of each blind set (`select_part`), the tuning half of the third evaluation (whatever
 `bench.triage_eval.held_back` says is held back is left out, and checked again before fitting) and the
-fourth set (tuning only).
+fourth and fifth sets (tuning only).
 
 Two heads, each a logistic regression on the words and neighbouring pairs of words of the notes (present or
 not, `triage.second_opinion.features`): is this a safeguarding concern, and is this for the council's safety
@@ -42,6 +42,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
+    FIFTH_TUNING,
     SECOND_BLIND_CASES,
     fourth_tuning,
     held_back,
@@ -71,6 +72,7 @@ def training_sets() -> dict[str, list[dict[str, Any]]]:
         "triage_blind2.yaml (tuning part)": select_part(load_cases(SECOND_BLIND_CASES), "tuning"),
         "triage_eval3 (tuning half)": eval3,
         "triage_tuning4 (tuning only)": fourth_tuning(),
+        "triage_tuning5 (tuning only)": fourth_tuning(FIFTH_TUNING),
     }
 
 
