@@ -24,6 +24,15 @@ _STOP = re.compile(r"[.!?;]")
 _CLAUSE_END = re.compile(r"[,()]|\s[-–—]|[-–—]\s")
 _ANSWER_GAP = re.compile(r"[\s?:\-–—]*")
 WRAPPED_LINE = 70  # a line this long that ends with no stop is a paragraph wrapped, not a line of a form
+# ... and only when it ends on a word no sentence ends on ("who lives and works in\nBristol", "was done on
+# 3rd\nNovember"): a long line that reads as a whole sentence is one, even with its full stop left off, so
+# what it says ("Nothing to worry about with the shopping") cannot reach into the next line ("She told me
+# her partner locks her in").
+WRAP_ENDS = frozenset(
+    {"a", "an", "the", "in", "on", "at", "to", "of", "for", "from", "with", "by", "into", "onto", "about"}
+    | {"than", "and", "or", "but", "nor", "my", "his", "their", "our", "your", "its"}
+)
+_ORDINAL = re.compile(r"[0-9]+(?:st|nd|rd|th)")
 _FORM_LABEL = re.compile(r"[A-Z][A-Za-z/&' ]{0,40}:|[-•*>]|[A-Z][a-z]+ [A-Z][a-z]+ *$")
 ANSWERS = frozenset({"no", "nope", "none", "nil", "denied", "denies", "negative", "not"})
 TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "rev", "st"})
@@ -128,7 +137,11 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
                 gap = " "
             elif tokens and gap.lstrip().startswith(".") and _abbreviated(tokens, match.group()):
                 gap = gap.replace(".", " ", 1)
-            if tokens and _SENTENCE_END.search(gap) and not _wrapped(gap, text, previous_end, match.start()):
+            if (
+                tokens
+                and _SENTENCE_END.search(gap)
+                and not _wrapped(gap, text, previous_end, match.start(), tokens[-1].word)
+            ):
                 sentence += 1
                 clause += 1
             elif tokens and _CLAUSE_END.search(gap):
@@ -143,19 +156,22 @@ def tokenize(text: str, abbreviations: Mapping[str, tuple[str, ...]], clause_wor
     return _with_doc(text, tokens)
 
 
-def _wrapped(gap: str, text: str, gap_start: int, next_start: int) -> bool:
+def _wrapped(gap: str, text: str, gap_start: int, next_start: int, last_word: str) -> bool:
     """A line break with no full stop, before a lower-case word, or ending a long line (a paragraph
-    wrapped at a fixed width) before a word that does not start a form's next field ("Risks: ..."): the
-    line was wrapped, not ended."""
+    wrapped at a fixed width) on a word no sentence ends on (`WRAP_ENDS`, an ordinal) before a word that
+    does not start a form's next field ("Risks: ..."): the line was wrapped, not ended."""
     if "\n" not in gap or _STOP.search(gap):
         return False
     if text[next_start].islower():
         return True
     if ":" in gap or gap.count("\n") > 1:
         return False
+    if last_word not in WRAP_ENDS and not _ORDINAL.fullmatch(last_word):
+        return False
     line_end = gap_start + gap.index("\n")
     line_start = text.rfind("\n", 0, line_end) + 1
-    next_line = text[next_start : text.find("\n", next_start) if "\n" in text[next_start:] else len(text)]
+    next_end = text.find("\n", next_start)
+    next_line = text[next_start : next_end if next_end >= 0 else len(text)]
     return line_end - line_start >= WRAPPED_LINE and not _FORM_LABEL.match(next_line)
 
 

@@ -607,6 +607,26 @@ def test_a_wrapped_line_before_a_capital_carries_the_sentence_on():
     assert len({token.sentence for token in tokenize(short, {}, frozenset()).tokens}) == 2
 
 
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Nothing to worry about with the shopping side of things, Sainsbury's delivery is booked weekly\n"
+        "She told me her partner locks her in the house",
+        "No problems at all with food, her son drops a big shop round every Sunday after church with them\n"
+        "He takes her pension and she is frightened of him",
+        "She says she is not lonely, the church group ring her most days and the vicar visits on Fridays\n"
+        "Her husband has been hitting her again",
+    ],
+)
+def test_a_long_line_that_reads_as_a_whole_sentence_does_not_run_into_the_next_lines_concern(decide, notes):
+    """A long line left without its full stop but ending on a word a sentence can end on is a sentence: what
+    it rules out cannot reach the concern the next line raises (only a line ending on "in", "the", "and",
+    "3rd"... runs on)."""
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
 def test_an_assessment_and_its_finding_across_a_wrapped_line_put_care_aside(decide):
     notes = (
         "Her nephew in Leeds rang the council worried about her, so an adult social care assessment was\n"
