@@ -627,6 +627,21 @@ def test_a_long_line_that_reads_as_a_whole_sentence_does_not_run_into_the_next_l
     assert decision.tier == "statutory"
 
 
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Caller says nothing like that going on, but later said her husband threatened to kill her if she "
+        "told anyone.",
+        "Nothing to worry about at home, she said, though then told me her son hits her when he drinks.",
+    ],
+)
+def test_an_all_clear_then_a_disclosure_in_the_same_sentence_still_escalates(decide, notes):
+    """An all-clear reaches every risk of its sentence, but not one the caller went on to tell of."""
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
 def test_an_assessment_and_its_finding_across_a_wrapped_line_put_care_aside(decide):
     notes = (
         "Her nephew in Leeds rang the council worried about her, so an adult social care assessment was\n"
