@@ -258,7 +258,7 @@ class TermSet:
         body = "|".join(f"(?P<t{index}>{term.pattern})" for index, term in ordered)
         self._regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])") if self.compiled else None
         # Each distinct clause is a bit; a key sets the bits of the clauses it meets; a term can match when
-        # every bit of its mask is met. `_masks`: each term's mask and first keys.
+        # every bit of its mask is met. `masks`: each term's mask and first keys.
         bits: dict[frozenset[str], int] = {}
         for term in self.compiled:
             for clause in term.clauses:
@@ -268,15 +268,13 @@ class TermSet:
             for key in clause:
                 self._key_masks[key] = self._key_masks.get(key, 0) | bit
         self._keys = frozenset(self._key_masks)
-        self._masks = tuple(
-            (sum(bits[clause] for clause in term.clauses), term.first) for term in self.compiled
-        )
-        self._always = any(mask == 0 for mask, _ in self._masks)
+        masks = [(sum(bits[clause] for clause in term.clauses), term.first) for term in self.compiled]
+        self._always = any(mask == 0 for mask, _ in masks)
         # For `find`: each first key with the masks of the terms that may start there, and the masks of terms
         # that may start anywhere, so the keys a match can start at are found without a pass over every term.
         first_masks: dict[str, set[int]] = {}
         anywhere: set[int] = set()
-        for mask, first in self._masks:
+        for mask, first in masks:
             if first is None:
                 anywhere.add(mask)
             else:
