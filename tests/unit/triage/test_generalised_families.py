@@ -935,3 +935,97 @@ def test_the_callers_own_job_in_care_and_paying_by_transfer_are_no_needs(decide)
     assert "financial" not in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid"
     assert "personal_care" in decide("She used to manage but now can't wash or dress herself.").needs
+
+
+# --- sixth round (issue 20): the carer taken away without the word "hospital", and the person alone since a
+# moment named; a friend who shields; a job or a place; a relative's worry; a pet's food; thoughts denied ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Graham has Down's syndrome and his dad looks after him. The paramedics took his dad away at "
+        "teatime. Graham is in the flat by himself.",
+        "my bro is autistic n lives with our nan who does everything for him. nan went off in an ambulance "
+        "this morning. hes on his own since this morning",
+        "Mrs Patel has Alzheimer's; her husband is her carer. He was blue lighted in last night and she was "
+        "on her own overnight.",
+        "Our son has a learning disability; his mum cares for him but she has gone to stay with her father "
+        "for a fortnight and he is alone since yesterday.",
+    ],
+)
+def test_a_carer_taken_away_leaves_a_vulnerable_adult_alone(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+def test_someone_with_dementia_living_alone_for_years_is_no_carer_gone(decide):
+    decision = decide(
+        "Mr Shaw has vascular dementia and has lived alone since 2015. Wants his shopping done."
+    )
+    assert not decision.safeguarding, decision.reasons
+
+
+def test_a_friend_who_shields_is_not_the_person_shielding(decide):
+    notes = "My neighbour usually drives me to the clinic but she's shielding. I need a lift on Monday."
+    assert decide(notes).tier != "statutory", decide(notes).reasons
+    assert decide("Her friends are shielding, so nobody can fetch her paper.").tier != "statutory"
+    assert decide("I'm shielding and have nobody to shop for me.").tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    ("notes", "absent"),
+    [
+        ("He works as a mental health nurse and is isolating with a cough; needs a shop.", "mental_health"),
+        (
+            "She volunteers at the food bank on Tuesdays but has covid now; could someone post her letters?",
+            "food",
+        ),
+        ("Flat 3, the block opposite the old food bank. Wants her dog walked.", "food"),
+        ("I live in the council flats on Bridge Road and need a prescription picking up.", "housing"),
+    ],
+)
+def test_a_job_or_a_place_names_no_need(decide, notes, absent):
+    assert absent not in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_job_does_not_hide_a_need_the_person_has(decide):
+    assert "food" in decide("She works at the food bank but has no food at home, the kids are hungry.").needs
+
+
+def test_a_relatives_worry_is_neither_harassment_nor_the_persons_mental_health(decide):
+    decision = decide(
+        "My daughter keeps phoning from Perth to check on me, worried sick about me. I'd like a paper."
+    )
+    assert not decision.safeguarding, decision.reasons
+    assert "mental_health" not in decision.needs
+    assert decide("Her ex keeps ringing her at all hours and turning up at the door.").safeguarding
+
+
+def test_a_pets_portion_of_food_is_pet_care(decide):
+    assert (
+        "dog_walking"
+        in decide("Can someone pop in to Smudge while I'm away? One sachet a day, key with Jan.").needs
+    )
+
+
+def test_thoughts_of_harm_denied_are_not_a_risk(decide):
+    decision = decide(
+        "Low since losing his job. He has not had any thoughts of hurting himself. Wants counselling."
+    )
+    assert not decision.safeguarding, decision.reasons
+    assert decide("Low since losing his job and has had thoughts of hurting himself this week.").safeguarding
+
+
+def test_disorientated_in_strange_places_is_a_trait_not_an_incident(decide):
+    notes = (
+        "Has dementia and gets disorientated in busy places, so needs someone to go with her to the dentist."
+    )
+    assert not decide(notes).safeguarding, decide(notes).reasons
+    assert decide("Has dementia and was found disorientated in the road at 3am.").safeguarding
+
+
+def test_chatting_to_cold_callers_is_a_reason_for_a_vetted_volunteer(decide):
+    notes = "Dad has early dementia and talks to cold callers for ages, so we'd like a DBS checked volunteer to shop."
+    assert not decide(notes).safeguarding, decide(notes).reasons
