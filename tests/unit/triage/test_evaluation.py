@@ -101,7 +101,13 @@ def test_the_bench_prints_one_line_per_set(capsys):
     third = [line for line in lines[3:] if line["cases"] == "triage_eval3"]
     fourth = [line for line in lines[3:] if line["cases"] == "triage_tuning4"]
     fifth = [line for line in lines[3:] if line["cases"] == "triage_tuning5"]
-    assert len(third) + len(fourth) + len(fifth) == len(lines) - 3
+    sixth = [line for line in lines[3:] if line["cases"] == "triage_tuning6"]
+    assert len(third) + len(fourth) + len(fifth) + len(sixth) == len(lines) - 3
+    # the sixth set in two halves by the held-back hash: tuning, then the cold check, 300 notes in all
+    halves = [line for line in sixth if line["group"] == "all"]
+    assert [line["part"] for line in halves] == ["tuning", "cold_check"]
+    assert sum(line["count"] for line in halves) == 300
+    assert lines.index(sixth[0]) > lines.index(fifth[-1])
     assert third[0]["group"] == "all"
     assert any(line["group"].startswith("voice:") for line in third)
     assert any(line["group"].startswith("class:") for line in third)

@@ -1027,5 +1027,8 @@ def test_disorientated_in_strange_places_is_a_trait_not_an_incident(decide):
 
 
 def test_chatting_to_cold_callers_is_a_reason_for_a_vetted_volunteer(decide):
-    notes = "Dad has early dementia and talks to cold callers for ages, so we'd like a DBS checked volunteer to shop."
+    notes = (
+        "Dad has early dementia and talks to cold callers for ages, so we'd like a DBS checked volunteer "
+        "to shop."
+    )
     assert not decide(notes).safeguarding, decide(notes).reasons
