@@ -1032,3 +1032,67 @@ def test_chatting_to_cold_callers_is_a_reason_for_a_vetted_volunteer(decide):
         "to shop."
     )
     assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+# --- sixth set, second round: care already going in, bailiffs booked, a thing at risk, store vouchers, money
+# said to be fine, someone already doing it, a food parcel never asked for, a marker on a file ---
+
+
+def test_carers_already_going_in_daily_are_no_personal_care_need(decide):
+    notes = (
+        "Mrs Lamb, 90, dementia. Carers x3 daily for washing and dressing, all fine. Needs a vetted shopper."
+    )
+    assert "personal_care" not in decide(notes).needs, decide(notes).reasons
+    assert (
+        "personal_care" in decide("Carers twice daily stopped coming last week; he can't wash himself.").needs
+    )
+
+
+def test_bailiffs_booked_for_a_day_are_urgent_housing(decide):
+    decision = decide("Bailiffs booked for Thursday morning. Two months behind on the rent, three kids.")
+    assert decision.tier == "statutory", decision.reasons
+    assert "housing" in decision.needs
+
+
+def test_a_thing_at_risk_is_not_a_person_at_risk(decide):
+    notes = "Has to leave her cousin's flat by Friday or the cousin's lease is at risk. Wants advice."
+    assert not decide(notes).safeguarding, decide(notes).reasons
+    assert decide("The children are at risk from his drinking.").safeguarding
+
+
+def test_store_vouchers_sent_to_someone_online_are_a_scam_under_way(decide):
+    notes = "Mum has bought £800 of Google Play cards for a man she met on Facebook and wants to buy more."
+    assert decide(notes).safeguarding, decide(notes).reasons
+
+
+def test_money_said_to_be_fine_is_no_money_need(decide):
+    decision = decide("He's fine financially, just needs his repeat prescription fetched on Monday.")
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her lodger has done her shopping for years. She needs her dog walked while she's on crutches.",
+        "The warden is already getting her shopping in. Just needs her dog walked this week.",
+    ],
+)
+def test_someone_already_doing_the_shopping_is_no_shopping_need(decide, notes):
+    assert "shopping" not in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_parcel_never_asked_for_is_no_food_need(decide):
+    decision = decide("A food parcel turned up that he never asked for. He would like a weekly phone call.")
+    assert "food" not in decision.needs, decision.reasons
+    assert "food" in decide("She has no food in and asked for a food parcel.").needs
+
+
+def test_an_old_marker_on_a_file_with_no_current_concerns_is_history(decide):
+    notes = (
+        "There is a 2016 domestic abuse flag on the housing file; the ex has since moved away and there are "
+        "no current concerns. She is isolating and needs a shop."
+    )
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decide("There is a domestic abuse flag on the file and he came back last night.").safeguarding
