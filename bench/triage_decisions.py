@@ -4,8 +4,8 @@
     python -m bench.triage_decisions OUT.json --diff OLD.json   # write, then compare with OLD
 
 Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
-(all parts), triage_tuning4/*.yaml and triage_tuning5/*.yaml (tuning only), and triage_tuning6/*.yaml
-(both halves)
+(all parts), triage_tuning4/*.yaml and triage_tuning5/*.yaml (tuning only), and triage_tuning6/*.yaml and
+triage_tuning7/*.yaml (both halves)
 is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).
@@ -24,6 +24,7 @@ from bench.triage_eval import (
     DEFAULT_CASES,
     FIFTH_TUNING,
     SECOND_BLIND_CASES,
+    SEVENTH_SET,
     SIXTH_SET,
     fourth_tuning,
     load_cases,
@@ -40,6 +41,7 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
     named += [(f"triage_tuning4#{case['id']}", case) for case in fourth_tuning()]
     named += [(f"triage_tuning5#{case['id']}", case) for case in fourth_tuning(FIFTH_TUNING)]
     named += [(f"triage_tuning6#{case['id']}", case) for case in fourth_tuning(SIXTH_SET)]
+    named += [(f"triage_tuning7#{case['id']}", case) for case in fourth_tuning(SEVENTH_SET)]
     return named
 
 

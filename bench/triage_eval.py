@@ -14,7 +14,9 @@ file per voice by writers who never saw the rules, labelled by the third set's L
 it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
 whatever --part says (one line for all of it, one per voice, one per class). The fifth set
 (tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
-too, with the same lines. The sixth set (tests/data/triage_tuning6/, 300 notes) comes last in two halves
+too, with the same lines.
+The sixth and seventh sets (tests/data/triage_tuning6/ and triage_tuning7/, 300 notes each) come last, each
+in two halves
 chosen by the same hash: `"part": "tuning"` may be read and tuned on, `"part": "cold_check"` is not read
 (only its figures), so it says how far tuning on the other half carries to new wording. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
@@ -54,6 +56,8 @@ FIFTH_TUNING = DATA / "triage_tuning5"  # tuning only: no held-back part
 TUNING_ONLY = (FOURTH_TUNING, FIFTH_TUNING)
 # half tuning, half a cold check (by the same hash as the third evaluation's held-back half)
 SIXTH_SET = DATA / "triage_tuning6"
+SEVENTH_SET = DATA / "triage_tuning7"
+HALVED_SETS = (SIXTH_SET, SEVENTH_SET)
 SIXTH_PARTS = ("tuning", "cold_check")
 CLASSES = (
     "child_at_risk",
@@ -260,7 +264,8 @@ def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
 
 
 def sixth_set(part: str, folder: Path = SIXTH_SET) -> list[dict[str, Any]]:
-    """The sixth set's tuning half, or its cold check half (never read when tuning: `held_back` picks it)."""
+    """A halved set's (the sixth by default, or the seventh) tuning half, or its cold check half (never read
+    when tuning: `held_back` picks it)."""
     if part not in SIXTH_PARTS:
         raise ValueError(f"part must be one of {SIXTH_PARTS}")
     cases = fourth_tuning(folder)
@@ -328,14 +333,14 @@ def main(arguments: list[str] | None = None) -> int:
                     print("\n".join(failures), file=sys.stderr)
                 line = {"cases": folder.name, "part": "tuning_only", "group": group, **summary}
                 print(json.dumps(line))
-        for part in SIXTH_PARTS:
-            for group, cases in third_evaluation_groups(sixth_set(part)):
+        for folder, part in ((folder, part) for folder in HALVED_SETS for part in SIXTH_PARTS):
+            for group, cases in third_evaluation_groups(sixth_set(part, folder)):
                 if not cases:
                     continue
                 summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
                 if options.failures and group == "all" and part == "tuning":
                     print("\n".join(failures), file=sys.stderr)
-                line = {"cases": SIXTH_SET.name, "part": part, "group": group, **summary}
+                line = {"cases": folder.name, "part": part, "group": group, **summary}
                 print(json.dumps(line))
     return 0
 
