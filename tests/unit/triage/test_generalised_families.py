@@ -1096,3 +1096,96 @@ def test_an_old_marker_on_a_file_with_no_current_concerns_is_history(decide):
     decision = decide(notes)
     assert not decision.safeguarding, decision.reasons
     assert decide("There is a domestic abuse flag on the file and he came back last night.").safeguarding
+
+
+# --- seventh set (issue 20): children with no adult at home; a young carer getting a parent up; a carer
+# taken somewhere named or going in within days; traits and figures of speech; money as payment ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "im 14, my dad got taken into hospital last night. its just me and my little sister (shes 7) now",
+        "the kids over the road (think theyre about 6 n 8) have been on there own since friday, mums not "
+        "been back",
+    ],
+)
+def test_children_with_no_adult_at_home_are_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+def test_a_parent_in_hospital_with_the_other_at_home_is_not_children_alone(decide):
+    decision = decide(
+        "My wife is in hospital, I'm at home with our kids aged 3 and 5 and need a food parcel."
+    )
+    assert not decision.safeguarding, decision.reasons
+
+
+def test_a_child_getting_a_parent_up_is_a_young_carer(decide):
+    assert decide(
+        "Jade's 13. Her dad has MS; she's getting her dad up and dressed before school."
+    ).safeguarding
+
+
+@pytest.mark.parametrize(
+    ("notes", "flagged"),
+    [
+        (
+            "My brother has a learning disability. Our mum was taken to Pinderfields this morning; "
+            "he is alone.",
+            True,
+        ),
+        ("I look after my husband who has Alzheimer's. I go in on Monday for a knee replacement.", True),
+        (
+            "I look after my husband who has Alzheimer's. I go in for my knee operation in six weeks' time.",
+            False,
+        ),
+    ],
+)
+def test_a_carer_taken_in_or_going_in_within_days(decide, notes, flagged):
+    assert decide(notes).safeguarding is flagged, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Locks changed this morning and her things are inside. We emailed the landlord, who isn't answering.",
+        "Has to leave tonight. Says he's fine in himself, not drinking or anything, just skint.",
+        "She's killing herself laughing at the quiz on the radio, but would love a weekly phone call.",
+        "I'm the safeguarding officer for a local charity, isolating with covid, and need a shop doing.",
+        "Asked if she has had thoughts of ending her life and she said no, never. Wants counselling.",
+        "Her son couldn't get hold of her all morning; he rang again and she answered, she was in the "
+        "garden. Wants a shop.",
+    ],
+)
+def test_traits_figures_of_speech_and_settled_worries_are_no_safeguarding(decide, notes):
+    assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+def test_understated_self_neglect_is_safeguarding(decide):
+    notes = "Flat not great. Same clothes, unshaven. Pharmacy say he hasn't collected his tablets for weeks."
+    assert decide(notes).safeguarding, decide(notes).reasons
+    assert not decide(
+        "She hasn't collected her prescription for the new inhaler yet; can someone?"
+    ).safeguarding
+
+
+@pytest.mark.parametrize(
+    ("notes", "absent", "present"),
+    [
+        ("He'll leave the money under the mat; needs a weekly shop.", "financial", "shopping"),
+        ("Dad isn't short of money, he just needs his bins put out.", "financial", "errands"),
+        ("Could someone fetch rabbit pellets for Clover? I'm isolating.", "shopping", "dog_walking"),
+    ],
+)
+def test_money_as_payment_and_a_rabbits_food(decide, notes, absent, present):
+    decision = decide(notes)
+    assert absent not in decision.needs, decision.reasons
+    assert present in decision.needs, decision.reasons
+
+
+def test_a_shielding_letter_asked_about_and_denied_is_not_shielding(decide):
+    notes = "Asked if she'd had a shielding letter - no, she's not on the list. Wants her bins put out."
+    assert decide(notes).tier != "statutory", decide(notes).reasons
