@@ -1189,3 +1189,21 @@ def test_money_as_payment_and_a_rabbits_food(decide, notes, absent, present):
 def test_a_shielding_letter_asked_about_and_denied_is_not_shielding(decide):
     notes = "Asked if she'd had a shielding letter - no, she's not on the list. Wants her bins put out."
     assert decide(notes).tier != "statutory", decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "The two little ones from next door knocked asking if we had any bread, their dad's not been back.",
+        "Needs: somewhere to stay tonight, and food and nappies for the baby this evening.",
+        "Rang about food, benefits stopped, nothing in since Saturday.",
+    ],
+)
+def test_food_begged_asked_for_in_a_list_or_run_out_is_a_food_need(decide, notes):
+    assert "food" in decide(notes).needs, decide(notes).reasons
+
+
+def test_no_food_with_a_shop_asked_for_is_still_a_shopping_job(decide):
+    decision = decide("No food in the house, could someone do a big shop? I can pay.")
+    assert decision.needs == ["shopping"], decision.reasons
+    assert decision.tier == "mutual_aid"
