@@ -99,9 +99,6 @@ class _Finder:
 
     def _candidates(self, owner: str, detector: Detector) -> list[Evidence]:
         notes = self._notes
-        exceptions = detector.exceptions.find(notes)
-        if detector.names:
-            exceptions += [hit for hit in detector.names.find(notes) if _written_as_name(notes, hit)]
         candidates = [
             Evidence(owner, hit, notes.quote(hit.first, hit.last)) for hit in detector.terms.find(notes)
         ]
@@ -111,6 +108,11 @@ class _Finder:
         ]
         for group in detector.together:
             candidates += self._together(owner, group, detector.negation)
+        if not candidates:  # most detectors find nothing in a note: no exception can matter then
+            return []
+        exceptions = detector.exceptions.find(notes)
+        if detector.names:
+            exceptions += [hit for hit in detector.names.find(notes) if _written_as_name(notes, hit)]
         return [c for c in candidates if not any(c.hit.overlaps(other) for other in exceptions)]
 
     def _together(self, owner: str, group: tuple[TermSet, ...], profile: str | None) -> list[Evidence]:
