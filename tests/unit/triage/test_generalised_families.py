@@ -1207,3 +1207,15 @@ def test_no_food_with_a_shop_asked_for_is_still_a_shopping_job(decide):
     decision = decide("No food in the house, could someone do a big shop? I can pay.")
     assert decision.needs == ["shopping"], decision.reasons
     assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        ("Could someone pick up his tablets and do his usual shop on Friday?", "shopping"),
+        ("Had nothing but pasta since Sunday and now the pasta is finished.", "food"),
+        ("Is there anyone she could talk to once a week? Her husband died in May.", "befriending"),
+    ],
+)
+def test_a_usual_shop_the_last_food_gone_and_someone_to_talk_to(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
