@@ -1219,3 +1219,26 @@ def test_no_food_with_a_shop_asked_for_is_still_a_shopping_job(decide):
 )
 def test_a_usual_shop_the_last_food_gone_and_someone_to_talk_to(decide, notes, need):
     assert need in decide(notes).needs, decide(notes).reasons
+
+
+def test_an_adult_home_alone_is_not_a_child_at_risk(decide):
+    decision = decide(
+        "Mum has dementia and is home alone all day while I work. Could someone pop in at lunch?"
+    )
+    assert not any(reason.rule.startswith("safeguarding.child_at_risk") for reason in decision.reasons)
+    assert decide("The kids are home alone after school till six most days.").safeguarding
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Rang re sister Kerry 30 (learning disability). Their dad is her carer; he's in ICU since Sunday. "
+        "Kerry home alone.",
+        "Bro Sam 41 (autism), G is his carer - broke her ankle, op tmrw. Sam home alone since this am.",
+    ],
+)
+def test_a_carer_in_intensive_care_or_injured_leaves_the_person_without_support(decide, notes):
+    decision = decide(notes)
+    assert any(reason.rule.startswith("safeguarding.support_gone") for reason in decision.reasons), (
+        decision.reasons
+    )
