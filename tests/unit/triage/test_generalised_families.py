@@ -1155,9 +1155,8 @@ def test_a_carer_taken_in_or_going_in_within_days(decide, notes, flagged):
         "Has to leave tonight. Says he's fine in himself, not drinking or anything, just skint.",
         "She's killing herself laughing at the quiz on the radio, but would love a weekly phone call.",
         "I'm the safeguarding officer for a local charity, isolating with covid, and need a shop doing.",
-        "Asked if she has had thoughts of ending her life and she said no, never. Wants counselling.",
-        "Her son couldn't get hold of her all morning; he rang again and she answered, she was in the "
-        "garden. Wants a shop.",
+        "Her son couldn't get hold of her all morning; he rang again and she answered and was fine. "
+        "Wants a shop.",
     ],
 )
 def test_traits_figures_of_speech_and_settled_worries_are_no_safeguarding(decide, notes):
@@ -1242,3 +1241,43 @@ def test_a_carer_in_intensive_care_or_injured_leaves_the_person_without_support(
     assert any(reason.rule.startswith("safeguarding.support_gone") for reason in decision.reasons), (
         decision.reasons
     )
+
+
+# --- what the evening's new cues must not hide: each a risk or a request they came near in review ---
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "He hit her and she said no, she will not leave him.",
+        "Her son rang and she answered crying, saying her husband hit her.",
+        "She picked up eventually and said he has been hitting her.",
+        "There are no current concerns apart from her husband hitting her.",
+        "He beat her in 2019 and now he has moved back in and she is scared.",
+        "There is a domestic abuse marker on the file and he came back last night.",
+        "She is at home at risk from her partner who threatened her last night.",
+        "She is not short of money but her son takes her pension every week.",
+    ],
+)
+def test_the_new_negation_cues_do_not_hide_a_current_risk(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        ("Could someone help out with her shopping this week?", "shopping"),
+        ("Can anyone help out with a food parcel?", "food"),
+        ("We helped her with the shopping last week but need a volunteer now.", "shopping"),
+        ("He was getting his shopping done by his son but the son is now ill.", "shopping"),
+        ("We do a weekly shop but cannot get out now, can someone help?", "shopping"),
+        ("She has not applied for any benefits and has no money for the gas.", "financial"),
+        (
+            "The worker with the mental health team said she is in crisis and needs support today.",
+            "mental_health",
+        ),
+        ("She has next to no food in the house and the kids are hungry.", "food"),
+    ],
+)
+def test_the_new_negation_cues_do_not_hide_a_request(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
