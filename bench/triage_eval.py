@@ -14,11 +14,10 @@ file per voice by writers who never saw the rules, labelled by the third set's L
 it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
 whatever --part says (one line for all of it, one per voice, one per class). The fifth set
 (tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
-too, with the same lines.
-The sixth and seventh sets (tests/data/triage_tuning6/ and triage_tuning7/, 300 notes each) come last, each
-in two halves
-chosen by the same hash: `"part": "tuning"` may be read and tuned on, `"part": "cold_check"` is not read
-(only its figures), so it says how far tuning on the other half carries to new wording. Cases are a YAML
+too, with the same lines. The sixth and seventh sets (tests/data/triage_tuning6/ and triage_tuning7/, 300
+notes each) come last, each in two halves chosen by the same hash: `"part": "tuning"` may be read and tuned
+on, `"part": "cold_check"` is not read (only its figures), so it says how far tuning on the other half
+carries to new wording. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
 safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule
@@ -58,7 +57,7 @@ TUNING_ONLY = (FOURTH_TUNING, FIFTH_TUNING)
 SIXTH_SET = DATA / "triage_tuning6"
 SEVENTH_SET = DATA / "triage_tuning7"
 HALVED_SETS = (SIXTH_SET, SEVENTH_SET)
-SIXTH_PARTS = ("tuning", "cold_check")
+HALVES = ("tuning", "cold_check")
 CLASSES = (
     "child_at_risk",
     "support_gone",
@@ -263,11 +262,11 @@ def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
     return third_evaluation("all", folder) if folder.is_dir() else []
 
 
-def sixth_set(part: str, folder: Path = SIXTH_SET) -> list[dict[str, Any]]:
-    """A halved set's (the sixth by default, or the seventh) tuning half, or its cold check half (never read
-    when tuning: `held_back` picks it)."""
-    if part not in SIXTH_PARTS:
-        raise ValueError(f"part must be one of {SIXTH_PARTS}")
+def halved_set(part: str, folder: Path = SIXTH_SET) -> list[dict[str, Any]]:
+    """A halved set's (the sixth by default, or the seventh) tuning half, or its cold check half, which is
+    never read when tuning (`held_back` picks it)."""
+    if part not in HALVES:
+        raise ValueError(f"part must be one of {HALVES}")
     cases = fourth_tuning(folder)
     return [case for case in cases if held_back(case["id"]) == (part == "cold_check")]
 
@@ -333,8 +332,8 @@ def main(arguments: list[str] | None = None) -> int:
                     print("\n".join(failures), file=sys.stderr)
                 line = {"cases": folder.name, "part": "tuning_only", "group": group, **summary}
                 print(json.dumps(line))
-        for folder, part in ((folder, part) for folder in HALVED_SETS for part in SIXTH_PARTS):
-            for group, cases in third_evaluation_groups(sixth_set(part, folder)):
+        for folder, part in ((folder, part) for folder in HALVED_SETS for part in HALVES):
+            for group, cases in third_evaluation_groups(halved_set(part, folder)):
                 if not cases:
                     continue
                 summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)

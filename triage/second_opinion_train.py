@@ -46,10 +46,10 @@ from bench.triage_eval import (
     SECOND_BLIND_CASES,
     SEVENTH_SET,
     fourth_tuning,
+    halved_set,
     held_back,
     load_cases,
     select_part,
-    sixth_set,
     third_evaluation,
 )
 from triage.second_opinion import DEFAULT_MODEL, HEADS, features, parse_model
@@ -65,8 +65,8 @@ DIGITS = 4
 
 def training_sets() -> dict[str, list[dict[str, Any]]]:
     """Every case that may be tuned on, by set; nothing held back."""
-    eval3, sixth = third_evaluation("tuning"), sixth_set("tuning")
-    seventh = sixth_set("tuning", SEVENTH_SET)
+    eval3, sixth = third_evaluation("tuning"), halved_set("tuning")
+    seventh = halved_set("tuning", SEVENTH_SET)
     if any(held_back(case["id"]) for case in eval3):
         raise SystemExit("a held-back case of the third evaluation reached the training data")
     if any(held_back(case["id"]) for case in (*sixth, *seventh)):
