@@ -1,7 +1,10 @@
 """Fuzzy matching of misspelt words ("perscription", "shoping") against single-word terms, with rapidfuzz.
 
 Only words of at least `min_length` letters are tried, never a word the rules already know or a stop-list
-word, and only against targets that start with the same letter, with a high score cut-off.
+word, and only against targets that start with the same letter, with a high score cut-off. A word written
+with a capital inside a sentence ("Mr Harold Tennant", "the Hosking family") is a name, not a misspelling:
+it is not tried (a capital after a stop, a colon, a dash or a line break, or in a note written in capitals,
+still is).
 """
 
 from __future__ import annotations
@@ -53,7 +56,11 @@ class FuzzyMatcher:
 
     def find(self, notes: Notes) -> list[FuzzyHit]:
         hits = []
+        text = notes.text
+        shouting = _mostly_capitals(text)
         for index, token in enumerate(notes.tokens):
+            if not shouting and _is_name(text, token.start):
+                continue
             found = self.closest(token.word)
             if found:
                 target, score = found
@@ -69,3 +76,19 @@ class FuzzyMatcher:
         choices = self._by_letter.get(word[0] if settings.same_first_letter else "", [])
         best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=settings.score_cutoff)
         return (best[0], round(best[1], 1)) if best else None
+
+
+_NAME_AFTER = re.compile(r"[A-Za-z0-9,&'’]")
+
+
+def _is_name(text: str, start: int) -> bool:
+    """A capitalised word that carries on a sentence: what comes before it (past spaces) is a word or a comma."""
+    if not text[start].isupper():
+        return False
+    before = text[:start].rstrip(" \t")
+    return bool(before) and bool(_NAME_AFTER.fullmatch(before[-1]))
+
+
+def _mostly_capitals(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and sum(char.isupper() for char in letters) > len(letters) / 2

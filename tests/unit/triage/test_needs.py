@@ -110,3 +110,36 @@ def test_no_food_with_a_shopping_request_is_shopping_not_a_food_bank(decide):
     assert decision.needs == ["shopping"]
     assert decision.urgency == "emergency"
     assert "food" in decide("Nothing to eat in the house and no money till Friday.").needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Mr Harold Tennant, 79, wants his weekly shopping done",
+        "ringing about Joan Hosking, 80, she needs her shopping doing",
+    ],
+)
+def test_a_capitalised_name_inside_a_sentence_is_not_a_misspelt_need(decide, notes):
+    decision = decide(notes)
+    assert decision.needs == ["shopping"]
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "tennant wants shopping",  # written in lower case: it may be a misspelling
+        "NEEDS: SHOPING AND HIS TENNANT AGREEMENT CHECKED",  # a note in capitals
+    ],
+)
+def test_a_lower_case_or_shouted_lookalike_is_still_fuzzy_matched(decide, notes):
+    assert "housing" in decide(notes).needs
+
+
+def test_a_capital_after_a_stop_or_a_colon_is_still_read_as_a_misspelling(rules):
+    from triage.fuzzy import _is_name
+
+    text = "Name: Joan. Shoping needed. Req: Shoping"
+    assert not _is_name(text, text.index("Shoping"))
+    assert not _is_name(text, text.rindex("Shoping"))
+    assert _is_name("for Mr Tennant", len("for Mr "))
