@@ -82,7 +82,7 @@ _NAME_AFTER = re.compile(r"[A-Za-z0-9,&'’]")
 
 
 def _is_name(text: str, start: int) -> bool:
-    """A capitalised word that carries on a sentence: what comes before it (past spaces) is a word or a comma."""
+    """A capitalised word carrying on a sentence: what comes before it (past spaces) is a word or a comma."""
     if not text[start].isupper():
         return False
     before = text[:start].rstrip(" \t")
