@@ -8,7 +8,8 @@ case loaders), never imported at triage time. The same sets give the same file (
 It learns from every labelled case that may be tuned on, and from nothing held back: the authors' set,
 the tuning part of each blind set (`select_part`), the tuning half of the third evaluation (whatever
 `bench.triage_eval.held_back` says is held back is left out, and checked again before fitting), the
-fourth and fifth sets (tuning only) and the sixth and seventh sets' tuning halves (never a cold check half).
+fourth and fifth sets (tuning only) and the sixth, seventh and eighth sets' tuning halves (never a cold
+check half).
 
 Two heads, each a logistic regression on the words and neighbouring pairs of words of the notes (present or
 not, `triage.second_opinion.features`): is this a safeguarding concern, and is this for the council's safety
@@ -42,6 +43,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
+    EIGHTH_SET,
     FIFTH_TUNING,
     SECOND_BLIND_CASES,
     SEVENTH_SET,
@@ -66,10 +68,10 @@ DIGITS = 4
 def training_sets() -> dict[str, list[dict[str, Any]]]:
     """Every case that may be tuned on, by set; nothing held back."""
     eval3, sixth = third_evaluation("tuning"), halved_set("tuning")
-    seventh = halved_set("tuning", SEVENTH_SET)
+    seventh, eighth = halved_set("tuning", SEVENTH_SET), halved_set("tuning", EIGHTH_SET)
     if any(held_back(case["id"]) for case in eval3):
         raise SystemExit("a held-back case of the third evaluation reached the training data")
-    if any(held_back(case["id"]) for case in (*sixth, *seventh)):
+    if any(held_back(case["id"]) for case in (*sixth, *seventh, *eighth)):
         raise SystemExit("a case of a cold check half reached the training data")
     return {
         "triage_cases.yaml (all)": load_cases(DEFAULT_CASES),
@@ -80,6 +82,7 @@ def training_sets() -> dict[str, list[dict[str, Any]]]:
         "triage_tuning5 (tuning only)": fourth_tuning(FIFTH_TUNING),
         "triage_tuning6 (tuning half)": sixth,
         "triage_tuning7 (tuning half)": seventh,
+        "triage_tuning8 (tuning half)": eighth,
     }
 
 
