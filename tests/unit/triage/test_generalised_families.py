@@ -1284,3 +1284,70 @@ def test_the_new_negation_cues_do_not_hide_a_request(decide, notes, need):
 )
 def test_routine_wording_near_the_new_terms_is_not_escalated_to_safeguarding(decide, notes):
     assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+# --- eighth set (issue 20): an app or a video call named in passing; someone's job holding a need's words
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "They're not lonely, they're on FaceTime to the grandbairns every night, it's just the shopping.",
+        "I'm in three WhatsApp groups and the book club does Zoom, so not lonely. I need a weekly shop.",
+        "His daughter rang him on a video call at the weekend. He needs a weekly shop.",
+        "He drives for a delivery app. Needs his shopping dropped off while he isolates.",
+    ],
+)
+def test_an_app_named_in_passing_is_not_a_digital_need(decide, notes):
+    decision = decide(notes)
+    assert decision.needs == ["shopping"], decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She wants to learn how to use Zoom for her church service.",
+        "He can't get WhatsApp to work on his new phone.",
+        "Could someone show him how to video call his son in Australia?",
+        "She'd like help with the NHS app.",
+        "The only thing he's asked about is getting his new mobile to do video calls to his son.",
+    ],
+)
+def test_an_app_asked_about_or_not_working_is_still_a_digital_need(decide, notes):
+    decision = decide(notes)
+    assert "digital" in decision.needs, decision.reasons
+    assert decision.tier == "vcs"
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        (
+            "I'm a domiciliary care worker and have had to isolate. Max the terrier needs walking.",
+            "personal_care",
+        ),
+        ("I'm a housing officer myself so I know the drill. I need my prescription collecting.", "housing"),
+        ("My son is a mental health nurse and can't come; mum needs her shopping doing.", "mental_health"),
+    ],
+)
+def test_a_job_holding_a_needs_words_is_not_that_need(decide, notes, need):
+    decision = decide(notes)
+    assert need not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        (
+            "She's a carer for her husband and now she's in hospital; he has dementia and is alone.",
+            "personal_care",
+        ),
+        ("She needs a care worker to help her wash and dress.", "personal_care"),
+        ("He is a support worker and has been homeless since Friday.", "housing"),
+        ("I'm a nurse and I've got no money for the gas meter.", "financial"),
+    ],
+)
+def test_a_job_word_does_not_hide_a_real_need(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
