@@ -1351,3 +1351,81 @@ def test_a_job_holding_a_needs_words_is_not_that_need(decide, notes, need):
 )
 def test_a_job_word_does_not_hide_a_real_need(decide, notes, need):
     assert need in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She has food and money, it's the loneliness. She'd like a weekly phone call.",
+        "Sorry to trouble you, I am fine for money. She'd like a weekly phone call.",
+        "Money fine. She'd like a weekly phone call.",
+    ],
+)
+def test_money_named_with_no_trouble_is_not_a_money_need(decide, notes):
+    decision = decide(notes)
+    assert "financial" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "He's got no money for the gas.",
+        "Money is really tight since he lost his job.",
+        "She's worried about her finances.",
+        "Her savings have all gone on the repairs.",
+        "He can't manage his money since the stroke.",
+        "Suspected financial abuse by her grandson.",
+        "Doesn't have any money until Thursday.",
+    ],
+)
+def test_money_with_a_trouble_is_still_a_money_need(decide, notes):
+    assert "financial" in decide(notes).needs, decide(notes).reasons
+
+
+def test_a_forms_question_answered_no_is_no_need(decide):
+    decision = decide(
+        "What help: needs shopping doing every week\nMoney problems: no, has her pension\n"
+        "Food parcel needed: no\nHousing issues? None."
+    )
+    assert decision.needs == ["shopping"], decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        ("Any food in the house? No.\nNeeds: shopping", "food"),
+        ("Food needed: yes\nMoney problems: yes, behind on rent", "food"),
+        ("Money problems? Yes, no money at all", "financial"),
+    ],
+)
+def test_a_forms_answer_that_is_the_need_is_still_read(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "I don't see much point carrying on without her.",
+        "Some nights I think it would be easier not to wake up, and I've thought about how.",
+        "Some nights I wish I wouldn't wake up.",
+        "hope i dont wake up tbh",
+    ],
+)
+def test_understated_suicidal_thoughts_are_safeguarding(decide, notes):
+    decision = decide(notes)
+    assert decision.safeguarding, decision.reasons
+    assert decision.tier == "statutory"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "It's easier if I don't wake up the baby, so could someone drop the shopping on the step?",
+        "I don't see much point in going to the GP for a cold, but I need my prescription collecting.",
+        "He's thought about how to get his shopping now the bus is off.",
+    ],
+)
+def test_ordinary_wording_near_the_new_suicide_terms_is_not_safeguarding(decide, notes):
+    assert not decide(notes).safeguarding, decide(notes).reasons

@@ -76,7 +76,7 @@ def test_lookalike_words_do_not_make_a_need(decide, notes, not_expected):
         ("Doesn't need shopping. Would like a chat.", "shopping", "befriending"),
         ("Her daughter does her shopping. Needs her prescription collecting.", "shopping", "prescriptions"),
         ("Prescriptions sorted. Needs her dog walked.", "prescriptions", "dog_walking"),
-        ("No problems with money. Wants her hedge cutting.", "financial", "errands"),
+        ("No problems with debt. Wants her hedge cutting.", "financial", "errands"),
     ],
 )
 def test_negated_or_covered_needs_are_dropped(decide, notes, negated, kept):
@@ -143,3 +143,9 @@ def test_a_capital_after_a_stop_or_a_colon_is_still_read_as_a_misspelling(rules)
     assert not _is_name(text, text.index("Shoping"))
     assert not _is_name(text, text.rindex("Shoping"))
     assert _is_name("for Mr Tennant", len("for Mr "))
+
+
+def test_money_with_its_trouble_denied_is_no_money_need(decide):
+    # "money" is a need only with a trouble in its sentence; "no problems" denies the trouble itself
+    decision = decide("No problems with money. Wants her hedge cutting.")
+    assert decision.needs == ["errands"]
