@@ -1429,3 +1429,53 @@ def test_understated_suicidal_thoughts_are_safeguarding(decide, notes):
 )
 def test_ordinary_wording_near_the_new_suicide_terms_is_not_safeguarding(decide, notes):
     assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "tier"),
+    [
+        ("No gas since Friday. It's just me and my 3 kids, all under 10. It's freezing.", "statutory"),
+        ("boilers packed in since sun engineer cant come til next thurs. im 81 on my own", "statutory"),
+    ],
+)
+def test_no_heating_with_young_children_or_for_an_old_person_alone_is_the_councils(decide, notes, tier):
+    decision = decide(notes)
+    assert "housing" in decision.needs, decision.reasons
+    assert decision.tier == tier
+
+
+def test_figures_of_speech_and_passing_denials_are_not_needs_or_concerns(decide):
+    decision = decide(
+        "I'm not homeless or anything, don't panic, ha ha, I've my own wee house. I'm grand apart from "
+        "feeling like I've been hit by a bus. I need my prescription collected."
+    )
+    assert decision.needs == ["prescriptions"], decision.reasons
+    assert not decision.safeguarding
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        ("She's not homeless yet but has to be out by Friday.", "housing"),
+        ("She has panic attacks most days.", "mental_health"),
+    ],
+)
+def test_the_figure_of_speech_exceptions_leave_the_real_thing(decide, notes, need):
+    assert need in decide(notes).needs
+
+
+def test_money_an_appointee_manages_is_not_financial_abuse(decide):
+    decision = decide("The council is his appointee and manages his benefits. He needs a weekly shop.")
+    assert not decision.safeguarding, decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "His son manages his money and won't give him any.",
+        "His son is his appointee and keeps his money, he has nothing for food.",
+    ],
+)
+def test_money_kept_from_someone_is_still_financial_abuse(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
