@@ -1479,3 +1479,32 @@ def test_money_an_appointee_manages_is_not_financial_abuse(decide):
 )
 def test_money_kept_from_someone_is_still_financial_abuse(decide, notes):
     assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She was very upset about the parcel; she needs her shopping doing.",
+        "A bit stressed with the move, needs her prescription collected.",
+        "She'll have the kettle on mind, she's dying for a cuppa. Needs her bins taking out.",
+    ],
+)
+def test_upset_or_stress_told_once_about_an_event_is_not_a_mental_health_need(decide, notes):
+    decision = decide(notes)
+    assert "mental_health" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She's been crying every day since her husband died.",
+        "So stressed she can't sleep.",
+        "Upset and wants someone to talk to.",
+        "She's frightened and can't stop crying at night.",
+        "Chloe v low, tearful.",
+        "He is overwhelmed and not coping.",
+    ],
+)
+def test_lasting_or_asked_about_upset_is_still_a_mental_health_need(decide, notes):
+    assert "mental_health" in decide(notes).needs, decide(notes).reasons
