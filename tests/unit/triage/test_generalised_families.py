@@ -1508,3 +1508,28 @@ def test_upset_or_stress_told_once_about_an_event_is_not_a_mental_health_need(de
 )
 def test_lasting_or_asked_about_upset_is_still_a_mental_health_need(decide, notes):
     assert "mental_health" in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "need", "tier"),
+    [
+        (
+            "going in hospital weds. cat Bailey needs feedin morning n nite, key is with next door",
+            "dog_walking",
+            "mutual_aid",
+        ),
+        ("i have a lerning disabilty i live on my own. i need help with shoping pls", "shopping", "vcs"),
+        ("mum has dimentia and lives alone, needs shoppin", "shopping", "vcs"),
+    ],
+)
+def test_a_dropped_g_and_misspelt_conditions_are_read(decide, notes, need, tier):
+    decision = decide(notes)
+    assert need in decision.needs, decision.reasons
+    assert decision.tier == tier
+
+
+def test_the_callers_own_email_is_not_a_digital_need(decide):
+    decision = decide(
+        "I've tried the number twice so I'm sending an email as well. She needs her prescription picking up."
+    )
+    assert decision.needs == ["prescriptions"], decision.reasons
