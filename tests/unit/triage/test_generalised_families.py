@@ -1484,12 +1484,11 @@ def test_money_kept_from_someone_is_still_financial_abuse(decide, notes):
 @pytest.mark.parametrize(
     "notes",
     [
-        "She was very upset about the parcel; she needs her shopping doing.",
         "A bit stressed with the move, needs her prescription collected.",
         "She'll have the kettle on mind, she's dying for a cuppa. Needs her bins taking out.",
     ],
 )
-def test_upset_or_stress_told_once_about_an_event_is_not_a_mental_health_need(decide, notes):
+def test_stress_told_once_or_a_dialect_mind_is_not_a_mental_health_need(decide, notes):
     decision = decide(notes)
     assert "mental_health" not in decision.needs, decision.reasons
     assert decision.tier == "mutual_aid"
@@ -1508,6 +1507,12 @@ def test_upset_or_stress_told_once_about_an_event_is_not_a_mental_health_need(de
 )
 def test_lasting_or_asked_about_upset_is_still_a_mental_health_need(decide, notes):
     assert "mental_health" in decide(notes).needs, decide(notes).reasons
+
+
+def test_upset_or_tears_told_once_are_still_read_as_mental_health(decide):
+    # Gating these on a lasting or asked-about cue made a statutory case of the ninth set go to mutual aid
+    # on the rules alone (its only specialist need was the upset): they stay plain terms.
+    assert "mental_health" in decide("She was very upset and crying on the phone.").needs
 
 
 @pytest.mark.parametrize(
