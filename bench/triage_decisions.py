@@ -5,7 +5,7 @@
 
 Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
 (all parts), triage_tuning4/*.yaml and triage_tuning5/*.yaml (tuning only), and triage_tuning6/*.yaml and
-triage_tuning7/*.yaml and triage_tuning8/*.yaml (both halves)
+triage_tuning7/*.yaml, triage_tuning8/*.yaml and triage_tuning9/*.yaml (both halves)
 is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).
@@ -24,6 +24,7 @@ from bench.triage_eval import (
     DEFAULT_CASES,
     EIGHTH_SET,
     FIFTH_TUNING,
+    NINTH_SET,
     SECOND_BLIND_CASES,
     SEVENTH_SET,
     SIXTH_SET,
@@ -44,6 +45,7 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
     named += [(f"triage_tuning6#{case['id']}", case) for case in fourth_tuning(SIXTH_SET)]
     named += [(f"triage_tuning7#{case['id']}", case) for case in fourth_tuning(SEVENTH_SET)]
     named += [(f"triage_tuning8#{case['id']}", case) for case in fourth_tuning(EIGHTH_SET)]
+    named += [(f"triage_tuning9#{case['id']}", case) for case in fourth_tuning(NINTH_SET)]
     return named
 
 

@@ -14,8 +14,8 @@ file per voice by writers who never saw the rules, labelled by the third set's L
 it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
 whatever --part says (one line for all of it, one per voice, one per class). The fifth set
 (tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
-too, with the same lines. The sixth, seventh and eighth sets (tests/data/triage_tuning6/, triage_tuning7/
-and triage_tuning8/, 300 notes each) come last, each in two halves chosen by the same hash: `"part":
+too, with the same lines. The sixth to ninth sets (tests/data/triage_tuning6/ to triage_tuning9/, 300 notes
+each) come last, each in two halves chosen by the same hash: `"part":
 "tuning"` may be read and tuned on, `"part": "cold_check"` is not read (only its figures), so it says how
 far tuning on the other half carries to new wording. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
@@ -57,7 +57,8 @@ TUNING_ONLY = (FOURTH_TUNING, FIFTH_TUNING)
 SIXTH_SET = DATA / "triage_tuning6"
 SEVENTH_SET = DATA / "triage_tuning7"
 EIGHTH_SET = DATA / "triage_tuning8"
-HALVED_SETS = (SIXTH_SET, SEVENTH_SET, EIGHTH_SET)
+NINTH_SET = DATA / "triage_tuning9"
+HALVED_SETS = (SIXTH_SET, SEVENTH_SET, EIGHTH_SET, NINTH_SET)
 HALVES = ("tuning", "cold_check")
 CLASSES = (
     "child_at_risk",
@@ -264,8 +265,8 @@ def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
 
 
 def halved_set(part: str, folder: Path = SIXTH_SET) -> list[dict[str, Any]]:
-    """A halved set's (the sixth by default, or the seventh or eighth) tuning half, or its cold check half,
-    which is never read when tuning (`held_back` picks it)."""
+    """A halved set's (the sixth by default, or the seventh, eighth or ninth) tuning half, or its cold
+    check half, which is never read when tuning (`held_back` picks it)."""
     if part not in HALVES:
         raise ValueError(f"part must be one of {HALVES}")
     cases = fourth_tuning(folder)
