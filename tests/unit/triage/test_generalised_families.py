@@ -1538,3 +1538,57 @@ def test_the_callers_own_email_is_not_a_digital_need(decide):
         "I've tried the number twice so I'm sending an email as well. She needs her prescription picking up."
     )
     assert decision.needs == ["prescriptions"], decision.reasons
+
+
+# --- ninth set's tuning half (issue 20): pets by slang breed or litter; figures of speech; someone staying;
+# a device asking for a password; a unit or a career someone worked in; money said to be lost or not
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "pls can sum1 walk tyson n duke theyre rotties, my partner normally does it",
+        "Going in for an op. Needs the cat fed and the litter tray emptied.",
+    ],
+)
+def test_pets_by_slang_breed_or_litter_are_pet_care(decide, notes):
+    decision = decide(notes)
+    assert decision.needs == ["dog_walking"], decision.reasons
+    assert decision.tier == "mutual_aid"
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "His shopping's got a bit hit and miss, could someone do a weekly shop?",
+        "Tom's mum is away but his aunt is moving in to stay with him so he won't be on his own."
+        " Could someone walk the dog?",
+        "My daughter bought me a tablet; it keeps asking for passwords I never set. Could someone help me?",
+        "I was ten years in the domestic abuse unit with the police. I need help with my iPad.",
+        "Twenty years as a safeguarding lead in adult social care, now retired. Need library books returned.",
+        "Police: he spotted the scam and hung up. No details given, no money lost. Wants a weekly shop.",
+    ],
+)
+def test_background_in_the_ninth_sets_wording_is_not_escalated(decide, notes):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    assert decision.tier != "statutory"
+    assert "financial" not in decision.needs
+    assert "personal_care" not in decision.needs
+
+
+@pytest.mark.parametrize(
+    ("notes", "safeguarding", "need"),
+    [
+        ("Her partner hits her; the domestic abuse team know her.", True, None),
+        ("Tom's mum is in hospital and he is on his own; he's autistic.", True, None),
+        ("Her grandson keeps asking for her PIN and takes her pension.", True, None),
+        ("She has no money for the gas.", False, "financial"),
+        ("He hasn't got any money till Friday.", False, "financial"),
+    ],
+)
+def test_the_ninth_sets_exceptions_leave_the_real_thing(decide, notes, safeguarding, need):
+    decision = decide(notes)
+    assert decision.safeguarding == safeguarding, decision.reasons
+    if need:
+        assert need in decision.needs
