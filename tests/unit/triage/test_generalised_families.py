@@ -1445,8 +1445,9 @@ def test_no_heating_with_young_children_or_for_an_old_person_alone_is_the_counci
 
 
 def test_figures_of_speech_and_passing_denials_are_not_needs_or_concerns(decide):
+    # ("don't panic" is read as panic: an exception for it hid "don't panic, but I can't set foot outside")
     decision = decide(
-        "I'm not homeless or anything, don't panic, ha ha, I've my own wee house. I'm grand apart from "
+        "I'm not homeless or anything, ha ha, I've my own wee house. I'm grand apart from "
         "feeling like I've been hit by a bus. I need my prescription collected."
     )
     assert decision.needs == ["prescriptions"], decision.reasons
@@ -1592,3 +1593,82 @@ def test_the_ninth_sets_exceptions_leave_the_real_thing(decide, notes, safeguard
     assert decision.safeguarding == safeguarding, decision.reasons
     if need:
         assert need in decision.needs
+
+
+# --- the night's safety review: a helper's 123 probe sentences written against tonight's changes found 27
+# that the changes made worse; the changes were narrowed and these are tests now
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Her face looks like she's been hit by a bus, she says she fell but she won't look at me and he was"
+        " shouting all night.",
+        "Open on the domestic abuse desk; high risk, perpetrator still living with her and the baby.",
+        "A man on the phone asked for her pin and she gave it, £2,000 has gone out since.",
+        "Her laptop screen asked for her password, now a man has control of it and money is leaving.",
+        "Her nephew is her attorney and handles all her money, he's bought himself a car with it.",
+        "Normally he is not left on his own, his wife does everything, but she was rushed into hospital last"
+        " night and he has dementia.",
+        "She won't be on her own after Friday when her niece arrives, but tonight she's alone, her carer is"
+        " in hospital and she has Alzheimer's.",
+    ],
+)
+def test_the_nights_exceptions_do_not_hide_a_current_risk(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        (
+            "I'm a skint student nurse on placement, can anyone help me out till my bursary comes in?",
+            "financial",
+        ),
+        ("Her money doesn't stretch to the end of the month any more and she's skipping meals.", "financial"),
+        ("Employer hasn't paid his wages for six weeks.", "financial"),
+        ("His income dried up when the café shut in March and he's got nothing coming in.", "financial"),
+        ("She wants to talk to someone about her finances, her husband always dealt with them.", "financial"),
+        ("They have £12 between them; dad's money is in his account and Ryan can't get at it.", "financial"),
+        (
+            "She's under so much stress she was physically sick this morning and is shaking on the phone.",
+            "mental_health",
+        ),
+        ("Single dad with three kids, massively stressed and at breaking point.", "mental_health"),
+        ("Says she's so stressed she feels like she's losing her mind.", "mental_health"),
+        (
+            "I tell myself don't panic, don't panic, but I can't set foot outside the front door any more.",
+            "mental_health",
+        ),
+        ("She'd love to video call the grandkids in Canada.", "digital"),
+        ("Can a volunteer pop round and go through WhatsApp with her?", "digital"),
+        ("Mystified by the GP app, he has to ring the surgery at 8 every morning.", "digital"),
+        ("Grandson put WhatsApp on her phone but she hasn't a clue.", "digital"),
+        ("He keeps pressing the wrong thing on FaceTime and cutting his daughter off.", "digital"),
+        ("Unsure how the NHS app works.", "digital"),
+        ("What she needs is a home care worker to help her wash.", "personal_care"),
+    ],
+)
+def test_the_nights_narrowing_does_not_drop_a_real_need(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        (
+            "I'm just hoping she won't wake up again tonight, she's teething; need nappies dropped round.",
+            None,
+        ),
+        ("After the volunteer showed her the tablet twice she's finally worked out how.", None),
+        (
+            "Cats from next door keep ripping open the litter bags by the bins; who do I report it to?",
+            "dog_walking",
+        ),
+    ],
+)
+def test_the_nights_new_terms_do_not_raise_routine_wording(decide, notes, need):
+    decision = decide(notes)
+    assert not decision.safeguarding, decision.reasons
+    if need:
+        assert need not in decision.needs
