@@ -15,9 +15,9 @@ it has no held-back part, every case of it may be read and tuned on, so its line
 whatever --part says (one line for all of it, one per voice, one per class). The fifth set
 (tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
 too, with the same lines. The sixth to ninth sets (tests/data/triage_tuning6/ to triage_tuning9/, 300 notes
-each) come last, each in two halves chosen by the same hash: `"part":
-"tuning"` may be read and tuned on, `"part": "cold_check"` is not read (only its figures), so it says how
-far tuning on the other half carries to new wording. Cases are a YAML
+each) come last, each in two halves chosen by the same hash: `"part": "tuning"` may be read and tuned on,
+`"part": "cold_check"` is not read (only its figures), so it says how far tuning on the other half carries
+to new wording. Cases are a YAML
 list (or JSON lines) of: id, notes, optional flags / age / given_needs, and the expected tier, needs,
 safeguarding and (optionally) urgency; or a mapping whose `cases` each hold notes, optional flags and
 `expected` {tier, needs, safeguarding}. --part picks each blind set's held-back cases (kept out of rule

@@ -3,8 +3,8 @@
 Only words of at least `min_length` letters are tried, never a word the rules already know or a stop-list
 word, and only against targets that start with the same letter, with a high score cut-off. A word written
 with a capital inside a sentence ("Mr Harold Tennant", "the Hosking family") is a name, not a misspelling:
-it is not tried (a capital after a stop, a colon, a dash or a line break, or in a note written in capitals,
-still is).
+it is not tried (a capital after a stop, a colon, a comma, a number, a dash or a line break, or in a note
+written in capitals, still is).
 """
 
 from __future__ import annotations
@@ -78,11 +78,12 @@ class FuzzyMatcher:
         return (best[0], round(best[1], 1)) if best else None
 
 
-_NAME_AFTER = re.compile(r"[A-Za-z0-9,&'’]")
+_NAME_AFTER = re.compile(r"[A-Za-z&'’]")
 
 
 def _is_name(text: str, start: int) -> bool:
-    """A capitalised word carrying on a sentence: what comes before it (past spaces) is a word or a comma."""
+    """A capitalised word carrying on a sentence: what comes before it (past spaces) ends a word. (After a
+    comma or a number it may be a list's item or a dose: "Needs: Shoping, Medz", "took 30 Paracetemol".)"""
     if not text[start].isupper():
         return False
     before = text[:start].rstrip(" \t")

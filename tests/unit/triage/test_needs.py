@@ -139,9 +139,11 @@ def test_a_lower_case_or_shouted_lookalike_is_still_fuzzy_matched(decide, notes)
 def test_a_capital_after_a_stop_or_a_colon_is_still_read_as_a_misspelling(rules):
     from triage.fuzzy import _is_name
 
-    text = "Name: Joan. Shoping needed. Req: Shoping"
+    text = "Name: Joan. Shoping needed. Req: Shoping, Medz. Took 30 Paracetemol"
     assert not _is_name(text, text.index("Shoping"))
     assert not _is_name(text, text.rindex("Shoping"))
+    assert not _is_name(text, text.index("Medz"))
+    assert not _is_name(text, text.index("Paracetemol"))
     assert _is_name("for Mr Tennant", len("for Mr "))
 
 
