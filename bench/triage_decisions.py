@@ -22,12 +22,9 @@ from typing import Any
 from bench.triage_eval import (
     BLIND_CASES,
     DEFAULT_CASES,
-    EIGHTH_SET,
-    FIFTH_TUNING,
-    NINTH_SET,
+    HALVED_SETS,
     SECOND_BLIND_CASES,
-    SEVENTH_SET,
-    SIXTH_SET,
+    TUNING_ONLY,
     fourth_tuning,
     load_cases,
     third_evaluation,
@@ -40,12 +37,8 @@ def all_cases() -> list[tuple[str, dict[str, Any]]]:
     for path in (DEFAULT_CASES, BLIND_CASES, SECOND_BLIND_CASES):
         named += [(f"{path.name}#{index}", case) for index, case in enumerate(load_cases(path))]
     named += [(f"triage_eval3#{case['id']}", case) for case in third_evaluation("all")]
-    named += [(f"triage_tuning4#{case['id']}", case) for case in fourth_tuning()]
-    named += [(f"triage_tuning5#{case['id']}", case) for case in fourth_tuning(FIFTH_TUNING)]
-    named += [(f"triage_tuning6#{case['id']}", case) for case in fourth_tuning(SIXTH_SET)]
-    named += [(f"triage_tuning7#{case['id']}", case) for case in fourth_tuning(SEVENTH_SET)]
-    named += [(f"triage_tuning8#{case['id']}", case) for case in fourth_tuning(EIGHTH_SET)]
-    named += [(f"triage_tuning9#{case['id']}", case) for case in fourth_tuning(NINTH_SET)]
+    for folder in (*TUNING_ONLY, *HALVED_SETS):  # every case of each, both halves of a halved set
+        named += [(f"{folder.name}#{case['id']}", case) for case in fourth_tuning(folder)]
     return named
 
 
