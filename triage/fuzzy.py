@@ -86,8 +86,10 @@ def _is_name(text: str, start: int) -> bool:
     comma or a number it may be a list's item or a dose: "Needs: Shoping, Medz", "took 30 Paracetemol".)"""
     if not text[start].isupper():
         return False
-    before = text[:start].rstrip(" \t")
-    return bool(before) and bool(_NAME_AFTER.fullmatch(before[-1]))
+    before = start - 1
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    return before >= 0 and bool(_NAME_AFTER.fullmatch(text[before]))
 
 
 def _mostly_capitals(text: str) -> bool:
