@@ -93,5 +93,5 @@ def _is_name(text: str, start: int) -> bool:
 
 
 def _mostly_capitals(text: str) -> bool:
-    letters = [char for char in text if char.isalpha()]
-    return bool(letters) and sum(char.isupper() for char in letters) > len(letters) / 2
+    letters = sum(map(str.isalpha, text))
+    return bool(letters) and sum(map(str.isupper, text)) > letters / 2

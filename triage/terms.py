@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from triage.errors import TermSyntaxError
 from triage.text import MIN_ENDING, MIN_STEM, Notes
@@ -62,7 +62,16 @@ class CompiledTerm:
 def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     if not isinstance(term, str) or not term.strip():
         raise TermSyntaxError("a term must be a non-empty string")
-    parser = _Parser(term, lists or {})
+    names = sorted({found[1:] for found in _LIST.findall(term.lower())})
+    used = tuple((name, (lists or {}).get(name)) for name in names)
+    return _compiled_term(term, used)
+
+
+@lru_cache(maxsize=16384)
+def _compiled_term(term: str, used: tuple[tuple[str, tuple[str, ...] | None], ...]) -> CompiledTerm:
+    """A term compiled with the word lists it names (`used`), kept for the next load of the same rules."""
+    lists = {name: entries for name, entries in used if entries is not None}
+    parser = _Parser(term, lists)
     pattern, size, single, gate = parser.sequence(top=True)
     if not parser.has_word:
         raise TermSyntaxError(f"{term!r} holds no word")
@@ -243,6 +252,13 @@ def _alternative_regex(alternative: str) -> str:
     return core
 
 
+@lru_cache(maxsize=8192)
+def _whole_words(body: str) -> re.Pattern[str]:
+    """A term set's regex, kept: the rules hold a few thousand (more than `re`'s own cache), and loading
+    changed rules (a test's copy, a reload) compiles again only the sets whose terms changed."""
+    return re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
 class TermSet:
     """A list of terms searched together; finds which term matched and where.
 
@@ -256,7 +272,7 @@ class TermSet:
         self.compiled = tuple(compile_term(term, lists) for term in terms)
         ordered = sorted(enumerate(self.compiled), key=lambda item: (-item[1].size, -len(item[1].text)))
         body = "|".join(f"(?P<t{index}>{term.pattern})" for index, term in ordered)
-        self._regex = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])") if self.compiled else None
+        self._regex = _whole_words(body) if self.compiled else None
         # Each distinct clause is a bit; a key sets the bits of the clauses it meets; a term can match when
         # every bit of its mask is met. `masks`: each term's mask and first keys.
         bits: dict[frozenset[str], int] = {}
@@ -361,40 +377,46 @@ _INDEXED = "_indexed_terms"
 class TermIndex:
     """The term sets of a rule set by the keys their terms need (`TermSet.find`): for one set of notes, the
     clause bits each set's keys there meet, found in one pass over the notes' keys (`index_notes`) rather
-    than a set intersection for each of a few hundred sets on every call."""
+    than a set intersection for each of a few hundred sets on every call.
+
+    Every set's clause bits sit side by side in one wide integer (each set at its own offset), and each key
+    holds the bits it meets of every set, so reading a note is one OR per key it holds."""
 
     def __init__(self, term_sets: Iterable[TermSet]) -> None:
-        self._slots: dict[TermSet, int] = {}
-        by_key: dict[str, list[tuple[int, int]]] = {}
+        self._slots: dict[TermSet, tuple[int, int]] = {}  # offset and mask of each set's clause bits
+        by_key: dict[str, int] = {}
+        offset = 0
         for term_set in term_sets:
             if term_set in self._slots:
                 continue
-            slot = self._slots[term_set] = len(self._slots)
+            width = max((bits.bit_length() for bits in term_set._key_masks.values()), default=0)
+            self._slots[term_set] = (offset, (1 << width) - 1)
             for key, bits in term_set._key_masks.items():
-                by_key.setdefault(key, []).append((slot, bits))
-        self._by_key = {key: tuple(found) for key, found in by_key.items()}
+                by_key[key] = by_key.get(key, 0) | bits << offset
+            offset += width
+        self._by_key = by_key
+        self._keys = frozenset(by_key)
 
     def __len__(self) -> int:
         return len(self._slots)
 
     def read(self, keys: Iterable[str]) -> IndexedNotes:
-        met = [0] * len(self._slots)
         by_key = self._by_key
-        for key in keys:
-            for slot, bits in by_key.get(key, ()):
-                met[slot] |= bits
+        met = 0
+        for key in self._keys.intersection(keys):  # most of a note's keys (stems, endings) need no term
+            met |= by_key[key]
         return IndexedNotes(self._slots, met)
 
 
 @dataclass(frozen=True)
 class IndexedNotes:
-    slots: Mapping[TermSet, int]
-    met: list[int]
+    slots: Mapping[TermSet, tuple[int, int]]
+    met: int
 
     def met_of(self, term_set: TermSet) -> int | None:
         """The clause bits the notes meet of a set of the index; None for a set it does not hold."""
         slot = self.slots.get(term_set)
-        return None if slot is None else self.met[slot]
+        return None if slot is None else self.met >> slot[0] & slot[1]
 
 
 def index_notes(notes: Notes, index: TermIndex) -> None:

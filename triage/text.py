@@ -14,7 +14,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z0-9]+)*")
 _PART = re.compile(r"[a-z]+|[0-9]+")
@@ -77,10 +77,9 @@ class Notes:
         """What a term may need of these notes (terms.py): each word, each `stem*` (3 letters or more)
         and each `*ending` (4 or more) of a word, and ',' and '.' when the doc holds them; a term needing
         a key that is not here cannot match."""
-        keys = set(self.words)
+        keys: set[str] = set()
         for word in self.words:
-            keys.update([word[:end] + "*" for end in range(MIN_STEM, len(word) + 1)])
-            keys.update(["*" + word[start:] for start in range(len(word) - MIN_ENDING + 1)])
+            keys.update(_word_keys(word))
         keys.update(pause for pause in ",." if pause in self.doc)
         return frozenset(keys)
 
@@ -115,6 +114,14 @@ class Notes:
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last, as written in the notes."""
         return self.text[self.tokens[first].start : self.tokens[last].end]
+
+
+@lru_cache(maxsize=65536)
+def _word_keys(word: str) -> tuple[str, ...]:
+    """A word, its `stem*` keys and its `*ending` keys (`Notes.keys`); words recur from note to note."""
+    stems = [word[:end] + "*" for end in range(MIN_STEM, len(word) + 1)]
+    endings = ["*" + word[start:] for start in range(len(word) - MIN_ENDING + 1)]
+    return (word, *stems, *endings)
 
 
 def fold(text: str) -> str:

@@ -71,6 +71,18 @@ def test_bad_terms_are_refused(term, problem):
         compile_term(term, LISTS)
 
 
+def test_a_term_is_compiled_again_when_a_word_list_it_names_changes():
+    """Compiled terms are kept from one load of the rules to the next; a changed word list is a new term."""
+    notes = tokenize("out of insulin and inhalers", ABBREVIATIONS, frozenset())
+    before = TermSet(["out of @meds"], LISTS)
+    after = TermSet(["out of @meds"], {"meds": ("inhalers",), "other": ("x",)})
+    assert [notes.quote(hit.first, hit.last) for hit in before.find(notes)] == ["out of insulin"]
+    assert after.find(notes) == []
+    assert compile_term("out of @meds", LISTS) is compile_term("out of @meds", {**LISTS, "other": ("x",)})
+    with pytest.raises(TermSyntaxError, match="unknown word list"):
+        compile_term("out of @meds", {"other": ("x",)})
+
+
 @pytest.mark.parametrize(
     ("term", "gate"),
     [
