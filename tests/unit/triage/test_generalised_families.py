@@ -1672,3 +1672,36 @@ def test_the_nights_new_terms_do_not_raise_routine_wording(decide, notes, need):
     assert not decision.safeguarding, decision.reasons
     if need:
         assert need not in decision.needs
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Police came round about the burglary next door and she's too shaken to go to the shops; needs a shop.",
+        "Attended Mr Tait following his report of a scam phone call; he asked us for help with his shopping.",
+        "Got a letter last week but thought it was a scam, can someone check it and post my gas reading?",
+        "She went to a talk on fraud at the library and now wants someone to help her set up online banking.",
+        "My son keeps ringing from Spain worried sick about me and made me fill this in; I need my bins out.",
+        "Gas man said he was from the council but she asked for ID and he left; she wants a lift to the GP.",
+    ],
+)
+def test_a_police_visit_a_scam_named_or_a_worried_son_ringing_is_not_safeguarding(decide, notes):
+    """A scam, a caller claiming to be an official, or the police named in passing are no concern on
+    their own: something must be lost or still going on, or someone harmed."""
+    assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Police called last night, he hit her again and she has a bruise on her cheek.",
+        "The scammers keep ringing her every day and she's already sent them £400 in vouchers.",
+        "He was conned out of his savings by a man at the door last week.",
+        "A man said he was from the water board, she let him in and now her purse is gone.",
+        "Fraud team rang him and he has moved his savings to a safe account they gave him.",
+        "Her ex keeps turning up at the flat at night and banging on the windows.",
+        "The scam is still going on, the man rings her daily about the prize and she believes him.",
+    ],
+)
+def test_a_scam_under_way_a_claimed_official_let_in_or_abuse_with_the_police_still_count(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
