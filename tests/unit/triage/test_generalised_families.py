@@ -1705,3 +1705,35 @@ def test_a_police_visit_a_scam_named_or_a_worried_son_ringing_is_not_safeguardin
 )
 def test_a_scam_under_way_a_claimed_official_let_in_or_abuse_with_the_police_still_count(decide, notes):
     assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Advice given, crime reference issued. She still needs someone to fetch her shopping on Friday.",
+        "He told his form tutor he's fine now; mum asks for a volunteer to walk the dog while she recovers.",
+        "REFERRAL FORM - Primary Care Network. Mr Ames would like a weekly check-in call.",
+        "Citizens Advice already sorted her pension credit; she only needs her prescription collected.",
+        "Her entitlements were all checked by the council last year; could someone take her bins out?",
+    ],
+)
+def test_advice_a_form_or_citizens_advice_named_in_passing_is_no_advice_need(decide, notes):
+    decision = decide(notes)
+    assert "advice" not in decision.needs, decision.reasons
+    assert decision.tier == "mutual_aid", decision.reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She wants advice about her rights as a tenant.",
+        "Can't make head or tail of the PIP form and it's due back in three weeks.",
+        "This Universal Credit form is killing me.",
+        "Citizens Advice - onward referral for a debt appointment.",
+        "Not sure whether he is eligible for pension credit, could someone check?",
+        "Request: signposting to a local carers' group.",
+        "Please advise.",
+    ],
+)
+def test_advice_asked_for_or_a_form_that_troubles_is_still_advice(decide, notes):
+    assert "advice" in decide(notes).needs, decide(notes).reasons
