@@ -1677,7 +1677,7 @@ def test_the_nights_new_terms_do_not_raise_routine_wording(decide, notes, need):
 @pytest.mark.parametrize(
     "notes",
     [
-        "Police came round about the burglary next door and she's too shaken to go to the shops; needs a shop.",
+        "Police came round about the burglary next door and she's too shaken to go out; needs a shop.",
         "Attended Mr Tait following his report of a scam phone call; he asked us for help with his shopping.",
         "Got a letter last week but thought it was a scam, can someone check it and post my gas reading?",
         "She went to a talk on fraud at the library and now wants someone to help her set up online banking.",
