@@ -1728,7 +1728,7 @@ def test_advice_a_form_or_citizens_advice_named_in_passing_is_no_advice_need(dec
     [
         "She wants advice about her rights as a tenant.",
         "Can't make head or tail of the PIP form and it's due back in three weeks.",
-        "This Universal Credit form is killing me.",
+        "The council tax reduction form is so daunting, twenty pages of it.",
         "Citizens Advice - onward referral for a debt appointment.",
         "Not sure whether he is eligible for pension credit, could someone check?",
         "Request: signposting to a local carers' group.",
@@ -1737,3 +1737,27 @@ def test_advice_a_form_or_citizens_advice_named_in_passing_is_no_advice_need(dec
 )
 def test_advice_asked_for_or_a_form_that_troubles_is_still_advice(decide, notes):
     assert "advice" in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Adult Social Care - closure and signposting. Mrs Lowe would like a weekly phone call.",
+        "Learner: 18 y/o, Level 3 Health & Social Care; needs a food parcel this week.",
+        "Known to Adult Social Care years ago. He'd like his prescription picked up.",
+    ],
+)
+def test_social_care_named_as_a_department_a_course_or_a_past_assessment_is_no_care_need(decide, notes):
+    assert "personal_care" not in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "She needs social care, she can't get herself washed any more.",
+        "She needs a referral to social care for help at home.",
+        "Asking for social care support for her dad.",
+    ],
+)
+def test_social_care_asked_for_is_a_care_need(decide, notes):
+    assert "personal_care" in decide(notes).needs, decide(notes).reasons
