@@ -168,21 +168,31 @@ def _flattened(case: dict[str, Any], case_id: str) -> dict[str, Any]:
     return {"id": case_id, **flat, **expected}
 
 
-def evaluate(
+@dataclass(frozen=True)
+class Decided:
+    """One case triaged: the decision, with the second opinion on top (`after`), and the time each took."""
+
+    case: dict[str, Any]
+    decision: TriageDecision
+    elapsed: float
+    after: TriageDecision | None = None
+    extra: float = 0.0
+
+
+def decide(
     cases: list[dict[str, Any]],
     rules_folder: str | None = None,
     repeat: int = 1,
     cpu: bool = False,
     second_opinion: SecondOpinion | None = None,
-) -> tuple[dict[str, Any], list[str]]:
-    """The scores of the rules; with `second_opinion`, also (`second_opinion` in the summary) the scores
-    of the same decisions with the second opinion applied on top, timed as the rules plus it."""
+) -> list[Decided]:
+    """Triage every case once (timed `repeat` times, keeping the fastest), and apply `second_opinion`."""
     rules = load_rules(rules_folder)
-    scores, raised = Scores(), Scores()
-    changed = 0
     clock = time.thread_time if cpu else time.perf_counter
+    decided = []
     for case in cases:
         elapsed = extra = float("inf")
+        after = None
         for _ in range(max(1, repeat)):
             started = clock()
             decision = triage(
@@ -197,20 +207,58 @@ def evaluate(
                 started = clock()
                 after = apply_second_opinion(decision, case["notes"], second_opinion)
                 extra = min(extra, clock() - started)
-        scores.seconds += elapsed
-        scores.timings.append(elapsed)
-        scores.add(case, decision)
-        if second_opinion is not None:
-            raised.seconds += elapsed + extra
-            raised.timings.append(elapsed + extra)
-            raised.add(case, after)
-            changed += after is not decision
-    summary = scores.summary(rules.rules_version)
+        decided.append(Decided(case, decision, elapsed, after, extra if after is not None else 0.0))
+    return decided
+
+
+def summarise(
+    decided: list[Decided], rules_version: str, second_opinion: SecondOpinion | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The scores of decided cases; with `second_opinion`, also (`second_opinion` in the summary) the scores
+    of the same decisions with the second opinion applied on top, timed as the rules plus it."""
+    scores, raised = Scores(), Scores()
+    changed = 0
+    for one in decided:
+        scores.seconds += one.elapsed
+        scores.timings.append(one.elapsed)
+        scores.add(one.case, one.decision)
+        if second_opinion is not None and one.after is not None:
+            raised.seconds += one.elapsed + one.extra
+            raised.timings.append(one.elapsed + one.extra)
+            raised.add(one.case, one.after)
+            changed += one.after is not one.decision
+    summary = scores.summary(rules_version)
     if second_opinion is not None:
-        with_it = raised.summary(rules.rules_version)
+        with_it = raised.summary(rules_version)
         del with_it["rules_version"]
         summary["second_opinion"] = {"version": second_opinion.version, "raised": changed, **with_it}
     return summary, scores.failures
+
+
+def evaluate(
+    cases: list[dict[str, Any]],
+    rules_folder: str | None = None,
+    repeat: int = 1,
+    cpu: bool = False,
+    second_opinion: SecondOpinion | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The scores of the rules on `cases` (`decide`, then `summarise`)."""
+    decided = decide(cases, rules_folder, repeat, cpu, second_opinion)
+    return summarise(decided, load_rules(rules_folder).rules_version, second_opinion)
+
+
+def _grouped(
+    cases: list[dict[str, Any]], options: argparse.Namespace, opinion: SecondOpinion | None
+) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """Each group of a set (`third_evaluation_groups`) scored, every case of the set triaged once."""
+    by_id = {id(one.case): one for one in decide(cases, options.rules, options.repeat, options.cpu, opinion)}
+    version = load_rules(options.rules).rules_version
+    scored = []
+    for group, members in third_evaluation_groups(cases):
+        if members:
+            summary, failures = summarise([by_id[id(case)] for case in members], version, opinion)
+            scored.append((group, summary, failures))
+    return scored
 
 
 def _problems(
@@ -318,27 +366,19 @@ def main(arguments: list[str] | None = None) -> int:
             print("\n".join(failures), file=sys.stderr)
         print(json.dumps({"cases": path.name, "part": part, **summary}))
     if not options.cases:
-        for group, cases in third_evaluation_groups(third_evaluation(options.part)):
-            summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
+        for group, summary, failures in _grouped(third_evaluation(options.part), options, opinion):
             if options.failures and group == "all":
                 print("\n".join(failures), file=sys.stderr)
             line = {"cases": THIRD_EVALUATION.name, "part": options.part, "group": group, **summary}
             print(json.dumps(line))
         for folder in TUNING_ONLY:
-            tuning = fourth_tuning(folder)
-            for group, cases in third_evaluation_groups(tuning) if tuning else []:
-                if not cases:
-                    continue
-                summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
+            for group, summary, failures in _grouped(fourth_tuning(folder), options, opinion):
                 if options.failures and group == "all":
                     print("\n".join(failures), file=sys.stderr)
                 line = {"cases": folder.name, "part": "tuning_only", "group": group, **summary}
                 print(json.dumps(line))
         for folder, part in ((folder, part) for folder in HALVED_SETS for part in HALVES):
-            for group, cases in third_evaluation_groups(halved_set(part, folder)):
-                if not cases:
-                    continue
-                summary, failures = evaluate(cases, options.rules, options.repeat, options.cpu, opinion)
+            for group, summary, failures in _grouped(halved_set(part, folder), options, opinion):
                 if options.failures and group == "all" and part == "tuning":
                     print("\n".join(failures), file=sys.stderr)
                 line = {"cases": folder.name, "part": part, "group": group, **summary}

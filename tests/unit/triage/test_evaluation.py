@@ -4,6 +4,7 @@ fast staff notes, residents' own words), both written without seeing the rules."
 
 import json
 import re
+from argparse import Namespace
 
 import pytest
 
@@ -13,13 +14,17 @@ from bench.triage_eval import (
     FIRST_HELD_BACK,
     HELD_BACK,
     SECOND_BLIND_CASES,
+    _grouped,
     evaluate,
+    fourth_tuning,
     held_back_indices,
     load_cases,
     main,
     select_part,
+    third_evaluation_groups,
 )
 from triage import load_rules
+from triage.second_opinion import load_second_opinion
 
 NEGATED_RISK = re.compile(
     r"\b(no thoughts|denies|not suicidal|no safeguarding|no concerns|no signs|no evidence|no history|no risk"
@@ -164,3 +169,26 @@ def test_scores_on_the_third_evaluations_tuning_half():
     assert summary["unsafe_to_mutual_aid"] == 0, failures
     assert summary["tier_accuracy"] >= 0.92
     assert summary["need_recall"] >= 0.88
+
+
+def test_each_group_scores_as_the_group_alone_would_with_every_case_triaged_once():
+    """The bench triages a set once and scores each group (all, each voice, each class) from those
+    decisions: the same figures as evaluating each group on its own, timings aside."""
+    untimed = ("ms_per_note", "p99_ms_per_note")
+
+    def figures(summary):
+        kept = {key: value for key, value in summary.items() if key not in untimed}
+        kept["second_opinion"] = {k: v for k, v in summary["second_opinion"].items() if k not in untimed}
+        return kept
+
+    opinion = load_second_opinion()
+    cases = fourth_tuning()[:60]
+    options = Namespace(rules=None, repeat=1, cpu=False)
+    grouped = {group: figures(summary) for group, summary, _ in _grouped(cases, options, opinion)}
+    alone = {
+        group: figures(evaluate(members, second_opinion=opinion)[0])
+        for group, members in third_evaluation_groups(cases)
+        if members
+    }
+    assert grouped == alone
+    assert grouped["all"]["count"] == 60
