@@ -1678,6 +1678,8 @@ def test_the_nights_new_terms_do_not_raise_routine_wording(decide, notes, need):
     "notes",
     [
         "Police came round about the burglary next door and she's too shaken to go out; needs a shop.",
+        "My son is a police officer and checks on her most days; she'd like her library books returned.",
+        "Police came to see him about the scam call he reported; he needs a lift to the GP.",
         "Attended Mr Tait following his report of a scam phone call; he asked us for help with his shopping.",
         "Got a letter last week but thought it was a scam, can someone check it and post my gas reading?",
         "She went to a talk on fraud at the library and now wants someone to help her set up online banking.",
@@ -1695,6 +1697,11 @@ def test_a_police_visit_a_scam_named_or_a_worried_son_ringing_is_not_safeguardin
     "notes",
     [
         "Police called last night, he hit her again and she has a bruise on her cheek.",
+        "Police were called to a domestic at the address last night.",
+        "Police have been out twice this week because of him.",
+        "Police attended after a disturbance, he has been arrested.",
+        "She rang the police on him last week, he is back now.",
+        "Police are involved with the family.",
         "The scammers keep ringing her every day and she's already sent them £400 in vouchers.",
         "He was conned out of his savings by a man at the door last week.",
         "A man said he was from the water board, she let him in and now her purse is gone.",
