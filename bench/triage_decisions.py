@@ -5,7 +5,7 @@
 
 Each case of tests/data/triage_cases.yaml, triage_blind.yaml, triage_blind2.yaml, triage_eval3/*.yaml
 (all parts), triage_tuning4/*.yaml and triage_tuning5/*.yaml (tuning only), and triage_tuning6/*.yaml and
-triage_tuning7/*.yaml, triage_tuning8/*.yaml and triage_tuning9/*.yaml (both halves)
+triage_tuning7/*.yaml to triage_tuning10/*.yaml (both halves)
 is triaged with its given needs, flags and age; the whole decision is kept (tier, needs,
 safeguarding, urgency, every reason with its rule, conclusion, evidence and detail, and the rules version).
 --diff prints only counts and case ids that differ, never the notes (half of triage_eval3 is held back).

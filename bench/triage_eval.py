@@ -14,7 +14,7 @@ file per voice by writers who never saw the rules, labelled by the third set's L
 it has no held-back part, every case of it may be read and tuned on, so its lines say `"part": "tuning_only"`
 whatever --part says (one line for all of it, one per voice, one per class). The fifth set
 (tests/data/triage_tuning5/, 295 notes in the same six voices, written the same way) follows it, tuning only
-too, with the same lines. The sixth to ninth sets (tests/data/triage_tuning6/ to triage_tuning9/, 300 notes
+too, with the same lines. The sixth to tenth sets (tests/data/triage_tuning6/ to triage_tuning10/, 300 notes
 each) come last, each in two halves chosen by the same hash: `"part": "tuning"` may be read and tuned on,
 `"part": "cold_check"` is not read (only its figures), so it says how far tuning on the other half carries
 to new wording. Cases are a YAML
@@ -58,7 +58,8 @@ SIXTH_SET = DATA / "triage_tuning6"
 SEVENTH_SET = DATA / "triage_tuning7"
 EIGHTH_SET = DATA / "triage_tuning8"
 NINTH_SET = DATA / "triage_tuning9"
-HALVED_SETS = (SIXTH_SET, SEVENTH_SET, EIGHTH_SET, NINTH_SET)
+TENTH_SET = DATA / "triage_tuning10"
+HALVED_SETS = (SIXTH_SET, SEVENTH_SET, EIGHTH_SET, NINTH_SET, TENTH_SET)
 HALVES = ("tuning", "cold_check")
 CLASSES = (
     "child_at_risk",
@@ -313,7 +314,7 @@ def fourth_tuning(folder: Path = FOURTH_TUNING) -> list[dict[str, Any]]:
 
 
 def halved_set(part: str, folder: Path = SIXTH_SET) -> list[dict[str, Any]]:
-    """A halved set's (the sixth by default, or the seventh, eighth or ninth) tuning half, or its cold
+    """A halved set's (the sixth by default, or the seventh to tenth) tuning half, or its cold
     check half, which is never read when tuning (`held_back` picks it)."""
     if part not in HALVES:
         raise ValueError(f"part must be one of {HALVES}")

@@ -110,7 +110,8 @@ def test_the_bench_prints_one_line_per_set(capsys):
     seventh = [line for line in lines[3:] if line["cases"] == "triage_tuning7"]
     eighth = [line for line in lines[3:] if line["cases"] == "triage_tuning8"]
     ninth = [line for line in lines[3:] if line["cases"] == "triage_tuning9"]
-    halved = len(sixth) + len(seventh) + len(eighth) + len(ninth)
+    tenth = [line for line in lines[3:] if line["cases"] == "triage_tuning10"]
+    halved = len(sixth) + len(seventh) + len(eighth) + len(ninth) + len(tenth)
     assert len(third) + len(fourth) + len(fifth) + halved == len(lines) - 3
     assert [line["part"] for line in seventh if line["group"] == "all"] == ["tuning", "cold_check"]
     assert lines.index(seventh[0]) > lines.index(sixth[-1])
@@ -119,6 +120,8 @@ def test_the_bench_prints_one_line_per_set(capsys):
     assert lines.index(eighth[0]) > lines.index(seventh[-1])
     assert sum(line["count"] for line in ninth if line["group"] == "all") == 300
     assert lines.index(ninth[0]) > lines.index(eighth[-1])
+    assert sum(line["count"] for line in tenth if line["group"] == "all") == 300
+    assert lines.index(tenth[0]) > lines.index(ninth[-1])
     # the sixth set in two halves by the held-back hash: tuning, then the cold check, 300 notes in all
     halves = [line for line in sixth if line["group"] == "all"]
     assert [line["part"] for line in halves] == ["tuning", "cold_check"]
