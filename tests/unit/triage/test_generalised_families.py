@@ -1768,3 +1768,40 @@ def test_social_care_named_as_a_department_a_course_or_a_past_assessment_is_no_c
 )
 def test_social_care_asked_for_is_a_care_need(decide, notes):
     assert "personal_care" in decide(notes).needs, decide(notes).reasons
+
+
+# --- the tenth set's tuning half (issue 20): concerns said in passing that the rules missed
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Bro has learning disab, lives w mum. Mum taken into hosp last nite, kept in. He's on his own.",
+        "Dad (main carer) taken to the Royal this am in ambulance; son 26 autistic, now home alone.",
+        "Dad has dementia n mum is his carer, she fell this morn n shes in a&e now. Dads home alone.",
+        "I'm autistic. I live with my dad who does the shopping. He's gone to stay with my aunty.",
+        "He has Alzheimer's, his wife does everything for him. She was taken in and they've kept her in.",
+        "Said he doesn't know why he's bothering, been sorting his tablets out, saving em up.",
+        "I've sorted everything, given my stuff away and wrote my letters. Thanks for all the calls.",
+        "He asked me if I'd have his cat after. He's given his guitar to his nephew.",
+        "Husband doesn't like me having my own phone, he checks all my receipts.",
+        "She has no money of her own and joked he'd kill her if he knew she rang.",
+        "My grandson does my banking but he's had my card for months, not sure where the money's going.",
+        "My husband has dementia and is up half the night. I'm that tired I could cry.",
+    ],
+)
+def test_the_tenth_sets_concerns_said_in_passing_are_found(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My daughter had my card details for the online shop once; could someone do a big shop for me?",
+        "Someone had her savings book out on the table when I called; she'd like her library books returned.",
+        "She's gone to stay with her sister for the weekend so could someone walk the dog till Monday?",
+        "He's saving up for a new bike; can someone pick up his mum's prescription?",
+        "I'm that tired after the night shift I could cry, could someone walk Bella this week?",
+        "She gave her old books away to the charity shop and wants help posting the rest.",
+    ],
+)
+def test_the_tenth_sets_new_terms_do_not_raise_routine_wording(decide, notes):
+    assert not decide(notes).safeguarding, decide(notes).reasons
