@@ -1805,3 +1805,58 @@ def test_the_tenth_sets_concerns_said_in_passing_are_found(decide, notes):
 )
 def test_the_tenth_sets_new_terms_do_not_raise_routine_wording(decide, notes):
     assert not decide(notes).safeguarding, decide(notes).reasons
+
+
+# --- the morning's safety review (issue 20): probes a helper wrote from the diff alone, each made worse by
+# the first draft of rules .43-.47 and mended in .48
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "Police attended at 2am last night after neighbours heard her crying, partner had left before.",
+        "Neighbour rang 999 and the police came, he'd had her up against the wall.",
+        "Police involved, she has had a DASH risk assessment and is high risk.",
+        "Mum has been sucked into a romance scam, a man she met on Facebook says he's stuck in Turkey.",
+        "There's a scam going on with a man who's doing her roof, he's up there now.",
+        "Conman at her door right now saying her drive needs redoing.",
+        "Fraudster on the phone to her as we speak, she won't put it down.",
+        "Think Dad's being targeted by scammers, a man rings him at all hours.",
+        "Gran signed up to a fake holiday club at the door, the scammers have her passport number.",
+        "Scam builders are starting work on her roof tomorrow and she thinks they're lovely.",
+        "Man claiming he was from the council has been inside her flat and gone through her drawers.",
+        "Two men said they were from the water board and she let them look round upstairs.",
+        "Her neighbour is a conman and has her wrapped round his finger.",
+        "Her husband keeps ringing her at work to check where she is and who she's with.",
+        "Her boyfriend keeps texting her 50 times a day and goes mad if she doesn't reply.",
+    ],
+)
+def test_the_mornings_narrowing_does_not_hide_a_current_concern(decide, notes):
+    assert decide(notes).safeguarding, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    ("notes", "need"),
+    [
+        ("Advice re council tax reduction, husband passed away last month.", "advice"),
+        ("Caller after some info on the warm home discount.", "advice"),
+        ("Any info on getting a carers assessment for my mum?", "advice"),
+        ("Housing benefit form has to be back by Friday or they'll stop her money.", "advice"),
+        ("Citizens Advice phone line always engaged, she's been trying for a week.", "advice"),
+        ("Adult social care referral made by the ward, discharge Friday, lives alone.", "personal_care"),
+        ("Waiting on social care to start, he's home from hospital and can barely stand.", "personal_care"),
+        ("Social care input required ASAP.", "personal_care"),
+    ],
+)
+def test_the_mornings_narrowing_does_not_drop_a_real_need(decide, notes, need):
+    assert need in decide(notes).needs, decide(notes).reasons
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "My son's a police officer and pops in every week, she just needs help getting the bins out.",
+        "Police removed the abandoned car outside her house again; she wants her prescription collected.",
+        "He's a retired police sergeant, had a row with the surgery, now needs his prescription collecting.",
+    ],
+)
+def test_the_police_in_a_job_or_about_a_car_is_no_concern(decide, notes):
+    assert not decide(notes).safeguarding, decide(notes).reasons
