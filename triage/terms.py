@@ -63,7 +63,8 @@ def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     if not isinstance(term, str) or not term.strip():
         raise TermSyntaxError("a term must be a non-empty string")
     names = sorted({found[1:] for found in _LIST.findall(term.lower())})
-    used = tuple((name, (lists or {}).get(name)) for name in names)
+    found = {name: (lists or {}).get(name) for name in names}
+    used = tuple((name, None if entries is None else tuple(entries)) for name, entries in found.items())
     return _compiled_term(term, used)
 
 

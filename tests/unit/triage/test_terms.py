@@ -81,6 +81,7 @@ def test_a_term_is_compiled_again_when_a_word_list_it_names_changes():
     assert compile_term("out of @meds", LISTS) is compile_term("out of @meds", {**LISTS, "other": ("x",)})
     with pytest.raises(TermSyntaxError, match="unknown word list"):
         compile_term("out of @meds", {"other": ("x",)})
+    assert compile_term("out of @meds", {"meds": ["inhalers"]}).pattern == after.compiled[0].pattern
 
 
 @pytest.mark.parametrize(
