@@ -62,9 +62,9 @@ class CompiledTerm:
 def compile_term(term: str, lists: WordLists | None = None) -> CompiledTerm:
     if not isinstance(term, str) or not term.strip():
         raise TermSyntaxError("a term must be a non-empty string")
+    lists = lists or {}
     names = sorted({found[1:] for found in _LIST.findall(term.lower())})
-    found = {name: (lists or {}).get(name) for name in names}
-    used = tuple((name, None if entries is None else tuple(entries)) for name, entries in found.items())
+    used = tuple((name, tuple(lists[name]) if name in lists else None) for name in names)
     return _compiled_term(term, used)
 
 
